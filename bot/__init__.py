@@ -1,0 +1,1 @@
+"""Meetbot: a Microsoft Teams bot that creates Teams online meetings through Microsoft Graph."""

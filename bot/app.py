@@ -1,0 +1,155 @@
+"""The composition root: `create_app(config)` wires every part; nothing runs at import time.
+
+Start-up (in the aiohttp cleanup context, so it also shuts down cleanly) decides where Graph is:
+the real Microsoft Graph with the configured app registration, a loopback emulator the user
+already runs, or, with no configuration at all, a built-in emulator started right here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import ssl
+import tempfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+from aiohttp import web
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+)
+
+from bot import web as routes
+from bot.emulators.graph import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, GraphEmulator
+from bot.emulators.serve import serve
+from bot.emulators.tls import default_cert_path, make_loopback_identity
+from bot.graph import GraphClient, MsalTokenProvider
+from bot.services import SERVICES, Services
+from bot.settings import RuntimeConfig
+from bot.teams.handler import MeetBot, on_turn_error
+from bot.teams.sender import utc_now
+from dialogs.meet import MeetingFlow
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 256 * 1024
+LOCAL_TENANT = "local"
+
+
+@dataclass(frozen=True, slots=True)
+class GraphEndpoint:
+    base_url: str
+    authority: str
+    client_id: str
+    client_secret: str
+    ca_file: Path | None  # trust exactly this certificate (a local emulator), else system CAs
+    local: bool
+
+
+class _BotConfig:
+    """The attribute names botbuilder's ConfigurationBotFrameworkAuthentication reads."""
+
+    def __init__(self, config: RuntimeConfig) -> None:
+        s = config.settings
+        self.APP_ID = s.microsoft_app_id or ""
+        password = s.microsoft_app_password
+        self.APP_PASSWORD = password.get_secret_value() if password else ""
+        self.APP_TYPE = s.microsoft_app_type.value
+        self.APP_TENANTID = s.microsoft_app_tenant_id or ""
+
+
+def create_app(config: RuntimeConfig) -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app.cleanup_ctx.append(lambda app: _services(app, config))
+    app.router.add_post("/api/messages", routes.messages)
+    app.router.add_get("/healthz", routes.healthz)
+    return app
+
+
+async def _services(app: web.Application, config: RuntimeConfig) -> AsyncIterator[None]:
+    async with contextlib.AsyncExitStack() as stack:
+        endpoint = await _graph_endpoint(config, stack)
+        verify: ssl.SSLContext | bool = True
+        if endpoint.ca_file is not None:
+            verify = ssl.create_default_context(cafile=str(endpoint.ca_file))
+        http = await stack.enter_async_context(
+            httpx.AsyncClient(
+                verify=verify,
+                timeout=httpx.Timeout(10.0, connect=5.0),
+                limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            )
+        )
+        tokens = MsalTokenProvider(
+            client_id=endpoint.client_id,
+            client_secret=endpoint.client_secret,
+            authority=endpoint.authority,
+            verify=str(endpoint.ca_file) if endpoint.ca_file else True,
+            local_authority=endpoint.local,
+        )
+        stack.callback(tokens.close)
+        graph = GraphClient(http, endpoint.base_url, tokens)
+        adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(_BotConfig(config)))
+        adapter.on_turn_error = on_turn_error
+        flow = MeetingFlow(graph, simulated=endpoint.local)
+        bot = MeetBot(flow, local_mode=config.local_mode, clock=utc_now)
+        app[SERVICES] = Services(
+            adapter=adapter, bot=bot, mode="local" if endpoint.local else "cloud"
+        )
+        yield
+
+
+async def _graph_endpoint(config: RuntimeConfig, stack: contextlib.AsyncExitStack) -> GraphEndpoint:
+    settings = config.settings
+    if config.graph is not None:
+        assert config.graph_base_url is not None
+        return GraphEndpoint(
+            base_url=config.graph_base_url,
+            authority=f"{config.graph.authority_host}/{config.graph.tenant_id}",
+            client_id=config.graph.client_id,
+            client_secret=config.graph.client_secret,
+            ca_file=settings.graph_ca_bundle,
+            local=False,
+        )
+    if config.graph_base_url:  # an emulator the user already runs on this machine
+        parts = urlsplit(config.graph_base_url)
+        ca_file = settings.graph_ca_bundle or default_cert_path(parts.port or 443)
+        log.warning(
+            "Local mode: no Graph credentials, so meetings are simulated by the Graph emulator "
+            "at %s; no Microsoft 365 tenant is contacted.",
+            config.graph_base_url,
+        )
+        return GraphEndpoint(
+            base_url=config.graph_base_url,
+            authority=f"{parts.scheme}://{parts.netloc}/{LOCAL_TENANT}",
+            client_id=LOCAL_CLIENT_ID,
+            client_secret=LOCAL_CLIENT_SECRET,
+            ca_file=ca_file,
+            local=True,
+        )
+    return await _start_local_emulator(stack)
+
+
+async def _start_local_emulator(stack: contextlib.AsyncExitStack) -> GraphEndpoint:
+    identity = make_loopback_identity()
+    served = await serve(GraphEmulator().app, "127.0.0.1", 0, identity.server_context())
+    stack.push_async_callback(served.close)
+    tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="meetbot-")))
+    ca_file = identity.write_cert(tmp / "graph-emulator.pem")
+    identity.write_cert(default_cert_path(served.port))
+    log.warning(
+        "Local mode: no Graph credentials, so meetings are simulated by the built-in Graph "
+        "emulator at %s; no Microsoft 365 tenant is contacted.",
+        served.url,
+    )
+    return GraphEndpoint(
+        base_url=f"{served.url}/v1.0",
+        authority=f"{served.url}/{LOCAL_TENANT}",
+        client_id=LOCAL_CLIENT_ID,
+        client_secret=LOCAL_CLIENT_SECRET,
+        ca_file=ca_file,
+        local=True,
+    )

@@ -1,0 +1,101 @@
+"""The `meetbot` command: `run` the bot, or run one of the local emulators on its own."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+
+from aiohttp import web
+
+from bot.app import create_app
+from bot.emulators.connector import ConnectorEmulator
+from bot.emulators.graph import GraphEmulator
+from bot.emulators.serve import serve
+from bot.emulators.tls import default_cert_path, make_loopback_identity
+from bot.settings import SettingsError, load_settings, resolve
+
+log = logging.getLogger("meetbot")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"meetbot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if args.command == "run":
+        try:
+            config = resolve(settings)
+        except SettingsError as exc:
+            print(f"meetbot: configuration error: {exc}", file=sys.stderr)
+            return 2
+        if not config.auth_enabled and config.host_given and config.host not in _LOOPBACK:
+            log.warning(
+                "MicrosoftAppId is not set, so incoming requests are not authenticated, yet "
+                "HOST=%s exposes the bot beyond this machine.",
+                config.host,
+            )
+        app = create_app(config)
+        return asyncio.run(_serve_until_stopped(app, config.host, config.settings.port, "Meetbot"))
+    if args.command == "graph-emulator":
+        return asyncio.run(_graph_emulator(args.host, args.port))
+    return asyncio.run(
+        _serve_until_stopped(ConnectorEmulator().app, args.host, args.port, "Connector emulator")
+    )
+
+
+_LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="meetbot", description=__doc__)
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="serve /api/messages (local mode when Graph is not configured)")
+    graph = sub.add_parser("graph-emulator", help="run the local Microsoft Graph emulator")
+    graph.add_argument("--host", default="127.0.0.1")
+    graph.add_argument("--port", type=int, default=8443)
+    connector = sub.add_parser("connector-emulator", help="run the local Bot Connector emulator")
+    connector.add_argument("--host", default="127.0.0.1")
+    connector.add_argument("--port", type=int, default=3979)
+    return parser
+
+
+async def _graph_emulator(host: str, port: int) -> int:
+    identity = make_loopback_identity()
+    served = await serve(GraphEmulator().app, host, port, identity.server_context())
+    cert = identity.write_cert(default_cert_path(served.port))
+    print(f"Graph emulator: GRAPH_BASE_URL={served.url}/v1.0 (certificate: {cert})", flush=True)
+    await _wait_for_signal()
+    await served.close()
+    return 0
+
+
+async def _serve_until_stopped(app: web.Application, host: str, port: int, name: str) -> int:
+    served = await serve(app, host, port)
+    path = "/api/messages" if name == "Meetbot" else "/v3"
+    print(f"{name} listening on {served.url}{path}", flush=True)
+    await _wait_for_signal()
+    await served.close()
+    return 0
+
+
+async def _wait_for_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()

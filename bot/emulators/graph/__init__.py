@@ -1,0 +1,30 @@
+"""A local Microsoft Graph v1.0 emulator (with the Entra ID token endpoint msal needs).
+
+A product feature, not a test mock: `meetbot run` starts it in local mode and
+`meetbot graph-emulator` runs it alone. It serves HTTPS (msal accepts only https authorities)
+and follows the seed pages in shared/seeds/: calendar, events (six POST paths, transactionId,
+Prefer time zone, $select, PATCH rules), onlineMeetings createOrGet, Graph's error shapes,
+and Outlook's per-mailbox concurrency limit.
+
+    emulator = GraphEmulator()
+    served = await serve(emulator.app, ssl_context=make_loopback_identity().server_context())
+    # authority: f"{served.url}/{emulator.config.tenant_id}", Graph: f"{served.url}/v1.0"
+"""
+
+from bot.emulators.graph.config import (
+    LOCAL_CLIENT_ID,
+    LOCAL_CLIENT_SECRET,
+    GraphEmulatorConfig,
+    UserConfig,
+)
+from bot.emulators.graph.emulator import GraphEmulator
+from bot.emulators.graph.recording import RecordedRequest
+
+__all__ = [
+    "LOCAL_CLIENT_ID",
+    "LOCAL_CLIENT_SECRET",
+    "GraphEmulator",
+    "GraphEmulatorConfig",
+    "RecordedRequest",
+    "UserConfig",
+]

@@ -1,0 +1,211 @@
+"""The Graph emulator as one aiohttp application: identity, Graph v1.0 and the admin API.
+
+Every non-admin request passes one middleware that gives it Graph's `request-id`,
+`client-request-id` and `Date` headers, turns a raised GraphError into Graph's JSON error, and
+records it. Graph requests then pass authentication, routing and the per-mailbox concurrency
+limit before their handler runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from typing import Any
+
+from aiohttp import web
+
+from bot.emulators.graph.admin import admin_routes
+from bot.emulators.graph.config import GraphEmulatorConfig, UserConfig
+from bot.emulators.graph.errors import GraphError, RequestIds, error_body
+from bot.emulators.graph.events import render_event
+from bot.emulators.graph.identity import AadError, TokenIssuer, openid_configuration
+from bot.emulators.graph.recording import RecordedRequest, RequestLog
+from bot.emulators.graph.routes import GraphCall, Route, graph_json, resolve
+from bot.emulators.graph.state import Directory, UserState
+from bot.emulators.graph.zones import UTC_ZONE
+
+log = logging.getLogger(__name__)
+
+Hook = Callable[[web.Request], Awaitable[None]]
+
+
+class GraphEmulator:
+    """A local, HTTPS-served stand-in for Entra ID's token endpoint and Graph v1.0.
+
+    `before_handle` is a seam for tests and demos: when set, it is awaited by every Graph
+    request after it has passed auth and routing and holds its mailbox slot, so a test can keep
+    requests in flight (to reach the concurrency limit) without sleeping.
+    """
+
+    def __init__(self, config: GraphEmulatorConfig | None = None) -> None:
+        self.config = config or GraphEmulatorConfig()
+        self.before_handle: Hook | None = None
+        self._issuer = TokenIssuer(self.config)
+        self._directory = Directory(self.config.tenant_id)
+        self._log = RequestLog()
+        self._token_requests = 0
+        self._app = self._build_app()
+
+    @property
+    def app(self) -> web.Application:
+        return self._app
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        return self._log.entries()
+
+    @property
+    def token_requests(self) -> int:
+        return self._token_requests
+
+    def configure_user(self, user_id: str, **fields: Any) -> UserConfig:
+        """Create or replace a user's knobs; their events and meetings stay."""
+        return self._directory.configure(user_id, UserConfig(**fields)).config
+
+    def events(self, user_id: str) -> list[dict[str, Any]]:
+        user = self._directory.get(user_id)
+        if user is None:
+            return []
+        organizer = self._directory.organizer(user)
+        return [render_event(event, organizer, UTC_ZONE) for event in user.events.values()]
+
+    def online_meetings(self, user_id: str) -> list[dict[str, Any]]:
+        user = self._directory.get(user_id)
+        return [dict(meeting) for meeting in user.meetings.values()] if user else []
+
+    def stats(self) -> dict[str, int]:
+        users = self._directory.users()
+        return {
+            "tokenRequests": self._token_requests,
+            "requests": len(self._log.entries()),
+            "users": len(users),
+            "events": sum(len(user.events) for user in users),
+            "onlineMeetings": sum(len(user.meetings) for user in users),
+        }
+
+    def reset(self) -> None:
+        """Forget users, data, the request log and the token count.
+
+        Issued tokens stay valid: a running bot keeps its cached token across a reset.
+        """
+        self._directory.clear()
+        self._log.clear()
+        self._token_requests = 0
+
+    def now(self) -> datetime:
+        now = self.config.clock()
+        return now if now.tzinfo else now.replace(tzinfo=UTC)
+
+    def _build_app(self) -> web.Application:
+        app = web.Application(middlewares=[self._observe])
+        app.router.add_route("*", "/v1.0/{path:.*}", self._graph)
+        app.router.add_get("/{tenant}/v2.0/.well-known/openid-configuration", self._discovery)
+        app.router.add_post("/{tenant}/oauth2/v2.0/token", self._token)
+        app.router.add_routes(admin_routes(self))
+        return app
+
+    @web.middleware
+    async def _observe(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        if request.path.startswith("/_emulator/"):
+            return await handler(request)
+        ids = _request_ids(request)
+        entry = self._log.begin(request, await request.read())
+        response = await self._answer(request, handler, ids)
+        response.headers["request-id"] = ids.request_id
+        response.headers["client-request-id"] = ids.client_request_id
+        response.headers["Date"] = format_datetime(self.now().astimezone(UTC), usegmt=True)
+        entry.finish(response.status)
+        return response
+
+    async def _answer(
+        self,
+        request: web.Request,
+        handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+        ids: RequestIds,
+    ) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except GraphError as error:
+            return graph_json(error_body(error, ids, self.now()), error.status, error.headers)
+        except web.HTTPException as exc:
+            return web.Response(status=exc.status, text=exc.text, headers=exc.headers)
+        except Exception:
+            log.exception("Graph emulator failed on %s %s", request.method, request.path)
+            failure = GraphError(500, "UnknownError", "The Graph emulator failed; see its log.")
+            return graph_json(error_body(failure, ids, self.now()), 500)
+
+    async def _discovery(self, request: web.Request) -> web.Response:
+        # Any tenant segment names the one emulated tenant, so `{url}/local` works as an
+        # authority; the answer points msal at the configured tenant id.
+        return web.json_response(openid_configuration(_base_url(request), self.config.tenant_id))
+
+    async def _token(self, request: web.Request) -> web.Response:
+        form = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+        now = self.now()
+        try:
+            body = self._issuer.issue(form, request.headers.get("Authorization"), now)
+        except AadError as error:
+            return web.json_response(error.body(now), status=error.status)
+        self._token_requests += 1
+        return web.json_response(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+    async def _graph(self, request: web.Request) -> web.StreamResponse:
+        now = self.now()
+        token = self._issuer.authenticate(request.headers.get("Authorization"), now)
+        segments = tuple(part for part in request.match_info["path"].split("/") if part)
+        route, params, handler = resolve(segments, request.method)
+        user = self._directory.provision(params["user"])
+        call = GraphCall(
+            request=request,
+            token=token,
+            user=user,
+            organizer=self._directory.organizer(user),
+            params=params,
+            segments=segments,
+            now=now,
+        )
+        with self._mailbox_slot(route, user):
+            if self.before_handle is not None:
+                await self.before_handle(request)
+            return await handler(call)
+
+    def _mailbox_slot(self, route: Route, user: UserState) -> _MailboxSlot:
+        return _MailboxSlot(user, self.config.mailbox_concurrency if route.outlook else None)
+
+
+class _MailboxSlot:
+    """Holds one of a mailbox's concurrent-request slots (Outlook allows 4) while serving."""
+
+    def __init__(self, user: UserState, limit: int | None) -> None:
+        self._user = user
+        self._limit = limit
+
+    def __enter__(self) -> None:
+        if self._limit is None:
+            return
+        if self._user.in_flight >= self._limit:
+            raise GraphError(
+                429,
+                "ApplicationThrottled",
+                "Application is over its MailboxConcurrency limit.",
+                {"Retry-After": "1"},
+            )
+        self._user.in_flight += 1
+
+    def __exit__(self, *_: object) -> None:
+        if self._limit is not None:
+            self._user.in_flight -= 1
+
+
+def _request_ids(request: web.Request) -> RequestIds:
+    request_id = str(uuid.uuid4())
+    return RequestIds(request_id, request.headers.get("client-request-id") or request_id)
+
+
+def _base_url(request: web.Request) -> str:
+    return f"{request.scheme}://{request.host}"

@@ -1,0 +1,442 @@
+"""Outlook events as Graph v1.0 creates, patches and shows them.
+
+The rules that bite clients are kept: a provider the calendar does not allow quietly yields an
+event without a meeting (microsoft-graph-docs#12937); once online, an event cannot go offline or
+change provider; a PATCH that sends `body` re-mints the join URL (microsoft-graph-docs#9743).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from bot.emulators.graph.config import PROVIDERS, TEAMS, UserConfig
+from bot.emulators.graph.errors import bad_request, property_validation
+from bot.emulators.graph.teams import (
+    JoinInfo,
+    event_online_meeting,
+    invitation_html,
+    invitation_preview,
+    mint_join_info,
+)
+from bot.emulators.graph.zones import Zone, instant_text, local_date_time, parse_date_time_zone
+
+_PROPERTIES = [
+    "allowNewTimeProposals",
+    "attendees",
+    "body",
+    "bodyPreview",
+    "categories",
+    "changeKey",
+    "createdDateTime",
+    "end",
+    "hasAttachments",
+    "hideAttendees",
+    "iCalUId",
+    "id",
+    "importance",
+    "isAllDay",
+    "isCancelled",
+    "isDraft",
+    "isOnlineMeeting",
+    "isOrganizer",
+    "isReminderOn",
+    "lastModifiedDateTime",
+    "location",
+    "locations",
+    "onlineMeeting",
+    "onlineMeetingProvider",
+    "onlineMeetingUrl",
+    "organizer",
+    "originalEndTimeZone",
+    "originalStart",
+    "originalStartTimeZone",
+    "recurrence",
+    "reminderMinutesBeforeStart",
+    "responseRequested",
+    "responseStatus",
+    "sensitivity",
+    "seriesMasterId",
+    "showAs",
+    "start",
+    "subject",
+    "transactionId",
+    "type",
+    "webLink",
+    "attachments",
+    "calendar",
+    "extensions",
+    "instances",
+    "multiValueExtendedProperties",
+    "singleValueExtendedProperties",
+]
+# Graph matches property names without regard to case (PowerShell sends "Subject").
+_CANONICAL = {name.lower(): name for name in _PROPERTIES}
+_PASS_THROUGH: dict[str, Any] = {
+    "importance": "normal",
+    "sensitivity": "normal",
+    "showAs": "busy",
+    "isAllDay": False,
+    "isReminderOn": True,
+    "reminderMinutesBeforeStart": 15,
+    "categories": [],
+    "responseRequested": True,
+    "hideAttendees": False,
+    "allowNewTimeProposals": True,
+    "recurrence": None,
+}
+_NO_TIME = "0001-01-01T00:00:00Z"
+_ATTENDEE_TYPES = ("required", "optional", "resource")
+_HTML_HEAD = (
+    '<html>\r\n<head>\r\n<meta http-equiv="Content-Type" content="text/html; charset=utf-8">\r\n'
+    '<meta content="text/html; charset=us-ascii">\r\n</head>\r\n<body>\r\n'
+)
+
+
+@dataclass(frozen=True)
+class Organizer:
+    """Whose calendar an event lives on, and in which tenant."""
+
+    user_id: str
+    tenant_id: str
+    config: UserConfig
+
+    @property
+    def email_address(self) -> dict[str, str]:
+        return {
+            "name": self.config.name_for(self.user_id),
+            "address": self.config.email_for(self.user_id),
+        }
+
+
+@dataclass
+class StoredEvent:
+    id: str
+    created: datetime
+    start: datetime
+    end: datetime
+    start_zone: str
+    end_zone: str
+    transaction_id: str | None = None
+    subject: str = ""
+    body_type: str = "html"
+    body_content: str = ""
+    attendees: list[dict[str, Any]] = field(default_factory=list)
+    location: dict[str, Any] = field(default_factory=dict)
+    locations: list[dict[str, Any]] = field(default_factory=list)
+    provider: str = "unknown"
+    online_meeting: dict[str, object] | None = None
+    teams: JoinInfo | None = None
+    props: dict[str, Any] = field(default_factory=lambda: dict(_PASS_THROUGH))
+    modified: datetime = field(init=False)
+    change_key: str = field(init=False)
+    ical_uid: str = field(default_factory=lambda: _ICAL_PREFIX + secrets.token_hex(40).upper())
+
+    def __post_init__(self) -> None:
+        self.touch(self.created)
+
+    @property
+    def is_online(self) -> bool:
+        return self.online_meeting is not None
+
+    def touch(self, now: datetime) -> None:
+        self.modified = now
+        self.change_key = base64.b64encode(secrets.token_bytes(22)).decode()
+
+
+_ICAL_PREFIX = "040000008200E00074C5B7101A82E008"
+
+
+def canonical_properties(body: dict[str, Any]) -> dict[str, Any]:
+    """`body` keyed by Graph's property names; an unknown property is a 400, as in Graph."""
+    result: dict[str, Any] = {}
+    for key, value in body.items():
+        if key.startswith("@odata."):
+            continue
+        name = _CANONICAL.get(key.lower())
+        if name is None:
+            raise bad_request(
+                f"The property '{key}' does not exist on type 'microsoft.graph.event'. Make sure "
+                "to only use property names that are defined by the type or mark the type as "
+                "open type."
+            )
+        result[name] = value
+    return result
+
+
+def new_event(body: dict[str, Any], organizer: Organizer, now: datetime) -> StoredEvent:
+    """The event a `POST .../events` with this (canonical) body creates."""
+    for required in ("start", "end"):
+        if body.get(required) is None:
+            raise property_validation(f"The event's '{required}' is required.")
+    start, start_zone = parse_date_time_zone(body["start"], "start")
+    end, end_zone = parse_date_time_zone(body["end"], "end")
+    _check_order(start, end)
+    event = StoredEvent(
+        id="AAMkAD" + base64.urlsafe_b64encode(secrets.token_bytes(41)).decode(),
+        created=now,
+        start=start,
+        end=end,
+        start_zone=start_zone,
+        end_zone=end_zone,
+        transaction_id=_optional_str(body.get("transactionId"), "transactionId"),
+    )
+    _apply_plain_fields(event, body)
+    if body.get("isOnlineMeeting") is True:
+        _go_online(event, body.get("onlineMeetingProvider"), organizer)
+    return event
+
+
+def apply_patch(
+    event: StoredEvent, body: dict[str, Any], organizer: Organizer, now: datetime
+) -> None:
+    """Apply a `PATCH .../events/{id}` (canonical) body to `event`."""
+    _guard_online_fields(event, body)
+    start, end = event.start, event.end
+    if "start" in body:
+        start, event.start_zone = parse_date_time_zone(body["start"], "start")
+    if "end" in body:
+        end, event.end_zone = parse_date_time_zone(body["end"], "end")
+    _check_order(start, end)
+    event.start, event.end = start, end
+    _apply_plain_fields(event, body)
+    if "body" in body and event.teams is not None:
+        # Graph rebuilds the body's join block, and with it a new meeting (graph-docs#9743).
+        event.teams = mint_join_info(organizer.tenant_id, organizer.user_id, organizer.config)
+        event.online_meeting = event_online_meeting(event.teams)
+    if body.get("isOnlineMeeting") is True and not event.is_online:
+        _go_online(event, body.get("onlineMeetingProvider"), organizer)
+    event.touch(now)
+
+
+def _guard_online_fields(event: StoredEvent, body: dict[str, Any]) -> None:
+    if not event.is_online:
+        return
+    if body.get("isOnlineMeeting") is False:
+        raise bad_request(
+            "isOnlineMeeting cannot be changed to false once the event is an online meeting."
+        )
+    provider = body.get("onlineMeetingProvider")
+    if provider is not None and provider != event.provider:
+        raise bad_request(
+            "onlineMeetingProvider cannot be changed once the event is an online meeting."
+        )
+
+
+def _check_order(start: datetime, end: datetime) -> None:
+    if end < start:
+        raise property_validation("The event's end is before its start.")
+
+
+def _apply_plain_fields(event: StoredEvent, body: dict[str, Any]) -> None:
+    if "subject" in body:
+        event.subject = _optional_str(body["subject"], "subject") or ""
+    if "body" in body:
+        event.body_type, event.body_content = _item_body(body["body"])
+    if "attendees" in body:
+        event.attendees = [_attendee(item) for item in _list(body["attendees"], "attendees")]
+    if "location" in body or "locations" in body:
+        _set_locations(event, body.get("location"), body.get("locations"))
+    for name in _PASS_THROUGH:
+        if name in body:
+            event.props[name] = body[name]
+
+
+def _go_online(event: StoredEvent, requested: Any, organizer: Organizer) -> None:
+    config = organizer.config
+    provider = config.resolved_default_provider() if requested is None else requested
+    if provider not in PROVIDERS:
+        raise bad_request(f"The value '{provider}' is not valid for onlineMeetingProvider.")
+    if provider == "unknown" or provider not in config.allowed_providers:
+        return  # Graph still creates the event, just without a meeting.
+    event.provider = provider
+    if provider == TEAMS:
+        event.teams = mint_join_info(organizer.tenant_id, organizer.user_id, config)
+        event.online_meeting = event_online_meeting(event.teams)
+    else:
+        alias = config.email_for(organizer.user_id).split("@")[0]
+        event.online_meeting = {
+            "joinUrl": f"https://meet.lync.com/contoso/{alias}/{secrets.token_hex(4).upper()}"
+        }
+
+
+def _get(obj: dict[str, Any], name: str) -> Any:
+    """A nested property, matched without regard to case like Graph does."""
+    return next((v for k, v in obj.items() if k.lower() == name.lower()), None)
+
+
+def _optional_str(value: Any, name: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise bad_request(f"'{name}' must be a string.")
+    return value
+
+
+def _list(value: Any, name: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise bad_request(f"'{name}' must be an array.")
+    return value
+
+
+def _item_body(value: Any) -> tuple[str, str]:
+    if value is None:
+        return "html", ""
+    if not isinstance(value, dict):
+        raise bad_request("'body' must be an itemBody object.")
+    kind = str(_get(value, "contentType") or "text").lower()
+    if kind not in ("text", "html"):
+        raise bad_request(f"The value '{kind}' is not valid for body.contentType.")
+    return kind, _optional_str(_get(value, "content"), "body.content") or ""
+
+
+def _attendee(value: Any) -> dict[str, Any]:
+    email = _get(value, "emailAddress") if isinstance(value, dict) else None
+    address = _get(email, "address") if isinstance(email, dict) else None
+    if not (
+        isinstance(value, dict) and isinstance(email, dict) and isinstance(address, str) and address
+    ):
+        raise property_validation("Every attendee needs an emailAddress.address.")
+    kind = str(_get(value, "type") or "required").lower()
+    if kind not in _ATTENDEE_TYPES:
+        raise bad_request(f"The value '{kind}' is not valid for attendee type.")
+    return {
+        "type": kind,
+        "status": {"response": "none", "time": _NO_TIME},
+        "emailAddress": {"name": _get(email, "name") or address, "address": address},
+    }
+
+
+def _location(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise bad_request("A location must be a location object.")
+    name = _get(value, "displayName") or ""
+    result = {
+        "displayName": name,
+        "locationType": _get(value, "locationType") or "default",
+        "uniqueId": _get(value, "uniqueId") or name,
+        "uniqueIdType": _get(value, "uniqueIdType") or "private",
+    }
+    for extra in ("locationEmailAddress", "locationUri", "address", "coordinates"):
+        if _get(value, extra) is not None:
+            result[extra] = _get(value, extra)
+    return result
+
+
+def _set_locations(event: StoredEvent, location: Any, locations: Any) -> None:
+    if locations is not None:
+        event.locations = [_location(item) for item in _list(locations, "locations")]
+    if location is not None:
+        event.location = _location(location)
+    elif event.locations:
+        event.location = dict(event.locations[0])
+    if locations is None:
+        event.locations = [dict(event.location)] if event.location.get("displayName") else []
+
+
+def _no_location() -> dict[str, Any]:
+    return {
+        "displayName": "",
+        "locationType": "default",
+        "uniqueIdType": "unknown",
+        "address": {},
+        "coordinates": {},
+    }
+
+
+def _inner_html(event: StoredEvent) -> str:
+    if event.body_type == "text":
+        return html.escape(event.body_content).replace("\n", "<br>\r\n")
+    # A full HTML document keeps only what is inside <body>, as Outlook does.
+    match = re.search(r"<body[^>]*>(.*)</body>", event.body_content, re.IGNORECASE | re.DOTALL)
+    return match.group(1).strip() if match else event.body_content
+
+
+def _preview_text(event: StoredEvent) -> str:
+    text = event.body_content
+    if event.body_type == "html":
+        text = html.unescape(re.sub(r"<[^>]+>", " ", _inner_html(event)))
+    return " ".join(text.split())
+
+
+def render_body(event: StoredEvent, organizer: Organizer) -> tuple[dict[str, str], str]:
+    """The event's `body` (with Teams' invitation block when online) and its `bodyPreview`."""
+    content, preview = _inner_html(event), _preview_text(event)
+    if event.teams is not None:
+        content += "\r\n" + invitation_html(event.teams, organizer.tenant_id, organizer.user_id)
+        preview = (preview + "\r\n" if preview else "") + invitation_preview(event.teams)
+    else:
+        content += "\r\n"
+    document = f"{_HTML_HEAD}{content}</body>\r\n</html>\r\n"
+    return {"contentType": "html", "content": document}, preview[:255]
+
+
+def render_event(event: StoredEvent, organizer: Organizer, zone: Zone) -> dict[str, Any]:
+    """The event as Graph JSON, times shown in `zone` (seed 000's create response)."""
+    body, preview = render_body(event, organizer)
+    props = event.props
+    return {
+        "@odata.etag": f'W/"{event.change_key}"',
+        "id": event.id,
+        "createdDateTime": instant_text(event.created),
+        "lastModifiedDateTime": instant_text(event.modified),
+        "changeKey": event.change_key,
+        "categories": props["categories"],
+        "transactionId": event.transaction_id,
+        "originalStartTimeZone": event.start_zone,
+        "originalEndTimeZone": event.end_zone,
+        "iCalUId": event.ical_uid,
+        "reminderMinutesBeforeStart": props["reminderMinutesBeforeStart"],
+        "isReminderOn": props["isReminderOn"],
+        "hasAttachments": False,
+        "subject": event.subject,
+        "bodyPreview": preview,
+        "importance": props["importance"],
+        "sensitivity": props["sensitivity"],
+        "isAllDay": props["isAllDay"],
+        "isCancelled": False,
+        "isOrganizer": True,
+        "responseRequested": props["responseRequested"],
+        "seriesMasterId": None,
+        "showAs": props["showAs"],
+        "type": "singleInstance" if props["recurrence"] is None else "seriesMaster",
+        "webLink": (
+            f"https://outlook.office365.com/owa/?itemid={quote(event.id, safe='')}"
+            "&exvsurl=1&path=/calendar/item"
+        ),
+        "onlineMeetingUrl": None,
+        "isOnlineMeeting": event.is_online,
+        "onlineMeetingProvider": event.provider,
+        "allowNewTimeProposals": props["allowNewTimeProposals"],
+        "isDraft": False,
+        "hideAttendees": props["hideAttendees"],
+        "recurrence": props["recurrence"],
+        "responseStatus": {"response": "organizer", "time": _NO_TIME},
+        "body": body,
+        "start": local_date_time(event.start, zone),
+        "end": local_date_time(event.end, zone),
+        "location": event.location or _no_location(),
+        "locations": event.locations,
+        "attendees": event.attendees,
+        "organizer": {"emailAddress": organizer.email_address},
+        "onlineMeeting": event.online_meeting,
+    }
+
+
+def select(rendered: dict[str, Any], selection: str) -> tuple[list[str], dict[str, Any]]:
+    """The `$select`ed names (canonical) and the event trimmed to them, id and etag kept."""
+    names: list[str] = []
+    for raw in (part.strip() for part in selection.split(",")):
+        name = _CANONICAL.get(raw.lower())
+        if name is None:
+            raise bad_request(
+                f"Could not find a property named '{raw}' on type 'microsoft.graph.event'."
+            )
+        names.append(name)
+    trimmed = {"@odata.etag": rendered["@odata.etag"], "id": rendered["id"]}
+    trimmed.update({name: rendered[name] for name in names if name in rendered})
+    return names, trimmed

@@ -1,0 +1,216 @@
+"""The slice of Microsoft Entra ID that msal's client-credentials flow talks to.
+
+msal (`ConfidentialClientApplication(authority=..., instance_discovery=False)`) first reads
+`{authority}/v2.0/.well-known/openid-configuration`, then posts the form
+`grant_type=client_credentials&client_id&client_secret&scope&client_info=1` to the advertised
+token endpoint and parses the JSON answer, errors included (msal/oauth2cli/oauth2.py). Errors
+keep Entra's shape: `error`, `error_description` starting with `AADSTSnnnn:`, `error_codes`.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import unquote_plus
+
+from bot.emulators.graph.config import GraphEmulatorConfig
+from bot.emulators.graph.errors import invalid_token
+
+GRAPH_SCOPES = (
+    "https://graph.microsoft.com/.default",
+    "00000003-0000-0000-c000-000000000000/.default",
+)
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """What the emulator remembers about an access token it handed out."""
+
+    client_id: str
+    roles: tuple[str, ...]
+    expires_at: datetime
+
+
+class AadError(Exception):
+    """A token-endpoint failure, answered in Entra ID's JSON error shape."""
+
+    def __init__(self, status: int, error: str, code: int, description: str) -> None:
+        super().__init__(f"AADSTS{code}: {description}")
+        self.status = status
+        self.error = error
+        self.code = code
+        self.description = description
+
+    def body(self, now: datetime) -> dict[str, Any]:
+        trace_id, correlation_id = str(uuid.uuid4()), str(uuid.uuid4())
+        stamp = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+        return {
+            "error": self.error,
+            "error_description": (
+                f"AADSTS{self.code}: {self.description}\r\nTrace ID: {trace_id}\r\n"
+                f"Correlation ID: {correlation_id}\r\nTimestamp: {stamp}"
+            ),
+            "error_codes": [self.code],
+            "timestamp": stamp,
+            "trace_id": trace_id,
+            "correlation_id": correlation_id,
+            "error_uri": f"https://login.microsoftonline.com/error?code={self.code}",
+        }
+
+
+def _missing(parameter: str) -> AadError:
+    return AadError(
+        400,
+        "invalid_request",
+        900144,
+        f"The request body must contain the following parameter: '{parameter}'.",
+    )
+
+
+def openid_configuration(base_url: str, tenant_id: str) -> dict[str, Any]:
+    root = f"{base_url}/{tenant_id}"
+    return {
+        "issuer": f"{root}/v2.0",
+        "authorization_endpoint": f"{root}/oauth2/v2.0/authorize",
+        "token_endpoint": f"{root}/oauth2/v2.0/token",
+        "device_authorization_endpoint": f"{root}/oauth2/v2.0/devicecode",
+        "end_session_endpoint": f"{root}/oauth2/v2.0/logout",
+        "jwks_uri": f"{base_url}/{tenant_id}/discovery/v2.0/keys",
+        "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+        "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+        "response_modes_supported": ["query", "fragment", "form_post"],
+        "subject_types_supported": ["pairwise"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "scopes_supported": ["openid", "profile", "email", "offline_access"],
+        "grant_types_supported": ["client_credentials"],
+        "tenant_region_scope": "NA",
+        "cloud_instance_name": "microsoftonline.com",
+        "msgraph_host": "graph.microsoft.com",
+    }
+
+
+class TokenIssuer:
+    """Checks client-credentials requests against the configured apps and remembers tokens."""
+
+    def __init__(self, config: GraphEmulatorConfig) -> None:
+        self._config = config
+        self._tokens: dict[str, IssuedToken] = {}
+
+    def issue(
+        self, form: Mapping[str, str], basic_auth: str | None, now: datetime
+    ) -> dict[str, Any]:
+        """The token response for a token-endpoint form, or AadError."""
+        client_id, secret = _credentials(form, basic_auth)
+        grant = form.get("grant_type")
+        if not grant:
+            raise _missing("grant_type")
+        if grant != "client_credentials":
+            raise AadError(
+                400,
+                "unsupported_grant_type",
+                70003,
+                f"The app requested an unsupported grant type '{grant}'.",
+            )
+        client_id = self._check_client(client_id, secret)
+        _check_scope(form.get("scope"), self._config.tenant_id)
+        lifetime = self._config.token_lifetime_s
+        access_token = secrets.token_urlsafe(48)
+        self._tokens[access_token] = IssuedToken(
+            client_id=client_id,
+            roles=self._config.roles_for(client_id),
+            expires_at=now + timedelta(seconds=lifetime),
+        )
+        return {
+            "token_type": "Bearer",
+            "expires_in": lifetime,
+            "ext_expires_in": lifetime,
+            "access_token": access_token,
+        }
+
+    def _check_client(self, client_id: str | None, secret: str | None) -> str:
+        """The client id, once it names a registered app and the secret matches."""
+        if not client_id:
+            raise _missing("client_id")
+        expected = self._config.clients.get(client_id)
+        if expected is None:
+            raise AadError(
+                400,
+                "unauthorized_client",
+                700016,
+                f"Application with identifier '{client_id}' was not found in the directory "
+                f"'{self._config.tenant_id}'. This can happen if the application has not been "
+                "installed by the administrator of the tenant or consented to by any user in the "
+                "tenant. You may have sent your authentication request to the wrong tenant.",
+            )
+        if not secret:
+            raise AadError(
+                401,
+                "invalid_client",
+                7000218,
+                "The request body must contain the following parameter: 'client_assertion' or "
+                "'client_secret'.",
+            )
+        if not secrets.compare_digest(secret, expected):
+            raise AadError(
+                401,
+                "invalid_client",
+                7000215,
+                "Invalid client secret provided. Ensure the secret being sent in the request is "
+                f"the client secret value, not the client secret ID, for a secret added to app "
+                f"'{client_id}'.",
+            )
+        return client_id
+
+    def authenticate(self, authorization: str | None, now: datetime) -> IssuedToken:
+        """The token behind an `Authorization: Bearer` header, or Graph's 401."""
+        scheme, _, value = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise invalid_token("Access token is empty.")
+        token = self._tokens.get(value.strip())
+        if token is None:
+            raise invalid_token("Invalid token")
+        if now >= token.expires_at:
+            raise invalid_token("Access token has expired or is not yet valid.")
+        return token
+
+
+def _credentials(form: Mapping[str, str], basic_auth: str | None) -> tuple[str | None, str | None]:
+    """Client id and secret from the form, or from HTTP Basic auth (RFC 6749 section 2.3.1)."""
+    if basic_auth and basic_auth.lower().startswith("basic "):
+        try:
+            decoded = base64.b64decode(basic_auth[6:].strip()).decode()
+        except ValueError:
+            decoded = ""
+        user, _, password = decoded.partition(":")
+        return unquote_plus(user) or form.get("client_id"), unquote_plus(password) or None
+    return form.get("client_id"), form.get("client_secret")
+
+
+def _check_scope(scope: str | None, tenant_id: str) -> None:
+    if not scope:
+        raise _missing("scope")
+    requested = scope.split()
+    if len(requested) != 1 or not requested[0].endswith("/.default"):
+        raise AadError(
+            400,
+            "invalid_scope",
+            1002012,
+            f"The provided value for scope {scope} is not valid. Client credential flows must "
+            "have a scope value with /.default suffixed to the resource identifier (application "
+            "ID URI).",
+        )
+    if requested[0].lower() not in GRAPH_SCOPES:
+        resource = requested[0].removesuffix("/.default")
+        raise AadError(
+            400,
+            "invalid_resource",
+            500011,
+            f"The resource principal named {resource} was not found in the tenant named "
+            f"{tenant_id}. This can happen if the application has not been installed by the "
+            "administrator of the tenant or consented to by any user in the tenant.",
+        )

@@ -1,0 +1,256 @@
+"""Graph v1.0 routes: a small table from path shape and method to a thin handler.
+
+aiohttp's router would answer unknown paths and methods in its own words; Graph answers them
+with its JSON errors, so `/v1.0/{path}` lands on one entry point that matches the table itself.
+Handlers convert HTTP to calls on the domain modules (events, online_meetings) and back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from bot.emulators.graph.config import CALENDARS_READ_WRITE, ONLINE_MEETINGS_READ_WRITE_ALL
+from bot.emulators.graph.errors import (
+    GraphError,
+    access_denied,
+    bad_request,
+    invalid_json,
+    item_not_found,
+)
+from bot.emulators.graph.events import (
+    Organizer,
+    StoredEvent,
+    apply_patch,
+    canonical_properties,
+    new_event,
+    render_event,
+    select,
+)
+from bot.emulators.graph.identity import IssuedToken
+from bot.emulators.graph.online_meetings import external_id_of, new_online_meeting
+from bot.emulators.graph.state import UserState
+from bot.emulators.graph.zones import UTC_ZONE, preferred_zone
+
+GRAPH_CONTENT_TYPE = (
+    "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;"
+    "charset=utf-8"
+)
+ME_ONLY_DELEGATED = "/me request is only valid with delegated authentication flow."
+_CALENDAR_READ_ROLES = ("Calendars.Read", CALENDARS_READ_WRITE)
+# Segments followed by an id, to tell "users/{id}" apart from a misspelt segment.
+_ID_AFTER = {"users", "calendars", "events"}
+_KNOWN_SEGMENTS = {"users", "calendar", "calendars", "events", "onlinemeetings", "createorget"}
+
+
+@dataclass(frozen=True)
+class GraphCall:
+    """A Graph request that passed authentication and routing."""
+
+    request: web.Request
+    token: IssuedToken
+    user: UserState
+    organizer: Organizer
+    params: Mapping[str, str]
+    segments: tuple[str, ...]
+    now: datetime
+
+    @property
+    def metadata(self) -> str:
+        """The `@odata.context` prefix for this user's resources."""
+        base = f"{self.request.scheme}://{self.request.host}/v1.0/$metadata"
+        return f"{base}#users('{self.user.id}')"
+
+
+Handler = Callable[[GraphCall], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True)
+class Route:
+    """A path shape such as ("users", "{user}", "calendar") and its handlers by method."""
+
+    shape: tuple[str, ...]
+    handlers: Mapping[str, Handler]
+    # Outlook (mail, calendar) counts requests against the mailbox's concurrency limit.
+    outlook: bool = True
+
+    def match(self, segments: tuple[str, ...]) -> dict[str, str] | None:
+        if len(segments) != len(self.shape):
+            return None
+        params: dict[str, str] = {}
+        for part, segment in zip(self.shape, segments, strict=True):
+            if part.startswith("{"):
+                params[part.strip("{}")] = segment
+            elif part.lower() != segment.lower():
+                return None
+        return params
+
+
+def graph_json(
+    data: Any, status: int = 200, headers: Mapping[str, str] | None = None
+) -> web.Response:
+    response = web.Response(body=json.dumps(data).encode(), status=status)
+    response.headers.update(headers or {})
+    response.headers["Content-Type"] = GRAPH_CONTENT_TYPE
+    return response
+
+
+def resolve(segments: tuple[str, ...], method: str) -> tuple[Route, dict[str, str], Handler]:
+    """The route and handler for a path under /v1.0, or the error Graph gives instead."""
+    if segments and segments[0].lower() == "me":
+        raise bad_request(ME_ONLY_DELEGATED)
+    for route in ROUTES:
+        params = route.match(segments)
+        if params is None:
+            continue
+        handler = route.handlers.get(method)
+        if handler is None:
+            raise GraphError(
+                405,
+                "BadRequest",
+                "Specified HTTP method is not allowed for the request target.",
+                {"Allow": ", ".join(route.handlers)},
+            )
+        return route, params, handler
+    raise _no_route(segments, method)
+
+
+def _no_route(segments: tuple[str, ...], method: str) -> GraphError:
+    previous = ""
+    for segment in segments:
+        if previous not in _ID_AFTER and segment.lower() not in _KNOWN_SEGMENTS:
+            return bad_request(f"Resource not found for the segment '{segment}'.")
+        previous = segment.lower()
+    # A real Graph resource this emulator does not serve: say so rather than pretend.
+    path = "/".join(segments)
+    return GraphError(
+        501, "NotImplemented", f"The local Graph emulator does not implement {method} /v1.0/{path}."
+    )
+
+
+def _require(
+    token: IssuedToken, roles: tuple[str, ...], error: Callable[[], GraphError] = access_denied
+) -> None:
+    if not set(roles) & set(token.roles):
+        raise error()
+
+
+def _meetings_forbidden() -> GraphError:
+    return GraphError(
+        403,
+        "Forbidden",
+        "Application does not have permission to createOrGet online meetings on behalf of "
+        "this user.",
+    )
+
+
+async def _json_object(request: web.Request) -> dict[str, Any]:
+    raw = await request.read()
+    if not raw.strip():
+        raise bad_request("Empty Payload. JSON content expected.")
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        raise invalid_json() from None
+    if not isinstance(body, dict):
+        raise invalid_json()
+    return body
+
+
+def _event_response(
+    call: GraphCall, event: StoredEvent, context: str, status: int = 200
+) -> web.Response:
+    zone = preferred_zone(call.request.headers.get("Prefer"))
+    headers = {"Preference-Applied": f'outlook.timezone="{zone.name}"'} if zone else {}
+    rendered = render_event(event, call.organizer, zone or UTC_ZONE)
+    return graph_json({"@odata.context": context, **rendered}, status, headers)
+
+
+def _find_event(call: GraphCall) -> StoredEvent:
+    event = call.user.events.get(call.params["event"])
+    if event is None:
+        raise item_not_found()
+    return event
+
+
+async def get_calendar(call: GraphCall) -> web.Response:
+    _require(call.token, _CALENDAR_READ_ROLES)
+    context = f"{call.metadata}/calendar/$entity"
+    return graph_json({"@odata.context": context, **call.user.calendar_json()})
+
+
+async def create_event(call: GraphCall) -> web.Response:
+    _require(call.token, (CALENDARS_READ_WRITE,))
+    calendar = call.params.get("calendar")
+    if calendar is not None and calendar != call.user.calendar_id:
+        raise item_not_found()
+    body = canonical_properties(await _json_object(call.request))
+    # transactionId makes a retried create return the first event (seed 004).
+    event = call.user.event_for_transaction(body.get("transactionId"))
+    if event is None:
+        event = new_event(body, call.organizer, call.now)
+        call.user.add_event(event)
+    collection = "/".join(call.segments[2:])
+    if calendar is not None:
+        collection = f"calendars('{calendar}')/events"
+    return _event_response(call, event, f"{call.metadata}/{collection}/$entity", 201)
+
+
+async def get_event(call: GraphCall) -> web.Response:
+    _require(call.token, _CALENDAR_READ_ROLES)
+    event = _find_event(call)
+    selection = call.request.query.get("$select")
+    if not selection:
+        return _event_response(call, event, f"{call.metadata}/events/$entity")
+    zone = preferred_zone(call.request.headers.get("Prefer")) or UTC_ZONE
+    names, trimmed = select(render_event(event, call.organizer, zone), selection)
+    context = f"{call.metadata}/events({','.join(names)})/$entity"
+    return graph_json({"@odata.context": context, **trimmed})
+
+
+async def patch_event(call: GraphCall) -> web.Response:
+    _require(call.token, (CALENDARS_READ_WRITE,))
+    event = _find_event(call)
+    body = canonical_properties(await _json_object(call.request))
+    apply_patch(event, body, call.organizer, call.now)
+    return _event_response(call, event, f"{call.metadata}/events/$entity")
+
+
+async def delete_event(call: GraphCall) -> web.Response:
+    _require(call.token, (CALENDARS_READ_WRITE,))
+    call.user.remove_event(_find_event(call).id)
+    return web.Response(status=204)
+
+
+async def create_or_get(call: GraphCall) -> web.Response:
+    _require(call.token, (ONLINE_MEETINGS_READ_WRITE_ALL,), _meetings_forbidden)
+    if not call.user.config.access_policy:
+        # microsoft-graph-docs#12135, microsoft-graph-docs-contrib#470
+        raise GraphError(403, "Forbidden", "No Application Access Policy found for this app.")
+    body = await _json_object(call.request)
+    external_id = external_id_of(body)
+    context = f"{call.metadata}/onlineMeetings/$entity"
+    meeting = call.user.meetings.get(external_id)
+    if meeting is not None:
+        return graph_json({"@odata.context": context, **meeting}, 200)
+    meeting = new_online_meeting(body, call.organizer, call.now)
+    call.user.meetings[external_id] = meeting
+    return graph_json({"@odata.context": context, **meeting}, 201)
+
+
+ROUTES: tuple[Route, ...] = (
+    Route(("users", "{user}", "calendar"), {"GET": get_calendar}),
+    Route(("users", "{user}", "events"), {"POST": create_event}),
+    Route(("users", "{user}", "calendar", "events"), {"POST": create_event}),
+    Route(("users", "{user}", "calendars", "{calendar}", "events"), {"POST": create_event}),
+    Route(
+        ("users", "{user}", "events", "{event}"),
+        {"GET": get_event, "PATCH": patch_event, "DELETE": delete_event},
+    ),
+    Route(("users", "{user}", "onlineMeetings", "createOrGet"), {"POST": create_or_get}, False),
+)

@@ -1,0 +1,105 @@
+"""The emulated tenant's mailboxes: one calendar, its events and Teams meetings per user.
+
+Any user id is accepted and provisioned on first use, so a zero-config local bot works for
+whoever talks to it; `configure_user` changes a user's knobs without losing their data.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.emulators.graph.config import UserConfig
+from bot.emulators.graph.events import Organizer, StoredEvent
+
+
+def _calendar_id() -> str:
+    return "AQMkAD" + base64.urlsafe_b64encode(secrets.token_bytes(20)).decode()
+
+
+def _change_key() -> str:
+    return base64.b64encode(secrets.token_bytes(22)).decode()
+
+
+@dataclass
+class UserState:
+    """One mailbox. `in_flight` counts requests being served, for MailboxConcurrency."""
+
+    id: str
+    config: UserConfig
+    calendar_id: str = field(default_factory=_calendar_id)
+    calendar_change_key: str = field(default_factory=_change_key)
+    events: dict[str, StoredEvent] = field(default_factory=dict)
+    transactions: dict[str, str] = field(default_factory=dict)
+    meetings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    in_flight: int = 0
+
+    def calendar_json(self) -> dict[str, Any]:
+        """The default calendar as `GET /users/{id}/calendar` shows it (seed 000)."""
+        return {
+            "id": self.calendar_id,
+            "name": "Calendar",
+            "color": "auto",
+            "changeKey": self.calendar_change_key,
+            "canShare": True,
+            "canViewPrivateItems": True,
+            "canEdit": True,
+            "allowedOnlineMeetingProviders": list(self.config.allowed_providers),
+            "defaultOnlineMeetingProvider": self.config.resolved_default_provider(),
+            "isTallyingResponses": True,
+            "isRemovable": False,
+            "owner": {
+                "name": self.config.name_for(self.id),
+                "address": self.config.email_for(self.id),
+            },
+        }
+
+    def add_event(self, event: StoredEvent) -> None:
+        self.events[event.id] = event
+        if event.transaction_id is not None:
+            self.transactions[event.transaction_id] = event.id
+
+    def event_for_transaction(self, transaction_id: Any) -> StoredEvent | None:
+        if not isinstance(transaction_id, str):
+            return None
+        event_id = self.transactions.get(transaction_id)
+        return self.events.get(event_id) if event_id is not None else None
+
+    def remove_event(self, event_id: str) -> None:
+        event = self.events.pop(event_id)
+        # A deleted event no longer holds its transactionId; a later create may reuse it.
+        if event.transaction_id is not None:
+            self.transactions.pop(event.transaction_id, None)
+
+
+class Directory:
+    """All mailboxes of the tenant, keyed case-insensitively like Graph's user ids and UPNs."""
+
+    def __init__(self, tenant_id: str) -> None:
+        self.tenant_id = tenant_id
+        self._users: dict[str, UserState] = {}
+
+    def get(self, user_id: str) -> UserState | None:
+        return self._users.get(user_id.lower())
+
+    def provision(self, user_id: str) -> UserState:
+        user = self.get(user_id)
+        if user is None:
+            user = self._users[user_id.lower()] = UserState(id=user_id, config=UserConfig())
+        return user
+
+    def configure(self, user_id: str, config: UserConfig) -> UserState:
+        user = self.provision(user_id)
+        user.config = config
+        return user
+
+    def organizer(self, user: UserState) -> Organizer:
+        return Organizer(user_id=user.id, tenant_id=self.tenant_id, config=user.config)
+
+    def users(self) -> list[UserState]:
+        return list(self._users.values())
+
+    def clear(self) -> None:
+        self._users = {}

@@ -1,0 +1,32 @@
+"""Microsoft Graph: typed models, the error tree, app-only tokens and the client."""
+
+from bot.graph.auth import MsalTokenProvider, TokenError, TokenProvider
+from bot.graph.client import GraphClient, graph_zone_name
+from bot.graph.errors import (
+    GraphBadRequest,
+    GraphError,
+    GraphForbidden,
+    GraphNotFound,
+    GraphThrottled,
+    GraphUnauthorized,
+    GraphUnavailable,
+    MissingGrant,
+    TeamsNotAllowed,
+)
+
+__all__ = [
+    "GraphBadRequest",
+    "GraphClient",
+    "GraphError",
+    "GraphForbidden",
+    "GraphNotFound",
+    "GraphThrottled",
+    "GraphUnauthorized",
+    "GraphUnavailable",
+    "MissingGrant",
+    "MsalTokenProvider",
+    "TeamsNotAllowed",
+    "TokenError",
+    "TokenProvider",
+    "graph_zone_name",
+]

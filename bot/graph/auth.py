@@ -1,0 +1,104 @@
+"""App-only tokens for Graph through msal, off the event loop and cached.
+
+msal's `acquire_token_for_client` is blocking (it uses `requests`), so it runs in a worker
+thread. The token is kept until shortly before it expires, so steady state costs no thread hop
+and no network: one token request per token lifetime.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import msal
+import requests
+
+GRAPH_SCOPE = "https://graph.microsoft.com/.default"
+_REFRESH_MARGIN_S = 300.0
+
+
+class TokenProvider(Protocol):
+    async def token(self) -> str: ...
+
+    def invalidate(self) -> None:
+        """Forget the cached token (Graph refused it); the next call fetches a new one."""
+
+
+class TokenError(Exception):
+    """The identity platform refused to issue a token (bad secret, unknown client or tenant)."""
+
+
+class MsalTokenProvider:
+    def __init__(
+        self,
+        *,
+        client_id: str,
+        client_secret: str,
+        authority: str,
+        verify: str | bool = True,
+        local_authority: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._authority = authority
+        self._verify = verify
+        # A local (emulated) authority is not known to Microsoft's instance discovery.
+        self._instance_discovery = False if local_authority else None
+        self._clock = clock
+        self._app: msal.ConfidentialClientApplication | None = None
+        self._session: requests.Session | None = None
+        self._token: str | None = None
+        self._expires_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def token(self) -> str:
+        if self._token and self._clock() < self._expires_at:
+            return self._token
+        async with self._lock:  # one refresh for all the requests that found it stale
+            if self._token and self._clock() < self._expires_at:
+                return self._token
+            result = await asyncio.to_thread(self._acquire)
+            if "access_token" not in result:
+                raise TokenError(
+                    f"{result.get('error', 'token_error')}: "
+                    f"{str(result.get('error_description', ''))[:200]}"
+                )
+            lifetime = float(result.get("expires_in", 3599))
+            self._token = str(result["access_token"])
+            self._expires_at = self._clock() + max(0.0, lifetime - _REFRESH_MARGIN_S)
+            return self._token
+
+    def _http_client(self) -> requests.Session | None:
+        if not isinstance(self._verify, str):
+            return None  # msal's own session with the system CAs
+        # A pinned CA file must win over REQUESTS_CA_BUNDLE, which requests otherwise prefers
+        # to Session.verify (psf/requests#3829).
+        session = requests.Session()
+        session.trust_env = False
+        session.verify = self._verify
+        self._session = session
+        return session
+
+    def close(self) -> None:
+        """Close the pinned session: a kept-alive connection would hold the server open."""
+        if self._session is not None:
+            self._session.close()
+
+    def invalidate(self) -> None:
+        self._token = None
+        self._expires_at = 0.0
+
+    def _acquire(self) -> dict[str, Any]:
+        if self._app is None:  # built here: msal fetches the authority's metadata on creation
+            self._app = msal.ConfidentialClientApplication(
+                self._client_id,
+                client_credential=self._client_secret,
+                authority=self._authority,
+                http_client=self._http_client(),
+                instance_discovery=self._instance_discovery,
+            )
+        result: dict[str, Any] = self._app.acquire_token_for_client(scopes=[GRAPH_SCOPE])
+        return result

@@ -1,0 +1,221 @@
+"""The Microsoft Graph operations Meetbot uses, over one shared pooled `httpx.AsyncClient`.
+
+App-only: every path is `/users/{organizer}/...` where the organizer is the Teams sender's
+`aadObjectId`. Calendars are cached per user, so steady state is one Graph round trip per
+meeting. Retries are bounded and only for what Graph documents as transient (429, 503, 504,
+dropped connections); creates are safe to retry because they carry `transactionId` or
+`externalId`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from tzlocal.windows_tz import tz_win
+
+from bot.graph.auth import TokenProvider
+from bot.graph.errors import (
+    GraphError,
+    GraphThrottled,
+    GraphUnauthorized,
+    GraphUnavailable,
+    TeamsNotAllowed,
+    raise_for_response,
+)
+from bot.graph.models import Calendar, DateTimeTimeZone, Event, OnlineMeeting, OnlineMeetingProvider
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+
+ONLINE_INFO_SELECT = "isOnlineMeeting,onlineMeetingProvider,onlineMeeting"
+_MAX_ATTEMPTS = 3
+_MAX_TOTAL_WAIT_S = 6.0
+
+
+def graph_zone_name(iana: str) -> str:
+    """The zone name to send Graph: Windows names where one exists ("Pacific Standard Time"),
+    else the IANA name, which Graph also accepts for most zones."""
+    return tz_win.get(iana, iana)
+
+
+class GraphClient:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        base_url: str,
+        tokens: TokenProvider,
+        *,
+        calendar_ttl: timedelta = timedelta(minutes=15),
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self._http = http
+        self._base = base_url.rstrip("/")
+        self._tokens = tokens
+        self._calendar_ttl = calendar_ttl.total_seconds()
+        self._clock = clock
+        self._sleep = sleep
+        self._calendars: dict[str, tuple[float, Calendar]] = {}
+
+    async def get_calendar(self, user_id: str) -> Calendar:
+        """The user's default calendar (allowed and default providers), cached per user."""
+        cached = self._calendars.get(user_id)
+        if cached and self._clock() < cached[0]:
+            return cached[1]
+        data = await self._request("GET", f"/users/{_seg(user_id)}/calendar", resource="calendar")
+        calendar = Calendar.model_validate(data)
+        self._calendars[user_id] = (self._clock() + self._calendar_ttl, calendar)
+        return calendar
+
+    async def create_online_event(
+        self,
+        user_id: str,
+        *,
+        subject: str,
+        start: datetime,
+        end: datetime,
+        zone: str,
+        attendees: Sequence[str],
+        transaction_id: str,
+    ) -> Event:
+        """Create a Teams meeting on the organizer's calendar.
+
+        Checks the calendar's allowed providers first: Graph would otherwise create the event
+        with a Skype link or none at all. `zone` is the organizer's IANA zone.
+        """
+        calendar = await self.get_calendar(user_id)
+        if not calendar.allows_teams:
+            raise TeamsNotAllowed(calendar.allowed_online_meeting_providers)
+        zone_name = graph_zone_name(zone)
+        body = {
+            "subject": subject,
+            "start": _dtz(start, zone_name),
+            "end": _dtz(end, zone_name),
+            "attendees": [
+                {"emailAddress": {"address": address}, "type": "required"} for address in attendees
+            ],
+            "isOnlineMeeting": True,
+            "onlineMeetingProvider": OnlineMeetingProvider.TEAMS.value,
+            "transactionId": transaction_id,
+        }
+        data = await self._request(
+            "POST",
+            f"/users/{_seg(user_id)}/events",
+            json=body,
+            headers={"Prefer": f'outlook.timezone="{zone_name}"'},
+            resource="events",
+        )
+        return Event.model_validate(data)
+
+    async def get_event_online_info(self, user_id: str, event_id: str) -> Event:
+        data = await self._request(
+            "GET",
+            f"/users/{_seg(user_id)}/events/{_seg(event_id)}",
+            params={"$select": ONLINE_INFO_SELECT},
+            resource="events",
+        )
+        return Event.model_validate(data)
+
+    async def create_or_get_meeting(
+        self,
+        user_id: str,
+        *,
+        external_id: str,
+        subject: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> tuple[OnlineMeeting, bool]:
+        """`onlineMeetings/createOrGet`: the meeting and whether this call created it (201)."""
+        body: dict[str, Any] = {"externalId": external_id}
+        if subject:
+            body["subject"] = subject
+        if start is not None:
+            body["startDateTime"] = _utc_instant(start)
+        if end is not None:
+            body["endDateTime"] = _utc_instant(end)
+        response = await self._send(
+            "POST",
+            f"/users/{_seg(user_id)}/onlineMeetings/createOrGet",
+            json=body,
+            resource="onlineMeetings",
+        )
+        return OnlineMeeting.model_validate(response.json()), response.status_code == 201
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        return (await self._send(method, path, **kwargs)).json()
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        resource: str,
+        json: Any = None,
+        params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        waited = 0.0
+        refreshed_token = False
+        for attempt in range(1, _MAX_ATTEMPTS + 1):
+            try:
+                response = await self._http.request(
+                    method,
+                    self._base + path,
+                    json=json,
+                    params=params,
+                    headers={"Authorization": f"Bearer {await self._tokens.token()}"}
+                    | (headers or {}),
+                )
+                log.info(
+                    "graph %s %s -> %s request-id=%s",
+                    method,
+                    path,
+                    response.status_code,
+                    response.headers.get("request-id"),
+                )
+                raise_for_response(response, resource=resource)
+                return response
+            except GraphUnauthorized:
+                if refreshed_token:
+                    raise
+                refreshed_token = True  # a revoked or rotated token: fetch a new one, once
+                self._tokens.invalidate()
+                continue
+            except (GraphThrottled, GraphUnavailable, httpx.TransportError) as exc:
+                delay = _retry_delay(exc, attempt)
+                if attempt == _MAX_ATTEMPTS or delay is None or waited + delay > _MAX_TOTAL_WAIT_S:
+                    if isinstance(exc, httpx.TransportError):
+                        raise GraphUnavailable(0, type(exc).__name__, str(exc)) from exc
+                    raise
+                waited += delay
+                await self._sleep(delay)
+        raise GraphError(0, "retries_exhausted", f"{method} {path}")
+
+
+def _retry_delay(exc: Exception, attempt: int) -> float | None:
+    if isinstance(exc, GraphThrottled):
+        return exc.retry_after
+    if isinstance(exc, GraphUnavailable) and exc.status not in {502, 503, 504}:
+        return None  # a 500 is not documented as transient: do not hammer Graph
+    return 0.5 * 2.0 ** (attempt - 1)
+
+
+def _seg(value: str) -> str:
+    return quote(value, safe="")
+
+
+def _dtz(value: datetime, zone_name: str) -> dict[str, str]:
+    return DateTimeTimeZone.from_datetime(value, zone_name).model_dump(by_alias=True)
+
+
+def _utc_instant(value: datetime) -> str:
+    """onlineMeetings take ISO instants in UTC, not Graph's dateTimeTimeZone."""
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")

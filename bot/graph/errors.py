@@ -1,0 +1,130 @@
+"""What can go wrong talking to Microsoft Graph, as a small exception tree.
+
+    GraphError                    any failed Graph call; carries status, code and request-id
+    ├── GraphBadRequest           400: Graph rejected what we sent
+    ├── GraphUnauthorized         401: our token was refused
+    ├── GraphForbidden            403: a permission or the application access policy is missing
+    ├── GraphNotFound             404: the user, event or meeting does not exist
+    ├── GraphThrottled            429 (and 503 with Retry-After): carries retry_after seconds
+    └── GraphUnavailable          5xx, timeouts and dropped connections
+
+    TeamsNotAllowed               not an HTTP failure: the calendar does not allow Teams meetings
+
+`raise_for_response` is the one place that maps a status code to a class.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import httpx
+
+
+class MissingGrant(StrEnum):
+    """Which admin step a 403 points at, so the user can be told exactly what to ask for."""
+
+    CALENDARS_PERMISSION = "Calendars.ReadWrite"
+    MEETINGS_PERMISSION = "OnlineMeetings.ReadWrite.All"
+    ACCESS_POLICY = "application access policy"
+
+
+class GraphError(Exception):
+    def __init__(self, status: int, code: str, message: str, request_id: str | None = None) -> None:
+        super().__init__(f"Graph {status} {code}: {message} (request-id {request_id})")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+
+
+class GraphBadRequest(GraphError):
+    pass
+
+
+class GraphUnauthorized(GraphError):
+    pass
+
+
+class GraphForbidden(GraphError):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        request_id: str | None = None,
+        missing: MissingGrant | None = None,
+    ) -> None:
+        super().__init__(status, code, message, request_id)
+        self.missing = missing
+
+
+class GraphNotFound(GraphError):
+    pass
+
+
+class GraphThrottled(GraphError):
+    def __init__(
+        self, status: int, code: str, message: str, request_id: str | None, retry_after: float
+    ) -> None:
+        super().__init__(status, code, message, request_id)
+        self.retry_after = retry_after
+
+
+class GraphUnavailable(GraphError):
+    pass
+
+
+class TeamsNotAllowed(Exception):
+    """The organizer's calendar lists no `teamsForBusiness` among its allowed providers."""
+
+    def __init__(self, allowed: list[str]) -> None:
+        super().__init__(f"Teams is not an allowed online meeting provider (allowed: {allowed})")
+        self.allowed = allowed
+
+
+def raise_for_response(response: httpx.Response, *, resource: str) -> None:
+    """Raise the matching GraphError for a non-2xx response; `resource` names what was asked
+    for ("events", "onlineMeetings", ...) so a 403 can say which grant is missing."""
+    status = response.status_code
+    if status < 400:
+        return
+    code, message = _error_body(response)
+    request_id = response.headers.get("request-id")
+    if status == 400:
+        raise GraphBadRequest(status, code, message, request_id)
+    if status == 401:
+        raise GraphUnauthorized(status, code, message, request_id)
+    if status == 403:
+        raise GraphForbidden(status, code, message, request_id, _missing_grant(message, resource))
+    if status == 404:
+        raise GraphNotFound(status, code, message, request_id)
+    if status == 429 or (status == 503 and "Retry-After" in response.headers):
+        raise GraphThrottled(status, code, message, request_id, retry_after_seconds(response))
+    if status >= 500:
+        raise GraphUnavailable(status, code, message, request_id)
+    raise GraphError(status, code, message, request_id)
+
+
+def retry_after_seconds(response: httpx.Response, default: float = 1.0) -> float:
+    try:
+        return max(0.0, float(response.headers.get("Retry-After", default)))
+    except ValueError:
+        return default
+
+
+def _error_body(response: httpx.Response) -> tuple[str, str]:
+    try:
+        error = response.json().get("error", {})
+        return str(error.get("code", "unknown")), str(error.get("message", ""))
+    except ValueError:
+        return "unknown", response.text[:200]
+
+
+def _missing_grant(message: str, resource: str) -> MissingGrant | None:
+    if "application access policy" in message.lower():
+        return MissingGrant.ACCESS_POLICY
+    if resource == "onlineMeetings":
+        return MissingGrant.MEETINGS_PERMISSION
+    if resource in {"events", "calendar"}:
+        return MissingGrant.CALENDARS_PERMISSION
+    return None

@@ -1,0 +1,19 @@
+"""The running parts of one Meetbot instance, built at start-up by `bot.app`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+from botbuilder.core import ActivityHandler
+from botbuilder.integration.aiohttp import CloudAdapter
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    adapter: CloudAdapter
+    bot: ActivityHandler
+    mode: str  # "local" (simulated meetings) or "cloud"
+
+
+SERVICES = web.AppKey("meetbot.services", Services)

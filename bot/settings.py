@@ -1,0 +1,190 @@
+"""Settings from the environment (and an optional `.env`), checked once at start-up.
+
+The Bot Framework names (`MicrosoftAppId`, ...) are kept as Azure's templates spell them so an
+existing App Service configuration works unchanged. Graph credentials default to the bot's own
+Entra registration. With no Graph credentials Meetbot runs in local mode against its built-in
+Graph emulator.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_GRAPH_BASE_URL = "https://graph.microsoft.com/v1.0"
+DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com"
+
+
+class SettingsError(ValueError):
+    """An inconsistent configuration; the message is one line that names the variable."""
+
+
+class AppType(StrEnum):
+    MULTI_TENANT = "MultiTenant"
+    SINGLE_TENANT = "SingleTenant"
+    USER_ASSIGNED_MSI = "UserAssignedMSI"
+
+
+def _env(name: str) -> Any:
+    return Field(default=None, validation_alias=AliasChoices(name))
+
+
+class Settings(BaseSettings):
+    """Every setting Meetbot reads. The README's configuration table mirrors this class."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    microsoft_app_id: str | None = _env("MicrosoftAppId")
+    microsoft_app_password: SecretStr | None = _env("MicrosoftAppPassword")
+    microsoft_app_type: AppType = Field(
+        default=AppType.MULTI_TENANT, validation_alias=AliasChoices("MicrosoftAppType")
+    )
+    microsoft_app_tenant_id: str | None = _env("MicrosoftAppTenantId")
+    graph_tenant_id: str | None = _env("GRAPH_TENANT_ID")
+    graph_client_id: str | None = _env("GRAPH_CLIENT_ID")
+    graph_client_secret: SecretStr | None = _env("GRAPH_CLIENT_SECRET")
+    graph_base_url: str | None = _env("GRAPH_BASE_URL")
+    graph_authority_host: str = Field(
+        default=DEFAULT_AUTHORITY_HOST, validation_alias=AliasChoices("GRAPH_AUTHORITY_HOST")
+    )
+    graph_ca_bundle: Path | None = _env("GRAPH_CA_BUNDLE")
+    database_url: str = Field(
+        default="sqlite:///meetbot.db", validation_alias=AliasChoices("DATABASE_URL")
+    )
+    host: str | None = _env("HOST")
+    port: int = Field(default=3978, ge=0, le=65535, validation_alias=AliasChoices("PORT"))
+    log_level: str = Field(default="INFO", validation_alias=AliasChoices("LOG_LEVEL"))
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_engine(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "postgresql:", "postgres:")):
+            raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        return value
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        # An empty variable (`MicrosoftAppId=`) means "not set", as in Azure's templates.
+        return None if isinstance(value, str) and not value.strip() else value
+
+
+@dataclass(frozen=True, slots=True)
+class GraphCredentials:
+    tenant_id: str
+    client_id: str
+    client_secret: str
+    authority_host: str
+
+
+@dataclass(frozen=True, slots=True)
+class RuntimeConfig:
+    """What start-up decided from the settings: who we are, where Graph is, where to listen."""
+
+    settings: Settings
+    graph: GraphCredentials | None  # None: local mode
+    graph_base_url: str | None  # None in local mode: start our own emulator
+    host: str
+    host_given: bool
+    auth_enabled: bool
+
+    @property
+    def local_mode(self) -> bool:
+        return self.graph is None
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings; a malformed value becomes one `SettingsError` line naming the variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else "settings"
+        raise SettingsError(f"{name}: {first['msg']}") from None
+
+
+def resolve(settings: Settings) -> RuntimeConfig:
+    """Check the settings hang together and decide local or cloud mode."""
+    app_id = settings.microsoft_app_id
+    app_password = _secret(settings.microsoft_app_password)
+    if app_password and not app_id:
+        raise SettingsError("MicrosoftAppPassword is set but MicrosoftAppId is empty")
+    if (
+        settings.microsoft_app_type is AppType.SINGLE_TENANT
+        and not settings.microsoft_app_tenant_id
+    ):
+        raise SettingsError("MicrosoftAppTenantId is required when MicrosoftAppType=SingleTenant")
+    if app_id and not app_password and settings.microsoft_app_type is not AppType.USER_ASSIGNED_MSI:
+        raise SettingsError("MicrosoftAppPassword is required when MicrosoftAppId is set")
+
+    graph = _graph_credentials(settings, app_id, app_password)
+    graph_base_url = settings.graph_base_url
+    if graph is None:
+        if graph_base_url and not is_loopback_url(graph_base_url):
+            raise SettingsError(
+                "GRAPH_BASE_URL points away from this machine but GRAPH_CLIENT_ID and "
+                "GRAPH_CLIENT_SECRET are not set"
+            )
+    elif graph_base_url is None:
+        graph_base_url = DEFAULT_GRAPH_BASE_URL
+
+    auth_enabled = bool(app_id)
+    host_given = settings.host is not None
+    host = settings.host or ("0.0.0.0" if auth_enabled else "127.0.0.1")  # noqa: S104
+    return RuntimeConfig(
+        settings=settings,
+        graph=graph,
+        graph_base_url=graph_base_url,
+        host=host,
+        host_given=host_given,
+        auth_enabled=auth_enabled,
+    )
+
+
+def _graph_credentials(
+    settings: Settings, app_id: str | None, app_password: str | None
+) -> GraphCredentials | None:
+    explicit_secret = _secret(settings.graph_client_secret)
+    if explicit_secret and not settings.graph_client_id:
+        raise SettingsError("GRAPH_CLIENT_SECRET is set but GRAPH_CLIENT_ID is empty")
+    if settings.graph_client_id and not explicit_secret:
+        raise SettingsError("GRAPH_CLIENT_SECRET is required when GRAPH_CLIENT_ID is set")
+    client_id = settings.graph_client_id or app_id
+    secret = explicit_secret or app_password
+    if not client_id or not secret:
+        return None
+    tenant = settings.graph_tenant_id or settings.microsoft_app_tenant_id
+    if not tenant:
+        raise SettingsError(
+            "GRAPH_TENANT_ID is required for Graph application permissions "
+            "(or set MicrosoftAppTenantId)"
+        )
+    return GraphCredentials(
+        tenant_id=tenant,
+        client_id=client_id,
+        client_secret=secret,
+        authority_host=settings.graph_authority_host.rstrip("/"),
+    )
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
+def is_loopback_url(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

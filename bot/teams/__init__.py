@@ -1,0 +1,1 @@
+"""The Teams side: reading activities and answering them."""

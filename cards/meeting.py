@@ -1,0 +1,340 @@
+"""The meeting card: what was created, when (in the sender's zone), how to join.
+
+Graph results first become a `MeetingView` (`view_from_event`, `view_from_online_meeting`), which
+holds only what the card shows; `meeting_card` turns a view into Adaptive Card JSON. Dial-in data
+is often partly or wholly absent (no Audio Conferencing licence): rows without data are left out,
+and without any dial-in data there is no "Join by phone" section at all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from botbuilder.schema import Attachment
+from microsoft_teams.cards import (
+    CardElement,
+    Container,
+    Fact,
+    FactSet,
+    OpenUrlAction,
+    TextBlock,
+)
+
+from bot.graph.models import Event, OnlineMeeting
+from bot.i18n import Catalog
+from cards.schema import dump_card, new_card
+from cards.text import SUBJECT_LIMIT, display_list, display_text, link_target, markdown_link
+
+ADAPTIVE_CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+DIALIN_HOST = "dialin.teams.microsoft.com"
+
+
+@dataclass(frozen=True, slots=True)
+class DialIn:
+    """How to join by phone, as Graph gave it; any part may be missing."""
+
+    conference_id: str | None
+    toll_number: str | None
+    toll_free_numbers: tuple[str, ...]
+    dialin_url: str | None  # the "local numbers" page
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingView:
+    """Everything the meeting card shows, independent of which Graph API created the meeting."""
+
+    subject: str
+    start: datetime
+    end: datetime
+    zone: ZoneInfo  # the sender's zone; times are shown in it
+    zone_is_fallback: bool  # the client sent no zone, so `zone` is UTC and the card says so
+    join_url: str | None
+    dial_in: DialIn | None
+    attendees: tuple[str, ...] = ()
+    meeting_id: str | None = None
+    passcode: str | None = None
+    simulated: bool = False
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError("MeetingView needs timezone-aware start and end")
+
+
+def view_from_event(
+    event: Event, zone: ZoneInfo, *, zone_is_fallback: bool, simulated: bool = False
+) -> MeetingView:
+    """The view of a calendar event created with `isOnlineMeeting`."""
+    if event.start is None or event.end is None:
+        raise ValueError(f"event {event.id} has no start or end")
+    info = event.online_meeting
+    body = event.body.content if event.body is not None else None
+    dial_in = _dial_in(
+        conference_id=info.conference_id if info else None,
+        toll_number=info.toll_number if info else None,
+        toll_free_numbers=info.toll_free_numbers if info else (),
+        # An event's onlineMeeting has no dial-in URL; Exchange puts it into the invitation body.
+        dialin_url=local_numbers_url(body) if body else None,
+    )
+    return MeetingView(
+        subject=event.subject or "",
+        # Graph may answer in UTC or in a Windows zone name; the instant is what counts.
+        start=event.start.to_datetime().astimezone(zone),
+        end=event.end.to_datetime().astimezone(zone),
+        zone=zone,
+        zone_is_fallback=zone_is_fallback,
+        join_url=_present(info.join_url if info else None),
+        dial_in=dial_in,
+        attendees=_unique(attendee.email_address.address for attendee in event.attendees),
+        simulated=simulated,
+    )
+
+
+def view_from_online_meeting(
+    meeting: OnlineMeeting, zone: ZoneInfo, *, zone_is_fallback: bool, simulated: bool = False
+) -> MeetingView:
+    """The view of an `onlineMeeting` from createOrGet (no calendar event, no attendees list)."""
+    if meeting.start_date_time is None or meeting.end_date_time is None:
+        raise ValueError(f"online meeting {meeting.id} has no start or end")
+    audio = meeting.audio_conferencing
+    settings = meeting.join_meeting_id_settings
+    dial_in = None
+    if audio is not None:
+        dial_in = _dial_in(
+            conference_id=audio.conference_id,
+            toll_number=audio.toll_number or next(iter(audio.toll_numbers), None),
+            toll_free_numbers=[audio.toll_free_number or "", *audio.toll_free_numbers],
+            dialin_url=audio.dialin_url,
+        )
+    return MeetingView(
+        subject=meeting.subject or "",
+        start=meeting.start_date_time.astimezone(zone),
+        end=meeting.end_date_time.astimezone(zone),
+        zone=zone,
+        zone_is_fallback=zone_is_fallback,
+        join_url=_present(meeting.join_web_url),
+        dial_in=dial_in,
+        meeting_id=_present(settings.join_meeting_id if settings else None),
+        passcode=_present(settings.passcode if settings else None),
+        simulated=simulated,
+    )
+
+
+def local_numbers_url(html: str) -> str | None:
+    """The href of the first link to the Teams "Local numbers" page in an event body."""
+    finder = _DialinLinkFinder()
+    finder.feed(html)
+    finder.close()
+    return finder.found
+
+
+def meeting_card(view: MeetingView, catalog: Catalog) -> dict[str, Any]:
+    """The meeting card as Adaptive Card 1.5 JSON."""
+    body: list[CardElement] = [
+        TextBlock(
+            text=display_text(view.subject, limit=SUBJECT_LIMIT) or catalog.untitled_meeting,
+            weight="Bolder",
+            size="Medium",
+            wrap=True,
+        ),
+        FactSet(facts=_detail_facts(view, catalog)),
+    ]
+    if view.zone_is_fallback:
+        body.append(_note(catalog.zone_fallback_note))
+    phone = _dial_in_section(view.dial_in, catalog)
+    if phone is not None:
+        body.append(phone)
+    if view.simulated:
+        body.append(_note(catalog.simulated_note))
+    join = link_target(view.join_url, schemes=("https", "http"))
+    actions = (
+        [OpenUrlAction(title=catalog.join_button, url=join, style="positive")] if join else None
+    )
+    return dump_card(new_card(body, actions))
+
+
+def card_attachment(card: dict[str, Any]) -> Attachment:
+    """A Bot Framework attachment carrying an Adaptive Card (what `CardFactory.adaptive_card`
+    builds, without importing botbuilder.core)."""
+    return Attachment(content_type=ADAPTIVE_CARD_CONTENT_TYPE, content=card)
+
+
+meeting_attachment = card_attachment
+
+
+# -- card parts -------------------------------------------------------------------------------
+
+
+def _detail_facts(view: MeetingView, catalog: Catalog) -> list[Fact]:
+    facts = [Fact(title=catalog.when_label, value=_when(view, catalog))]
+    if attendees := display_list(view.attendees):
+        facts.append(Fact(title=catalog.attendees_label, value=attendees))
+    if view.meeting_id and (meeting_id := _meeting_id(view.meeting_id)):
+        facts.append(Fact(title=catalog.meeting_id_label, value=meeting_id))
+    if view.passcode and (passcode := display_text(view.passcode)):
+        facts.append(Fact(title=catalog.passcode_label, value=passcode))
+    return facts
+
+
+def _dial_in_section(dial_in: DialIn | None, catalog: Catalog) -> Container | None:
+    if dial_in is None:
+        return None
+    conference = _conference_digits(dial_in.conference_id)
+    facts: list[Fact] = []
+    if dial_in.toll_number and (toll := _tel_link(dial_in.toll_number, conference)):
+        facts.append(Fact(title=catalog.toll_label, value=toll))
+    for number in dial_in.toll_free_numbers:
+        if toll_free := _tel_link(number, conference):
+            facts.append(Fact(title=catalog.toll_free_label, value=toll_free))
+    if conference:
+        facts.append(Fact(title=catalog.conference_id_label, value=f"{_group(conference)}#"))
+    items: list[CardElement] = [FactSet(facts=facts)] if facts else []
+    if local := link_target(dial_in.dialin_url):
+        label = display_text(catalog.local_numbers_link)
+        items.append(TextBlock(text=markdown_link(label, local), wrap=True))
+    if not items:
+        return None
+    heading = TextBlock(text=catalog.dial_in_heading, weight="Bolder", wrap=True)
+    return Container(items=[heading, *items], separator=True, spacing="Medium")
+
+
+def _note(text: str) -> TextBlock:
+    return TextBlock(text=text, size="Small", is_subtle=True, wrap=True)
+
+
+def _when(view: MeetingView, catalog: Catalog) -> str:
+    start = view.start.astimezone(view.zone)
+    end = view.end.astimezone(view.zone)
+    end_text = _format_time(end, catalog)
+    if end.date() != start.date():
+        end_text = catalog.date_time_format.format(date=_format_date(end, catalog), time=end_text)
+    return catalog.time_range.format(
+        date=_format_date(start, catalog),
+        start=_format_time(start, catalog),
+        end=end_text,
+        # An IANA key (ZoneInfo only accepts real ones), so it needs no markdown escaping.
+        zone=view.zone.key,
+    )
+
+
+def _format_date(value: datetime, catalog: Catalog) -> str:
+    return catalog.date_format.format(
+        weekday=catalog.weekday_names[value.weekday()],
+        month=catalog.month_names[value.month - 1],
+        day=str(value.day),
+        year=str(value.year),
+    )
+
+
+def _format_time(value: datetime, catalog: Catalog) -> str:
+    return catalog.time_format.format(
+        hour12=str(value.hour % 12 or 12),
+        hour24=f"{value.hour:02d}",
+        minute=f"{value.minute:02d}",
+        period=catalog.day_periods[0 if value.hour < 12 else 1],
+    )
+
+
+# -- dial-in formatting -----------------------------------------------------------------------
+
+
+def _tel_link(number: str, conference: str | None) -> str | None:
+    """`[+1 323-555-0166](tel:+13235550166,,291633251#)`: one tap dials and enters the ID."""
+    digits = re.sub(r"\D", "", number)
+    if not digits:
+        return None
+    plus = "+" if number.strip().startswith("+") else ""
+    target = f"tel:{plus}{digits}" + (f",,{conference}#" if conference else "")
+    # Only digits, spaces and dashes: nothing in the label can form markdown.
+    label = " ".join(re.sub(r"[^\d\- ]", " ", number).split())
+    return markdown_link(f"{plus}{label}", target)
+
+
+def _conference_digits(conference_id: str | None) -> str | None:
+    if conference_id is None:
+        return None
+    compact = re.sub(r"\s", "", conference_id).removesuffix("#")
+    return compact if compact.isascii() and compact.isdigit() else None
+
+
+def _meeting_id(meeting_id: str) -> str:
+    compact = re.sub(r"\s", "", meeting_id)
+    if compact.isascii() and compact.isdigit():
+        return _group(compact)
+    return display_text(meeting_id)
+
+
+def _group(digits: str) -> str:
+    """Digits in groups of three, as Teams prints conference and meeting IDs."""
+    return " ".join(digits[index : index + 3] for index in range(0, len(digits), 3))
+
+
+# -- reading Graph data -----------------------------------------------------------------------
+
+
+def _dial_in(
+    *,
+    conference_id: str | None,
+    toll_number: str | None,
+    toll_free_numbers: list[str] | tuple[str, ...],
+    dialin_url: str | None,
+) -> DialIn | None:
+    dial_in = DialIn(
+        conference_id=_present(conference_id),
+        toll_number=_present(toll_number),
+        toll_free_numbers=_unique(toll_free_numbers, key=lambda number: re.sub(r"\D", "", number)),
+        dialin_url=_present(dialin_url),
+    )
+    if dial_in == DialIn(None, None, (), None):
+        return None
+    return dial_in
+
+
+def _present(value: str | None) -> str | None:
+    """`value` stripped, or None when it is missing or blank."""
+    if value is None:
+        return None
+    return value.strip() or None
+
+
+def _unique(
+    values: Iterable[str | None], key: Callable[[str], str] = str.casefold
+) -> tuple[str, ...]:
+    """Non-blank values, stripped, first occurrence kept."""
+    seen: set[str] = set()
+    kept: list[str] = []
+    for value in values:
+        stripped = _present(value)
+        if stripped is None or key(stripped) in seen:
+            continue
+        seen.add(key(stripped))
+        kept.append(stripped)
+    return tuple(kept)
+
+
+def _is_dialin_page(href: str) -> bool:
+    try:
+        parts = urlsplit(href.strip())
+    except ValueError:
+        return False
+    return parts.scheme.lower() == "https" and parts.hostname == DIALIN_HOST
+
+
+class _DialinLinkFinder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.found is not None or tag != "a":
+            return
+        # Browsers use the first href when an anchor repeats it.
+        href = next((value for name, value in attrs if name == "href"), None)
+        if href and _is_dialin_page(href):
+            self.found = href.strip()

@@ -1,0 +1,95 @@
+"""Make untrusted text and URLs safe to put into Adaptive Card markdown.
+
+Teams renders TextBlock and Fact text as a markdown subset, so a subject such as
+"[click](https://evil)" would become a link. Everything that comes from users or from Graph data
+goes through `display_text` (clean, cap, escape) before it reaches a card; URLs that end up inside
+markdown links go through `link_target`. Catalog text is authored markdown and is not escaped.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from urllib.parse import quote, urlsplit
+
+SUBJECT_LIMIT = 255
+ELLIPSIS = "\u2026"
+
+# Everything that can open or close markup in the Teams markdown subset (and the CommonMark
+# renderers behind it), plus `{` `}` so "{{DATE(...)}}" is not expanded by the card host.
+_MARKDOWN_SPECIAL = frozenset("\\`*_[](){}#+-!<>~|&")
+# "1. item" starts an ordered list; the dot matters only there.
+_ORDERED_LIST_START = re.compile(r"^(\d+)\.")
+# Bidi embeddings, overrides and isolates: invisible, and they can reorder what the reader sees.
+_BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Characters left as they are in a markdown link destination; `(` `)` `<` `>` `[` `]`, spaces and
+# the like are percent-encoded so the destination cannot end early.
+_URL_SAFE = "-._~:/?#@!$&'*+,;=%"
+
+
+def clean(text: str) -> str:
+    """One line of visible text: line breaks and tabs become spaces, other control characters and
+    bidi controls are dropped, runs of whitespace collapse to one space."""
+    kept: list[str] = []
+    for char in text:
+        category = unicodedata.category(char)
+        if char.isspace():
+            kept.append(" ")
+        elif category in ("Cc", "Cs") or char in _BIDI_CONTROLS:
+            continue
+        else:
+            kept.append(char)
+    return " ".join("".join(kept).split())
+
+
+def truncate(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, ending in an ellipsis when cut."""
+    if limit < 1:
+        raise ValueError("limit must be positive")
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + ELLIPSIS
+
+
+def escape_markdown(text: str) -> str:
+    """Backslash-escape every character that could start markdown formatting or a link."""
+    escaped = "".join(f"\\{char}" if char in _MARKDOWN_SPECIAL else char for char in text)
+    return _ORDERED_LIST_START.sub(r"\1\\.", escaped)
+
+
+def display_text(text: str, *, limit: int | None = None) -> str:
+    """Untrusted text ready for a TextBlock or Fact: cleaned, capped at `limit` visible
+    characters (before escaping, so an escape is never cut in half), then escaped."""
+    cleaned = clean(text)
+    if limit is not None:
+        cleaned = truncate(cleaned, limit)
+    return escape_markdown(cleaned)
+
+
+def display_list(items: Iterable[str], separator: str = ", ") -> str:
+    """Untrusted strings shown on one line; empty ones are left out."""
+    return separator.join(shown for item in items if (shown := display_text(item)))
+
+
+def link_target(url: str | None, *, schemes: tuple[str, ...] = ("https",)) -> str | None:
+    """`url` made safe as a markdown link destination or Action.OpenUrl target, or None when it
+    is missing, not absolute, or not one of `schemes` (no `javascript:`, no relative paths)."""
+    if url is None:
+        return None
+    candidate = url.strip()
+    if not candidate or any(unicodedata.category(char) == "Cc" for char in candidate):
+        return None
+    try:
+        parts = urlsplit(candidate)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in schemes or not parts.hostname:
+        return None
+    return quote(candidate, safe=_URL_SAFE)
+
+
+def markdown_link(label: str, target: str) -> str:
+    """A markdown link; `label` must already be escaped and `target` come from `link_target`
+    (or be a `tel:` URI built from digits)."""
+    return f"[{label}]({target})"

@@ -1,0 +1,1 @@
+"""Conversation flows: from a parsed command to the card the user sees."""

@@ -1,0 +1,99 @@
+"""The help and error cards."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from bot.i18n import Catalog
+from cards import error_card, help_card, validate_card
+
+
+def text_blocks(card: dict[str, Any]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for element in card["body"]:
+        found.extend(element["items"] if element["type"] == "Container" else [element])
+    return [element for element in found if element["type"] == "TextBlock"]
+
+
+def test_help_card(
+    catalog: Catalog, assert_no_empty_values: Callable[[dict[str, Any]], None]
+) -> None:
+    card = help_card(catalog)
+
+    validate_card(card)
+    assert_no_empty_values(card)
+    assert card["version"] == "1.5"
+    blocks = text_blocks(card)
+    assert [block["text"] for block in blocks[:2]] == [catalog.help_title, catalog.help_intro]
+    assert blocks[0]["weight"] == "Bolder"
+    commands = [block for block in blocks if block.get("fontType") == "Monospace"]
+    assert len(commands) == len(catalog.help_examples)
+    for block, (command, purpose) in zip(commands, catalog.help_examples, strict=True):
+        assert block["text"].replace("\\", "") == command
+        assert purpose in [b["text"] for b in blocks]
+
+
+def test_help_card_note_comes_first_and_is_escaped(catalog: Catalog) -> None:
+    note = catalog.unknown_command.format(command="[x](https://evil)")
+    card = help_card(catalog, note=note)
+
+    validate_card(card)
+    first = card["body"][0]
+    assert first["type"] == "TextBlock"
+    assert first["text"] == "I don't know the command \u201c\\[x\\]\\(https://evil\\)\u201d."
+    assert card["body"][1]["text"] == catalog.help_title
+
+
+def test_help_card_without_note_starts_with_title(catalog: Catalog) -> None:
+    for note in (None, "", " \x00 "):
+        assert help_card(catalog, note=note)["body"][0]["text"] == catalog.help_title
+
+
+def test_error_card_with_request_id(
+    catalog: Catalog, assert_no_empty_values: Callable[[dict[str, Any]], None]
+) -> None:
+    request_id = "0f3a1c2e-7c1b-4d1e-9f7a-2b6c8d9e0a1b"
+    card = error_card(catalog, catalog.throttled, request_id=request_id)
+
+    validate_card(card)
+    assert_no_empty_values(card)
+    title, message, reference = card["body"]
+    assert title["text"] == catalog.error_title
+    assert title["weight"] == "Bolder"
+    assert message["text"] == catalog.throttled
+    assert reference == {
+        "type": "TextBlock",
+        "text": f"Reference: {request_id}",
+        "size": "Small",
+        "isSubtle": True,
+        "wrap": True,
+    }
+
+
+def test_error_card_without_request_id(
+    catalog: Catalog, assert_no_empty_values: Callable[[dict[str, Any]], None]
+) -> None:
+    for request_id in (None, "", "\x00 ()"):
+        card = error_card(catalog, catalog.graph_unavailable, request_id=request_id)
+        validate_card(card)
+        assert_no_empty_values(card)
+        assert [block["text"] for block in card["body"]] == [
+            catalog.error_title,
+            catalog.graph_unavailable,
+        ]
+
+
+def test_error_card_escapes_the_message_and_trims_the_request_id(catalog: Catalog) -> None:
+    card = error_card(
+        catalog,
+        catalog.bad_attendee.format(detail="**boss**"),
+        request_id="abc-123](https://evil)",
+    )
+
+    validate_card(card)
+    assert (
+        card["body"][1]["text"]
+        == "\u201c\\*\\*boss\\*\\*\u201d doesn't look like an email address."
+    )
+    assert card["body"][2]["text"] == "Reference: abc-123httpsevil"

@@ -1,0 +1,123 @@
+"""Escaping and URL checks for text that goes into card markdown."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from cards.text import (
+    SUBJECT_LIMIT,
+    clean,
+    display_list,
+    display_text,
+    escape_markdown,
+    link_target,
+    truncate,
+)
+
+# What CommonMark (and the markdown-it renderer behind Teams' cards) treats as markup here.
+_MARKUP = set("\\`*_[](){}#+-!<>~|&")
+
+
+def unescape(text: str) -> str:
+    """CommonMark's reading of backslash escapes: `\\x` is a literal x for ASCII punctuation."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)
+
+
+def unescaped_markup(text: str) -> list[str]:
+    """Markup characters not preceded by an escaping backslash."""
+    found: list[str] = []
+    index = 0
+    while index < len(text):
+        if text[index] == "\\" and index + 1 < len(text):
+            index += 2
+            continue
+        if text[index] in _MARKUP:
+            found.append(text[index])
+        index += 1
+    return found
+
+
+def test_link_syntax_is_escaped() -> None:
+    shown = display_text("[click](https://evil)")
+
+    assert shown == r"\[click\]\(https://evil\)"
+    assert unescaped_markup(shown) == []
+    assert unescape(shown) == "[click](https://evil)"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "**bold** and _italic_ and `code`",
+        "# heading",
+        "- list item",
+        "+ list item",
+        "> quote",
+        "![img](https://evil/x.png)",
+        "<https://evil>",
+        "{{DATE(2017-02-14T06:08:39Z, SHORT)}}",
+        "back\\slash \\[ not a link ]",
+        "~~strike~~ a|b &amp;",
+    ],
+)
+def test_markup_is_escaped_and_reads_back_unchanged(text: str) -> None:
+    shown = escape_markdown(text)
+
+    assert unescaped_markup(shown) == []
+    assert unescape(shown) == text
+
+
+def test_ordered_list_marker_is_escaped_only_at_the_start() -> None:
+    assert escape_markdown("1. Budget") == r"1\. Budget"
+    assert escape_markdown("Q1. Budget v2.0") == "Q1. Budget v2.0"
+
+
+def test_control_characters_are_removed() -> None:
+    assert clean("Plan\x00ning\x1b[31m\u202egnp.exe") == "Planning[31mgnp.exe"
+    assert clean("  line one\r\nline\ttwo \u2028 three  ") == "line one line two three"
+
+
+def test_subject_cap() -> None:
+    assert truncate("x" * SUBJECT_LIMIT, SUBJECT_LIMIT) == "x" * SUBJECT_LIMIT
+    cut = truncate("x" * (SUBJECT_LIMIT + 1), SUBJECT_LIMIT)
+    assert len(cut) == SUBJECT_LIMIT
+    assert cut.endswith("\u2026")
+
+
+def test_cap_applies_before_escaping() -> None:
+    shown = display_text("*" * 300, limit=SUBJECT_LIMIT)
+
+    assert shown == "\\*" * 254 + "\u2026"
+    assert unescaped_markup(shown) == []
+
+
+def test_display_list_skips_blank_items() -> None:
+    assert display_list(["a_b", " \x00 ", "c"]) == r"a\_b, c"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://dialin.teams.microsoft.com/x?id=1", "https://dialin.teams.microsoft.com/x?id=1"),
+        (" https://a.example/p?id=(redacted) ", "https://a.example/p?id=%28redacted%29"),
+        ("https://a.example/a b<c>", "https://a.example/a%20b%3Cc%3E"),
+        ("https://a.example/%7b%22x%22%7d", "https://a.example/%7b%22x%22%7d"),
+        ("javascript:alert(1)", None),
+        ("http://a.example/", None),
+        ("/relative/path", None),
+        ("(redacted)", None),
+        ("https://a.example/\nx", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_link_target(url: str | None, expected: str | None) -> None:
+    assert link_target(url) == expected
+
+
+def test_link_target_can_allow_http() -> None:
+    assert link_target("http://127.0.0.1:8443/join", schemes=("https", "http")) == (
+        "http://127.0.0.1:8443/join"
+    )

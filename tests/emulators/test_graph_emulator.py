@@ -1,0 +1,807 @@
+"""The Graph emulator over a real TLS socket, driven like the bot drives Graph.
+
+Requests go through httpx (and msal for the token) to `serve(emulator.app)`; the clock is
+injected, so token expiry is reached by advancing it, never by sleeping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import ssl
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import msal
+import pytest
+from aiohttp import web
+
+from bot.emulators.graph import GraphEmulator, GraphEmulatorConfig
+from bot.emulators.serve import Served, serve
+from bot.emulators.tls import TlsIdentity, make_loopback_identity
+
+TENANT = "6c7e1f0a-5b3d-4e2f-9a8b-0c1d2e3f4a5b"
+USER = "64339082-ed84-4b0b-b4ab-004ae54f3747"
+JOIN_URL = re.compile(
+    r"^https://teams\.microsoft\.com/l/meetup-join/19%3ameeting_[A-Za-z0-9]{48}%40thread\.v2/0"
+    rf"\?context=%7b%22Tid%22%3a%22{TENANT}%22%2c%22Oid%22%3a%22(?P<oid>[^%]+)%22%7d$"
+)
+TIMEZONE_PST = 'outlook.timezone="Pacific Standard Time"'
+
+
+@dataclass
+class Clock:
+    now: datetime = field(default_factory=lambda: datetime(2024, 5, 1, 9, 0, tzinfo=UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@dataclass
+class Env:
+    emulator: GraphEmulator
+    served: Served
+    client: httpx.AsyncClient
+    clock: Clock
+    identity: TlsIdentity
+
+    async def token(self, client_id: str = "meetbot-local") -> str:
+        secret = self.emulator.config.clients[client_id]
+        response = await self.client.post(
+            f"/{TENANT}/oauth2/v2.0/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": client_id,
+                "client_secret": secret,
+                "scope": "https://graph.microsoft.com/.default",
+            },
+        )
+        assert response.status_code == 200, response.text
+        return str(response.json()["access_token"])
+
+    async def graph(
+        self, method: str, path: str, token: str | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        headers = dict(kwargs.pop("headers", {}))
+        headers["Authorization"] = f"Bearer {token or await self.token()}"
+        return await self.client.request(method, f"/v1.0{path}", headers=headers, **kwargs)
+
+
+def make_event(**overrides: Any) -> dict[str, Any]:
+    """A create-event body like seed 000's, online in Teams unless overridden."""
+    body: dict[str, Any] = {
+        "subject": "Prep for customer meeting",
+        "body": {"contentType": "HTML", "content": "Does this time work for you?"},
+        "start": {"dateTime": "2019-11-20T13:00:00", "timeZone": "Pacific Standard Time"},
+        "end": {"dateTime": "2019-11-20T14:00:00", "timeZone": "Pacific Standard Time"},
+        "location": {"displayName": "Cordova conference room"},
+        "attendees": [
+            {
+                "emailAddress": {"address": "AdeleV@contoso.com", "name": "Adele Vance"},
+                "type": "required",
+            }
+        ],
+        "allowNewTimeProposals": True,
+        "isOnlineMeeting": True,
+        "onlineMeetingProvider": "teamsForBusiness",
+    }
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture(scope="module")
+def identity() -> TlsIdentity:
+    return make_loopback_identity()
+
+
+@pytest.fixture
+async def env(identity: TlsIdentity) -> AsyncIterator[Env]:
+    clock = Clock()
+    emulator = GraphEmulator(
+        GraphEmulatorConfig(
+            clock=clock,
+            clients={
+                "meetbot-local": "meetbot-local-secret",
+                "no-roles": "s",
+                "meetings-only": "s",
+            },
+            client_roles={"no-roles": [], "meetings-only": ["OnlineMeetings.ReadWrite.All"]},
+        )
+    )
+    served = await serve(emulator.app, ssl_context=identity.server_context())
+    verify = ssl.create_default_context(cadata=identity.cert_pem.decode())
+    async with httpx.AsyncClient(base_url=served.url, verify=verify) as client:
+        yield Env(emulator, served, client, clock, identity)
+    await served.close()
+
+
+def graph_error(response: httpx.Response) -> tuple[int, str, str]:
+    error = response.json()["error"]
+    return response.status_code, error["code"], error["message"]
+
+
+# --- identity ------------------------------------------------------------------------------
+
+
+async def test_real_msal_gets_a_token_and_caches_it(
+    env: Env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # requests lets these variables override msal's `verify`; the test trusts only the emulator.
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    # The constructor already fetches the OpenID configuration: it blocks, so it runs off-loop.
+    app = await asyncio.to_thread(
+        msal.ConfidentialClientApplication,
+        "meetbot-local",
+        client_credential="meetbot-local-secret",
+        authority=f"{env.served.url}/{TENANT}",
+        instance_discovery=False,
+        verify=str(env.identity.write_cert(tmp_path / "emulator.pem")),
+    )
+    scopes = ["https://graph.microsoft.com/.default"]
+
+    try:
+        first = await asyncio.to_thread(app.acquire_token_for_client, scopes=scopes)
+        second = await asyncio.to_thread(app.acquire_token_for_client, scopes=scopes)
+    finally:
+        app.http_client.close()  # a kept-alive connection would stall the server's shutdown
+
+    assert "access_token" in first, first
+    assert second["access_token"] == first["access_token"]
+    assert second["token_source"] == "cache"
+    assert env.emulator.token_requests == 1
+    calendar = await env.graph("GET", f"/users/{USER}/calendar", token=first["access_token"])
+    assert calendar.status_code == 200
+    token_call = next(r for r in env.emulator.requests if r.path.endswith("/token"))
+    assert token_call.json["client_secret"] == "<redacted>"
+    assert token_call.json["scope"] == "https://graph.microsoft.com/.default"
+
+
+async def test_openid_configuration_points_at_this_server(env: Env) -> None:
+    response = await env.client.get(f"/{TENANT}/v2.0/.well-known/openid-configuration")
+
+    config = response.json()
+    assert config["token_endpoint"] == f"{env.served.url}/{TENANT}/oauth2/v2.0/token"
+    assert config["issuer"] == f"{env.served.url}/{TENANT}/v2.0"
+    assert "authorization_endpoint" in config and "device_authorization_endpoint" in config
+
+
+@pytest.mark.parametrize(
+    ("form", "status", "error", "code"),
+    [
+        ({"client_secret": "wrong"}, 401, "invalid_client", 7000215),
+        ({"client_id": "stranger"}, 400, "unauthorized_client", 700016),
+        ({"grant_type": "password"}, 400, "unsupported_grant_type", 70003),
+        ({"scope": "User.Read"}, 400, "invalid_scope", 1002012),
+        ({"scope": "https://management.azure.com/.default"}, 400, "invalid_resource", 500011),
+    ],
+)
+async def test_token_endpoint_errors_have_the_aad_shape(
+    env: Env, form: dict[str, str], status: int, error: str, code: int
+) -> None:
+    data = {
+        "grant_type": "client_credentials",
+        "client_id": "meetbot-local",
+        "client_secret": "meetbot-local-secret",
+        "scope": "https://graph.microsoft.com/.default",
+        **form,
+    }
+    response = await env.client.post(f"/{TENANT}/oauth2/v2.0/token", data=data)
+
+    body = response.json()
+    assert (response.status_code, body["error"], body["error_codes"]) == (status, error, [code])
+    assert body["error_description"].startswith(f"AADSTS{code}: ")
+    assert env.emulator.token_requests == 0
+
+
+async def test_any_tenant_segment_names_the_emulated_tenant(env: Env) -> None:
+    response = await env.client.get("/local/v2.0/.well-known/openid-configuration")
+
+    assert response.json()["token_endpoint"] == f"{env.served.url}/{TENANT}/oauth2/v2.0/token"
+
+
+# --- authentication and common headers ----------------------------------------------------
+
+
+async def test_missing_bogus_and_expired_tokens_get_401(env: Env) -> None:
+    path = f"/v1.0/users/{USER}/calendar"
+    token = await env.token()
+
+    missing = await env.client.get(path)
+    bogus = await env.client.get(path, headers={"Authorization": "Bearer not-a-token"})
+    env.clock.advance(3599)
+    expired = await env.client.get(path, headers={"Authorization": f"Bearer {token}"})
+
+    assert graph_error(missing) == (401, "InvalidAuthenticationToken", "Access token is empty.")
+    assert graph_error(bogus) == (401, "InvalidAuthenticationToken", "Invalid token")
+    assert graph_error(expired) == (
+        401,
+        "InvalidAuthenticationToken",
+        "Access token has expired or is not yet valid.",
+    )
+
+
+async def test_every_response_carries_request_ids_and_date(env: Env) -> None:
+    token = await env.token()
+    ok = await env.graph(
+        "GET", f"/users/{USER}/calendar", token, headers={"client-request-id": "abc"}
+    )
+    failed = await env.client.get(f"/v1.0/users/{USER}/calendar")
+    token_response = await env.client.post(f"/{TENANT}/oauth2/v2.0/token", data={})
+
+    assert ok.headers["client-request-id"] == "abc"
+    for response in (ok, failed, token_response):
+        assert uuid.UUID(response.headers["request-id"])
+        assert "Date" in response.headers
+    inner = failed.json()["error"]["innerError"]
+    assert inner["request-id"] == failed.headers["request-id"] == inner["client-request-id"]
+    assert inner["date"] == "2024-05-01T09:00:00"
+
+
+async def test_me_routes_need_delegated_auth(env: Env) -> None:
+    token = await env.token()
+    calls = [
+        ("GET", "/me/calendar"),
+        ("POST", "/me/events"),
+        ("POST", "/me/calendar/events"),
+        ("POST", "/me/calendars/AQMkAD/events"),
+        ("POST", "/me/onlineMeetings/createOrGet"),
+    ]
+    for method, path in calls:
+        response = await env.graph(method, path, token, json=make_event())
+        assert graph_error(response) == (
+            400,
+            "BadRequest",
+            "/me request is only valid with delegated authentication flow.",
+        ), path
+
+
+async def test_unknown_routes_methods_and_bad_json(env: Env) -> None:
+    token = await env.token()
+
+    unknown = await env.graph("GET", f"/users/{USER}/calendr", token)
+    method = await env.graph("PUT", f"/users/{USER}/calendar", token)
+    bad_json = await env.graph(
+        "POST",
+        f"/users/{USER}/events",
+        token,
+        content=b"{not json",
+        headers={"Content-Type": "application/json"},
+    )
+
+    assert graph_error(unknown) == (
+        400,
+        "BadRequest",
+        "Resource not found for the segment 'calendr'.",
+    )
+    assert method.status_code == 405 and method.headers["Allow"] == "GET"
+    status, code, message = graph_error(bad_json)
+    assert (status, code) == (400, "BadRequest")
+    assert message.startswith("Unable to read JSON request payload")
+
+
+# --- calendar ------------------------------------------------------------------------------
+
+
+async def test_calendar_has_the_seed_shape_and_follows_the_user_config(env: Env) -> None:
+    token = await env.token()
+
+    default = (await env.graph("GET", f"/users/{USER}/calendar", token)).json()
+    env.emulator.configure_user(
+        USER, allowed_providers=["skypeForBusiness"], display_name="Alex Wilber"
+    )
+    skype_only = (await env.graph("GET", f"/users/{USER}/calendar", token)).json()
+    env.emulator.configure_user(USER, allowed_providers=[])
+    none = (await env.graph("GET", f"/users/{USER}/calendar", token)).json()
+
+    assert default["@odata.context"].endswith(f"/v1.0/$metadata#users('{USER}')/calendar/$entity")
+    assert default["name"] == "Calendar"
+    assert default["allowedOnlineMeetingProviders"] == ["teamsForBusiness"]
+    assert default["defaultOnlineMeetingProvider"] == "teamsForBusiness"
+    assert default["owner"] == {"name": "User 64339082", "address": "user-64339082@contoso.com"}
+    assert {"color", "changeKey", "canShare", "canViewPrivateItems", "canEdit"} <= default.keys()
+    assert {"isTallyingResponses", "isRemovable"} <= default.keys()
+    assert skype_only["defaultOnlineMeetingProvider"] == "skypeForBusiness"
+    assert skype_only["owner"]["name"] == "Alex Wilber"
+    assert none["defaultOnlineMeetingProvider"] == "unknown"
+
+
+# --- events --------------------------------------------------------------------------------
+
+
+async def test_events_are_created_on_every_app_path(env: Env) -> None:
+    token = await env.token()
+    calendar_id = (await env.graph("GET", f"/users/{USER}/calendar", token)).json()["id"]
+    paths = {
+        f"/users/{USER}/events": "/events/$entity",
+        f"/users/{USER}/calendar/events": "/calendar/events/$entity",
+        f"/users/{USER}/calendars/{calendar_id}/events": (
+            f"/calendars('{calendar_id}')/events/$entity"
+        ),
+    }
+    for path, context in paths.items():
+        response = await env.graph("POST", path, token, json=make_event())
+        assert response.status_code == 201, path
+        assert response.json()["@odata.context"].endswith(context)
+
+    wrong_calendar = await env.graph(
+        "POST", f"/users/{USER}/calendars/AQMkADnope/events", token, json=make_event()
+    )
+
+    assert len(env.emulator.events(USER)) == 3
+    assert graph_error(wrong_calendar)[:2] == (404, "ErrorItemNotFound")
+
+
+async def test_created_event_matches_the_seed(env: Env) -> None:
+    env.emulator.configure_user(
+        USER, display_name="Alex Wilber", email="AlexW@contoso.com", toll_free=False
+    )
+
+    response = await env.graph("POST", f"/users/{USER}/events", json=make_event())
+
+    event = response.json()
+    assert response.status_code == 201
+    assert event["id"].startswith("AAMkAD") and event["@odata.etag"] == f'W/"{event["changeKey"]}"'
+    assert event["organizer"] == {
+        "emailAddress": {"name": "Alex Wilber", "address": "AlexW@contoso.com"}
+    }
+    assert event["attendees"] == [
+        {
+            "type": "required",
+            "status": {"response": "none", "time": "0001-01-01T00:00:00Z"},
+            "emailAddress": {"name": "Adele Vance", "address": "AdeleV@contoso.com"},
+        }
+    ]
+    assert (event["isOrganizer"], event["isCancelled"], event["onlineMeetingUrl"]) == (
+        True,
+        False,
+        None,
+    )
+    assert event["responseStatus"]["response"] == "organizer"
+    assert event["originalStartTimeZone"] == "Pacific Standard Time"
+    assert event["createdDateTime"] == "2024-05-01T09:00:00.0000000Z"
+    assert event["location"]["displayName"] == "Cordova conference room"
+    assert event["webLink"].startswith("https://outlook.office365.com/owa/?itemid=AAMkAD")
+    meeting = event["onlineMeeting"]
+    assert set(meeting) == {"joinUrl", "conferenceId", "tollNumber"}
+    join = JOIN_URL.match(meeting["joinUrl"])
+    assert join is not None and join["oid"] == USER
+    assert re.fullmatch(r"[1-9]\d{8}", meeting["conferenceId"])
+    assert meeting["tollNumber"] == "+1 323-555-0166"
+    assert (event["isOnlineMeeting"], event["onlineMeetingProvider"]) == (True, "teamsForBusiness")
+    content, conference = event["body"]["content"], meeting["conferenceId"]
+    spaced = f"{conference[:3]} {conference[3:6]} {conference[6:]}# "
+    assert "Does this time work for you?" in content
+    assert f'href="{meeting["joinUrl"]}"' in content
+    assert f"tel:+1 323-555-0166,,{conference}# " in content
+    assert spaced in content
+    assert "https://dialin.teams.microsoft.com/" in content and f"?id={conference}" in content
+    assert "Reset PIN" in content and "Meeting options" in content
+    assert event["bodyPreview"].startswith("Does this time work for you?\r\n____")
+    assert f"Conference ID: {spaced.strip()}" in event["bodyPreview"]
+
+
+async def test_toll_free_numbers_appear_when_licensed(env: Env) -> None:
+    response = await env.graph("POST", f"/users/{USER}/events", json=make_event())
+
+    assert response.json()["onlineMeeting"]["tollFreeNumbers"] == ["+1 866-555-0142"]
+
+
+async def test_prefer_header_chooses_the_response_zone(env: Env) -> None:
+    token = await env.token()
+
+    pacific = await env.graph(
+        "POST", f"/users/{USER}/events", token, json=make_event(), headers={"Prefer": TIMEZONE_PST}
+    )
+    utc = await env.graph("POST", f"/users/{USER}/events", token, json=make_event())
+    berlin = await env.graph(
+        "GET",
+        f"/users/{USER}/events/{utc.json()['id']}",
+        token,
+        headers={"Prefer": 'outlook.timezone="Europe/Berlin"'},
+    )
+
+    assert pacific.json()["start"] == {
+        "dateTime": "2019-11-20T13:00:00.0000000",
+        "timeZone": "Pacific Standard Time",
+    }
+    assert pacific.headers["Preference-Applied"] == TIMEZONE_PST
+    assert utc.json()["start"] == {"dateTime": "2019-11-20T21:00:00.0000000", "timeZone": "UTC"}
+    assert utc.json()["end"]["dateTime"] == "2019-11-20T22:00:00.0000000"
+    assert berlin.json()["start"] == {
+        "dateTime": "2019-11-20T22:00:00.0000000",
+        "timeZone": "Europe/Berlin",
+    }
+
+
+@pytest.mark.parametrize(
+    "zone", ["W. Europe Standard Time", "Europe/Berlin", "w. europe standard time"]
+)
+async def test_windows_and_iana_zone_names_are_understood(env: Env, zone: str) -> None:
+    when = {"start": {"dateTime": "2024-07-01T10:00:00", "timeZone": zone}}
+    when["end"] = {"dateTime": "2024-07-01T10:30:00", "timeZone": zone}
+
+    response = await env.graph("POST", f"/users/{USER}/events", json=make_event(**when))
+
+    assert response.json()["start"]["dateTime"] == "2024-07-01T08:00:00.0000000"
+    assert response.json()["originalStartTimeZone"] == zone
+
+
+async def test_bad_times_are_refused(env: Env) -> None:
+    token = await env.token()
+    unknown_zone = make_event(start={"dateTime": "2024-07-01T10:00:00", "timeZone": "Mars/Olympus"})
+    backwards = make_event(
+        end={"dateTime": "2019-11-20T12:00:00", "timeZone": "Pacific Standard Time"}
+    )
+    no_end = make_event()
+    del no_end["end"]
+
+    zone = await env.graph("POST", f"/users/{USER}/events", token, json=unknown_zone)
+    order = await env.graph("POST", f"/users/{USER}/events", token, json=backwards)
+    missing = await env.graph("POST", f"/users/{USER}/events", token, json=no_end)
+
+    assert graph_error(zone) == (
+        400,
+        "TimeZoneNotSupportedException",
+        "A valid TimeZone value must be specified. The following TimeZone value is not "
+        "supported: 'Mars/Olympus'.",
+    )
+    assert graph_error(order)[:2] == (400, "ErrorPropertyValidationFailure")
+    assert "end is before its start" in graph_error(order)[2]
+    assert graph_error(missing)[:2] == (400, "ErrorPropertyValidationFailure")
+    assert "'end' is required" in graph_error(missing)[2]
+    assert env.emulator.events(USER) == []
+
+
+async def test_transaction_id_returns_the_first_event(env: Env) -> None:
+    token = await env.token()
+    body = make_event(transactionId="7E163156-7762-4BEB-A1C6-729EA81755A7")
+
+    first = (await env.graph("POST", f"/users/{USER}/events", token, json=body)).json()
+    retry = (await env.graph("POST", f"/users/{USER}/events", token, json=body)).json()
+    other_user = (await env.graph("POST", "/users/someone-else/events", token, json=body)).json()
+
+    assert retry["id"] == first["id"]
+    assert retry["onlineMeeting"]["joinUrl"] == first["onlineMeeting"]["joinUrl"]
+    assert first["transactionId"] == "7E163156-7762-4BEB-A1C6-729EA81755A7"
+    assert len(env.emulator.events(USER)) == 1
+    assert other_user["id"] != first["id"]
+
+
+async def test_provider_the_calendar_does_not_allow_gives_no_meeting(env: Env) -> None:
+    env.emulator.configure_user(USER, allowed_providers=["skypeForBusiness"])
+
+    response = await env.graph("POST", f"/users/{USER}/events", json=make_event())
+
+    event = response.json()
+    assert response.status_code == 201
+    assert (event["isOnlineMeeting"], event["onlineMeeting"]) == (False, None)
+    assert event["onlineMeetingProvider"] == "unknown"
+    assert "meetup-join" not in event["body"]["content"]
+
+
+async def test_omitted_provider_uses_the_calendar_default(env: Env) -> None:
+    body = make_event()
+    del body["onlineMeetingProvider"]
+
+    event = (await env.graph("POST", f"/users/{USER}/events", json=body)).json()
+
+    assert event["onlineMeetingProvider"] == "teamsForBusiness"
+    assert JOIN_URL.match(event["onlineMeeting"]["joinUrl"])
+
+
+async def test_without_audio_conferencing_only_the_join_url_remains(env: Env) -> None:
+    env.emulator.configure_user(USER, audio_conferencing=False)
+
+    event = (await env.graph("POST", f"/users/{USER}/events", json=make_event())).json()
+
+    assert list(event["onlineMeeting"]) == ["joinUrl"]
+    content = event["body"]["content"]
+    assert "Join\r\n Microsoft Teams Meeting" in content
+    assert "tel:" not in content and "Conference ID" not in content and "dialin." not in content
+
+
+async def test_select_trims_the_event_like_the_seed(env: Env) -> None:
+    token = await env.token()
+    created = (await env.graph("POST", f"/users/{USER}/events", token, json=make_event())).json()
+    fields = "isOnlineMeeting,onlineMeetingProvider,onlineMeeting"
+
+    selected = await env.graph(
+        "GET", f"/users/{USER}/events/{created['id']}", token, params={"$select": fields}
+    )
+    unknown = await env.graph(
+        "GET", f"/users/{USER}/events/{created['id']}", token, params={"$select": "nope"}
+    )
+    missing = await env.graph("GET", f"/users/{USER}/events/AAMkADmissing=", token)
+
+    body = selected.json()
+    assert list(body) == ["@odata.context", "@odata.etag", "id", *fields.split(",")]
+    assert body["@odata.context"].endswith(f"users('{USER}')/events({fields})/$entity")
+    assert body["onlineMeeting"] == created["onlineMeeting"]
+    assert graph_error(unknown)[:2] == (400, "BadRequest")
+    assert graph_error(missing) == (
+        404,
+        "ErrorItemNotFound",
+        "The specified object was not found in the store.",
+    )
+
+
+async def test_patch_makes_an_event_online_and_guards_it(env: Env) -> None:
+    token = await env.token()
+    created = (
+        await env.graph(
+            "POST", f"/users/{USER}/events", token, json=make_event(isOnlineMeeting=False)
+        )
+    ).json()
+    path = f"/users/{USER}/events/{created['id']}"
+
+    online = await env.graph(
+        "PATCH",
+        path,
+        token,
+        json={"isOnlineMeeting": True, "onlineMeetingProvider": "teamsForBusiness"},
+    )
+    renamed = await env.graph("PATCH", path, token, json={"subject": "Price strategy"})
+    turn_off = await env.graph("PATCH", path, token, json={"isOnlineMeeting": False})
+    switch = await env.graph(
+        "PATCH", path, token, json={"onlineMeetingProvider": "skypeForBusiness"}
+    )
+    new_body = await env.graph(
+        "PATCH", path, token, json={"body": {"contentType": "text", "content": "New agenda"}}
+    )
+
+    assert created["onlineMeeting"] is None
+    join_url = online.json()["onlineMeeting"]["joinUrl"]
+    assert online.status_code == 200 and JOIN_URL.match(join_url)
+    assert renamed.json()["subject"] == "Price strategy"
+    assert renamed.json()["onlineMeeting"]["joinUrl"] == join_url
+    assert renamed.json()["changeKey"] != online.json()["changeKey"]
+    assert graph_error(turn_off)[0] == 400 and "cannot be changed" in graph_error(turn_off)[2]
+    assert graph_error(switch)[0] == 400 and "cannot be changed" in graph_error(switch)[2]
+    assert JOIN_URL.match(new_body.json()["onlineMeeting"]["joinUrl"])
+    assert new_body.json()["onlineMeeting"]["joinUrl"] != join_url
+    assert "New agenda" in new_body.json()["body"]["content"]
+    assert env.emulator.events(USER)[0]["onlineMeeting"] == new_body.json()["onlineMeeting"]
+
+
+async def test_delete_removes_the_event(env: Env) -> None:
+    token = await env.token()
+    created = (await env.graph("POST", f"/users/{USER}/events", token, json=make_event())).json()
+    path = f"/users/{USER}/events/{created['id']}"
+
+    deleted = await env.graph("DELETE", path, token)
+    after = await env.graph("GET", path, token)
+
+    assert deleted.status_code == 204
+    assert after.status_code == 404
+    assert env.emulator.events(USER) == []
+
+
+async def test_unknown_event_property_is_refused(env: Env) -> None:
+    response = await env.graph("POST", f"/users/{USER}/events", json=make_event(subjekt="typo"))
+
+    assert graph_error(response)[:2] == (400, "BadRequest")
+    assert "'subjekt'" in graph_error(response)[2]
+
+
+# --- permissions ---------------------------------------------------------------------------
+
+
+async def test_missing_roles_are_403(env: Env) -> None:
+    no_roles = await env.token("no-roles")
+    meetings_only = await env.token("meetings-only")
+
+    event = await env.graph("POST", f"/users/{USER}/events", no_roles, json=make_event())
+    calendar = await env.graph("GET", f"/users/{USER}/calendar", meetings_only)
+    meeting = await env.graph(
+        "POST", f"/users/{USER}/onlineMeetings/createOrGet", no_roles, json={"externalId": "x"}
+    )
+    allowed = await env.graph(
+        "POST", f"/users/{USER}/onlineMeetings/createOrGet", meetings_only, json={"externalId": "x"}
+    )
+
+    denied = (403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
+    assert graph_error(event) == denied
+    assert graph_error(calendar) == denied
+    assert graph_error(meeting)[:2] == (403, "Forbidden")
+    assert allowed.status_code == 201
+
+
+async def test_online_meetings_need_an_application_access_policy(env: Env) -> None:
+    env.emulator.configure_user(USER, access_policy=False)
+
+    response = await env.graph(
+        "POST", f"/users/{USER}/onlineMeetings/createOrGet", json={"externalId": "x"}
+    )
+
+    assert graph_error(response) == (
+        403,
+        "Forbidden",
+        "No Application Access Policy found for this app.",
+    )
+    assert env.emulator.online_meetings(USER) == []
+
+
+# --- onlineMeetings createOrGet ------------------------------------------------------------
+
+
+async def test_create_or_get_creates_once_then_returns_the_same_meeting(env: Env) -> None:
+    token = await env.token()
+    path = f"/users/{USER}/onlineMeetings/createOrGet"
+    attendee = {
+        "identity": {"user": {"id": "1f35f2e6-9cab-44ad-8d5a-b74c14720000"}},
+        "upn": "test1@contoso.com",
+    }
+    body = {
+        "externalId": "7eb8263f",
+        "subject": "Standup",
+        "participants": {"attendees": [attendee]},
+    }
+
+    created = await env.graph("POST", path, token, json=body)
+    again = await env.graph(
+        "POST", path, token, json={"externalId": "7eb8263f", "subject": "Ignored"}
+    )
+
+    meeting = created.json()
+    assert (created.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == meeting["id"] and again.json()["subject"] == "Standup"
+    assert again.json()["joinWebUrl"] == meeting["joinWebUrl"]
+    assert JOIN_URL.match(meeting["joinWebUrl"])
+    assert meeting["startDateTime"] == "2024-05-01T09:00:00.0000000Z"
+    assert meeting["endDateTime"] == "2024-05-01T10:00:00.0000000Z"
+    assert re.fullmatch(r"\d{10}", meeting["videoTeleconferenceId"])
+    settings = meeting["joinMeetingIdSettings"]
+    assert settings["isPasscodeRequired"] is True
+    assert re.fullmatch(r"\d{12,13}", settings["joinMeetingId"]) and len(settings["passcode"]) == 6
+    assert meeting["participants"]["organizer"]["role"] == "presenter"
+    assert meeting["participants"]["organizer"]["identity"]["user"]["id"] == USER
+    assert meeting["participants"]["attendees"] == [{"role": None, **attendee}]
+    assert re.fullmatch(r"19:meeting_[A-Za-z0-9]{48}@thread\.v2", meeting["chatInfo"]["threadId"])
+    audio = meeting["audioConferencing"]
+    assert audio["tollNumber"] == "+1 323-555-0166" and audio["tollFreeNumber"] == "+1 866-555-0142"
+    assert audio["dialinUrl"].endswith(f"?id={audio['conferenceId']}")
+    assert env.emulator.events(USER) == []
+    assert [m["id"] for m in env.emulator.online_meetings(USER)] == [meeting["id"]]
+
+
+async def test_create_or_get_honours_given_times_and_licences(env: Env) -> None:
+    env.emulator.configure_user(USER, toll_free=False)
+    env.emulator.configure_user("no-audio", audio_conferencing=False)
+    token = await env.token()
+    times = {"startDateTime": "2020-02-06T01:49:21.3524945+00:00"}
+
+    toll_only = (
+        await env.graph(
+            "POST",
+            f"/users/{USER}/onlineMeetings/createOrGet",
+            token,
+            json={"externalId": "a", **times},
+        )
+    ).json()
+    no_audio = (
+        await env.graph(
+            "POST", "/users/no-audio/onlineMeetings/createOrGet", token, json={"externalId": "a"}
+        )
+    ).json()
+
+    assert toll_only["startDateTime"] == "2020-02-06T01:49:21.3524940Z"
+    assert toll_only["endDateTime"] == "2020-02-06T02:49:21.3524940Z"
+    assert toll_only["audioConferencing"]["tollFreeNumber"] is None
+    assert no_audio["audioConferencing"] is None
+    assert no_audio["id"] != toll_only["id"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"subject": "no external id"},
+        {"externalId": "e", "endDateTime": "2020-02-06T02:19:21Z"},
+        {
+            "externalId": "e",
+            "startDateTime": "2020-02-06T02:19:21Z",
+            "endDateTime": "2020-02-06T01:19:21Z",
+        },
+    ],
+)
+async def test_create_or_get_refuses_bad_bodies(env: Env, body: dict[str, str]) -> None:
+    response = await env.graph("POST", f"/users/{USER}/onlineMeetings/createOrGet", json=body)
+
+    assert graph_error(response)[:2] == (400, "BadRequest")
+    assert env.emulator.online_meetings(USER) == []
+
+
+# --- throttling ----------------------------------------------------------------------------
+
+
+async def test_more_than_four_requests_in_flight_per_mailbox_get_429(env: Env) -> None:
+    token = await env.token()
+    held, all_held, release = 0, asyncio.Event(), asyncio.Event()
+
+    async def hold_busy_mailbox(request: web.Request) -> None:
+        nonlocal held
+        if "/users/busy/" in request.path and held < 4:
+            held += 1
+            if held == 4:
+                all_held.set()
+            await release.wait()
+
+    env.emulator.before_handle = hold_busy_mailbox
+    in_flight = [
+        asyncio.create_task(env.graph("GET", "/users/busy/calendar", token)) for _ in range(4)
+    ]
+    try:
+        await asyncio.wait_for(all_held.wait(), timeout=10)
+        throttled = await env.graph("GET", "/users/busy/calendar", token)
+        other_mailbox = await env.graph("GET", "/users/idle/calendar", token)
+    finally:
+        release.set()
+    finished = await asyncio.gather(*in_flight)
+    after = await env.graph("GET", "/users/busy/calendar", token)
+
+    assert graph_error(throttled) == (
+        429,
+        "ApplicationThrottled",
+        "Application is over its MailboxConcurrency limit.",
+    )
+    assert throttled.headers["Retry-After"] == "1"
+    assert other_mailbox.status_code == 200
+    assert [r.status_code for r in finished] == [200] * 4
+    assert after.status_code == 200
+
+
+# --- admin API -----------------------------------------------------------------------------
+
+
+async def test_admin_api_configures_inspects_and_resets(env: Env) -> None:
+    token = await env.token()
+    configured = await env.client.put(
+        f"/_emulator/users/{USER}",
+        json={"allowedProviders": ["skypeForBusiness"], "audio_conferencing": False},
+    )
+    invalid = await env.client.put(f"/_emulator/users/{USER}", json={"colour": "red"})
+    calendar = (await env.graph("GET", f"/users/{USER}/calendar", token)).json()
+    env.emulator.configure_user(USER)
+    await env.graph("POST", f"/users/{USER}/events", token, json=make_event())
+    await env.graph(
+        "POST", f"/users/{USER}/onlineMeetings/createOrGet", token, json={"externalId": "x"}
+    )
+
+    recorded = (await env.client.get("/_emulator/requests")).json()
+    events = (await env.client.get(f"/_emulator/users/{USER}/events")).json()
+    meetings = (await env.client.get(f"/_emulator/users/{USER}/onlineMeetings")).json()
+    stats = (await env.client.get("/_emulator/stats")).json()
+    reset = await env.client.post("/_emulator/reset")
+    after = (await env.client.get("/_emulator/stats")).json()
+
+    assert configured.status_code == 200
+    assert configured.json()["allowedProviders"] == ["skypeForBusiness"]
+    assert configured.json()["audioConferencing"] is False
+    assert invalid.status_code == 400
+    assert calendar["allowedOnlineMeetingProviders"] == ["skypeForBusiness"]
+    assert [r["path"] for r in recorded] == [
+        f"/{TENANT}/oauth2/v2.0/token",
+        f"/v1.0/users/{USER}/calendar",
+        f"/v1.0/users/{USER}/events",
+        f"/v1.0/users/{USER}/onlineMeetings/createOrGet",
+    ]
+    assert recorded[1]["headers"]["Authorization"] == "Bearer <redacted>"
+    assert (
+        recorded[2]["json"]["subject"] == "Prep for customer meeting"
+        and recorded[2]["status"] == 201
+    )
+    assert [e["subject"] for e in events] == ["Prep for customer meeting"]
+    assert events[0]["start"]["timeZone"] == "UTC"
+    assert [m["externalId"] for m in meetings] == ["x"]
+    assert stats["tokenRequests"] == 1 and stats["events"] == 1 and stats["onlineMeetings"] == 1
+    assert reset.status_code == 204
+    assert after["tokenRequests"] == 0 and after["events"] == 0 and after["requests"] == 0
+    assert env.emulator.requests == []

@@ -1,0 +1,92 @@
+"""Settings: zero configuration means local mode; an inconsistent set stops start-up with one
+line that names the variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import SettingsError, load_settings, resolve
+
+ALL = (
+    "MicrosoftAppId",
+    "MicrosoftAppPassword",
+    "MicrosoftAppType",
+    "MicrosoftAppTenantId",
+    "GRAPH_TENANT_ID",
+    "GRAPH_CLIENT_ID",
+    "GRAPH_CLIENT_SECRET",
+    "GRAPH_BASE_URL",
+    "DATABASE_URL",
+    "HOST",
+    "PORT",
+)
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ALL:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def test_no_configuration_is_local_mode_on_loopback() -> None:
+    config = resolve(load_settings())
+    assert config.local_mode
+    assert config.graph_base_url is None
+    assert config.host == "127.0.0.1" and not config.auth_enabled
+    assert config.settings.port == 3978
+
+
+def test_graph_credentials_default_to_the_bot_registration(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MicrosoftAppId", "app-id")
+    monkeypatch.setenv("MicrosoftAppPassword", "app-secret")
+    monkeypatch.setenv("MicrosoftAppTenantId", "tenant-1")
+    config = resolve(load_settings())
+    assert config.graph is not None
+    assert (config.graph.client_id, config.graph.client_secret) == ("app-id", "app-secret")
+    assert config.graph.tenant_id == "tenant-1"
+    assert config.graph_base_url == "https://graph.microsoft.com/v1.0"
+    assert config.auth_enabled and config.host == "0.0.0.0"
+
+
+def test_settings_are_read_from_a_dotenv_file(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("PORT=4000\nGRAPH_BASE_URL=https://127.0.0.1:9999/v1.0\n")
+    config = resolve(load_settings())
+    assert config.settings.port == 4000
+    assert config.local_mode and config.graph_base_url == "https://127.0.0.1:9999/v1.0"
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"MicrosoftAppPassword": "s"}, "MicrosoftAppPassword"),
+        ({"MicrosoftAppId": "a"}, "MicrosoftAppPassword"),
+        ({"GRAPH_CLIENT_SECRET": "s"}, "GRAPH_CLIENT_SECRET"),
+        ({"GRAPH_CLIENT_ID": "c"}, "GRAPH_CLIENT_SECRET"),
+        ({"GRAPH_CLIENT_ID": "c", "GRAPH_CLIENT_SECRET": "s"}, "GRAPH_TENANT_ID"),
+        ({"MicrosoftAppType": "SingleTenant"}, "MicrosoftAppTenantId"),
+        ({"GRAPH_BASE_URL": "https://graph.example.com/v1.0"}, "GRAPH_BASE_URL"),
+        ({"PORT": "http"}, "PORT"),
+        ({"MicrosoftAppType": "Everyone"}, "MicrosoftAppType"),
+        ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
+    ],
+)
+def test_an_inconsistent_set_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], named: str
+) -> None:
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(SettingsError) as caught:
+        resolve(load_settings())
+    message = str(caught.value)
+    assert named in message and "\n" not in message
+
+
+def test_blank_variables_count_as_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MicrosoftAppId", "")
+    monkeypatch.setenv("MicrosoftAppPassword", " ")
+    assert resolve(load_settings()).local_mode
