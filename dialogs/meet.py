@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -44,7 +43,6 @@ class Requester:
     zone: ZoneInfo
     zone_is_fallback: bool
     catalog: Catalog
-    now: datetime
 
     def idempotency_key(self, purpose: str) -> str:
         """A stable id for this activity, so a redelivered message cannot double-book."""

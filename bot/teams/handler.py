@@ -69,7 +69,6 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
             zone=clock.zone,
             zone_is_fallback=clock.zone_is_fallback,
             catalog=catalog,
-            now=clock.now,
         )
         if isinstance(command, MeetCommand):
             card = await self._flow.schedule(command, who)

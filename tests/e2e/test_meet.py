@@ -4,6 +4,7 @@ received and what reached the Bot Connector."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,7 +33,8 @@ def sent_cards(connector: RunningConnector, conversation_id: str) -> list[dict[s
 
 
 def card_text(card: dict[str, Any]) -> str:
-    return json.dumps(card)
+    """The card as JSON with markdown escapes undone, i.e. roughly what a reader sees."""
+    return re.sub(r"\\\\(.)", r"\1", json.dumps(card, ensure_ascii=False))
 
 
 def join_url(card: dict[str, Any]) -> str:
@@ -199,3 +201,51 @@ async def test_malformed_requests_get_4xx_and_the_server_keeps_serving(
     activity = make_message("help", service_url=connector.url)
     assert (await post(activity)).status_code in {200, 201}
     assert connector.emulator.activities(activity["conversation"]["id"])
+
+
+async def test_without_a_client_zone_times_are_utc_and_the_card_says_so(
+    post: Post, graph: RunningGraph, connector: RunningConnector
+) -> None:
+    activity = make_message("meet now Triage", service_url=connector.url, zone=None)
+    await post(activity)
+
+    [card] = sent_cards(connector, activity["conversation"]["id"])
+    text = card_text(card)
+    assert "(UTC)" in text and "did not send its time zone" in text
+
+
+async def test_a_missing_access_policy_is_named_with_graphs_request_id(
+    post: Post, graph: RunningGraph, connector: RunningConnector
+) -> None:
+    graph.emulator.configure_user(USER_AAD_ID, access_policy=False)
+    activity = make_message("meet now Triage", service_url=connector.url)
+    await post(activity)
+
+    [card] = sent_cards(connector, activity["conversation"]["id"])
+    text = card_text(card)
+    [refused] = [r for r in graph.emulator.requests if r.path.endswith("/createOrGet")]
+    assert refused.status == 403
+    assert "application access policy" in text and "Grant-CsApplicationAccessPolicy" in text
+    assert "Reference:" in text
+    assert graph.emulator.online_meetings(USER_AAD_ID) == []
+
+
+async def test_installing_the_bot_shows_the_help_card(
+    post: Post, connector: RunningConnector
+) -> None:
+    update = make_message(service_url=connector.url, type="conversationUpdate", text=None)
+    update["membersAdded"] = [{"id": update["recipient"]["id"]}]
+    await post(update)
+
+    [card] = sent_cards(connector, update["conversation"]["id"])
+    assert "meet now" in card_text(card)
+
+
+async def test_in_local_mode_a_client_without_entra_ids_uses_the_channel_user_id(
+    post: Post, graph: RunningGraph, connector: RunningConnector
+) -> None:
+    # The Bot Framework Emulator sends no aadObjectId; simulated meetings still work for it.
+    activity = make_message("meet now Triage", service_url=connector.url, aad_object_id=None)
+    await post(activity)
+    assert graph.emulator.online_meetings("29:user-teams-id")
+    assert graph.emulator.online_meetings(USER_AAD_ID) == []

@@ -34,24 +34,35 @@ async def _read_until(stream: asyncio.StreamReader, marker: str, seen: list[str]
             return line
 
 
-@pytest.fixture
-async def bot_process(tmp_path: Path) -> AsyncIterator[BotProcess]:
+def meetbot_command() -> list[str]:
+    """The installed console script, as the README runs it (`python -m bot` if not installed)."""
+    script = Path(sys.executable).with_name("meetbot")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
+
+
+def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("Microsoft", "GRAPH_", "DATABASE_URL", "HOST"))
     }
-    env |= {"PORT": "0", "HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
+    return env | {"HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "cache")} | extra
+
+
+async def start(args: list[str], tmp_path: Path, **env: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        *meetbot_command(),
+        *args,
         cwd=tmp_path,
-        env=env,
+        env=clean_env(tmp_path, **env),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+
+
+@pytest.fixture
+async def bot_process(tmp_path: Path) -> AsyncIterator[BotProcess]:
+    process = await start(["run"], tmp_path, PORT="0")
     assert process.stdout is not None and process.stderr is not None
     seen: list[str] = []
     line = await asyncio.wait_for(_read_until(process.stdout, "listening on", seen), 30)
@@ -77,3 +88,39 @@ async def test_meetbot_run_with_no_configuration_answers_meet(
     card = reply.body["attachments"][0]["content"]
     [join] = [a for a in card["actions"] if a["type"] == "Action.OpenUrl"]
     assert join["url"].startswith("https://teams.microsoft.com/l/meetup-join/")
+
+
+async def test_a_standalone_graph_emulator_is_found_through_graph_base_url(
+    tmp_path: Path, connector: RunningConnector
+) -> None:
+    emulator = await start(["graph-emulator", "--port", "0"], tmp_path)
+    assert emulator.stdout is not None
+    try:
+        line = await asyncio.wait_for(_read_until(emulator.stdout, "GRAPH_BASE_URL=", []), 30)
+        graph_base_url = line.split("GRAPH_BASE_URL=", 1)[1].split()[0]
+        # No certificate setting: the bot finds the emulator's certificate by its port.
+        bot = await start(["run"], tmp_path, PORT="0", GRAPH_BASE_URL=graph_base_url)
+        assert bot.stdout is not None
+        try:
+            line = await asyncio.wait_for(_read_until(bot.stdout, "listening on", []), 30)
+            bot_url = line.rsplit(" ", 1)[1].removesuffix("/api/messages")
+            activity = make_message("meet now Sync", service_url=connector.url)
+            async with httpx.AsyncClient(base_url=bot_url, timeout=30) as client:
+                await client.post("/api/messages", json=activity)
+        finally:
+            bot.terminate()
+            await bot.wait()
+        [reply] = connector.emulator.activities(activity["conversation"]["id"])
+        card = reply.body["attachments"][0]["content"]
+        assert any(a["type"] == "Action.OpenUrl" for a in card["actions"])
+    finally:
+        emulator.terminate()
+        assert await asyncio.wait_for(emulator.wait(), 10) == 0
+
+
+async def test_an_inconsistent_configuration_stops_with_one_line(tmp_path: Path) -> None:
+    process = await start(["run"], tmp_path, MicrosoftAppPassword="secret")
+    _stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 2
+    lines = stderr.decode().strip().splitlines()
+    assert len(lines) == 1 and "MicrosoftAppPassword" in lines[0]
