@@ -9,9 +9,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Annotated, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+)
 from pydantic.alias_generators import to_camel
 from tzlocal.windows_tz import win_tz
 
@@ -20,6 +28,11 @@ class GraphModel(BaseModel):
     model_config = ConfigDict(
         alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=True
     )
+
+
+T = TypeVar("T")
+# Graph sends `null` for an empty collection as often as `[]`; downstream sees a list either way.
+NoneAsEmpty = Annotated[list[T], BeforeValidator(lambda value: [] if value is None else value)]
 
 
 class OnlineMeetingProvider(StrEnum):
@@ -91,14 +104,9 @@ class OnlineMeetingInfo(GraphModel):
     join_url: str | None = None
     conference_id: str | None = None
     toll_number: str | None = None
-    toll_free_numbers: list[str] = Field(default_factory=list)
+    toll_free_numbers: NoneAsEmpty[str] = Field(default_factory=list)
     quick_dial: str | None = None
-    phones: list[Phone] = Field(default_factory=list)
-
-    @field_validator("toll_free_numbers", "phones", mode="before")
-    @classmethod
-    def _none_is_empty(cls, value: object) -> object:
-        return [] if value is None else value
+    phones: NoneAsEmpty[Phone] = Field(default_factory=list)
 
 
 class ItemBody(GraphModel):
@@ -130,16 +138,11 @@ class AudioConferencing(GraphModel):
     conference_id: str | None = None
     toll_number: str | None = None
     toll_free_number: str | None = None
-    toll_numbers: list[str] = Field(default_factory=list)
-    toll_free_numbers: list[str] = Field(default_factory=list)
+    toll_numbers: NoneAsEmpty[str] = Field(default_factory=list)
+    toll_free_numbers: NoneAsEmpty[str] = Field(default_factory=list)
     dialin_url: str | None = Field(
         default=None, validation_alias=AliasChoices("dialinUrl", "dialInUrl", "dialin_url")
     )
-
-    @field_validator("toll_numbers", "toll_free_numbers", mode="before")
-    @classmethod
-    def _none_is_empty(cls, value: object) -> object:
-        return [] if value is None else value
 
 
 class JoinMeetingIdSettings(GraphModel):
