@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import httpx
 from aiohttp import web
+from botbuilder.core import ConversationState
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
@@ -30,8 +31,10 @@ from bot.emulators.tls import default_cert_path, make_loopback_identity
 from bot.graph import GraphClient, MsalTokenProvider
 from bot.services import SERVICES, Services
 from bot.settings import RuntimeConfig
+from bot.store import SqliteStorage, sqlite_path
 from bot.teams.handler import MeetBot, on_turn_error
 from bot.teams.sender import utc_now
+from dialogs.calendar import CalendarFlow
 from dialogs.meet import MeetingFlow
 
 log = logging.getLogger(__name__)
@@ -71,6 +74,7 @@ def create_app(config: RuntimeConfig) -> web.Application:
 
 
 async def _services(app: web.Application, config: RuntimeConfig) -> AsyncIterator[None]:
+    settings = config.settings
     async with contextlib.AsyncExitStack() as stack:
         endpoint = await _graph_endpoint(config, stack)
         verify: ssl.SSLContext | bool = True
@@ -92,10 +96,18 @@ async def _services(app: web.Application, config: RuntimeConfig) -> AsyncIterato
         )
         stack.callback(tokens.close)
         graph = GraphClient(http, endpoint.base_url, tokens)
+        storage = SqliteStorage(sqlite_path(settings.database_url))
+        await storage.open()
+        stack.push_async_callback(storage.close)
         adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(_BotConfig(config)))
         adapter.on_turn_error = on_turn_error
-        flow = MeetingFlow(graph, simulated=endpoint.local)
-        bot = MeetBot(flow, local_mode=config.local_mode, clock=utc_now)
+        bot = MeetBot(
+            meetings=MeetingFlow(graph, simulated=endpoint.local),
+            calendar=CalendarFlow(graph, simulated=endpoint.local),
+            conversation_state=ConversationState(storage),
+            local_mode=config.local_mode,
+            clock=utc_now,
+        )
         app[SERVICES] = Services(
             adapter=adapter, bot=bot, mode="local" if endpoint.local else "cloud"
         )

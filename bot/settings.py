@@ -67,8 +67,8 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _known_engine(cls, value: str) -> str:
-        if not value.startswith(("sqlite:", "postgresql:", "postgres:")):
-            raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        if not value.startswith("sqlite:///"):
+            raise ValueError("must be a sqlite:/// URL (PostgreSQL support is not built yet)")
         return value
 
     @field_validator("*", mode="before")

@@ -1,8 +1,12 @@
-"""Adaptive Card builders: meeting, help and error cards as AC 1.5 JSON dicts.
+"""Adaptive Card builders as AC 1.5 JSON dicts: meetings, help, errors, notices, the schedule
+form, agenda lists, the cancel confirmation and the providers card.
 
 Cards take a `Catalog` for every word they show and escape everything else (`cards.text`).
+Buttons that talk back to the bot are Action.Submit with `data["meetbot"]` naming the action.
 """
 
+from cards.agenda import MAX_ITEMS, AgendaItem, online_candidates_card, upcoming_card
+from cards.confirm import cancel_confirm_card
 from cards.error import error_card
 from cards.help import help_card
 from cards.meeting import (
@@ -15,19 +19,39 @@ from cards.meeting import (
     view_from_event,
     view_from_online_meeting,
 )
+from cards.notice import notice_card
+from cards.providers import provider_name, providers_card
+from cards.schedule_form import (
+    DURATION_CHOICES,
+    FormDefaults,
+    next_half_hour,
+    schedule_form_card,
+)
 from cards.schema import CardSchemaError, CardSchemaUnavailable, validate_card
 
 __all__ = [
+    "DURATION_CHOICES",
+    "MAX_ITEMS",
+    "AgendaItem",
     "CardSchemaError",
     "CardSchemaUnavailable",
     "DialIn",
+    "FormDefaults",
     "MeetingView",
+    "cancel_confirm_card",
     "card_attachment",
     "error_card",
     "help_card",
     "local_numbers_url",
     "meeting_attachment",
     "meeting_card",
+    "next_half_hour",
+    "notice_card",
+    "online_candidates_card",
+    "provider_name",
+    "providers_card",
+    "schedule_form_card",
+    "upcoming_card",
     "validate_card",
     "view_from_event",
     "view_from_online_meeting",

@@ -29,6 +29,7 @@ from microsoft_teams.cards import (
 
 from bot.graph.models import Event, OnlineMeeting
 from bot.i18n import Catalog
+from cards.dates import format_when
 from cards.schema import dump_card, new_card
 from cards.text import SUBJECT_LIMIT, display_list, display_text, link_target, markdown_link
 
@@ -134,9 +135,16 @@ def local_numbers_url(html: str) -> str | None:
     return finder.found
 
 
-def meeting_card(view: MeetingView, catalog: Catalog) -> dict[str, Any]:
-    """The meeting card as Adaptive Card 1.5 JSON."""
-    body: list[CardElement] = [
+def meeting_card(view: MeetingView, catalog: Catalog, *, note: str | None = None) -> dict[str, Any]:
+    """The meeting card as Adaptive Card 1.5 JSON.
+
+    `note` is plain text shown above the subject, such as `already_running` or `made_online`;
+    it may quote a subject, so it is escaped.
+    """
+    body: list[CardElement] = []
+    if note and (shown := display_text(note)):
+        body.append(TextBlock(text=shown, wrap=True))
+    body += [
         TextBlock(
             text=display_text(view.subject, limit=SUBJECT_LIMIT) or catalog.untitled_meeting,
             weight="Bolder",
@@ -209,36 +217,7 @@ def _note(text: str) -> TextBlock:
 
 
 def _when(view: MeetingView, catalog: Catalog) -> str:
-    start = view.start.astimezone(view.zone)
-    end = view.end.astimezone(view.zone)
-    end_text = _format_time(end, catalog)
-    if end.date() != start.date():
-        end_text = catalog.date_time_format.format(date=_format_date(end, catalog), time=end_text)
-    return catalog.time_range.format(
-        date=_format_date(start, catalog),
-        start=_format_time(start, catalog),
-        end=end_text,
-        # An IANA key (ZoneInfo only accepts real ones), so it needs no markdown escaping.
-        zone=view.zone.key,
-    )
-
-
-def _format_date(value: datetime, catalog: Catalog) -> str:
-    return catalog.date_format.format(
-        weekday=catalog.weekday_names[value.weekday()],
-        month=catalog.month_names[value.month - 1],
-        day=str(value.day),
-        year=str(value.year),
-    )
-
-
-def _format_time(value: datetime, catalog: Catalog) -> str:
-    return catalog.time_format.format(
-        hour12=str(value.hour % 12 or 12),
-        hour24=f"{value.hour:02d}",
-        minute=f"{value.minute:02d}",
-        period=catalog.day_periods[0 if value.hour < 12 else 1],
-    )
+    return format_when(view.start, view.end, view.zone, catalog)
 
 
 # -- dial-in formatting -----------------------------------------------------------------------

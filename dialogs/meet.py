@@ -24,6 +24,7 @@ from bot.graph import (
     TeamsNotAllowed,
     TokenError,
 )
+from bot.graph.models import OnlineMeeting
 from bot.i18n import Catalog
 from cards import error_card, meeting_card, view_from_event, view_from_online_meeting
 
@@ -73,7 +74,10 @@ class MeetingFlow:
         )
         return meeting_card(view, who.catalog)
 
-    async def meet_now(self, command: MeetNowCommand, who: Requester) -> dict[str, Any]:
+    async def meet_now(
+        self, command: MeetNowCommand, who: Requester
+    ) -> tuple[dict[str, Any], OnlineMeeting | None]:
+        """The card, and the meeting when one was created or got."""
         try:
             meeting, _created = await self._graph.create_or_get_meeting(
                 who.user_id,
@@ -81,11 +85,16 @@ class MeetingFlow:
                 subject=command.subject,
             )
         except (GraphError, TokenError) as exc:
-            return failure_card(exc, who.catalog)
+            return failure_card(exc, who.catalog), None
+        return self.meeting_now_card(meeting, who), meeting
+
+    def meeting_now_card(
+        self, meeting: OnlineMeeting, who: Requester, *, note: str | None = None
+    ) -> dict[str, Any]:
         view = view_from_online_meeting(
             meeting, who.zone, zone_is_fallback=who.zone_is_fallback, simulated=self._simulated
         )
-        return meeting_card(view, who.catalog)
+        return meeting_card(view, who.catalog, note=note)
 
 
 _GRANT_TEXT = {

@@ -1,27 +1,52 @@
 """The chat command parser: `parse(text, now)` turns a message into a command or an error.
 
-Pure and I/O-free; see `bot.commands.parse` for the grammar and `bot.commands.when` for how
-times and durations are resolved.
+Pure and I/O-free. `bot.commands.parse` routes a message to its command (the grammar of every
+command is there), `bot.commands.meet` reads a `meet` line and, with `parse_when`, a dialog's
+answer to "When?". Time expressions are read by `bot.commands.when` (English) and
+`bot.commands.when_zh` (Chinese) and resolved against the sender's clock by
+`bot.commands.resolve`.
 """
 
+from bot.commands.attendees import is_email
+from bot.commands.meet import DEFAULT_DURATION, MAX_TEXT_LENGTH, parse_when
 from bot.commands.model import (
+    CancelCommand,
+    CancelMeetingCommand,
     Command,
     HelpCommand,
+    IncompleteMeet,
+    JoinCommand,
     MeetCommand,
     MeetNowCommand,
+    OfflineCommand,
+    OnlineCommand,
     ParseError,
     ParseErrorKind,
+    ProvidersCommand,
+    ScheduleFormCommand,
+    UpcomingCommand,
 )
-from bot.commands.parse import DEFAULT_DURATION, MAX_TEXT_LENGTH, parse
+from bot.commands.parse import parse
 
 __all__ = [
     "DEFAULT_DURATION",
     "MAX_TEXT_LENGTH",
+    "CancelCommand",
+    "CancelMeetingCommand",
     "Command",
     "HelpCommand",
+    "IncompleteMeet",
+    "JoinCommand",
     "MeetCommand",
     "MeetNowCommand",
+    "OfflineCommand",
+    "OnlineCommand",
     "ParseError",
     "ParseErrorKind",
+    "ProvidersCommand",
+    "ScheduleFormCommand",
+    "UpcomingCommand",
+    "is_email",
     "parse",
+    "parse_when",
 ]

@@ -8,7 +8,7 @@ is looked up in the message catalog by `ParseErrorKind`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum, auto
 from typing import TypeAlias
 
@@ -21,6 +21,23 @@ class MeetCommand:
     start: datetime  # aware, same tzinfo as the `now` handed to the parser
     end: datetime
     attendees: tuple[str, ...]  # email addresses, de-duplicated case-insensitively, order kept
+    mentions: tuple[str, ...] = ()  # `<at>Name</at>` display texts in the with-clause, in order
+
+
+@dataclass(frozen=True, slots=True)
+class IncompleteMeet:
+    """A `meet` line that lacks its subject or its time: the dialog asks for what is missing.
+
+    Everything the line did say is kept so the user never has to type it twice.
+    """
+
+    subject: str | None
+    start: datetime | None
+    end: datetime | None
+    duration: timedelta | None  # from "for 45m" when no time was given yet
+    attendees: tuple[str, ...] = ()
+    mentions: tuple[str, ...] = ()
+    day: date | None = None  # a day named without a time ("meet Sync tomorrow"); start is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +50,52 @@ class MeetNowCommand:
 @dataclass(frozen=True, slots=True)
 class HelpCommand:
     """Show the help text: `help`, `?`, `/help` or an empty message."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleFormCommand:
+    """Show the schedule form card: `schedule` (or `form`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OnlineCommand:
+    """List the sender's upcoming events that are not online yet: `online`."""
+
+
+@dataclass(frozen=True, slots=True)
+class OfflineCommand:
+    """Ask to take a meeting offline (`offline [subject]`): answered with why Graph can't."""
+
+    query: str
+
+
+@dataclass(frozen=True, slots=True)
+class UpcomingCommand:
+    """The next meetings, today and the next 7 days: `upcoming` or `agenda`."""
+
+
+@dataclass(frozen=True, slots=True)
+class JoinCommand:
+    """The join card of the upcoming meeting whose subject matches: `join <subject words>`."""
+
+    query: str
+
+
+@dataclass(frozen=True, slots=True)
+class CancelMeetingCommand:
+    """Cancel an event the sender organizes, after a confirm: `cancel meeting <subject words>`."""
+
+    query: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProvidersCommand:
+    """The calendar's allowed and default online-meeting providers: `providers`."""
+
+
+@dataclass(frozen=True, slots=True)
+class CancelCommand:
+    """Leave whatever dialog is running: `cancel` (alone)."""
 
 
 class ParseErrorKind(StrEnum):
@@ -57,4 +120,17 @@ class ParseError:
     detail: str = ""  # the offending fragment as typed ("adele@", "25pm"), never a sentence
 
 
-Command: TypeAlias = MeetCommand | MeetNowCommand | HelpCommand
+Command: TypeAlias = (
+    MeetCommand
+    | IncompleteMeet
+    | MeetNowCommand
+    | HelpCommand
+    | ScheduleFormCommand
+    | OnlineCommand
+    | OfflineCommand
+    | UpcomingCommand
+    | JoinCommand
+    | CancelMeetingCommand
+    | ProvidersCommand
+    | CancelCommand
+)

@@ -1,43 +1,60 @@
-"""Time expressions and durations, resolved against the sender's own clock.
+"""English time expressions: `scan_when(text)` reads one into a `WhenSpec`, or returns None.
 
-Two pure stages:
+    when   := "in" <duration>                       ("in 2 hours", "in 90 min", "in an hour")
+            | part{1,2}, each part at most once
+    part   := ["on"] day | ["at"] time
+    day    := today | tomorrow | tmrw | tonight | [next] <weekday> | 2026-12-03
+            | Dec 3[rd][, 2026] | 3[rd] [of] December [2026] | 3/12[/2026] | 2026/12/03
+    time   := clock ["-" clock]
+    clock  := 3pm | 3 p.m. | 3:30pm | 3.30pm | 15:00 | 3 | noon | midnight
 
-* `scan_when(text)` reads the syntax of a time expression ("tomorrow at 3pm", "3-4pm fri",
-  "2026-12-03 15:00") into a `WhenSpec`, or returns None when the text is not one. It accepts
-  out-of-range values ("25pm") so that they can be reported rather than left in the subject.
-* `resolve_when(spec, now, duration)` turns a `WhenSpec` into aware start/end datetimes in
-  `now`'s zone, or a `ParseError`.
-
-`parse_duration(text)` reads the phrase after `for`.
-
-Rules chosen where the phrasing is open:
-
-* A weekday ("fri") is its next occurrence strictly after today; "today" must be written out.
-* "next <weekday>" is that weekday in the following Monday-to-Sunday week (ISO weeks): on a
-  Wednesday "next fri" is 9 days out and "next mon" 5; on a Sunday "next mon" is tomorrow.
-* A bare hour ("tomorrow 3") is never guessed: AMBIGUOUS_TIME. "3:30" without am/pm is 24-hour.
-* "midnight" is 00:00 at the start of the named day; as the end of a range it is the next midnight.
-* In a range one side may omit am/pm and borrows it from the other ("3-4pm"), flipped when that
-  would end before it starts ("11-1pm" is 11am-1pm). Otherwise an end not after the start is
-  BAD_TIME: ranges do not cross midnight except to end exactly at it.
-* Wall-clock times are built with fold=0; a time in a spring-forward gap moves forward by the gap
-  (02:30 -> 03:30), an ambiguous fall-back time is its first occurrence. Durations are added in
-  absolute time, so "for 1h" is one real hour even across a DST change.
+The scanner reads syntax only and accepts out-of-range values ("25pm", "Feb 30") so that they
+can be reported rather than left in the subject; `bot.commands.resolve` gives them meaning.
+"tonight" is today with a bare or colon hour from 1 to 11 read as pm ("tonight 8" is 20:00).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from fractions import Fraction
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Literal
 
-from bot.commands.model import ParseError, ParseErrorKind
+from bot.commands.duration import MAX_DURATION, duration_minutes, parse_duration
+from bot.commands.resolve import add_absolute, resolve_day, resolve_when, to_time, wall_clock
+from bot.commands.spec import (
+    Clock,
+    DaySpec,
+    IsoDate,
+    Meridiem,
+    MonthDay,
+    NumericDate,
+    RelativeDay,
+    TimeSpec,
+    Weekday,
+    WhenSpec,
+)
 
-MAX_DURATION = timedelta(hours=24)
-
-Meridiem = Literal["am", "pm"]
+__all__ = [  # the scanner, and what this module offered before resolving moved out
+    "MAX_DURATION",
+    "Clock",
+    "DaySpec",
+    "IsoDate",
+    "MonthDay",
+    "NumericDate",
+    "RelativeDay",
+    "TimeSpec",
+    "Weekday",
+    "WhenSpec",
+    "add_absolute",
+    "numeric_date",
+    "parse_duration",
+    "resolve_day",
+    "resolve_when",
+    "scan_when",
+    "to_time",
+    "wall_clock",
+]
 
 _WEEKDAYS = {
     **{name: n for n, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))},
@@ -51,80 +68,44 @@ _WEEKDAYS = {
     "thur": 3,
     "thurs": 3,
 }
-_RELATIVE_DAYS = {"today": 0, "tomorrow": 1, "tmrw": 1}
+_MONTHS = {
+    **{
+        name: n
+        for n, name in enumerate(
+            ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+            start=1,
+        )
+    },
+    **{
+        name: n
+        for n, name in enumerate(
+            (
+                *("january", "february", "march", "april", "may", "june", "july"),
+                *("august", "september", "october", "november", "december"),
+            ),
+            start=1,
+        )
+    },
+    "sept": 9,
+}
+_RELATIVE_DAYS = {"today": 0, "tonight": 0, "tomorrow": 1, "tmrw": 1}
 _CONNECTORS = {"at": "time", "on": "day"}  # which part each connector introduces
-
-# Words that make a phrase after "for" a time rather than a mistyped duration ("for 3pm").
-_TIME_WORDS = frozenset({"am", "pm", "noon", "midnight", "next", *_WEEKDAYS, *_RELATIVE_DAYS})
-
-
-@dataclass(frozen=True, slots=True)
-class Clock:
-    """A time of day as written: `minute` is None for "3pm", `meridiem` None for "15:00"."""
-
-    hour: int
-    minute: int | None
-    meridiem: Meridiem | None
-    text: str
-
-    @property
-    def is_bare(self) -> bool:
-        """A lone number ("3"): which hour it means has to be asked."""
-        return self.minute is None and self.meridiem is None
-
-
-@dataclass(frozen=True, slots=True)
-class RelativeDay:
-    """A day counted from today: "today" is offset 0, "tomorrow" 1."""
-
-    offset: int
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class Weekday:
-    """A weekday, Monday 0: "fri" (`following_week` False) or "next fri" (True)."""
-
-    weekday: int
-    following_week: bool
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class IsoDate:
-    """An ISO date such as "2026-12-03", not yet checked for being a real date."""
-
-    text: str
-
-
-DaySpec = RelativeDay | Weekday | IsoDate
-
-
-@dataclass(frozen=True, slots=True)
-class TimeSpec:
-    """A single time, or a range when `end` is set."""
-
-    start: Clock
-    end: Clock | None
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class WhenSpec:
-    """The syntax of a time expression; at least one of `day` and `time` is set."""
-
-    day: DaySpec | None
-    time: TimeSpec | None
-    text: str
-
-
-# --- scanning ---------------------------------------------------------------------------------
+_EVENING = "tonight"
 
 _BOUNDARY = r"(?=[\s,\-–—]|$)"
+_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_ORDINAL = r"(?:st|nd|rd|th)?"
+_MD_YEAR = r"(?:,?\s+(?P<md_year>\d{4}))?"
+_DM_YEAR = r"(?:,?\s+(?P<dm_year>\d{4}))?"
 _LEXEME = re.compile(
     rf"""
       (?P<skip>[\s,]+)
     | (?P<date>\d{{4}}-\d{{2}}-\d{{2}}){_BOUNDARY}
+    | (?P<numeric>(?P<n1>\d{{1,4}})/(?P<n2>\d{{1,2}})(?:/(?P<n3>\d{{4}}|\d{{2}}))?){_BOUNDARY}
+    | (?P<month_day>(?P<md_month>{_MONTH})\.?\s+(?P<md_day>\d{{1,2}}){_ORDINAL}
+                    {_MD_YEAR}){_BOUNDARY}
+    | (?P<day_month>(?P<dm_day>\d{{1,2}}){_ORDINAL}\s+(?:of\s+)?(?P<dm_month>{_MONTH})\.?
+                    {_DM_YEAR}){_BOUNDARY}
     | (?P<clock>(?P<hour>\d{{1,2}})(?:[:.](?P<minute>\d{{2}}))?
                 (?:\s?(?P<mer>[ap])\.?m\.?)?){_BOUNDARY}
     | (?P<dash>[-–—])
@@ -132,6 +113,7 @@ _LEXEME = re.compile(
     """,
     re.VERBOSE | re.IGNORECASE,
 )
+_OFFSET = re.compile(r"in\s+(?P<amount>\S.*)", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,10 +128,23 @@ class _Lexeme:
 
 def scan_when(text: str) -> WhenSpec | None:
     """Read `text` as a whole time expression, or return None if it is not one."""
+    offset = _scan_offset(text)
+    if offset is not None:
+        return offset
     lexemes = _lex(text)
     if not lexemes:
         return None
     return _Grammar(text, lexemes).when()
+
+
+def _scan_offset(text: str) -> WhenSpec | None:
+    match = _OFFSET.fullmatch(text.strip())
+    if match is None:
+        return None
+    minutes = duration_minutes(match["amount"])
+    if not minutes:
+        return None
+    return WhenSpec(None, None, text.strip(), offset=timedelta(minutes=minutes))
 
 
 def _lex(text: str) -> list[_Lexeme] | None:
@@ -170,15 +165,43 @@ def _lex(text: str) -> list[_Lexeme] | None:
 
 def _lexeme(match: re.Match[str]) -> _Lexeme | None:
     start, end, text = match.start(), match.end(), match[0]
-    if match["date"] is not None:
-        return _Lexeme("day", start, end, day=IsoDate(text))
     if match["clock"] is not None:
         minute = None if match["minute"] is None else int(match["minute"])
         meridiem = _meridiem(match["mer"])
         return _Lexeme("clock", start, end, clock=Clock(int(match["hour"]), minute, meridiem, text))
     if match["dash"] is not None:
         return _Lexeme("dash", start, end)
-    return _word_lexeme(text, start, end)
+    if match["word"] is not None:
+        return _word_lexeme(text, start, end)
+    day = _date(match)
+    return None if day is None else _Lexeme("day", start, end, day=day)
+
+
+def _date(match: re.Match[str]) -> DaySpec | None:
+    text = match[0]
+    if match["date"] is not None:
+        return IsoDate(text)
+    for prefix in ("md", "dm"):
+        month = match[f"{prefix}_month"]
+        if month is not None:
+            day, year = int(match[f"{prefix}_day"]), _year(match[f"{prefix}_year"])
+            return MonthDay(_MONTHS[month.casefold()], day, year, text)
+    return numeric_date(match["n1"], match["n2"], match["n3"], text)
+
+
+def numeric_date(first: str, second: str, third: str | None, text: str) -> DaySpec | None:
+    """A slashed date: "2026/12/3" (year first, unambiguous) or "3/12[/26]" (locale order)."""
+    if len(first) == 4:
+        return None if third is None else MonthDay(int(second), int(third), int(first), text)
+    if len(first) == 3:
+        return None
+    return NumericDate(int(first), int(second), _year(third), text)
+
+
+def _year(text: str | None) -> int | None:
+    if text is None:
+        return None
+    return int(text) + (2000 if len(text) == 2 else 0)
 
 
 def _meridiem(letter: str | None) -> Meridiem | None:
@@ -194,7 +217,8 @@ def _word_lexeme(text: str, start: int, end: int) -> _Lexeme | None:
     if word == "midnight":
         return _Lexeme("clock", start, end, clock=Clock(12, 0, "am", text))
     if word in _RELATIVE_DAYS:
-        return _Lexeme("day", start, end, day=RelativeDay(_RELATIVE_DAYS[word], text))
+        day = RelativeDay(_RELATIVE_DAYS[word], text)
+        return _Lexeme("day", start, end, day=day, word=word)
     if word in _WEEKDAYS:
         return _Lexeme("weekday", start, end, word=word)
     if word == "next":
@@ -211,6 +235,7 @@ class _Grammar:
         self._text = text
         self._lexemes = lexemes
         self._pos = 0
+        self._evening = False
 
     def when(self) -> WhenSpec | None:
         day: DaySpec | None = None
@@ -224,6 +249,8 @@ class _Grammar:
             return None
         if day is None and time_ is None:
             return None
+        if time_ is not None and self._evening:
+            time_ = _in_the_evening(time_)
         return WhenSpec(day, time_, self._text)
 
     def _peek(self, offset: int = 0) -> _Lexeme | None:
@@ -241,6 +268,7 @@ class _Grammar:
         first, second = self._peek(), self._peek(1)
         if first is not None and first.day is not None:
             self._pos += 1
+            self._evening = first.word == _EVENING
             return first.day
         if first is not None and first.kind == "weekday":
             self._pos += 1
@@ -264,192 +292,12 @@ class _Grammar:
         return self._text[first.start : last.end]
 
 
-# --- resolving --------------------------------------------------------------------------------
+def _in_the_evening(spec: TimeSpec) -> TimeSpec:
+    end = None if spec.end is None else _pm(spec.end)
+    return replace(spec, start=_pm(spec.start), end=end)
 
 
-def resolve_when(
-    spec: WhenSpec, now: datetime, duration: timedelta
-) -> tuple[datetime, datetime] | ParseError:
-    """Resolve `spec` to (start, end) in `now`'s zone; `duration` applies to single times."""
-    zone = _zone(now)
-    if spec.time is None:
-        assert spec.day is not None  # scan_when guarantees one of the two
-        return ParseError(ParseErrorKind.MISSING_TIME, spec.day.text)
-    times = _times(spec.time)
-    if isinstance(times, ParseError):
-        return times
-    day = resolve_day(spec.day, now.date()) if spec.day is not None else now.date()
-    if day is None:
-        assert spec.day is not None
-        return ParseError(ParseErrorKind.BAD_TIME, spec.day.text)
-    start = wall_clock(day, times[0], zone)
-    if start.astimezone(UTC) < now.astimezone(UTC):
-        return ParseError(ParseErrorKind.TIME_IN_PAST, spec.text)
-    end = _range_end(day, times, zone) if spec.time.end else add_absolute(start, duration)
-    return start, end
-
-
-def _zone(now: datetime) -> tzinfo:
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError("now must be timezone-aware")
-    return now.tzinfo
-
-
-def resolve_day(spec: DaySpec, today: date) -> date | None:
-    """The date `spec` names relative to `today`; None for an impossible ISO date."""
-    match spec:
-        case RelativeDay(offset=offset):
-            return today + timedelta(days=offset)
-        case Weekday(weekday=weekday, following_week=following_week):
-            if following_week:
-                monday_next_week = today + timedelta(days=7 - today.weekday())
-                return monday_next_week + timedelta(days=weekday)
-            return today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
-        case IsoDate(text=text):
-            try:
-                return date.fromisoformat(text)
-            except ValueError:
-                return None
-
-
-def _times(spec: TimeSpec) -> tuple[time, time | None] | ParseError:
-    if spec.end is None:
-        single = to_time(spec.start)
-        return single if isinstance(single, ParseError) else (single, None)
-    return _range_times(spec.start, spec.end, spec.text)
-
-
-def to_time(clock: Clock) -> time | ParseError:
-    """The time of day `clock` means; bare hours are ambiguous, out-of-range values bad."""
-    minute = clock.minute or 0
-    if minute > 59:
-        return ParseError(ParseErrorKind.BAD_TIME, clock.text)
-    if clock.is_bare:
-        kind = ParseErrorKind.AMBIGUOUS_TIME if clock.hour <= 23 else ParseErrorKind.BAD_TIME
-        return ParseError(kind, clock.text)
-    if clock.meridiem is None:
-        return time(clock.hour, minute) if clock.hour <= 23 else _bad(clock)
-    if not 1 <= clock.hour <= 12:
-        return _bad(clock)
-    return time(clock.hour % 12 + (12 if clock.meridiem == "pm" else 0), minute)
-
-
-def _bad(clock: Clock) -> ParseError:
-    return ParseError(ParseErrorKind.BAD_TIME, clock.text)
-
-
-def _range_times(first: Clock, second: Clock, text: str) -> tuple[time, time] | ParseError:
-    # Every reading shares the hours and minutes, so an invalid value fails them all alike.
-    for start_clock, end_clock in _meridiem_candidates(first, second):
-        start, end = to_time(start_clock), to_time(end_clock)
-        if isinstance(start, ParseError):
-            return start
-        if isinstance(end, ParseError):
-            return end
-        if end > start or (end == time(0) and start != time(0)):
-            return start, end
-    return ParseError(ParseErrorKind.BAD_TIME, text)
-
-
-def _meridiem_candidates(first: Clock, second: Clock) -> list[tuple[Clock, Clock]]:
-    """Readings of a range where one side borrows am/pm from the other ("3-4pm")."""
-    if first.meridiem is None and second.meridiem is not None and 1 <= first.hour <= 12:
-        return [(_with(first, m), second) for m in _preferring(second.meridiem)]
-    if second.meridiem is None and first.meridiem is not None and 1 <= second.hour <= 12:
-        return [(first, _with(second, m)) for m in _preferring(first.meridiem)]
-    return [(first, second)]
-
-
-def _preferring(meridiem: Meridiem) -> tuple[Meridiem, Meridiem]:
-    return ("am", "pm") if meridiem == "am" else ("pm", "am")
-
-
-def _with(clock: Clock, meridiem: Meridiem) -> Clock:
-    return Clock(clock.hour, clock.minute, meridiem, clock.text)
-
-
-def _range_end(day: date, times: tuple[time, time | None], zone: tzinfo) -> datetime:
-    start, end = times
-    assert end is not None
-    end_day = day + timedelta(days=1) if end <= start else day  # only ever "...-midnight"
-    return wall_clock(end_day, end, zone)
-
-
-def wall_clock(day: date, at: time, zone: tzinfo) -> datetime:
-    """`day` at `at` in `zone`: fold=0, with times in a DST gap moved forward by the gap."""
-    # A gap time with fold=0 gets the pre-transition offset; the UTC round trip turns
-    # 02:30 PST (which never happens) into 03:30 PDT and leaves every real time unchanged.
-    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC).astimezone(zone)
-
-
-def add_absolute(start: datetime, delta: timedelta) -> datetime:
-    """`start + delta` in elapsed time (aware `+` is wall-clock arithmetic), in start's zone."""
-    return (start.astimezone(UTC) + delta).astimezone(start.tzinfo)
-
-
-# --- durations --------------------------------------------------------------------------------
-
-_DURATION_PHRASES = {
-    "an hour": 60,
-    "one hour": 60,
-    "half an hour": 30,
-    "half hour": 30,
-    "a half hour": 30,
-    "an hour and a half": 90,
-}
-_MINUTE_UNIT = r"(?:m|mins?|minutes?)"
-_DURATION = re.compile(
-    rf"""
-      (?P<hours>\d+(?:[.,]\d+)?)\ ?(?:h|hrs?|hours?)
-      (?:\ ?(?:and\ )?(?P<extra>\d+)\ ?{_MINUTE_UNIT}?)?
-    | (?P<minutes>\d+)\ ?{_MINUTE_UNIT}
-    """,
-    re.VERBOSE,
-)
-# A number, maybe with one word: meant as a duration, even if not a valid one ("25h", "45").
-_DURATION_ATTEMPT = re.compile(r"[-+]?\d\S*(?: (?P<word>[a-z]+))?")
-_CLOCK_TIME = re.compile(r"\d{1,2}(?:[:.]\d{2})? ?[ap]\.?m\.?")
-
-
-def parse_duration(text: str) -> timedelta | ParseError | None:
-    """The duration `text` spells, BAD_DURATION if it tries and fails, None if it is no duration.
-
-    Accepts "45m", "45 mins", "1h", "2 hours", "1h30m", "1h30", "1.5h", "90 minutes", "an hour",
-    "half an hour" and the like; the result must be whole minutes, more than 0 and at most 24h.
-    """
-    phrase = " ".join(text.casefold().split())
-    minutes = _DURATION_PHRASES.get(phrase)
-    if minutes is None:
-        minutes = _numeric_minutes(phrase)
-    if minutes is None:
-        return ParseError(ParseErrorKind.BAD_DURATION, text) if _attempted(phrase) else None
-    duration = timedelta(minutes=minutes)
-    if not timedelta(0) < duration <= MAX_DURATION:
-        return ParseError(ParseErrorKind.BAD_DURATION, text)
-    return duration
-
-
-def _numeric_minutes(phrase: str) -> int | None:
-    match = _DURATION.fullmatch(phrase)
-    if match is None:
-        return None
-    if match["minutes"] is not None:
-        return int(match["minutes"])
-    hours = Fraction(match["hours"].replace(",", "."))
-    if match["extra"] is not None:
-        extra = int(match["extra"])
-        if hours.denominator != 1 or extra > 59:
-            return None
-        return int(hours) * 60 + extra
-    minutes = hours * 60
-    return int(minutes) if minutes.denominator == 1 else None
-
-
-def _attempted(phrase: str) -> bool:
-    if not phrase:
-        return True  # a dangling "for"
-    match = _DURATION_ATTEMPT.fullmatch(phrase)
-    if match is None or _CLOCK_TIME.fullmatch(phrase):
-        return False
-    word = match["word"]
-    return word is None or word not in _TIME_WORDS
+def _pm(clock: Clock) -> Clock:
+    if clock.meridiem is None and 1 <= clock.hour <= 11:
+        return replace(clock, meridiem="pm")
+    return clock

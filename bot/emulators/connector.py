@@ -69,7 +69,9 @@ class ConnectorEmulator:
         self._conversations.clear()
 
     def _conversation(self, conversation_id: str) -> _Conversation:
-        return self._conversations.setdefault(conversation_id, _Conversation())
+        # A channel thread ("19:x@thread.tacv2;messageid=1") shares its channel's roster.
+        roster_id = conversation_id.split(";messageid=", 1)[0]
+        return self._conversations.setdefault(roster_id, _Conversation())
 
     def _routes(self) -> None:
         base = "/v3/conversations"

@@ -3,8 +3,9 @@
 App-only: every path is `/users/{organizer}/...` where the organizer is the Teams sender's
 `aadObjectId`. Calendars are cached per user, so steady state is one Graph round trip per
 meeting. Retries are bounded and only for what Graph documents as transient (429, 503, 504,
-dropped connections); creates are safe to retry because they carry `transactionId` or
-`externalId`.
+dropped connections). Every write is safe to retry: creates carry `transactionId` or
+`externalId`, making an event online PATCHes the same two fields, and a cancel that comes back
+404 after an attempt that may have reached Graph has already happened.
 """
 
 from __future__ import annotations
@@ -23,19 +24,33 @@ from tzlocal.windows_tz import tz_win
 from bot.graph.auth import TokenProvider
 from bot.graph.errors import (
     GraphError,
+    GraphNotFound,
     GraphThrottled,
     GraphUnauthorized,
     GraphUnavailable,
     TeamsNotAllowed,
     raise_for_response,
 )
-from bot.graph.models import Calendar, DateTimeTimeZone, Event, OnlineMeeting, OnlineMeetingProvider
+from bot.graph.models import (
+    Calendar,
+    DateTimeTimeZone,
+    Event,
+    EventPage,
+    OnlineMeeting,
+    OnlineMeetingProvider,
+)
 
 log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
 
 ONLINE_INFO_SELECT = "isOnlineMeeting,onlineMeetingProvider,onlineMeeting"
+# Only these two: a PATCH that also sends `body` mints a new join URL (microsoft-graph-docs#9743).
+MAKE_ONLINE_PATCH = {
+    "isOnlineMeeting": True,
+    "onlineMeetingProvider": OnlineMeetingProvider.TEAMS.value,
+}
+MAX_VIEW_PAGES = 5
 _MAX_ATTEMPTS = 3
 _MAX_TOTAL_WAIT_S = 6.0
 
@@ -124,6 +139,92 @@ class GraphClient:
         )
         return Event.model_validate(data)
 
+    async def list_calendar_view(
+        self,
+        user_id: str,
+        start: datetime,
+        end: datetime,
+        *,
+        zone: str,
+        select: str | None = None,
+        top: int = 50,
+    ) -> list[Event]:
+        """The events overlapping [start, end), soonest first, times in `zone` (IANA).
+
+        Follows `@odata.nextLink` for at most MAX_VIEW_PAGES pages of `top` events; a longer
+        window is cut short (and logged) rather than paged without bound.
+        """
+        params = {
+            "startDateTime": _utc_instant(_aware(start, "start")),
+            "endDateTime": _utc_instant(_aware(end, "end")),
+            "$top": str(top),
+            "$orderby": "start/dateTime",
+        }
+        if select:
+            params["$select"] = select
+        # Graph wants the Prefer header on every page, not only the first.
+        headers = {"Prefer": f'outlook.timezone="{graph_zone_name(zone)}"'}
+        path = f"/users/{_seg(user_id)}/calendarView"
+        query: dict[str, str] | None = params
+        events: list[Event] = []
+        for _ in range(MAX_VIEW_PAGES):
+            data = await self._request(
+                "GET", path, params=query, headers=headers, resource="events"
+            )
+            page = EventPage.model_validate(data)
+            events.extend(page.value)
+            if page.next_link is None:
+                return events
+            path, query = self._next_path(page.next_link), None  # the link carries the query
+        log.warning(
+            "calendarView for %s stopped after %d pages (%d events)",
+            user_id,
+            MAX_VIEW_PAGES,
+            len(events),
+        )
+        return events
+
+    async def make_event_online(self, user_id: str, event_id: str) -> Event:
+        """Make an existing event a Teams meeting and return it with its join details.
+
+        PATCHes exactly `isOnlineMeeting` and `onlineMeetingProvider`, after checking that the
+        calendar allows Teams (else Graph would attach a Skype link or none).
+        """
+        calendar = await self.get_calendar(user_id)
+        if not calendar.allows_teams:
+            raise TeamsNotAllowed(calendar.allowed_online_meeting_providers)
+        data = await self._request(
+            "PATCH",
+            f"/users/{_seg(user_id)}/events/{_seg(event_id)}",
+            json=dict(MAKE_ONLINE_PATCH),
+            resource="events",
+        )
+        event = Event.model_validate(data)
+        if event.join_url:
+            return event
+        # Graph may fill onlineMeeting in after answering the PATCH: read it once more.
+        info = await self.get_event_online_info(user_id, event_id)
+        return event.model_copy(
+            update={
+                "is_online_meeting": info.is_online_meeting,
+                "online_meeting_provider": info.online_meeting_provider,
+                "online_meeting": info.online_meeting,
+            }
+        )
+
+    async def cancel_event(self, user_id: str, event_id: str, comment: str | None = None) -> None:
+        """Cancel a meeting the user organizes and notify its attendees (Graph answers 202).
+
+        An attendee's copy is refused by Graph with a 400 (GraphBadRequest).
+        """
+        await self._send(
+            "POST",
+            f"/users/{_seg(user_id)}/events/{_seg(event_id)}/cancel",
+            json={"comment": comment} if comment else {},
+            resource="events",
+            gone_after_retry_is_success=True,
+        )
+
     async def create_or_get_meeting(
         self,
         user_id: str,
@@ -161,9 +262,14 @@ class GraphClient:
         json: Any = None,
         params: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
+        gone_after_retry_is_success: bool = False,
     ) -> httpx.Response:
+        """Send with bounded retries. With `gone_after_retry_is_success`, a 404 that follows
+        an attempt which may have reached Graph (a timeout, a dropped connection, a 5xx) means
+        that attempt already did the work, so the 404 response is returned, not raised."""
         waited = 0.0
         refreshed_token = False
+        maybe_applied = False
         for attempt in range(1, _MAX_ATTEMPTS + 1):
             try:
                 response = await self._http.request(
@@ -183,6 +289,11 @@ class GraphClient:
                 )
                 raise_for_response(response, resource=resource)
                 return response
+            except GraphNotFound:
+                if gone_after_retry_is_success and maybe_applied:
+                    log.info("graph %s %s: 404 after a retry, already done", method, path)
+                    return response
+                raise
             except GraphUnauthorized:
                 if refreshed_token:
                     raise
@@ -195,9 +306,24 @@ class GraphClient:
                     if isinstance(exc, httpx.TransportError):
                         raise GraphUnavailable(0, type(exc).__name__, str(exc)) from exc
                     raise
+                # A 429 was refused before any work; a timeout or a 5xx may have done the work.
+                maybe_applied = maybe_applied or not isinstance(exc, GraphThrottled)
                 waited += delay
                 await self._sleep(delay)
         raise GraphError(0, "retries_exhausted", f"{method} {path}")
+
+    def _next_path(self, next_link: str) -> str:
+        """The path of an `@odata.nextLink` under our base URL. A link elsewhere is refused:
+        following it would hand our bearer token to another host."""
+        if not next_link.startswith(self._base + "/"):
+            raise GraphError(0, "unexpected_next_link", f"nextLink outside {self._base}")
+        return next_link[len(self._base) :]
+
+
+def _aware(value: datetime, name: str) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError(f"{name} must be timezone-aware")
+    return value
 
 
 def _retry_delay(exc: Exception, attempt: int) -> float | None:
@@ -213,7 +339,15 @@ def _seg(value: str) -> str:
 
 
 def _dtz(value: datetime, zone_name: str) -> dict[str, str]:
+    """Graph's wall clock + zone; in UTC when the wall clock alone would be ambiguous (the
+    repeated hour when clocks go back), since dateTimeTimeZone cannot say which one."""
+    if _is_ambiguous(value):
+        zone_name = "UTC"
     return DateTimeTimeZone.from_datetime(value, zone_name).model_dump(by_alias=True)
+
+
+def _is_ambiguous(value: datetime) -> bool:
+    return value.replace(fold=1 - value.fold).utcoffset() != value.utcoffset()
 
 
 def _utc_instant(value: datetime) -> str:

@@ -42,9 +42,31 @@ class OnlineMeetingProvider(StrEnum):
     UNKNOWN = "unknown"
 
 
+class EventType(StrEnum):
+    SINGLE_INSTANCE = "singleInstance"
+    OCCURRENCE = "occurrence"
+    EXCEPTION = "exception"
+    SERIES_MASTER = "seriesMaster"
+
+
+class FreeBusyStatus(StrEnum):
+    """An event's `showAs`. Fields stay `str`: Graph adds values (workingElsewhere came late)."""
+
+    FREE = "free"
+    TENTATIVE = "tentative"
+    BUSY = "busy"
+    OOF = "oof"
+    WORKING_ELSEWHERE = "workingElsewhere"
+    UNKNOWN = "unknown"
+
+
 class EmailAddress(GraphModel):
     address: str | None = None
     name: str | None = None
+
+
+class Recipient(GraphModel):
+    email_address: EmailAddress | None = None
 
 
 class Calendar(GraphModel):
@@ -132,6 +154,24 @@ class Event(GraphModel):
     web_link: str | None = None
     is_cancelled: bool = False
     transaction_id: str | None = None
+    # False on the user's copy of someone else's meeting: only its organizer may change it.
+    is_organizer: bool = True
+    organizer: Recipient | None = None
+    is_all_day: bool = False
+    show_as: str | None = None
+    type: str | None = None
+    series_master_id: str | None = None
+
+    @property
+    def join_url(self) -> str | None:
+        return self.online_meeting.join_url if self.online_meeting else None
+
+
+class EventPage(GraphModel):
+    """One page of an event collection (`calendarView`, `events`)."""
+
+    value: list[Event] = Field(default_factory=list)
+    next_link: str | None = Field(default=None, alias="@odata.nextLink")
 
 
 class AudioConferencing(GraphModel):

@@ -16,6 +16,8 @@ class Catalog:
     join_button: str
     when_label: str
     time_range: str  # {date} {start} {end} {zone}
+    time_range_short: str  # {date} {start} {end}: a range in a list that names its zone once
+    zone_note: str  # {zone}
     zone_fallback_note: str
     dial_in_heading: str
     toll_label: str
@@ -37,7 +39,56 @@ class Catalog:
     # Help card
     help_title: str
     help_intro: str
-    help_examples: tuple[tuple[str, str], ...]  # (command, what it does)
+    help_examples: tuple[tuple[str, str], ...]  # (command, what it does); one per command
+    mention_me_hint: str  # in a channel, the bot only sees messages that @mention it
+    # Dialog prompts (a `meet` line that lacks its subject or time)
+    ask_subject: str
+    ask_time: str  # {subject}
+    reprompt_prefix: str  # a short lead-in before asking the same question again
+    dialog_cancelled: str
+    nothing_to_cancel: str
+    unresolved_mentions: str  # {names}
+    # Schedule form card
+    form_title: str
+    form_subject_label: str
+    form_subject_placeholder: str
+    form_subject_required: str  # shown by the client when the subject is left empty
+    form_date_label: str
+    form_time_label: str
+    form_duration_label: str
+    form_attendees_label: str
+    form_attendees_placeholder: str
+    form_submit: str
+    form_invalid: str  # {detail}
+    duration_minutes: str  # {minutes}
+    duration_hours: str  # {hours}
+    duration_hours_minutes: str  # {hours} {minutes}
+    # Agenda and online-candidates cards
+    upcoming_title: str
+    no_upcoming: str
+    online_candidates_title: str
+    make_online_button: str
+    no_offline_candidates: str
+    more_items: str  # {count}
+    # Commands on existing meetings
+    no_match: str  # {query}
+    already_running: str
+    made_online: str  # {subject}
+    offline_not_possible: str
+    not_organizer: str  # {subject}
+    cancel_confirm: str  # {subject} {when}
+    cancel_confirm_yes: str
+    cancel_confirm_no: str
+    meeting_cancelled: str  # {subject}
+    cancel_kept: str
+    not_for_you: str  # a card button clicked by someone other than the user it was made for
+    # Providers card
+    providers_title: str
+    providers_allowed: str  # {providers}
+    providers_default: str  # {provider}
+    provider_none: str  # the {providers} list when the calendar allows none
+    # (Graph's onlineMeetingProviderType value, name shown); every locale lists the same keys
+    provider_names: tuple[tuple[str, str], ...]
     # Answers to input we could not use
     unknown_command: str  # {command}
     missing_subject: str

@@ -1,80 +1,126 @@
-"""Meetbot's activity handler: read the message, route the command, answer with a card."""
+"""Meetbot's activity handler: who is asking, which command, which flow; nothing more.
+
+In channels and group chats it acts only when @mentioned (card submissions excepted) and
+replies in the same thread. An active dialog takes the next message, except `cancel`.
+Conversation and dialog state are saved to the store at the end of every turn.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from botbuilder.core import ActivityHandler, CardFactory, MessageFactory, TurnContext
-from botbuilder.schema import ChannelAccount
+from botbuilder.core import (
+    ActivityHandler,
+    CardFactory,
+    ConversationState,
+    MessageFactory,
+    TurnContext,
+)
+from botbuilder.dialogs import DialogSet
+from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 
 from bot.commands import (
+    CancelCommand,
+    CancelMeetingCommand,
+    Command,
     HelpCommand,
+    IncompleteMeet,
+    JoinCommand,
     MeetCommand,
     MeetNowCommand,
+    OfflineCommand,
+    OnlineCommand,
     ParseError,
     ParseErrorKind,
+    ProvidersCommand,
+    ScheduleFormCommand,
+    UpcomingCommand,
     parse,
 )
+from bot.graph.models import OnlineMeeting
 from bot.i18n import Catalog, catalog_for
+from bot.teams.mentions import mentions_bot, resolve_mentions, text_without_bot_mention
 from bot.teams.sender import organizer_id, sender_clock
-from cards import error_card, help_card
+from cards import (
+    FormDefaults,
+    error_card,
+    help_card,
+    notice_card,
+    schedule_form_card,
+)
+from dialogs.calendar import CalendarFlow
+from dialogs.form import FormProblem, read_form
 from dialogs.meet import MeetingFlow, Requester
+from dialogs.meet_dialog import MEET_DIALOG, MeetDialog, draft_to_options
+from dialogs.texts import parse_error_text
 
 log = logging.getLogger(__name__)
 
-_PARSE_TEXT: dict[ParseErrorKind, str] = {
-    ParseErrorKind.MISSING_SUBJECT: "missing_subject",
-    ParseErrorKind.MISSING_TIME: "missing_time",
-    ParseErrorKind.BAD_TIME: "bad_time",
-    ParseErrorKind.AMBIGUOUS_TIME: "ambiguous_time",
-    ParseErrorKind.TIME_IN_PAST: "time_in_past",
-    ParseErrorKind.BAD_DURATION: "bad_duration",
-    ParseErrorKind.BAD_ATTENDEE: "bad_attendee",
-    ParseErrorKind.TOO_LONG: "too_long",
-}
+_GROUP_TYPES = {"channel", "groupChat"}
 
 
 class MeetBot(ActivityHandler):  # type: ignore[misc]
     def __init__(
-        self, flow: MeetingFlow, *, local_mode: bool, clock: Callable[[], datetime]
+        self,
+        *,
+        meetings: MeetingFlow,
+        calendar: CalendarFlow,
+        conversation_state: ConversationState,
+        local_mode: bool,
+        clock: Callable[[], datetime],
     ) -> None:
         super().__init__()
-        self._flow = flow
+        self._meetings = meetings
+        self._calendar = calendar
+        self._state = conversation_state
         self._local_mode = local_mode
         self._clock = clock
+        self._running = conversation_state.create_property("RunningMeeting")
+        self._dialogs = DialogSet(conversation_state.create_property("DialogState"))
+        self._dialogs.add(MeetDialog(meetings, self._requester, self._now))
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        await super().on_turn(turn_context)
+        await self._state.save_changes(turn_context)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
+        if isinstance(activity.value, dict) and "meetbot" in activity.value:
+            await self._on_card_action(turn_context, activity.value)
+            return
+        group = (activity.conversation.conversation_type or "") in _GROUP_TYPES
+        if group and not mentions_bot(activity):
+            return  # in shared spaces Meetbot speaks only when spoken to
         catalog = catalog_for(activity.locale)
-        text = (TurnContext.remove_recipient_mention(activity) or "").strip()
-        clock = sender_clock(activity, self._clock())
-        command = parse(text, clock.now)
+        command = parse(
+            text_without_bot_mention(activity), self._now(turn_context), locale=activity.locale
+        )
+        dialog = await self._dialogs.create_context(turn_context)
+        if isinstance(command, CancelCommand):
+            if dialog.active_dialog is None:
+                await _say(turn_context, catalog.nothing_to_cancel)
+                return
+            await dialog.cancel_all_dialogs()
+            await _say(turn_context, catalog.dialog_cancelled)
+            return
+        if dialog.active_dialog is not None:
+            await dialog.continue_dialog()
+            return
         if isinstance(command, ParseError):
             await self._answer_parse_error(turn_context, command, catalog)
             return
         if isinstance(command, HelpCommand):
             await _send_card(turn_context, help_card(catalog))
             return
-        user_id = organizer_id(activity, local_mode=self._local_mode)
-        if user_id is None:
+        who = self._requester(turn_context)
+        if who is None:
             await _send_card(turn_context, error_card(catalog, catalog.unknown_sender))
             return
-        who = Requester(
-            user_id=user_id,
-            conversation_id=activity.conversation.id,
-            activity_id=activity.id or "",
-            zone=clock.zone,
-            zone_is_fallback=clock.zone_is_fallback,
-            catalog=catalog,
-        )
-        if isinstance(command, MeetCommand):
-            card = await self._flow.schedule(command, who)
-        elif isinstance(command, MeetNowCommand):
-            card = await self._flow.meet_now(command, who)
-        await _send_card(turn_context, card)
+        await self._route(turn_context, command, who)
 
     async def on_members_added_activity(
         self, members_added: list[ChannelAccount], turn_context: TurnContext
@@ -84,6 +130,127 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
             catalog = catalog_for(turn_context.activity.locale)
             await _send_card(turn_context, help_card(catalog))
 
+    async def _route(self, turn_context: TurnContext, command: Command, who: Requester) -> None:
+        now = self._now(turn_context)
+        card: dict[str, Any]
+        if isinstance(command, MeetCommand | IncompleteMeet):
+            await self._meet(turn_context, command, who)
+            return
+        if isinstance(command, MeetNowCommand):
+            card = await self._meet_now(turn_context, command, who)
+        elif isinstance(command, ScheduleFormCommand):
+            card = schedule_form_card(
+                who.catalog,
+                today=now.date(),
+                zone_label=who.zone.key,
+                defaults=FormDefaults.starting_at(now),
+            )
+        elif isinstance(command, UpcomingCommand):
+            card = await self._calendar.upcoming(who, now)
+        elif isinstance(command, OnlineCommand):
+            card = await self._calendar.offline_candidates(who, now)
+        elif isinstance(command, OfflineCommand):
+            card = notice_card(who.catalog, who.catalog.offline_not_possible)
+        elif isinstance(command, JoinCommand):
+            card = await self._calendar.join(who, command.query, now)
+        elif isinstance(command, CancelMeetingCommand):
+            card = await self._calendar.confirm_cancel(who, command.query, now)
+        elif isinstance(command, ProvidersCommand):
+            card = await self._calendar.providers(who)
+        else:
+            card = help_card(who.catalog)
+        await _send_card(turn_context, card)
+
+    async def _meet(
+        self, turn_context: TurnContext, command: MeetCommand | IncompleteMeet, who: Requester
+    ) -> None:
+        emails, unresolved = await resolve_mentions(turn_context, command.mentions)
+        attendees = _merge(command.attendees, emails)
+        if unresolved:
+            names = ", ".join(unresolved)
+            await _say(turn_context, who.catalog.unresolved_mentions.format(names=names))
+        if isinstance(command, IncompleteMeet):
+            draft = dataclasses.replace(command, attendees=attendees, mentions=())
+            dialog = await self._dialogs.create_context(turn_context)
+            await dialog.begin_dialog(MEET_DIALOG, draft_to_options(draft))
+            return
+        complete = MeetCommand(command.subject, command.start, command.end, attendees)
+        await _send_card(turn_context, await self._meetings.schedule(complete, who))
+
+    async def _meet_now(
+        self, turn_context: TurnContext, command: MeetNowCommand, who: Requester
+    ) -> dict[str, Any]:
+        """In a shared thread whose meet-now meeting is still running, that meeting again.
+
+        A redelivered activity still goes to createOrGet: its externalId gets the same
+        meeting from Graph, which stays the source of truth.
+        """
+        activity = turn_context.activity
+        shared = (activity.conversation.conversation_type or "") in _GROUP_TYPES
+        running: dict[str, Any] | None = await self._running.get(turn_context, lambda: None)
+        if (
+            shared
+            and running
+            and running.get("activity") != activity.id
+            and datetime.fromisoformat(running["end"]) > self._now(turn_context)
+        ):
+            known = OnlineMeeting.model_validate(running["meeting"])
+            return self._meetings.meeting_now_card(known, who, note=who.catalog.already_running)
+        card, made = await self._meetings.meet_now(command, who)
+        if made is not None and made.end_date_time is not None:
+            await self._running.set(
+                turn_context,
+                {
+                    "meeting": made.model_dump(mode="json", by_alias=True),
+                    "end": made.end_date_time.isoformat(),
+                    "activity": activity.id,
+                },
+            )
+        return card
+
+    async def _on_card_action(self, turn_context: TurnContext, value: dict[str, Any]) -> None:
+        catalog = catalog_for(turn_context.activity.locale)
+        who = self._requester(turn_context)
+        if who is None:
+            await _send_card(turn_context, error_card(catalog, catalog.unknown_sender))
+            return
+        action = value.get("meetbot")
+        if action == "schedule_form":
+            await self._submit_form(turn_context, value, who)
+            return
+        if value.get("for") != who.user_id:  # a button made for someone else
+            await _say(turn_context, catalog.not_for_you)
+            return
+        event_id = str(value.get("eventId") or "")
+        if action == "make_online" and event_id:
+            await _send_card(turn_context, await self._calendar.make_online(who, event_id))
+        elif action == "cancel_meeting" and event_id:
+            subject = str(value.get("subject") or catalog.untitled_meeting)
+            if value.get("confirm") is True:
+                card = await self._calendar.cancel(who, event_id, subject)
+            else:
+                card = notice_card(catalog, catalog.cancel_kept)
+            await _replace_or_send(turn_context, card)
+        else:
+            await _send_card(turn_context, help_card(catalog))
+
+    async def _submit_form(
+        self, turn_context: TurnContext, value: dict[str, Any], who: Requester
+    ) -> None:
+        result = read_form(value, self._now(turn_context))
+        if isinstance(result, FormProblem):
+            error = who.catalog.form_invalid.format(detail=result.detail or result.field)
+            card = schedule_form_card(
+                who.catalog,
+                today=self._now(turn_context).date(),
+                zone_label=who.zone.key,
+                defaults=FormDefaults.from_values(value),
+                error=error,
+            )
+            await _replace_or_send(turn_context, card)
+            return
+        await _replace_or_send(turn_context, await self._meetings.schedule(result, who))
+
     async def _answer_parse_error(
         self, turn_context: TurnContext, error: ParseError, catalog: Catalog
     ) -> None:
@@ -91,12 +258,54 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
             note = catalog.unknown_command.format(command=error.detail)
             await _send_card(turn_context, help_card(catalog, note=note))
             return
-        template: str = getattr(catalog, _PARSE_TEXT[error.kind])
-        await turn_context.send_activity(MessageFactory.text(template.format(detail=error.detail)))
+        await _say(turn_context, parse_error_text(error, catalog))
+
+    def _now(self, turn_context: TurnContext) -> datetime:
+        return sender_clock(turn_context.activity, self._clock()).now
+
+    def _requester(self, turn_context: TurnContext) -> Requester | None:
+        activity = turn_context.activity
+        user_id = organizer_id(activity, local_mode=self._local_mode)
+        if user_id is None:
+            return None
+        clock = sender_clock(activity, self._clock())
+        return Requester(
+            user_id=user_id,
+            conversation_id=activity.conversation.id,
+            activity_id=activity.id or "",
+            zone=clock.zone,
+            zone_is_fallback=clock.zone_is_fallback,
+            catalog=catalog_for(activity.locale),
+        )
+
+
+def _merge(typed: tuple[str, ...], resolved: list[str]) -> tuple[str, ...]:
+    seen: dict[str, str] = {}
+    for address in (*typed, *resolved):
+        seen.setdefault(address.casefold(), address)
+    return tuple(seen.values())
+
+
+async def _say(turn_context: TurnContext, text: str) -> None:
+    await turn_context.send_activity(MessageFactory.text(text))
 
 
 async def _send_card(turn_context: TurnContext, card: dict[str, Any]) -> None:
     await turn_context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
+
+
+async def _replace_or_send(turn_context: TurnContext, card: dict[str, Any]) -> None:
+    """Replace the card the user clicked (Teams sets replyToId to it), else send a new one."""
+    target = turn_context.activity.reply_to_id
+    if not target:
+        await _send_card(turn_context, card)
+        return
+    update = Activity(
+        id=target,
+        type=ActivityTypes.message,
+        attachments=[CardFactory.adaptive_card(card)],
+    )
+    await turn_context.update_activity(update)
 
 
 async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:

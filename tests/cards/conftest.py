@@ -42,3 +42,15 @@ def assert_no_empty_values() -> Callable[[dict[str, Any]], None]:
         assert bad == []
 
     return check
+
+
+@pytest.fixture(params=["en-US", "zh-CN"])
+def each_catalog(request: pytest.FixtureRequest) -> Catalog:
+    """Every shipped catalog, so each card is checked in every language."""
+    locale: str = request.param
+    return catalog_for(locale)
+
+
+@pytest.fixture
+def zh_catalog() -> Catalog:
+    return catalog_for("zh-CN")

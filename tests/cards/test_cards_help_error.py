@@ -97,3 +97,27 @@ def test_error_card_escapes_the_message_and_trims_the_request_id(catalog: Catalo
         == "\u201c\\*\\*boss\\*\\*\u201d doesn't look like an email address."
     )
     assert card["body"][2]["text"] == "Reference: abc-123httpsevil"
+
+
+def test_chinese_help_card(
+    zh_catalog: Catalog, assert_no_empty_values: Callable[[dict[str, Any]], None]
+) -> None:
+    card = help_card(zh_catalog, note=zh_catalog.unknown_command.format(command="开会吧"))
+
+    validate_card(card)
+    assert_no_empty_values(card)
+    assert card["body"][0]["text"] == "我不认识命令\u201c开会吧\u201d。"
+    commands = [b["text"] for b in text_blocks(card) if b.get("fontType") == "Monospace"]
+    assert commands[0] == "会议 设计评审 明天下午3点 45分钟 和 adele@contoso.com"
+    assert len(commands) == 10
+
+
+def test_chinese_error_card(zh_catalog: Catalog) -> None:
+    card = error_card(zh_catalog, zh_catalog.throttled, request_id="abc-1")
+
+    validate_card(card)
+    assert [block["text"] for block in card["body"]] == [
+        "会议未创建",
+        "Microsoft Graph 当前繁忙，请过一分钟再试。",
+        "参考编号：abc-1",
+    ]

@@ -582,3 +582,57 @@ def test_attachment_carries_the_card(catalog: Catalog) -> None:
 
     assert attachment.content_type == "application/vnd.microsoft.card.adaptive"
     assert attachment.content is card
+
+
+# -- note above the subject and other languages -------------------------------------------------
+
+
+def test_note_comes_before_the_subject_and_is_escaped(
+    each_catalog: Catalog, assert_no_empty_values: Callable[[dict[str, Any]], None]
+) -> None:
+    view = view_from_event(make_event(), LA, zone_is_fallback=False)
+    note = each_catalog.made_online.format(subject="*Design* [review](https://evil)")
+    card = meeting_card(view, each_catalog, note=note)
+
+    validate_card(card)
+    assert_no_empty_values(card)
+    first, subject = card["body"][:2]
+    assert first["type"] == "TextBlock"
+    assert r"\*Design\* \[review\]\(https://evil\)" in first["text"]
+    assert "[review]" not in first["text"]
+    assert subject["text"] == "Design review"
+    assert subject["weight"] == "Bolder"
+    assert "actions" in card  # the join button stays
+
+
+@pytest.mark.parametrize("note", [None, "", " \x00 "])
+def test_without_note_the_subject_comes_first(catalog: Catalog, note: str | None) -> None:
+    view = view_from_event(make_event(), LA, zone_is_fallback=False)
+    card = meeting_card(view, catalog, note=note)
+
+    assert card["body"][0]["text"] == "Design review"
+
+
+def test_already_running_note(catalog: Catalog) -> None:
+    view = view_from_online_meeting(make_online_meeting(), LA, zone_is_fallback=False)
+    card = meeting_card(view, catalog, note=catalog.already_running)
+
+    validate_card(card)
+    assert card["body"][0]["text"] == catalog.already_running
+    assert card["body"][1]["text"] == "Quick sync"
+
+
+def test_chinese_meeting_card(
+    zh_catalog: Catalog, assert_no_empty_values: Callable[[dict[str, Any]], None]
+) -> None:
+    card = event_card(
+        zh_catalog,
+        make_event(toll_free_numbers=(TOLL_FREE,)),
+        zone_is_fallback=True,
+        simulated=True,
+    )
+
+    assert_no_empty_values(card)
+    assert fact_value(card, "时间") == "11月22日 周日 下午3:00 – 下午3:45（America/Los_Angeles）"
+    assert zh_catalog.zone_fallback_note in texts(card)
+    assert card["actions"][0]["title"] == "加入会议"

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +12,8 @@ import pytest
 
 from tests.conftest import RunningConnector
 from tests.factories import make_message
+from tests.processes import read_until as _read_until
+from tests.processes import start
 
 
 @dataclass
@@ -21,43 +21,6 @@ class BotProcess:
     url: str
     process: asyncio.subprocess.Process
     log_lines: list[str]
-
-
-async def _read_until(stream: asyncio.StreamReader, marker: str, seen: list[str]) -> str:
-    while True:
-        raw = await stream.readline()
-        if not raw:
-            raise AssertionError(f"process ended before printing {marker!r}: {seen}")
-        line = raw.decode().rstrip()
-        seen.append(line)
-        if marker in line:
-            return line
-
-
-def meetbot_command() -> list[str]:
-    """The installed console script, as the README runs it (`python -m bot` if not installed)."""
-    script = Path(sys.executable).with_name("meetbot")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
-
-
-def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("Microsoft", "GRAPH_", "DATABASE_URL", "HOST"))
-    }
-    return env | {"HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "cache")} | extra
-
-
-async def start(args: list[str], tmp_path: Path, **env: str) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        *meetbot_command(),
-        *args,
-        cwd=tmp_path,
-        env=clean_env(tmp_path, **env),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
 
 
 @pytest.fixture

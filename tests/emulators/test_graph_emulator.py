@@ -112,8 +112,13 @@ async def env(identity: TlsIdentity) -> AsyncIterator[Env]:
                 "meetbot-local": "meetbot-local-secret",
                 "no-roles": "s",
                 "meetings-only": "s",
+                "calendar-reader": "s",
             },
-            client_roles={"no-roles": [], "meetings-only": ["OnlineMeetings.ReadWrite.All"]},
+            client_roles={
+                "no-roles": [],
+                "meetings-only": ["OnlineMeetings.ReadWrite.All"],
+                "calendar-reader": ["Calendars.Read"],
+            },
         )
     )
     served = await serve(emulator.app, ssl_context=identity.server_context())
@@ -805,3 +810,322 @@ async def test_admin_api_configures_inspects_and_resets(env: Env) -> None:
     assert reset.status_code == 204
     assert after["tokenRequests"] == 0 and after["events"] == 0 and after["requests"] == 0
     assert env.emulator.requests == []
+
+
+# --- calendarView, events list, cancel, seeding ---------------------------------------------
+
+WINDOW = {"startDateTime": "2024-05-01T09:00:00Z", "endDateTime": "2024-05-01T12:00:00Z"}
+NOT_ORGANIZER = "Your request can't be completed. You need to be an organizer to cancel a meeting."
+NO_WINDOW = (
+    "This request requires a time window specified by the query string parameters "
+    "StartDateTime and EndDateTime."
+)
+ME_ONLY = "/me request is only valid with delegated authentication flow."
+ADELE = {"emailAddress": {"address": "AdeleV@contoso.com", "name": "Adele Vance"}}
+
+
+def utc_event(subject: str, start: str, end: str, **extra: Any) -> dict[str, Any]:
+    """A seed body on 2024-05-01, times as "HH:MM" in UTC; offline unless told otherwise."""
+    return {
+        "subject": subject,
+        "start": {"dateTime": f"2024-05-01T{start}:00", "timeZone": "UTC"},
+        "end": {"dateTime": f"2024-05-01T{end}:00", "timeZone": "UTC"},
+        **extra,
+    }
+
+
+def subjects(response: httpx.Response) -> list[str]:
+    assert response.status_code == 200, response.text
+    return [event["subject"] for event in response.json()["value"]]
+
+
+async def test_calendar_view_returns_the_events_overlapping_the_window_by_start(env: Env) -> None:
+    for subject, start, end in [
+        ("inside", "09:00", "10:00"),
+        ("ends at the start", "08:00", "09:00"),
+        ("straddles the end", "11:30", "12:30"),
+        ("covers the window", "07:00", "13:00"),
+        ("starts at the end", "12:00", "13:00"),
+        ("instant inside", "10:30", "10:30"),
+    ]:
+        env.emulator.seed_event(USER, utc_event(subject, start, end))
+    token = await env.token()
+    berlin = {"startDateTime": "2024-05-01T11:00:00+02:00", "endDateTime": "2024-05-01T12:00:00"}
+
+    view = await env.graph("GET", f"/users/{USER}/calendarView", token, params=WINDOW)
+    nested = await env.graph("GET", f"/users/{USER}/calendar/calendarView", token, params=WINDOW)
+    offset = await env.graph("GET", f"/users/{USER}/calendarView", token, params=berlin)
+
+    expected = ["covers the window", "inside", "instant inside", "straddles the end"]
+    assert subjects(view) == expected
+    assert subjects(nested) == expected
+    assert subjects(offset) == expected
+    assert view.json()["@odata.context"].endswith(f"$metadata#users('{USER}')/calendarView")
+    assert nested.json()["@odata.context"].endswith(f"users('{USER}')/calendar/calendarView")
+    assert "@odata.nextLink" not in view.json()
+
+
+async def test_calendar_view_pages_with_top_skip_and_next_link(env: Env) -> None:
+    for minute in range(12):
+        env.emulator.seed_event(USER, utc_event(f"m{minute:02}", f"10:{minute:02}", "10:59"))
+    token = await env.token()
+    path = f"/users/{USER}/calendarView"
+
+    default = await env.graph("GET", path, token, params=WINDOW)
+    first = await env.graph("GET", path, token, params=WINDOW | {"$top": "5", "$select": "subject"})
+    link = first.json()["@odata.nextLink"]
+    second = await env.client.get(link, headers={"Authorization": f"Bearer {token}"})
+    last = await env.client.get(
+        second.json()["@odata.nextLink"], headers={"Authorization": f"Bearer {token}"}
+    )
+    bad_top = await env.graph("GET", path, token, params=WINDOW | {"$top": "many"})
+
+    assert subjects(default) == [f"m{i:02}" for i in range(10)]
+    assert httpx.URL(default.json()["@odata.nextLink"]).params["$skip"] == "10"
+    assert subjects(first) == ["m00", "m01", "m02", "m03", "m04"]
+    next_url = httpx.URL(link)
+    assert link.startswith(f"{env.served.url}/v1.0{path}?")
+    assert next_url.params["$skip"] == "5" and next_url.params["$top"] == "5"
+    assert next_url.params["startDateTime"] == WINDOW["startDateTime"]
+    assert next_url.params["$select"] == "subject"
+    assert subjects(second) == ["m05", "m06", "m07", "m08", "m09"]
+    assert list(second.json()["value"][0]) == ["@odata.etag", "id", "subject"]
+    assert subjects(last) == ["m10", "m11"] and "@odata.nextLink" not in last.json()
+    assert graph_error(bad_top)[:2] == (400, "BadRequest")
+
+
+async def test_calendar_view_selects_orders_and_speaks_the_preferred_zone(env: Env) -> None:
+    env.emulator.seed_event(USER, utc_event("late", "11:00", "11:30"))
+    env.emulator.seed_event(USER, utc_event("early", "09:00", "09:30"))
+    token = await env.token()
+    params = WINDOW | {"$select": "subject,start,isOrganizer", "$orderby": "start/dateTime desc"}
+
+    view = await env.graph(
+        "GET", f"/users/{USER}/calendarView", token, params=params, headers={"Prefer": TIMEZONE_PST}
+    )
+    ascending = await env.graph(
+        "GET", f"/users/{USER}/calendarView", token, params=WINDOW | {"$orderby": "start/dateTime"}
+    )
+    unknown = await env.graph(
+        "GET", f"/users/{USER}/calendarView", token, params=WINDOW | {"$select": "nope"}
+    )
+
+    body = view.json()
+    assert subjects(view) == ["late", "early"]
+    assert subjects(ascending) == ["early", "late"]
+    assert body["@odata.context"].endswith("/calendarView(subject,start,isOrganizer)")
+    assert list(body["value"][0]) == ["@odata.etag", "id", "subject", "start", "isOrganizer"]
+    assert body["value"][1]["start"] == {
+        "dateTime": "2024-05-01T02:00:00.0000000",
+        "timeZone": "Pacific Standard Time",
+    }
+    assert view.headers["Preference-Applied"] == TIMEZONE_PST
+    assert ascending.json()["value"][0]["start"]["timeZone"] == "UTC"
+    assert graph_error(unknown)[:2] == (400, "BadRequest")
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"startDateTime": WINDOW["startDateTime"]},
+        {"endDateTime": WINDOW["endDateTime"]},
+        {"startDateTime": "", "endDateTime": WINDOW["endDateTime"]},
+    ],
+)
+async def test_calendar_view_needs_both_ends_of_the_window(
+    env: Env, params: dict[str, str]
+) -> None:
+    response = await env.graph("GET", f"/users/{USER}/calendarView", params=params)
+
+    assert graph_error(response) == (400, "ErrorInvalidParameter", NO_WINDOW)
+
+
+async def test_calendar_view_permissions_and_me(env: Env) -> None:
+    env.emulator.seed_event(USER, utc_event("standup", "09:00", "09:15"))
+    reader = await env.token("calendar-reader")
+    nobody = await env.token("no-roles")
+
+    read = await env.graph("GET", f"/users/{USER}/calendarView", reader, params=WINDOW)
+    denied = await env.graph("GET", f"/users/{USER}/calendarView", nobody, params=WINDOW)
+    me = await env.graph("GET", "/me/calendarView", reader, params=WINDOW)
+    me_nested = await env.graph("GET", "/me/calendar/calendarView", reader, params=WINDOW)
+    cancel = await env.graph("POST", f"/users/{USER}/events/x/cancel", reader, json={})
+    wrong_method = await env.graph("POST", f"/users/{USER}/calendarView", reader, json={})
+
+    assert subjects(read) == ["standup"]
+    assert graph_error(denied)[:2] == (403, "ErrorAccessDenied")
+    assert graph_error(me) == graph_error(me_nested) == (400, "BadRequest", ME_ONLY)
+    assert graph_error(cancel)[:2] == (403, "ErrorAccessDenied")
+    assert wrong_method.status_code == 405 and wrong_method.headers["Allow"] == "GET"
+
+
+async def test_calendar_view_refuses_to_guess_at_recurring_series(env: Env) -> None:
+    weekly = {
+        "pattern": {"type": "weekly", "interval": 1, "daysOfWeek": ["wednesday"]},
+        "range": {"type": "noEnd", "startDate": "2024-04-03"},
+    }
+    env.emulator.seed_event(USER, utc_event("weekly", "09:00", "09:30", recurrence=weekly))
+
+    response = await env.graph("GET", f"/users/{USER}/calendarView", params=WINDOW)
+
+    assert graph_error(response)[:2] == (501, "NotImplemented")
+
+
+async def test_events_list_pages_and_selects(env: Env) -> None:
+    token = await env.token()
+    for name in ("one", "two", "three"):
+        await env.graph("POST", f"/users/{USER}/events", token, json=make_event(subject=name))
+
+    first = await env.graph(
+        "GET", f"/users/{USER}/events", token, params={"$top": "2", "$select": "subject"}
+    )
+    rest = await env.graph(
+        "GET", f"/users/{USER}/calendar/events", token, params={"$top": "2", "$skip": "2"}
+    )
+
+    assert subjects(first) == ["one", "two"]
+    assert first.json()["@odata.context"].endswith(f"users('{USER}')/events(subject)")
+    assert httpx.URL(first.json()["@odata.nextLink"]).params["$skip"] == "2"
+    assert subjects(rest) == ["three"] and "@odata.nextLink" not in rest.json()
+    assert rest.json()["value"][0]["isOnlineMeeting"] is True
+
+
+async def test_cancel_answers_202_and_the_event_leaves_the_calendar(env: Env) -> None:
+    token = await env.token()
+    created = (
+        await env.graph(
+            "POST",
+            f"/users/{USER}/events",
+            token,
+            json=make_event(
+                start={"dateTime": "2024-05-01T10:00:00", "timeZone": "UTC"},
+                end={"dateTime": "2024-05-01T11:00:00", "timeZone": "UTC"},
+            ),
+        )
+    ).json()
+    kept = env.emulator.seed_event(USER, utc_event("kept", "09:30", "10:30"))
+    path = f"/users/{USER}/events/{created['id']}"
+
+    before = await env.graph("GET", f"/users/{USER}/calendarView", token, params=WINDOW)
+    cancelled = await env.graph(
+        "POST", f"{path}/cancel", token, json={"Comment": "Cancelling for the all hands"}
+    )
+    after_get = await env.graph("GET", path, token)
+    after_view = await env.graph("GET", f"/users/{USER}/calendarView", token, params=WINDOW)
+    after_list = await env.graph("GET", f"/users/{USER}/events", token)
+    again = await env.graph("POST", f"{path}/cancel", token)
+    admin = (await env.client.get(f"/_emulator/users/{USER}/cancelledEvents")).json()
+
+    assert subjects(before) == ["kept", "Prep for customer meeting"]
+    assert cancelled.status_code == 202 and cancelled.content == b""
+    assert "request-id" in cancelled.headers
+    assert graph_error(after_get)[:2] == (404, "ErrorItemNotFound")
+    assert subjects(after_view) == ["kept"]
+    assert [e["id"] for e in after_list.json()["value"]] == [kept["id"]]
+    assert graph_error(again)[:2] == (404, "ErrorItemNotFound")
+    record = env.emulator.cancelled_events(USER)
+    assert admin == record
+    assert [(r["event"]["id"], r["comment"]) for r in record] == [
+        (created["id"], "Cancelling for the all hands")
+    ]
+    assert record[0]["event"]["isCancelled"] is True
+    assert record[0]["cancelledDateTime"] == "2024-05-01T09:00:00.0000000Z"
+    assert [e["id"] for e in env.emulator.events(USER)] == [kept["id"]]
+    assert env.emulator.stats()["cancelledEvents"] == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"reason": "x"}, "The parameter 'reason' in the request payload is not a valid"),
+        ({"comment": 42}, "'comment' must be a string."),
+        ([], "Unable to read JSON request payload"),
+    ],
+)
+async def test_cancel_refuses_bad_bodies(env: Env, body: Any, message: str) -> None:
+    seeded = env.emulator.seed_event(USER, utc_event("standup", "09:00", "09:15"))
+
+    response = await env.graph("POST", f"/users/{USER}/events/{seeded['id']}/cancel", json=body)
+
+    assert graph_error(response)[:2] == (400, "BadRequest")
+    assert graph_error(response)[2].startswith(message)
+    assert env.emulator.cancelled_events(USER) == []
+
+
+async def test_only_the_organizer_may_cancel(env: Env) -> None:
+    seeded = await env.client.post(
+        f"/_emulator/users/{USER}/events",
+        json=utc_event("Adele's review", "10:00", "11:00", organizer=ADELE, isOnlineMeeting=True),
+    )
+    event = seeded.json()
+
+    refused = await env.graph("POST", f"/users/{USER}/events/{event['id']}/cancel", json={})
+    view = await env.graph("GET", f"/users/{USER}/calendarView", params=WINDOW)
+
+    assert seeded.status_code == 201
+    assert event["isOrganizer"] is False
+    assert event["organizer"] == {
+        "emailAddress": {"name": "Adele Vance", "address": "AdeleV@contoso.com"}
+    }
+    assert event["responseStatus"]["response"] == "notResponded"
+    match = JOIN_URL.match(event["onlineMeeting"]["joinUrl"])
+    assert match and match["oid"] != USER  # the organizer's meeting, not the owner's
+    assert graph_error(refused) == (400, "ErrorAccessDenied", NOT_ORGANIZER)
+    assert subjects(view) == ["Adele's review"]
+    assert env.emulator.cancelled_events(USER) == []
+
+
+async def test_seeding_puts_events_on_the_calendar_as_described(env: Env) -> None:
+    own = env.emulator.seed_event(USER, utc_event("focus", "09:00", "10:00", showAs="free"))
+    occurrence = env.emulator.seed_event(
+        USER,
+        utc_event(
+            "standup",
+            "10:00",
+            "10:15",
+            organizer=ADELE,
+            type="occurrence",
+            seriesMasterId="AAMkADmaster=",
+            isCancelled=True,
+        ),
+    )
+    refused = await env.client.post(
+        f"/_emulator/users/{USER}/events",
+        json=utc_event("mine, cancelled", "09:00", "10:00", isCancelled=True),
+    )
+    no_time = await env.client.post(f"/_emulator/users/{USER}/events", json={"subject": "x"})
+    not_json = await env.client.post(f"/_emulator/users/{USER}/events", content=b"[")
+
+    view = (await env.graph("GET", f"/users/{USER}/calendarView", params=WINDOW)).json()
+
+    assert own["isOrganizer"] is True and own["onlineMeeting"] is None
+    assert own["isOnlineMeeting"] is False and own["showAs"] == "free"
+    assert own["type"] == "singleInstance" and own["seriesMasterId"] is None
+    assert own["organizer"]["emailAddress"]["address"] == "user-64339082@contoso.com"
+    assert (occurrence["type"], occurrence["seriesMasterId"]) == ("occurrence", "AAMkADmaster=")
+    assert occurrence["isCancelled"] is True  # an attendee's copy stays, marked cancelled
+    assert [(e["subject"], e["isCancelled"]) for e in view["value"]] == [
+        ("focus", False),
+        ("standup", True),
+    ]
+    assert refused.status_code == 400
+    assert no_time.status_code == 400
+    assert no_time.json()["error"]["code"] == "ErrorPropertyValidationFailure"
+    assert not_json.status_code == 400
+
+
+async def test_the_request_log_holds_the_patch_body_exactly_as_sent(env: Env) -> None:
+    token = await env.token()
+    created = (
+        await env.graph(
+            "POST", f"/users/{USER}/events", token, json=make_event(isOnlineMeeting=False)
+        )
+    ).json()
+    sent = {"isOnlineMeeting": True, "onlineMeetingProvider": "teamsForBusiness"}
+
+    await env.graph("PATCH", f"/users/{USER}/events/{created['id']}", token, json=sent)
+
+    patch = env.emulator.requests[-1]
+    assert (patch.method, patch.status) == ("PATCH", 200)
+    assert patch.json == sent

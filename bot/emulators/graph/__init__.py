@@ -3,8 +3,9 @@
 A product feature, not a test mock: `meetbot run` starts it in local mode and
 `meetbot graph-emulator` runs it alone. It serves HTTPS (msal accepts only https authorities)
 and follows the seed pages in shared/seeds/: calendar, events (six POST paths, transactionId,
-Prefer time zone, $select, PATCH rules), onlineMeetings createOrGet, Graph's error shapes,
-and Outlook's per-mailbox concurrency limit.
+Prefer time zone, $select, PATCH rules, cancel), calendarView and the events list (paged with
+$top/$skip and @odata.nextLink), onlineMeetings createOrGet, Graph's error shapes, and Outlook's
+per-mailbox concurrency limit.
 
     emulator = GraphEmulator()
     served = await serve(emulator.app, ssl_context=make_loopback_identity().server_context())

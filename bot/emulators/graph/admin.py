@@ -18,6 +18,7 @@ from bot.emulators.graph.config import (
     user_config_fields,
     user_config_json,
 )
+from bot.emulators.graph.errors import GraphError
 
 if TYPE_CHECKING:
     from bot.emulators.graph.emulator import GraphEmulator
@@ -35,6 +36,23 @@ def admin_routes(emulator: GraphEmulator) -> list[web.RouteDef]:
 
     async def events(request: web.Request) -> web.Response:
         return web.json_response(emulator.events(request.match_info["user"]))
+
+    async def seed_event(request: web.Request) -> web.Response:
+        try:
+            data: Any = json.loads(await request.read())
+        except ValueError:
+            return _error(400, "The body must be a Graph event JSON object.")
+        if not isinstance(data, dict):
+            return _error(400, "The body must be a Graph event JSON object.")
+        try:
+            event = emulator.seed_event(request.match_info["user"], data)
+        except GraphError as error:
+            body = {"error": {"code": error.code, "message": error.message}}
+            return web.json_response(body, status=error.status)
+        return web.json_response(event, status=201)
+
+    async def cancelled_events(request: web.Request) -> web.Response:
+        return web.json_response(emulator.cancelled_events(request.match_info["user"]))
 
     async def online_meetings(request: web.Request) -> web.Response:
         return web.json_response(emulator.online_meetings(request.match_info["user"]))
@@ -64,6 +82,8 @@ def admin_routes(emulator: GraphEmulator) -> list[web.RouteDef]:
     return [
         web.get("/_emulator/requests", requests),
         web.get("/_emulator/users/{user}/events", events),
+        web.post("/_emulator/users/{user}/events", seed_event),
+        web.get("/_emulator/users/{user}/cancelledEvents", cancelled_events),
         web.get("/_emulator/users/{user}/onlineMeetings", online_meetings),
         web.put("/_emulator/users/{user}", configure),
         web.post("/_emulator/reset", reset),

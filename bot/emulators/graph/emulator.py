@@ -20,12 +20,12 @@ from aiohttp import web
 from bot.emulators.graph.admin import admin_routes
 from bot.emulators.graph.config import GraphEmulatorConfig, UserConfig
 from bot.emulators.graph.errors import GraphError, RequestIds, error_body
-from bot.emulators.graph.events import render_event
+from bot.emulators.graph.events import canonical_properties, render_event, seeded_event
 from bot.emulators.graph.identity import AadError, TokenIssuer, openid_configuration
 from bot.emulators.graph.recording import RecordedRequest, RequestLog
 from bot.emulators.graph.routes import GraphCall, Route, graph_json, resolve
 from bot.emulators.graph.state import Directory, UserState
-from bot.emulators.graph.zones import UTC_ZONE
+from bot.emulators.graph.zones import UTC_ZONE, instant_text
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,35 @@ class GraphEmulator:
         organizer = self._directory.organizer(user)
         return [render_event(event, organizer, UTC_ZONE) for event in user.events.values()]
 
+    def seed_event(self, user_id: str, event_json: dict[str, Any]) -> dict[str, Any]:
+        """Put an event straight on a user's calendar, as Graph JSON (times in UTC).
+
+        Takes what `POST /users/{id}/events` takes, plus `organizer` (someone else's meeting:
+        `isOrganizer` false), `type`, `seriesMasterId` and, for someone else's meeting,
+        `isCancelled`. Raises the emulator's GraphError for a body Graph would refuse.
+        """
+        user = self._directory.provision(user_id)
+        owner = self._directory.organizer(user)
+        event = seeded_event(canonical_properties(event_json), owner, self.now())
+        user.add_event(event)
+        return render_event(event, owner, UTC_ZONE)
+
+    def cancelled_events(self, user_id: str) -> list[dict[str, Any]]:
+        """Events their organizer cancelled, oldest first: `{"event", "comment",
+        "cancelledDateTime"}`, the event as it last was (`isCancelled` true, times in UTC)."""
+        user = self._directory.get(user_id)
+        if user is None:
+            return []
+        owner = self._directory.organizer(user)
+        return [
+            {
+                "event": render_event(entry.event, owner, UTC_ZONE),
+                "comment": entry.comment,
+                "cancelledDateTime": instant_text(entry.at),
+            }
+            for entry in user.cancelled
+        ]
+
     def online_meetings(self, user_id: str) -> list[dict[str, Any]]:
         user = self._directory.get(user_id)
         return [dict(meeting) for meeting in user.meetings.values()] if user else []
@@ -83,6 +112,7 @@ class GraphEmulator:
             "requests": len(self._log.entries()),
             "users": len(users),
             "events": sum(len(user.events) for user in users),
+            "cancelledEvents": sum(len(user.cancelled) for user in users),
             "onlineMeetings": sum(len(user.meetings) for user in users),
         }
 

@@ -3,6 +3,9 @@
 The rules that bite clients are kept: a provider the calendar does not allow quietly yields an
 event without a meeting (microsoft-graph-docs#12937); once online, an event cannot go offline or
 change provider; a PATCH that sends `body` re-mints the join URL (microsoft-graph-docs#9743).
+
+Events made through Graph are organized by the mailbox owner. The admin API can also seed the
+owner's copy of someone else's meeting (`isOrganizer` false), which only its organizer may cancel.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ import base64
 import html
 import re
 import secrets
-from dataclasses import dataclass, field
+import uuid
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -93,6 +97,7 @@ _PASS_THROUGH: dict[str, Any] = {
 }
 _NO_TIME = "0001-01-01T00:00:00Z"
 _ATTENDEE_TYPES = ("required", "optional", "resource")
+EVENT_TYPES = ("singleInstance", "occurrence", "exception", "seriesMaster")
 _HTML_HEAD = (
     '<html>\r\n<head>\r\n<meta http-equiv="Content-Type" content="text/html; charset=utf-8">\r\n'
     '<meta content="text/html; charset=us-ascii">\r\n</head>\r\n<body>\r\n'
@@ -134,6 +139,11 @@ class StoredEvent:
     online_meeting: dict[str, object] | None = None
     teams: JoinInfo | None = None
     props: dict[str, Any] = field(default_factory=lambda: dict(_PASS_THROUGH))
+    # Someone else's meeting on this calendar (seeded); None when the mailbox owner organizes it.
+    organizer: Organizer | None = None
+    event_type: str | None = None
+    series_master_id: str | None = None
+    is_cancelled: bool = False
     modified: datetime = field(init=False)
     change_key: str = field(init=False)
     ical_uid: str = field(default_factory=lambda: _ICAL_PREFIX + secrets.token_hex(40).upper())
@@ -144,6 +154,24 @@ class StoredEvent:
     @property
     def is_online(self) -> bool:
         return self.online_meeting is not None
+
+    @property
+    def is_organizer(self) -> bool:
+        return self.organizer is None
+
+    @property
+    def is_series_master(self) -> bool:
+        return self.props["recurrence"] is not None or self.event_type == "seriesMaster"
+
+    @property
+    def type(self) -> str:
+        if self.event_type is not None:
+            return self.event_type
+        return "seriesMaster" if self.props["recurrence"] is not None else "singleInstance"
+
+    def organized_by(self, owner: Organizer) -> Organizer:
+        """Who organizes the event: its own organizer, else the mailbox owner."""
+        return self.organizer or owner
 
     def touch(self, now: datetime) -> None:
         self.modified = now
@@ -193,10 +221,58 @@ def new_event(body: dict[str, Any], organizer: Organizer, now: datetime) -> Stor
     return event
 
 
+def seeded_event(body: dict[str, Any], owner: Organizer, now: datetime) -> StoredEvent:
+    """An event the admin API puts straight on `owner`'s calendar (canonical body).
+
+    Besides what a create takes, a seed may name another `organizer` (the owner's copy of
+    someone else's meeting, so `isOrganizer` is false), set `type` and `seriesMasterId` (one
+    occurrence of a series) and, for someone else's meeting, `isCancelled`.
+    """
+    organizer = _other_organizer(body.get("organizer"), owner)
+    event = new_event(body, organizer or owner, now)
+    event.organizer = organizer
+    if body.get("type") is not None:
+        if body["type"] not in EVENT_TYPES:
+            raise bad_request(f"The value '{body['type']}' is not valid for type.")
+        event.event_type = body["type"]
+    event.series_master_id = _optional_str(body.get("seriesMasterId"), "seriesMasterId")
+    cancelled = body.get("isCancelled", False)
+    if not isinstance(cancelled, bool):
+        raise bad_request("'isCancelled' must be a boolean.")
+    if cancelled and organizer is None:
+        # An organizer's cancelled meeting leaves their calendar; only attendees keep a copy.
+        raise bad_request("Only someone else's meeting can be seeded as cancelled.")
+    event.is_cancelled = cancelled
+    return event
+
+
+def _other_organizer(value: Any, owner: Organizer) -> Organizer | None:
+    if value is None:
+        return None
+    email = _get(value, "emailAddress") if isinstance(value, dict) else None
+    address = _get(email, "address") if isinstance(email, dict) else None
+    if not isinstance(email, dict) or not isinstance(address, str) or not address:
+        raise property_validation("'organizer' needs an emailAddress.address.")
+    if address.lower() == owner.config.email_for(owner.user_id).lower():
+        return None
+    name = _get(email, "name")
+    # A stable made-up object id, so the organizer's join URLs name the same person each time.
+    return Organizer(
+        user_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"mailto:{address.lower()}")),
+        tenant_id=owner.tenant_id,
+        config=replace(
+            owner.config,
+            display_name=name if isinstance(name, str) and name else address,
+            email=address,
+        ),
+    )
+
+
 def apply_patch(
     event: StoredEvent, body: dict[str, Any], organizer: Organizer, now: datetime
 ) -> None:
-    """Apply a `PATCH .../events/{id}` (canonical) body to `event`."""
+    """Apply a `PATCH .../events/{id}` (canonical) body to `event` on `organizer`'s calendar."""
+    organizer = event.organized_by(organizer)
     _guard_online_fields(event, body)
     start, end = event.start, event.end
     if "start" in body:
@@ -364,7 +440,8 @@ def _preview_text(event: StoredEvent) -> str:
 
 
 def render_body(event: StoredEvent, organizer: Organizer) -> tuple[dict[str, str], str]:
-    """The event's `body` (with Teams' invitation block when online) and its `bodyPreview`."""
+    """The event's `body` (with Teams' invitation block when online) and its `bodyPreview`;
+    `organizer` is whoever organizes the event."""
     content, preview = _inner_html(event), _preview_text(event)
     if event.teams is not None:
         content += "\r\n" + invitation_html(event.teams, organizer.tenant_id, organizer.user_id)
@@ -375,9 +452,11 @@ def render_body(event: StoredEvent, organizer: Organizer) -> tuple[dict[str, str
     return {"contentType": "html", "content": document}, preview[:255]
 
 
-def render_event(event: StoredEvent, organizer: Organizer, zone: Zone) -> dict[str, Any]:
-    """The event as Graph JSON, times shown in `zone` (seed 000's create response)."""
+def render_event(event: StoredEvent, owner: Organizer, zone: Zone) -> dict[str, Any]:
+    """The event on `owner`'s calendar as Graph JSON, times shown in `zone` (seed 000)."""
+    organizer = event.organized_by(owner)
     body, preview = render_body(event, organizer)
+    response = "organizer" if event.is_organizer else "notResponded"
     props = event.props
     return {
         "@odata.etag": f'W/"{event.change_key}"',
@@ -398,12 +477,12 @@ def render_event(event: StoredEvent, organizer: Organizer, zone: Zone) -> dict[s
         "importance": props["importance"],
         "sensitivity": props["sensitivity"],
         "isAllDay": props["isAllDay"],
-        "isCancelled": False,
-        "isOrganizer": True,
+        "isCancelled": event.is_cancelled,
+        "isOrganizer": event.is_organizer,
         "responseRequested": props["responseRequested"],
-        "seriesMasterId": None,
+        "seriesMasterId": event.series_master_id,
         "showAs": props["showAs"],
-        "type": "singleInstance" if props["recurrence"] is None else "seriesMaster",
+        "type": event.type,
         "webLink": (
             f"https://outlook.office365.com/owa/?itemid={quote(event.id, safe='')}"
             "&exvsurl=1&path=/calendar/item"
@@ -415,7 +494,7 @@ def render_event(event: StoredEvent, organizer: Organizer, zone: Zone) -> dict[s
         "isDraft": False,
         "hideAttendees": props["hideAttendees"],
         "recurrence": props["recurrence"],
-        "responseStatus": {"response": "organizer", "time": _NO_TIME},
+        "responseStatus": {"response": response, "time": _NO_TIME},
         "body": body,
         "start": local_date_time(event.start, zone),
         "end": local_date_time(event.end, zone),
@@ -429,6 +508,12 @@ def render_event(event: StoredEvent, organizer: Organizer, zone: Zone) -> dict[s
 
 def select(rendered: dict[str, Any], selection: str) -> tuple[list[str], dict[str, Any]]:
     """The `$select`ed names (canonical) and the event trimmed to them, id and etag kept."""
+    names = selected_names(selection)
+    return names, trim(rendered, names)
+
+
+def selected_names(selection: str) -> list[str]:
+    """Graph's names for the properties a `$select` lists; an unknown one is a 400."""
     names: list[str] = []
     for raw in (part.strip() for part in selection.split(",")):
         name = _CANONICAL.get(raw.lower())
@@ -437,6 +522,11 @@ def select(rendered: dict[str, Any], selection: str) -> tuple[list[str], dict[st
                 f"Could not find a property named '{raw}' on type 'microsoft.graph.event'."
             )
         names.append(name)
+    return names
+
+
+def trim(rendered: dict[str, Any], names: list[str]) -> dict[str, Any]:
+    """A rendered event cut down to `names`; Graph always keeps the id and the etag."""
     trimmed = {"@odata.etag": rendered["@odata.etag"], "id": rendered["id"]}
     trimmed.update({name: rendered[name] for name in names if name in rendered})
-    return names, trimmed
+    return trimmed

@@ -2,7 +2,7 @@
 
 aiohttp's router would answer unknown paths and methods in its own words; Graph answers them
 with its JSON errors, so `/v1.0/{path}` lands on one entry point that matches the table itself.
-Handlers convert HTTP to calls on the domain modules (events, online_meetings) and back.
+Handlers convert HTTP to calls on the domain modules (events, views, online_meetings) and back.
 """
 
 from __future__ import annotations
@@ -31,10 +31,13 @@ from bot.emulators.graph.events import (
     new_event,
     render_event,
     select,
+    selected_names,
+    trim,
 )
 from bot.emulators.graph.identity import IssuedToken
 from bot.emulators.graph.online_meetings import external_id_of, new_online_meeting
 from bot.emulators.graph.state import UserState
+from bot.emulators.graph.views import in_window, next_link, ordered, page, query_value, time_window
 from bot.emulators.graph.zones import UTC_ZONE, preferred_zone
 
 GRAPH_CONTENT_TYPE = (
@@ -42,10 +45,20 @@ GRAPH_CONTENT_TYPE = (
     "charset=utf-8"
 )
 ME_ONLY_DELEGATED = "/me request is only valid with delegated authentication flow."
+NOT_ORGANIZER = "Your request can't be completed. You need to be an organizer to cancel a meeting."
 _CALENDAR_READ_ROLES = ("Calendars.Read", CALENDARS_READ_WRITE)
 # Segments followed by an id, to tell "users/{id}" apart from a misspelt segment.
 _ID_AFTER = {"users", "calendars", "events"}
-_KNOWN_SEGMENTS = {"users", "calendar", "calendars", "events", "onlinemeetings", "createorget"}
+_KNOWN_SEGMENTS = {
+    "users",
+    "calendar",
+    "calendars",
+    "calendarview",
+    "events",
+    "cancel",
+    "onlinemeetings",
+    "createorget",
+}
 
 
 @dataclass(frozen=True)
@@ -213,6 +226,38 @@ async def get_event(call: GraphCall) -> web.Response:
     return graph_json({"@odata.context": context, **trimmed})
 
 
+async def list_events(call: GraphCall) -> web.Response:
+    """`GET .../events`: the calendar's events in creation order, paged."""
+    _require(call.token, _CALENDAR_READ_ROLES)
+    return _collection(call, list(call.user.events.values()))
+
+
+async def calendar_view(call: GraphCall) -> web.Response:
+    """`GET .../calendarView`: the events overlapping a time window, soonest first, paged."""
+    _require(call.token, _CALENDAR_READ_ROLES)
+    start, end = time_window(call.request.query)
+    return _collection(call, in_window(call.user.events.values(), start, end))
+
+
+def _collection(call: GraphCall, events: list[StoredEvent]) -> web.Response:
+    query = call.request.query
+    selection = query_value(query, "$select")
+    names = selected_names(selection) if selection else None
+    events = ordered(events, query_value(query, "$orderby"))
+    found = page(events, query)
+    zone = preferred_zone(call.request.headers.get("Prefer"))
+    headers = {"Preference-Applied": f'outlook.timezone="{zone.name}"'} if zone else {}
+    value = [render_event(event, call.organizer, zone or UTC_ZONE) for event in found.items]
+    collection = "/".join(call.segments[2:])
+    if names is not None:
+        value = [trim(rendered, names) for rendered in value]
+        collection += f"({','.join(names)})"
+    body: dict[str, Any] = {"@odata.context": f"{call.metadata}/{collection}", "value": value}
+    if found.next_skip is not None:
+        body["@odata.nextLink"] = next_link(call.request.url, found.next_skip)
+    return graph_json(body, headers=headers)
+
+
 async def patch_event(call: GraphCall) -> web.Response:
     _require(call.token, (CALENDARS_READ_WRITE,))
     event = _find_event(call)
@@ -225,6 +270,39 @@ async def delete_event(call: GraphCall) -> web.Response:
     _require(call.token, (CALENDARS_READ_WRITE,))
     call.user.remove_event(_find_event(call).id)
     return web.Response(status=204)
+
+
+async def cancel_event(call: GraphCall) -> web.Response:
+    """`POST .../events/{id}/cancel`: only the organizer may; 202 and the event is gone."""
+    _require(call.token, (CALENDARS_READ_WRITE,))
+    event = _find_event(call)
+    comment = _cancel_comment(await call.request.read())
+    if not event.is_organizer:
+        raise bad_request(NOT_ORGANIZER, code="ErrorAccessDenied")
+    call.user.cancel_event(event.id, comment, call.now)
+    return web.Response(status=202)
+
+
+def _cancel_comment(raw: bytes) -> str | None:
+    if not raw.strip():
+        return None  # every parameter of cancel is optional
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        raise invalid_json() from None
+    if not isinstance(body, dict):
+        raise invalid_json()
+    comment: Any = None
+    for key, value in body.items():
+        if key.lower() != "comment":
+            raise bad_request(
+                f"The parameter '{key}' in the request payload is not a valid parameter for "
+                "the operation 'cancel'."
+            )
+        comment = value
+    if comment is not None and not isinstance(comment, str):
+        raise bad_request("'comment' must be a string.")
+    return comment
 
 
 async def create_or_get(call: GraphCall) -> web.Response:
@@ -245,12 +323,15 @@ async def create_or_get(call: GraphCall) -> web.Response:
 
 ROUTES: tuple[Route, ...] = (
     Route(("users", "{user}", "calendar"), {"GET": get_calendar}),
-    Route(("users", "{user}", "events"), {"POST": create_event}),
-    Route(("users", "{user}", "calendar", "events"), {"POST": create_event}),
+    Route(("users", "{user}", "events"), {"GET": list_events, "POST": create_event}),
+    Route(("users", "{user}", "calendar", "events"), {"GET": list_events, "POST": create_event}),
+    Route(("users", "{user}", "calendarView"), {"GET": calendar_view}),
+    Route(("users", "{user}", "calendar", "calendarView"), {"GET": calendar_view}),
     Route(("users", "{user}", "calendars", "{calendar}", "events"), {"POST": create_event}),
     Route(
         ("users", "{user}", "events", "{event}"),
         {"GET": get_event, "PATCH": patch_event, "DELETE": delete_event},
     ),
+    Route(("users", "{user}", "events", "{event}", "cancel"), {"POST": cancel_event}),
     Route(("users", "{user}", "onlineMeetings", "createOrGet"), {"POST": create_or_get}, False),
 )

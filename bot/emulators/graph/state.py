@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import secrets
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from bot.emulators.graph.config import UserConfig
@@ -23,6 +24,15 @@ def _change_key() -> str:
     return base64.b64encode(secrets.token_bytes(22)).decode()
 
 
+@dataclass(frozen=True)
+class Cancellation:
+    """An event its organizer cancelled: gone from the calendar, kept here for inspection."""
+
+    event: StoredEvent
+    comment: str | None
+    at: datetime
+
+
 @dataclass
 class UserState:
     """One mailbox. `in_flight` counts requests being served, for MailboxConcurrency."""
@@ -34,6 +44,7 @@ class UserState:
     events: dict[str, StoredEvent] = field(default_factory=dict)
     transactions: dict[str, str] = field(default_factory=dict)
     meetings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cancelled: list[Cancellation] = field(default_factory=list)
     in_flight: int = 0
 
     def calendar_json(self) -> dict[str, Any]:
@@ -67,11 +78,19 @@ class UserState:
         event_id = self.transactions.get(transaction_id)
         return self.events.get(event_id) if event_id is not None else None
 
-    def remove_event(self, event_id: str) -> None:
+    def remove_event(self, event_id: str) -> StoredEvent:
         event = self.events.pop(event_id)
         # A deleted event no longer holds its transactionId; a later create may reuse it.
         if event.transaction_id is not None:
             self.transactions.pop(event.transaction_id, None)
+        return event
+
+    def cancel_event(self, event_id: str, comment: str | None, now: datetime) -> None:
+        """Cancel an event: Graph moves it to Deleted Items, so it leaves the calendar."""
+        event = self.remove_event(event_id)
+        event.is_cancelled = True
+        event.touch(now)
+        self.cancelled.append(Cancellation(event, comment, now))
 
 
 class Directory:

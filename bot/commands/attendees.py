@@ -1,0 +1,159 @@
+"""The attendee clause that ends a `meet` line: emails and Teams mentions after a keyword.
+
+    clause := (with | 和 | 邀请) item {(, | ; | ， | ； | 、 | and | 和) item}
+    item   := email | <at>Name</at> | [label](mailto:email) | <mailto:email> | mailto:email
+
+"with" counts as a whole word only; 和 and 邀请 may be glued to the text around
+them ("3点和a@b.com"). The clause is the earliest keyword after which every item is an
+attendee, so 和 can both start the list and join its items. Failing that, a keyword whose
+attendees are followed by nothing but the time also counts ("with <at>Adele</at> tomorrow 3pm").
+When no keyword qualifies, the last one is an attendee clause gone wrong (BAD_ATTENDEE) only
+if its items hold an email or a mention, or it comes after a time ("Sync tomorrow 3pm with
+Adele"); otherwise it is part of the subject ("Lunch with team tomorrow noon", "设计和开发评审").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from bot.commands.model import ParseError, ParseErrorKind
+from bot.commands.text import Message
+
+_KEYWORD = re.compile(r"(?<!\S)with(?!\S)|邀请|和", re.IGNORECASE)
+_SEPARATOR = re.compile(r"[\s,;，；、]+|和")
+_JOINERS = frozenset({"and"})
+_MAX_TIME_CHARS = 120  # a time expression with its duration, after the attendees
+_MARKDOWN_MAILTO = re.compile(r"\[[^\]]*\]\(mailto:(?P<address>[^)\s]+)\)", re.IGNORECASE)
+_ANGLE_MAILTO = re.compile(r"<(?:mailto:)?(?P<address>[^>\s]+)>", re.IGNORECASE)
+_BARE_MAILTO = re.compile(r"mailto:(?P<address>\S+)", re.IGNORECASE)
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_EMAIL = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+[A-Za-z]{{2,}}")
+
+
+@dataclass(frozen=True, slots=True)
+class Attendees:
+    """Email addresses and mention names, each de-duplicated case-insensitively, order kept."""
+
+    emails: tuple[str, ...] = ()
+    mentions: tuple[str, ...] = ()
+
+
+def split_attendees(
+    body: str,
+    message: Message,
+    *,
+    ends_with_time: Callable[[str], bool],
+    is_when: Callable[[str], bool],
+) -> tuple[str, Attendees] | ParseError:
+    """Take the attendee clause out of `body` (a part of `message.body`).
+
+    Returns the rest of the line, time and duration included, and the attendees.
+    """
+    keywords = list(_KEYWORD.finditer(body))
+    if not keywords:
+        return body, Attendees()
+    found = _clause(body, keywords, len(body), message)
+    if found is not None:
+        return body[: found[0].start()].rstrip(), found[1]
+    for cut in _time_starts(body, is_when):
+        found = _clause(body, [k for k in keywords if k.end() <= cut], cut, message)
+        if found is not None:
+            return f"{body[: found[0].start()].rstrip()} {body[cut:].strip()}", found[1]
+    return _not_a_clause(body, keywords[-1], message, ends_with_time)
+
+
+def _clause(
+    body: str, keywords: list[re.Match[str]], end: int, message: Message
+) -> tuple[re.Match[str], Attendees] | None:
+    """The earliest of `keywords` after which all up to `end` is attendees, and those."""
+    found = None
+    # Once one keyword fails, every earlier one has that bad item too: walk back from the end.
+    for keyword in reversed(keywords):
+        items = _items(body[keyword.end() : end])
+        if not items:
+            continue  # a dangling 和
+        attendees = _attendees(items, message)
+        if attendees is None:
+            break
+        found = keyword, attendees
+    return found
+
+
+def _time_starts(body: str, is_when: Callable[[str], bool]) -> list[int]:
+    """Where a time expression that runs to the end of `body` starts, longest first."""
+    return [
+        cut
+        for cut in range(max(1, len(body) - _MAX_TIME_CHARS), len(body))
+        if _word_start(body, cut) and is_when(body[cut:].strip())
+    ]
+
+
+def _word_start(body: str, index: int) -> bool:
+    before, here = body[index - 1], body[index]
+    return not here.isspace() and (before.isspace() or not before.isascii() or not here.isascii())
+
+
+def _not_a_clause(
+    body: str, last: re.Match[str], message: Message, ends_with_time: Callable[[str], bool]
+) -> tuple[str, Attendees] | ParseError:
+    """The last keyword starts no attendee clause: a mistake in one, or part of the subject."""
+    head, items = body[: last.start()].rstrip(), _items(body[last.end() :])
+    if not items:
+        return ParseError(ParseErrorKind.BAD_ATTENDEE)
+    bad = [item for item in items if _attendee(item, message) is None]
+    meant = any("@" in item or message.mention(item) is not None for item in items)
+    if meant or ends_with_time(head):
+        return ParseError(ParseErrorKind.BAD_ATTENDEE, message.restore(bad[0]) if bad else "")
+    return body, Attendees()
+
+
+def _items(text: str) -> list[str]:
+    # Teams auto-links typed addresses as markdown; labels may hold spaces, so unwrap first.
+    text = _MARKDOWN_MAILTO.sub(lambda m: m["address"], text)
+    text = _ANGLE_MAILTO.sub(lambda m: m["address"], text)
+    items = _SEPARATOR.split(text)
+    return [item for item in items if item and item.casefold() not in _JOINERS]
+
+
+def _attendees(items: list[str], message: Message) -> Attendees | None:
+    """All of `items` as attendees, or None if there are none or one is not an attendee."""
+    emails: list[str] = []
+    mentions: list[str] = []
+    for item in items:
+        name = message.mention(item.rstrip("."))
+        if name is not None:
+            mentions.append(name)
+            continue
+        address = _email(item)
+        if address is None:
+            return None
+        emails.append(address)
+    if not items:
+        return None
+    return Attendees(_unique(emails), _unique(name for name in mentions if name))
+
+
+def _attendee(item: str, message: Message) -> str | None:
+    name = message.mention(item.rstrip("."))
+    return name if name is not None else _email(item)
+
+
+def is_email(text: str) -> bool:
+    """Whether `text` is exactly one email address (as the schedule form's fields hold)."""
+    return _EMAIL.fullmatch(text) is not None
+
+
+def _email(item: str) -> str | None:
+    bare = _BARE_MAILTO.fullmatch(item)
+    address = (bare["address"] if bare else item).rstrip(".")  # a sentence's full stop
+    return address if _EMAIL.fullmatch(address) else None
+
+
+def _unique(values: Iterable[str]) -> tuple[str, ...]:
+    seen: dict[str, str] = {}
+    for value in values:
+        seen.setdefault(value.casefold(), value)
+    return tuple(seen.values())

@@ -1,0 +1,214 @@
+"""The `meet` line after its keyword, and `parse_when` for a dialog's answer to "When?".
+
+A `meet` line is read from its end: the attendee clause (`bot.commands.attendees`), then the
+duration, then the longest tail that reads as a time expression, English
+(`bot.commands.when`) or Chinese (`bot.commands.when_zh`); what is left is the subject, in its
+original casing and with mentions back as names.
+
+* The duration is `for <duration>` after the last whole-word "for", if what follows is a
+  duration or a number that tries to be one ("for 25h" is BAD_DURATION, "Plan for launch" stays
+  in the subject); a valid one just before the time ("Prep for 45m tomorrow 3pm") is accepted
+  too. Failing that, a Chinese duration ending the line ("45分钟", "开1小时", "持续半小时").
+* The attendee clause may also come just before the time ("with <at>Adele</at> tomorrow 3pm").
+* A time expression starts at a word, or anywhere next to Chinese text, which is written
+  without spaces ("设计评审明天下午3点").
+* Whatever is missing makes an `IncompleteMeet` that keeps the rest: no subject, no time, or
+  only a day ("meet Sync tomorrow": `day` is tomorrow). A day alone that is already past is
+  TIME_IN_PAST.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+from bot.commands.attendees import Attendees, split_attendees
+from bot.commands.duration import checked_duration, parse_duration
+from bot.commands.model import IncompleteMeet, MeetCommand, ParseError, ParseErrorKind
+from bot.commands.resolve import require_aware, resolve_date, resolve_when
+from bot.commands.spec import WhenSpec
+from bot.commands.text import Message, is_cjk
+from bot.commands.when import scan_when
+from bot.commands.when_zh import scan_when_zh, split_zh_duration, zh_duration_minutes
+
+DEFAULT_DURATION = timedelta(minutes=30)
+MAX_TEXT_LENGTH = 1000
+# The longest time expression, "on December 3rd, 2026 at 10:30 am - 11:45 am", is 44
+# characters; looking no further back keeps the tail search linear in the message length.
+_MAX_WHEN_CHARS = 80
+_FOR = re.compile(r"(?<!\S)for(?!\S)", re.IGNORECASE)
+_SUBJECT_TRIM = " ,，、:：;；"
+
+Duration = tuple[timedelta, str]  # the length and the text that gave it
+
+
+def parse_meet(
+    body: str, message: Message, now: datetime, locale: str | None
+) -> MeetCommand | IncompleteMeet | ParseError:
+    """The command for `meet <body>`; `body` is a part of `message.body`."""
+    split = split_attendees(body, message, ends_with_time=_ends_with_time, is_when=_is_when)
+    if isinstance(split, ParseError):
+        return split
+    head, attendees = split
+    clause = split_duration(head)
+    if isinstance(clause, ParseError):
+        return clause
+    head, duration = clause
+    found = split_when(head)
+    subject_text, when = found if found is not None else (head, None)
+    if duration is None:
+        subject_text, duration = _leading_duration(subject_text)
+    subject = message.restore(subject_text).strip(_SUBJECT_TRIM) or None
+    if when is None:
+        return _incomplete(subject, attendees, duration=duration)
+    if when.time is None and when.offset is None:
+        return _day_only(subject, attendees, when, duration=duration, now=now, locale=locale)
+    if duration is not None and when.time is not None and when.time.end is not None:
+        return ParseError(ParseErrorKind.BAD_DURATION, duration[1])  # a range already has one
+    length = DEFAULT_DURATION if duration is None else duration[0]
+    times = resolve_when(when, now, length, locale=locale)
+    if isinstance(times, ParseError):
+        return times
+    if subject is None:
+        return _incomplete(None, attendees, times=times)
+    return MeetCommand(subject, *times, attendees.emails, attendees.mentions)
+
+
+def _incomplete(
+    subject: str | None,
+    attendees: Attendees,
+    *,
+    duration: Duration | None = None,
+    times: tuple[datetime, datetime] | None = None,
+    day: date | None = None,
+) -> IncompleteMeet:
+    start, end = times if times is not None else (None, None)
+    length = None if duration is None else duration[0]
+    return IncompleteMeet(
+        subject, start, end, length, attendees.emails, attendees.mentions, day=day
+    )
+
+
+def _day_only(
+    subject: str | None,
+    attendees: Attendees,
+    when: WhenSpec,
+    *,
+    duration: Duration | None,
+    now: datetime,
+    locale: str | None,
+) -> IncompleteMeet | ParseError:
+    assert when.day is not None  # a spec without time or offset has a day
+    day = resolve_date(when.day, now.date(), locale)
+    if isinstance(day, ParseError):
+        return day
+    if day < now.date():
+        return ParseError(ParseErrorKind.TIME_IN_PAST, when.day.text)
+    return _incomplete(subject, attendees, duration=duration, day=day)
+
+
+def parse_when(
+    text: str,
+    now: datetime,
+    *,
+    locale: str | None = None,
+    duration: timedelta | None = None,
+    day: date | None = None,
+) -> tuple[datetime, datetime] | ParseError:
+    """Read an answer to "When?" ("tomorrow 3pm", "明天下午3点", "in 2 hours for 45m").
+
+    `duration` (from the original line) applies when the answer gives none, else
+    DEFAULT_DURATION; `day` (from the original line) is the day of a time given without one.
+    """
+    require_aware(now)
+    if len(text) > MAX_TEXT_LENGTH:
+        return ParseError(ParseErrorKind.TOO_LONG)
+    clause = split_duration(" ".join(text.split()))
+    if isinstance(clause, ParseError):
+        return clause
+    head, own = clause
+    if not head:
+        return ParseError(ParseErrorKind.MISSING_TIME)
+    when = scan_any(head)
+    if when is None:
+        return ParseError(ParseErrorKind.BAD_TIME, head)
+    if own is not None and when.time is not None and when.time.end is not None:
+        return ParseError(ParseErrorKind.BAD_DURATION, own[1])
+    length = own[0] if own is not None else duration or DEFAULT_DURATION
+    return resolve_when(when, now, length, locale=locale, default_day=day)
+
+
+# --- time and duration ------------------------------------------------------------------------
+
+
+def scan_any(text: str) -> WhenSpec | None:
+    """`text` as a whole time expression, English or Chinese."""
+    return scan_when(text) or scan_when_zh(text)
+
+
+def split_when(text: str) -> tuple[str, WhenSpec] | None:
+    """Split off the longest tail of `text` that is a time expression."""
+    for start in range(max(0, len(text) - _MAX_WHEN_CHARS), len(text)):
+        if _may_start_when(text, start) and (when := scan_any(text[start:])) is not None:
+            return text[:start].rstrip(), when
+    return None
+
+
+def _may_start_when(text: str, index: int) -> bool:
+    if text[index].isspace():
+        return False
+    return index == 0 or text[index - 1].isspace() or is_cjk(text[index - 1]) or is_cjk(text[index])
+
+
+def split_duration(text: str) -> tuple[str, Duration | None] | ParseError:
+    """Peel a trailing duration, `for 45m` or `45分钟`, off `text`."""
+    english = _split_for(text)
+    if isinstance(english, ParseError) or english[1] is not None:
+        return english
+    chinese = split_zh_duration(text)
+    if chinese is None:
+        return text, None
+    head, phrase = chinese
+    minutes = zh_duration_minutes(phrase)
+    if minutes is None:
+        return ParseError(ParseErrorKind.BAD_DURATION, phrase)
+    length = checked_duration(minutes, phrase)
+    return length if isinstance(length, ParseError) else (head, (length, phrase))
+
+
+def _split_for(text: str) -> tuple[str, Duration | None] | ParseError:
+    keywords = list(_FOR.finditer(text))
+    if not keywords:
+        return text, None
+    last = keywords[-1]
+    phrase = text[last.end() :].strip()
+    length = parse_duration(phrase)
+    if length is None:
+        return text, None
+    if isinstance(length, ParseError):
+        return length
+    return text[: last.start()].rstrip(), (length, phrase)
+
+
+def _leading_duration(text: str) -> tuple[str, Duration | None]:
+    """Accept a valid `for <duration>` written before the time instead of after it."""
+    clause = _split_for(text)
+    return (text, None) if isinstance(clause, ParseError) else clause
+
+
+def _is_when(text: str) -> bool:
+    """Whether `text` is a time expression, maybe with its duration, and nothing else."""
+    clause = split_duration(text)
+    return not isinstance(clause, ParseError) and scan_any(clause[0]) is not None
+
+
+def _ends_with_time(text: str) -> bool:
+    """Whether `text` ends in a day or a clearly written time (not a bare "Retro 2")."""
+    clause = split_duration(text)
+    found = split_when(text if isinstance(clause, ParseError) else clause[0])
+    if found is None:
+        return False
+    when = found[1]
+    if when.day is not None or when.offset is not None:
+        return True
+    return when.time is not None and not when.time.start.is_bare

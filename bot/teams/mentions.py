@@ -1,0 +1,85 @@
+"""@mentions in Teams messages: the bot's own (stripped) and people's (resolved to emails).
+
+A mention arrives twice: as `<at>Name</at>` in the text and as a `mention` entity holding the
+member id. Attendees mentioned by name are looked up in the roster (`TeamsInfo.get_member`,
+the connector's `/members/{id}`) for their email or UPN.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from botbuilder.core import TurnContext
+from botbuilder.core.teams import TeamsInfo
+from botbuilder.schema import Activity
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class MentionEntity:
+    member_id: str
+    text: str  # as it stands in the message, "<at>Adele Vance</at>"
+
+
+def mention_entities(activity: Activity) -> list[MentionEntity]:
+    found = []
+    for entity in activity.entities or []:
+        if (entity.type or "").lower() != "mention":
+            continue
+        props: dict[str, Any] = entity.additional_properties or {}
+        mentioned = props.get("mentioned") or {}
+        member_id, text = mentioned.get("id"), props.get("text")
+        if isinstance(member_id, str) and isinstance(text, str):
+            found.append(MentionEntity(member_id, text))
+    return found
+
+
+def mentions_bot(activity: Activity) -> bool:
+    bot_id = activity.recipient.id if activity.recipient else None
+    return any(m.member_id == bot_id for m in mention_entities(activity))
+
+
+def text_without_bot_mention(activity: Activity) -> str:
+    """The message text with the bot's own `<at>…</at>` removed (exactly, not by pattern)."""
+    text = activity.text or ""
+    bot_id = activity.recipient.id if activity.recipient else None
+    for mention in mention_entities(activity):
+        if mention.member_id == bot_id:
+            text = text.replace(mention.text, " ")
+    return " ".join(text.split())
+
+
+async def resolve_mentions(
+    turn_context: TurnContext, names: tuple[str, ...]
+) -> tuple[list[str], list[str]]:
+    """Emails for the mentioned display names, and the names that could not be resolved."""
+    activity = turn_context.activity
+    bot_id = activity.recipient.id if activity.recipient else None
+    by_name = {
+        m.text.removeprefix("<at>").removesuffix("</at>").strip(): m.member_id
+        for m in mention_entities(activity)
+        if m.member_id != bot_id
+    }
+    emails: list[str] = []
+    unresolved: list[str] = []
+    for name in names:
+        member_id = by_name.get(name.strip())
+        email = await _member_email(turn_context, member_id) if member_id else None
+        if email:
+            emails.append(email)
+        else:
+            unresolved.append(name)
+    return emails, unresolved
+
+
+async def _member_email(turn_context: TurnContext, member_id: str) -> str | None:
+    try:
+        member = await TeamsInfo.get_member(turn_context, member_id)
+    except Exception as exc:  # the roster call failed or the member left: name it to the user
+        log.info("could not resolve mention %s: %s", member_id, exc)
+        return None
+    email = getattr(member, "email", None) or getattr(member, "user_principal_name", None)
+    return str(email) if email else None

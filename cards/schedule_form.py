@@ -1,0 +1,188 @@
+"""The schedule form: subject, date, start time, length and invitees as card inputs.
+
+Its one button sends `{"meetbot": "schedule_form"}` merged (by the client) with the input values
+under their ids: "subject", "date" (YYYY-MM-DD), "time" (HH:MM), "duration" (minutes, one of
+`DURATION_CHOICES`) and "attendees" (comma-separated emails). When the input cannot be used,
+the bot sends the form again with `error` and `FormDefaults.from_values(submitted)`, so nothing
+the user typed is lost.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from microsoft_teams.cards import (
+    CardElement,
+    Choice,
+    ChoiceSetInput,
+    DateInput,
+    SubmitAction,
+    TextBlock,
+    TextInput,
+    TimeInput,
+)
+
+from bot.i18n import Catalog
+from cards.schema import dump_card, new_card
+from cards.text import SUBJECT_LIMIT, clean, display_text, truncate
+
+SCHEDULE_FORM = "schedule_form"  # the `meetbot` value of the submit button's data
+DURATION_CHOICES = (15, 30, 45, 60, 90, 120)  # minutes
+DEFAULT_DURATION = "30"
+ATTENDEES_LIMIT = 2000
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_HH_MM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+
+
+@dataclass(frozen=True, slots=True)
+class FormDefaults:
+    """Values to fill the form with, as the inputs hold them (all strings, blank = none)."""
+
+    subject: str = ""
+    date: str = ""  # YYYY-MM-DD
+    time: str = ""  # HH:MM, 24-hour
+    duration_minutes: str = DEFAULT_DURATION
+    attendees: str = ""  # comma-separated emails
+
+    @classmethod
+    def starting_at(cls, now: datetime) -> FormDefaults:
+        """An empty form whose date and time are the next full or half hour after `now` (in
+        `now`'s zone, so 23:50 gives tomorrow 00:00)."""
+        start = next_half_hour(now)
+        return cls(date=start.date().isoformat(), time=f"{start.hour:02d}:{start.minute:02d}")
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, object]) -> FormDefaults:
+        """The defaults that show a submitted form again (non-string values are ignored)."""
+
+        def text(key: str, default: str = "") -> str:
+            value = values.get(key)
+            return value if isinstance(value, str) else default
+
+        return cls(
+            subject=text("subject"),
+            date=text("date"),
+            time=text("time"),
+            duration_minutes=text("duration", DEFAULT_DURATION),
+            attendees=text("attendees"),
+        )
+
+
+def next_half_hour(now: datetime) -> datetime:
+    """The first :00 or :30 strictly after `now`, seconds dropped."""
+    floor = now.replace(minute=now.minute - now.minute % 30, second=0, microsecond=0)
+    return floor + timedelta(minutes=30)
+
+
+def schedule_form_card(
+    catalog: Catalog,
+    *,
+    today: date,
+    zone_label: str,
+    defaults: FormDefaults | None = None,
+    error: str | None = None,
+) -> dict[str, Any]:
+    """The schedule form as Adaptive Card 1.5 JSON.
+
+    `today` is the date preset when `defaults` has no valid one; `zone_label` names the zone the
+    date and time are read in; `error` (plain text) is shown first, in red, when the form is
+    sent again because its input could not be used.
+    """
+    values = defaults or FormDefaults()
+    body: list[CardElement] = []
+    if error and (shown := display_text(error)):
+        body.append(TextBlock(text=shown, color="Attention", weight="Bolder", wrap=True))
+    body += [
+        TextBlock(text=catalog.form_title, weight="Bolder", size="Medium", wrap=True),
+        TextInput(
+            id="subject",
+            label=catalog.form_subject_label,
+            placeholder=catalog.form_subject_placeholder,
+            is_required=True,
+            error_message=catalog.form_subject_required,
+            max_length=SUBJECT_LIMIT,
+            value=_input_text(values.subject, SUBJECT_LIMIT),
+        ),
+        DateInput(
+            id="date",
+            label=catalog.form_date_label,
+            is_required=True,
+            value=values.date if _valid_date(values.date) else today.isoformat(),
+        ),
+        TimeInput(
+            id="time",
+            label=catalog.form_time_label,
+            is_required=True,
+            value=values.time if _HH_MM.fullmatch(values.time) else None,
+        ),
+        TextBlock(
+            text=display_text(catalog.zone_note.format(zone=zone_label)),
+            size="Small",
+            is_subtle=True,
+            wrap=True,
+        ),
+        ChoiceSetInput(
+            id="duration",
+            label=catalog.form_duration_label,
+            style="compact",
+            is_required=True,
+            choices=[
+                Choice(title=duration_label(minutes, catalog), value=str(minutes))
+                for minutes in DURATION_CHOICES
+            ],
+            value=_duration_value(values.duration_minutes),
+        ),
+        TextInput(
+            id="attendees",
+            label=catalog.form_attendees_label,
+            placeholder=catalog.form_attendees_placeholder,
+            max_length=ATTENDEES_LIMIT,
+            value=_input_text(values.attendees, ATTENDEES_LIMIT),
+        ),
+    ]
+    submit = SubmitAction(
+        title=catalog.form_submit, style="positive", data={"meetbot": SCHEDULE_FORM}
+    )
+    return _integral_numbers(dump_card(new_card(body, [submit])))
+
+
+def duration_label(minutes: int, catalog: Catalog) -> str:
+    """ "45 min", "1 h 30 min" / "45分钟", "1小时30分钟"."""
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return catalog.duration_minutes.format(minutes=rest)
+    if not rest:
+        return catalog.duration_hours.format(hours=hours)
+    return catalog.duration_hours_minutes.format(hours=hours, minutes=rest)
+
+
+def _input_text(text: str, limit: int) -> str | None:
+    # An input's value is not markdown: escaping would put backslashes into what the user
+    # edits and submits. Control characters and excess length still go.
+    return truncate(clean(text), limit) or None
+
+
+def _valid_date(text: str) -> bool:
+    if not _ISO_DATE.fullmatch(text):
+        return False
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _duration_value(text: str) -> str:
+    return text if text in {str(minutes) for minutes in DURATION_CHOICES} else DEFAULT_DURATION
+
+
+def _integral_numbers(card: dict[str, Any]) -> dict[str, Any]:
+    # The card models type maxLength as float; clients expect an integer ("255", not "255.0").
+    for element in card["body"]:
+        if isinstance(element.get("maxLength"), float):
+            element["maxLength"] = int(element["maxLength"])
+    return card

@@ -1,0 +1,165 @@
+"""The `meet` dialog: asks for whatever a `meet` line left out, then creates the meeting.
+
+    meet                      -> "What is the meeting about?" -> "When should it be?" -> card
+    meet Design review        -> "When should “Design review” be?" -> card
+
+The draft travels as plain JSON in the dialog options, and the stack lives in the bot's store,
+so a conversation continues across a restart between any two steps. Each answer is checked by
+a prompt validator; an unusable answer gets the specific reason and the question again, and
+nothing is created until the last step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from botbuilder.core import CardFactory, MessageFactory, TurnContext
+from botbuilder.dialogs import (
+    ComponentDialog,
+    DialogTurnResult,
+    WaterfallDialog,
+    WaterfallStepContext,
+)
+from botbuilder.dialogs.prompts import PromptOptions, PromptValidatorContext, TextPrompt
+
+from bot.commands import IncompleteMeet, MeetCommand, ParseError, parse_when
+from bot.i18n import Catalog, catalog_for
+from dialogs.meet import MeetingFlow, Requester
+from dialogs.texts import parse_error_text
+
+MEET_DIALOG = "meet"
+_SUBJECT_PROMPT = "meet.subject"
+_TIME_PROMPT = "meet.time"
+MAX_SUBJECT = 255
+
+RequesterFor = Callable[[TurnContext], Requester | None]
+
+
+def draft_to_options(draft: IncompleteMeet) -> dict[str, Any]:
+    """The JSON the dialog keeps between turns."""
+    return {
+        "subject": draft.subject,
+        "start": draft.start.isoformat() if draft.start else None,
+        "end": draft.end.isoformat() if draft.end else None,
+        "duration_s": draft.duration.total_seconds() if draft.duration else None,
+        "day": draft.day.isoformat() if draft.day else None,
+        "attendees": list(draft.attendees),
+    }
+
+
+class MeetDialog(ComponentDialog):  # type: ignore[misc]
+    def __init__(
+        self,
+        flow: MeetingFlow,
+        requester_for: RequesterFor,
+        clock_for: Callable[[TurnContext], datetime],
+    ) -> None:
+        super().__init__(MEET_DIALOG)
+        self._flow = flow
+        self._requester_for = requester_for
+        self._clock_for = clock_for
+        self.add_dialog(TextPrompt(_SUBJECT_PROMPT, self._valid_subject))
+        self.add_dialog(TextPrompt(_TIME_PROMPT, self._valid_time))
+        steps: list[Callable[[WaterfallStepContext], Awaitable[DialogTurnResult]]] = [
+            self._ask_subject,
+            self._ask_time,
+            self._create,
+        ]
+        self.add_dialog(WaterfallDialog("meet.steps", steps))
+        self.initial_dialog_id = "meet.steps"
+
+    async def _ask_subject(self, step: WaterfallStepContext) -> DialogTurnResult:
+        draft: dict[str, Any] = step.options
+        step.values["draft"] = draft
+        if draft.get("subject"):
+            return await step.next(draft["subject"])
+        catalog = _catalog(step.context)
+        return await step.prompt(
+            _SUBJECT_PROMPT,
+            PromptOptions(
+                prompt=MessageFactory.text(catalog.ask_subject),
+                retry_prompt=MessageFactory.text(catalog.ask_subject),
+            ),
+        )
+
+    async def _ask_time(self, step: WaterfallStepContext) -> DialogTurnResult:
+        draft: dict[str, Any] = step.values["draft"]
+        draft["subject"] = str(step.result).strip()
+        if draft.get("start") and draft.get("end"):
+            return await step.next(None)
+        catalog = _catalog(step.context)
+        ask = catalog.ask_time.format(subject=draft["subject"])
+        return await step.prompt(
+            _TIME_PROMPT,
+            PromptOptions(
+                prompt=MessageFactory.text(ask),
+                retry_prompt=MessageFactory.text(ask),
+                validations={
+                    "duration_s": draft.get("duration_s"),
+                    "day": draft.get("day"),
+                    "ask": ask,
+                },
+            ),
+        )
+
+    async def _create(self, step: WaterfallStepContext) -> DialogTurnResult:
+        draft: dict[str, Any] = step.values["draft"]
+        if step.result is not None:  # the answer to "when?", already validated
+            start, end = self._resolve(step.context, str(step.result), draft)
+            draft["start"], draft["end"] = start.isoformat(), end.isoformat()
+        who = self._requester_for(step.context)
+        if who is None:
+            return await step.end_dialog()
+        command = MeetCommand(
+            subject=draft["subject"],
+            start=datetime.fromisoformat(draft["start"]).astimezone(who.zone),
+            end=datetime.fromisoformat(draft["end"]).astimezone(who.zone),
+            attendees=tuple(draft.get("attendees") or ()),
+        )
+        card = await self._flow.schedule(command, who)
+        await step.context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
+        return await step.end_dialog()
+
+    def _resolve(
+        self, context: TurnContext, text: str, draft: dict[str, Any]
+    ) -> tuple[datetime, datetime]:
+        result = self._parse_time(context, text, draft)
+        if isinstance(result, ParseError):  # the validator accepted it a moment ago
+            raise ValueError(f"time answer no longer parses: {result}")
+        return result
+
+    def _parse_time(
+        self, context: TurnContext, text: str, draft: dict[str, Any]
+    ) -> tuple[datetime, datetime] | ParseError:
+        """`draft` carries what the first line said: a duration and maybe the day."""
+        duration_s, day = draft.get("duration_s"), draft.get("day")
+        return parse_when(
+            text.strip(),
+            self._clock_for(context),
+            locale=context.activity.locale,
+            duration=timedelta(seconds=duration_s) if duration_s else None,
+            day=date.fromisoformat(day) if day else None,
+        )
+
+    async def _valid_subject(self, prompt: PromptValidatorContext) -> bool:
+        text = (prompt.recognized.value or "").strip() if prompt.recognized.succeeded else ""
+        return 0 < len(text) <= MAX_SUBJECT
+
+    async def _valid_time(self, prompt: PromptValidatorContext) -> bool:
+        text = prompt.recognized.value or "" if prompt.recognized.succeeded else ""
+        validations: dict[str, Any] = prompt.options.validations or {}
+        result = self._parse_time(prompt.context, text, validations)
+        if not isinstance(result, ParseError):
+            return True
+        catalog = _catalog(prompt.context)
+        reason = parse_error_text(result, catalog)
+        prompt.options.retry_prompt = MessageFactory.text(
+            f"{catalog.reprompt_prefix} {reason}\n\n{validations.get('ask', '')}".strip()
+        )
+        return False
+
+
+def _catalog(context: TurnContext) -> Catalog:
+    return catalog_for(context.activity.locale)
