@@ -10,6 +10,7 @@ _TEMPLATE_FIELD: dict[ParseErrorKind, str] = {
     ParseErrorKind.MISSING_TIME: "missing_time",
     ParseErrorKind.BAD_TIME: "bad_time",
     ParseErrorKind.AMBIGUOUS_TIME: "ambiguous_time",
+    ParseErrorKind.AMBIGUOUS_DAY: "ambiguous_day",
     ParseErrorKind.TIME_IN_PAST: "time_in_past",
     ParseErrorKind.BAD_DURATION: "bad_duration",
     ParseErrorKind.BAD_ATTENDEE: "bad_attendee",

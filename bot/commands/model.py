@@ -109,6 +109,7 @@ class ParseErrorKind(StrEnum):
     BAD_ATTENDEE = auto()
     TIME_IN_PAST = auto()
     AMBIGUOUS_TIME = auto()
+    AMBIGUOUS_DAY = auto()
     TOO_LONG = auto()
 
 

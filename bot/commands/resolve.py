@@ -105,7 +105,10 @@ def resolve_date(spec: DaySpec, today: date, locale: str | None = None) -> date 
     match spec:
         case RelativeDay(offset=offset):
             return today + timedelta(days=offset)
-        case Weekday(weekday=weekday, following_week=following_week):
+        case Weekday(weekday=weekday, following_week=following_week, text=text):
+            if not following_week and weekday == today.weekday():
+                # "Friday" said on a Friday: today or a week from now? Asked back, not guessed.
+                return ParseError(ParseErrorKind.AMBIGUOUS_DAY, text)
             if following_week:
                 monday_next_week = today + timedelta(days=7 - today.weekday())
                 return monday_next_week + timedelta(days=weekday)

@@ -95,6 +95,7 @@ class Catalog:
     missing_time: str
     bad_time: str  # {detail}
     ambiguous_time: str  # {detail}
+    ambiguous_day: str  # {detail}
     time_in_past: str  # {detail}
     bad_duration: str  # {detail}
     bad_attendee: str  # {detail}

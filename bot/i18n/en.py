@@ -115,6 +115,8 @@ CATALOG = Catalog(
     bad_time="I couldn't read \u201c{detail}\u201d as a time. Try 3pm, 15:00 or noon.",
     ambiguous_time="Did you mean {detail} in the morning or the afternoon? "
     "Please write it as {detail}am or {detail}pm.",
+    ambiguous_day="Did you mean {detail} today or {detail} next week? Please write "
+    "today or next {detail}.",
     time_in_past="{detail} has already passed. Please pick a time in the future.",
     bad_duration="I couldn't use \u201c{detail}\u201d as a length. Try 30m, 1h or 1h30m "
     "(at most 24 hours).",

@@ -115,6 +115,7 @@ CATALOG = Catalog(
     bad_time="无法把“{detail}”识别为时间。可以试试 下午3点、15:00 或 中午。",
     ambiguous_time="“{detail}”是上午还是下午？请在时间前加上“上午”或“下午”，"
     "或者使用 24 小时制（例如 15:00）。",
+    ambiguous_day="您说的“{detail}”是指今天还是下周？请写“今天”或“下{detail}”。",
     time_in_past="{detail} 已经过去了，请选择将来的时间。",
     bad_duration="无法把“{detail}”识别为时长。可以试试 30分钟、1小时 或 1小时30分钟"
     "（最长 24 小时）。",

@@ -97,7 +97,7 @@ _COMMON: list[tuple[str, str, str, str, str]] = [
     ("meet Sync thu 4pm", "en-US", "Sync", "11-19T16:00", "11-19T16:30"),
     ("meet Sync sat 10am", "en-US", "Sync", "11-21T10:00", "11-21T10:30"),
     ("meet Sync next fri 9am", "en-US", "Sync", "11-27T09:00", "11-27T09:30"),
-    ("meet Sync wed 9am", "en-US", "Sync", "11-25T09:00", "11-25T09:30"),
+    ("meet Sync next wed 9am", "en-US", "Sync", "11-25T09:00", "11-25T09:30"),
     ("meet Sync at 3pm on tue", "en-US", "Sync", "11-24T15:00", "11-24T15:30"),
     ("meet Sync today 5pm for 2 hours", "en-US", "Sync", "11-18T17:00", "11-18T19:00"),
     (

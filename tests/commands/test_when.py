@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.commands.model import ParseError, ParseErrorKind
+from bot.commands.resolve import resolve_date
 from bot.commands.when import (
     Clock,
     add_absolute,
@@ -204,7 +205,7 @@ SUNDAY = date(2026, 11, 22)
         (WEDNESDAY, "tmrw", date(2026, 11, 19)),
         (WEDNESDAY, "thu", date(2026, 11, 19)),
         (WEDNESDAY, "fri", date(2026, 11, 20)),
-        (WEDNESDAY, "wed", date(2026, 11, 25)),  # today's weekday means next week
+        (WEDNESDAY, "wed", None),  # today's weekday: today or next week? asked back
         (WEDNESDAY, "Monday", date(2026, 11, 23)),
         (WEDNESDAY, "next fri", date(2026, 11, 27)),  # the Friday of next (ISO) week
         (WEDNESDAY, "next wed", date(2026, 11, 25)),
@@ -212,7 +213,7 @@ SUNDAY = date(2026, 11, 22)
         (WEDNESDAY, "next sun", date(2026, 11, 29)),
         (SUNDAY, "mon", date(2026, 11, 23)),
         (SUNDAY, "next mon", date(2026, 11, 23)),  # Sunday ends the ISO week
-        (SUNDAY, "sun", date(2026, 11, 29)),
+        (SUNDAY, "sun", None),
         (SUNDAY, "next sun", date(2026, 11, 29)),
         (date(2026, 12, 31), "tomorrow", date(2027, 1, 1)),
         (WEDNESDAY, "2026-12-03", date(2026, 12, 3)),
@@ -264,3 +265,9 @@ def test_add_absolute_counts_real_time_in_la(start: str, delta: timedelta, expec
 def test_add_absolute_in_berlin_fall_back() -> None:
     start = wall_clock(date(2026, 10, 25), time(2, 30), BERLIN)
     assert add_absolute(start, timedelta(hours=1)).isoformat() == "2026-10-25T02:30:00+01:00"
+
+
+def test_todays_weekday_is_asked_back_not_guessed() -> None:
+    spec = scan_when("wed 9am")
+    assert spec is not None and spec.day is not None
+    assert resolve_date(spec.day, WEDNESDAY) == ParseError(ParseErrorKind.AMBIGUOUS_DAY, "wed")

@@ -400,3 +400,20 @@ def _actions(card: dict[str, Any]) -> list[dict[str, Any]]:
 
     walk(card)
     return found
+
+
+async def test_todays_weekday_is_asked_back_in_chat(
+    post: Post, graph: RunningGraph, connector: RunningConnector
+) -> None:
+    conversation = new_conversation_id()  # MORNING is a Saturday
+    await post(
+        make_message(
+            "meet Sync saturday 5pm",
+            service_url=connector.url,
+            conversation_id=conversation,
+            local_now=MORNING,
+        )
+    )
+    [said] = texts(connector, conversation)
+    assert "next week" in said and "saturday" in said
+    assert graph.emulator.events(USER_AAD_ID) == []

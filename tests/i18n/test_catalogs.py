@@ -40,6 +40,7 @@ CONTRACT: dict[str, set[str]] = {
     "unknown_command": {"command"},
     "bad_time": {"detail"},
     "ambiguous_time": {"detail"},
+    "ambiguous_day": {"detail"},
     "time_in_past": {"detail"},
     "bad_duration": {"detail"},
     "bad_attendee": {"detail"},
