@@ -417,3 +417,23 @@ async def test_todays_weekday_is_asked_back_in_chat(
     [said] = texts(connector, conversation)
     assert "next week" in said and "saturday" in said
     assert graph.emulator.events(USER_AAD_ID) == []
+
+
+async def test_an_unusable_subject_is_asked_again(
+    post: Post, graph: RunningGraph, connector: RunningConnector
+) -> None:
+    conversation = new_conversation_id()
+
+    def message(text: str) -> dict[str, Any]:
+        return make_message(
+            text, service_url=connector.url, conversation_id=conversation, local_now=MORNING
+        )
+
+    for text in ("meet tomorrow 3pm", "x" * 300, "Design review"):
+        await post(message(text))
+    said = texts(connector, conversation)
+    assert "about" in said[0] and "about" in said[1]  # asked, then asked again
+    [stored] = graph.emulator.events(USER_AAD_ID)  # the time from the first line was kept
+    event = Event.model_validate(stored)
+    assert event.subject == "Design review" and event.start is not None
+    assert event.start.to_datetime() == datetime(2026, 11, 22, 15, 0, tzinfo=LA)
