@@ -14,6 +14,7 @@ from bot.graph import GraphClient, GraphError, GraphNotFound, TeamsNotAllowed, T
 from bot.graph.models import Event
 from cards import (
     AgendaItem,
+    MeetingView,
     cancel_confirm_card,
     meeting_card,
     notice_card,
@@ -113,7 +114,7 @@ class CalendarFlow:
         )
         return [e for e in events if not e.is_cancelled]
 
-    def _view(self, event: Event, who: Requester) -> Any:
+    def _view(self, event: Event, who: Requester) -> MeetingView:
         return view_from_event(
             event, who.zone, zone_is_fallback=who.zone_is_fallback, simulated=self._simulated
         )
