@@ -53,7 +53,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "graph-emulator":
         return asyncio.run(_graph_emulator(args.host, args.port))
     return asyncio.run(
-        _serve_until_stopped(ConnectorEmulator().app, args.host, args.port, "Connector emulator")
+        _serve_until_stopped(
+            ConnectorEmulator(rate_limits=args.rate_limits).app,
+            args.host,
+            args.port,
+            "Connector emulator",
+        )
     )
 
 
@@ -70,6 +75,9 @@ def _parser() -> argparse.ArgumentParser:
     connector = sub.add_parser("connector-emulator", help="run the local Bot Connector emulator")
     connector.add_argument("--host", default="127.0.0.1")
     connector.add_argument("--port", type=int, default=3979)
+    connector.add_argument(
+        "--rate-limits", action="store_true", help="enforce Teams' per-conversation rate limits"
+    )
     return parser
 
 

@@ -13,12 +13,21 @@ It speaks the Bot Connector REST API v3 that botbuilder's `ConnectorClient` call
 and records every call per conversation. Local runs and tests share it: point an activity's
 `serviceUrl` at it and read back what the bot sent, through `activities()` in-process or
 `GET /_emulator/activities` over HTTP.
+
+Like the Teams service it can refuse: with `rate_limits=True` it enforces Teams' per-bot,
+per-conversation limits (7 sends a second, 8 in 2 s, 60 in 30 s, 1800 an hour) with 429 and
+`Retry-After`; and a conversation the bot was removed from answers 403
+`BotNotInConversationRoster`.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import math
+import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -36,14 +45,56 @@ class ConnectorCall:
     body: dict[str, Any]
 
 
+# Teams' limits per bot per conversation: (sends allowed, window in seconds).
+TEAMS_CONVERSATION_LIMITS: tuple[tuple[int, float], ...] = (
+    (7, 1.0),
+    (8, 2.0),
+    (60, 30.0),
+    (1800, 3600.0),
+)
+
+
+class SlidingWindowLimiter:
+    """Counts sends per key over several sliding windows at once."""
+
+    def __init__(self, limits: tuple[tuple[int, float], ...], clock: Callable[[], float]) -> None:
+        self._limits = limits
+        self._horizon = max(window for _, window in limits)
+        self._clock = clock
+        self._sent: dict[str, deque[float]] = {}
+
+    def admit(self, key: str) -> float | None:
+        """Record a send and return None, or refuse it: the seconds until it would fit."""
+        now = self._clock()
+        sent = self._sent.setdefault(key, deque())
+        while sent and sent[0] <= now - self._horizon:
+            sent.popleft()
+        wait = 0.0
+        for limit, window in self._limits:
+            recent = [t for t in sent if t > now - window]
+            if len(recent) >= limit:
+                wait = max(wait, recent[-limit] + window - now)
+        if wait > 0:
+            return wait
+        sent.append(now)
+        return None
+
+
 @dataclass
 class _Conversation:
     members: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class ConnectorEmulator:
-    def __init__(self) -> None:
+    def __init__(
+        self, *, rate_limits: bool = False, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.calls: list[ConnectorCall] = []
+        self.throttled: list[str] = []  # conversation ids of the sends answered 429
+        self._limiter = (
+            SlidingWindowLimiter(TEAMS_CONVERSATION_LIMITS, clock) if rate_limits else None
+        )
+        self._removed: set[str] = set()
         self._conversations: dict[str, _Conversation] = {}
         self._ids = itertools.count(1)
         self.app = web.Application()
@@ -64,14 +115,22 @@ class ConnectorEmulator:
         conversation's roster."""
         self._conversation(conversation_id).members[str(member["id"])] = member
 
+    def remove_bot(self, conversation_id: str, removed: bool = True) -> None:
+        """The bot was removed from (or added back to) the conversation."""
+        roster_id = _roster_id(conversation_id)
+        if removed:
+            self._removed.add(roster_id)
+        else:
+            self._removed.discard(roster_id)
+
     def reset(self) -> None:
         self.calls.clear()
+        self.throttled.clear()
+        self._removed.clear()
         self._conversations.clear()
 
     def _conversation(self, conversation_id: str) -> _Conversation:
-        # A channel thread ("19:x@thread.tacv2;messageid=1") shares its channel's roster.
-        roster_id = conversation_id.split(";messageid=", 1)[0]
-        return self._conversations.setdefault(roster_id, _Conversation())
+        return self._conversations.setdefault(_roster_id(conversation_id), _Conversation())
 
     def _routes(self) -> None:
         base = "/v3/conversations"
@@ -86,6 +145,7 @@ class ConnectorEmulator:
         self.app.router.add_get("/_emulator/activities", self._admin_activities)
         self.app.router.add_post("/_emulator/reset", self._admin_reset)
         self.app.router.add_put("/_emulator/conversations/{cid}/members", self._admin_add_member)
+        self.app.router.add_put("/_emulator/conversations/{cid}/removed", self._admin_removed)
 
     async def _record(
         self, request: web.Request, kind: str, resource_id: str | None = None
@@ -95,6 +155,15 @@ class ConnectorEmulator:
             return _error(400, "BadArgument", "The request body must be a JSON object.")
         cid = request.match_info.get("cid", "")
         activity_id = request.match_info.get("aid")
+        if _roster_id(cid) in self._removed:
+            return _error(
+                403, "BotNotInConversationRoster", "The bot is not part of the conversation roster."
+            )
+        if self._limiter is not None and (wait := self._limiter.admit(cid)) is not None:
+            self.throttled.append(cid)
+            response = _error(429, "Throttled", "Too many requests for this conversation.")
+            response.headers["Retry-After"] = str(math.ceil(wait))
+            return response
         rid = resource_id or str(body.get("id") or "") or f"1:{next(self._ids)}"
         self.calls.append(ConnectorCall(kind, cid, activity_id, rid, body))
         return web.json_response({"id": rid}, status=200 if kind == "update" else 201)
@@ -153,6 +222,17 @@ class ConnectorEmulator:
             return _error(400, "BadArgument", "A member needs an id.")
         self.add_member(request.match_info["cid"], body)
         return web.json_response(body)
+
+    async def _admin_removed(self, request: web.Request) -> web.Response:
+        body = await _json_body(request)
+        removed = bool(body.get("removed", True)) if body is not None else True
+        self.remove_bot(request.match_info["cid"], removed)
+        return web.json_response({"removed": removed})
+
+
+def _roster_id(conversation_id: str) -> str:
+    # A channel thread ("19:x@thread.tacv2;messageid=1") shares its channel's roster.
+    return conversation_id.split(";messageid=", 1)[0]
 
 
 async def _json_body(request: web.Request) -> dict[str, Any] | None:
