@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import ssl
-import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,11 +128,7 @@ async def _graph_endpoint(config: RuntimeConfig, stack: contextlib.AsyncExitStac
     if config.graph_base_url:  # an emulator the user already runs on this machine
         parts = urlsplit(config.graph_base_url)
         ca_file = settings.graph_ca_bundle or default_cert_path(parts.port or 443)
-        log.warning(
-            "Local mode: no Graph credentials, so meetings are simulated by the Graph emulator "
-            "at %s; no Microsoft 365 tenant is contacted.",
-            config.graph_base_url,
-        )
+        _announce_local_mode(config.graph_base_url)
         return GraphEndpoint(
             base_url=config.graph_base_url,
             authority=f"{parts.scheme}://{parts.netloc}/{LOCAL_TENANT}",
@@ -149,14 +144,9 @@ async def _start_local_emulator(stack: contextlib.AsyncExitStack) -> GraphEndpoi
     identity = make_loopback_identity()
     served = await serve(GraphEmulator().app, "127.0.0.1", 0, identity.server_context())
     stack.push_async_callback(served.close)
-    tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="meetbot-")))
-    ca_file = identity.write_cert(tmp / "graph-emulator.pem")
-    identity.write_cert(default_cert_path(served.port))
-    log.warning(
-        "Local mode: no Graph credentials, so meetings are simulated by the built-in Graph "
-        "emulator at %s; no Microsoft 365 tenant is contacted.",
-        served.url,
-    )
+    # One file serves both this process and tools that look the emulator up by its port.
+    ca_file = identity.write_cert(default_cert_path(served.port))
+    _announce_local_mode(served.url)
     return GraphEndpoint(
         base_url=f"{served.url}/v1.0",
         authority=f"{served.url}/{LOCAL_TENANT}",
@@ -164,4 +154,12 @@ async def _start_local_emulator(stack: contextlib.AsyncExitStack) -> GraphEndpoi
         client_secret=LOCAL_CLIENT_SECRET,
         ca_file=ca_file,
         local=True,
+    )
+
+
+def _announce_local_mode(url: str) -> None:
+    log.warning(
+        "Local mode: no Graph credentials, so meetings are simulated by the Graph emulator at "
+        "%s; no Microsoft 365 tenant is contacted.",
+        url,
     )

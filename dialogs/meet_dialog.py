@@ -26,13 +26,13 @@ from botbuilder.dialogs.prompts import PromptOptions, PromptValidatorContext, Te
 
 from bot.commands import IncompleteMeet, MeetCommand, ParseError, parse_when
 from bot.i18n import Catalog, catalog_for
+from dialogs.form import MAX_SUBJECT
 from dialogs.meet import MeetingFlow, Requester
 from dialogs.texts import parse_error_text
 
 MEET_DIALOG = "meet"
 _SUBJECT_PROMPT = "meet.subject"
 _TIME_PROMPT = "meet.time"
-MAX_SUBJECT = 255
 
 RequesterFor = Callable[[TurnContext], Requester | None]
 

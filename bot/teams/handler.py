@@ -237,12 +237,13 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
     async def _submit_form(
         self, turn_context: TurnContext, value: dict[str, Any], who: Requester
     ) -> None:
-        result = read_form(value, self._now(turn_context))
+        now = self._now(turn_context)
+        result = read_form(value, now)
         if isinstance(result, FormProblem):
             error = who.catalog.form_invalid.format(detail=result.detail or result.field)
             card = schedule_form_card(
                 who.catalog,
-                today=self._now(turn_context).date(),
+                today=now.date(),
                 zone_label=who.zone.key,
                 defaults=FormDefaults.from_values(value),
                 error=error,
