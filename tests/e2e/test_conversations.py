@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -56,6 +57,15 @@ def channel_message(
         "tenant": {"id": TENANT_ID},
     }
     return activity
+
+
+def direct_message(
+    connector: RunningConnector, conversation: str, text: str, **kwargs: Any
+) -> dict[str, Any]:
+    """A 1:1 message in `conversation`, sent on the Saturday morning the tests live in."""
+    return make_message(
+        text, service_url=connector.url, conversation_id=conversation, local_now=MORNING, **kwargs
+    )
 
 
 def graph_posts(graph: RunningGraph, suffix: str) -> list[Any]:
@@ -266,14 +276,7 @@ async def test_upcoming_join_cancel_and_providers(
 ) -> None:
     conversation = new_conversation_id()
 
-    def message(text: str, **kwargs: Any) -> dict[str, Any]:
-        return make_message(
-            text,
-            service_url=connector.url,
-            conversation_id=conversation,
-            local_now=MORNING,
-            **kwargs,
-        )
+    message = partial(direct_message, connector, conversation)
 
     await post(message("meet Design review tomorrow 3pm"))
     await post(message("meet Budget sync tomorrow 5pm"))
@@ -337,10 +340,7 @@ async def test_a_dialog_re_asks_on_bad_input_and_cancel_leaves_it(
 ) -> None:
     conversation = new_conversation_id()
 
-    def message(text: str) -> dict[str, Any]:
-        return make_message(
-            text, service_url=connector.url, conversation_id=conversation, local_now=MORNING
-        )
+    message = partial(direct_message, connector, conversation)
 
     for text in ("meet", "Design review", "25pm", "tomorrow 3", "cancel"):
         await post(message(text))
@@ -424,10 +424,7 @@ async def test_an_unusable_subject_is_asked_again(
 ) -> None:
     conversation = new_conversation_id()
 
-    def message(text: str) -> dict[str, Any]:
-        return make_message(
-            text, service_url=connector.url, conversation_id=conversation, local_now=MORNING
-        )
+    message = partial(direct_message, connector, conversation)
 
     for text in ("meet tomorrow 3pm", "x" * 300, "Design review"):
         await post(message(text))
