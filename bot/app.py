@@ -7,11 +7,13 @@ already runs, or, with no configuration at all, a built-in emulator started righ
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -28,11 +30,19 @@ from bot.emulators.graph import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, GraphEmula
 from bot.emulators.serve import serve
 from bot.emulators.tls import default_cert_path, make_loopback_identity
 from bot.graph import GraphClient, MsalTokenProvider
+from bot.reminders import (
+    Clock,
+    ProactiveSender,
+    Reminders,
+    ReminderScheduler,
+    SchedulerConfig,
+    SendLimits,
+    SystemClock,
+)
 from bot.services import SERVICES, Services
 from bot.settings import RuntimeConfig
-from bot.store import SqliteStorage, sqlite_path
+from bot.store import open_store
 from bot.teams.handler import MeetBot, on_turn_error
-from bot.teams.sender import utc_now
 from dialogs.calendar import CalendarFlow
 from dialogs.meet import MeetingFlow
 
@@ -64,15 +74,18 @@ class _BotConfig:
         self.APP_TENANTID = s.microsoft_app_tenant_id or ""
 
 
-def create_app(config: RuntimeConfig) -> web.Application:
+def create_app(config: RuntimeConfig, *, clock: Clock | None = None) -> web.Application:
+    """The bot's web app; `clock` (default: the system's) drives replies and reminders."""
     app = web.Application(client_max_size=MAX_BODY_BYTES)
-    app.cleanup_ctx.append(lambda app: _services(app, config))
+    app.cleanup_ctx.append(lambda app: _services(app, config, clock or SystemClock()))
     app.router.add_post("/api/messages", routes.messages)
     app.router.add_get("/healthz", routes.healthz)
     return app
 
 
-async def _services(app: web.Application, config: RuntimeConfig) -> AsyncIterator[None]:
+async def _services(
+    app: web.Application, config: RuntimeConfig, clock: Clock
+) -> AsyncIterator[None]:
     settings = config.settings
     async with contextlib.AsyncExitStack() as stack:
         endpoint = await _graph_endpoint(config, stack)
@@ -95,22 +108,55 @@ async def _services(app: web.Application, config: RuntimeConfig) -> AsyncIterato
         )
         stack.callback(tokens.close)
         graph = GraphClient(http, endpoint.base_url, tokens)
-        storage = SqliteStorage(sqlite_path(settings.database_url))
-        await storage.open()
-        stack.push_async_callback(storage.close)
-        adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(_BotConfig(config)))
+        store = open_store(settings.database_url)
+        await store.open()
+        stack.push_async_callback(store.close)
+        bot_config = _BotConfig(config)
+        adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(bot_config))
         adapter.on_turn_error = on_turn_error
+        scheduler = ReminderScheduler(
+            store=store,
+            events=graph,
+            sender=ProactiveSender(adapter, bot_config.APP_ID),
+            limits=SendLimits(app_rate=settings.teams_send_rate),
+            clock=clock,
+            config=SchedulerConfig(
+                lease=timedelta(seconds=settings.reminder_lease_seconds),
+                poll=timedelta(seconds=settings.reminder_poll_seconds),
+                watch_interval=timedelta(minutes=settings.watch_interval_minutes),
+                simulated=endpoint.local,
+            ),
+        )
+        reminders = Reminders(
+            store,
+            default_lead=timedelta(minutes=settings.reminder_minutes),
+            clock=clock.now,
+            on_change=scheduler.wake,
+        )
         bot = MeetBot(
-            meetings=MeetingFlow(graph, simulated=endpoint.local),
+            meetings=MeetingFlow(graph, simulated=endpoint.local, reminders=reminders),
             calendar=CalendarFlow(graph, simulated=endpoint.local),
-            conversation_state=ConversationState(storage),
+            conversation_state=ConversationState(store),
+            reminders=reminders,
             local_mode=config.local_mode,
-            clock=utc_now,
+            clock=clock.now,
         )
         app[SERVICES] = Services(
-            adapter=adapter, bot=bot, mode="local" if endpoint.local else "cloud"
+            adapter=adapter,
+            bot=bot,
+            mode="local" if endpoint.local else "cloud",
+            scheduler=scheduler,
+            store=store,
         )
+        runner = asyncio.create_task(scheduler.run(), name="reminder-scheduler")
+        stack.push_async_callback(_stop, runner)
         yield
+
+
+async def _stop(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def _graph_endpoint(config: RuntimeConfig, stack: contextlib.AsyncExitStack) -> GraphEndpoint:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from aiohttp import web
 
 from bot.app import create_app
-from bot.emulators.connector import ConnectorEmulator
+from bot.emulators.connector import TEAMS_APP_LIMITS, ConnectorEmulator
 from bot.emulators.graph import GraphEmulator
 from bot.emulators.serve import serve
 from bot.emulators.tls import default_cert_path, make_loopback_identity
@@ -36,6 +36,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # A line per HTTP request is noise at INFO; our own logs name the Graph calls that matter.
+    for chatty in ("httpx", "httpcore", "msal", "urllib3"):
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.root.level))
     if args.command == "run":
         try:
             config = resolve(settings)
@@ -52,13 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_serve_until_stopped(app, config.host, config.settings.port, "Meetbot"))
     if args.command == "graph-emulator":
         return asyncio.run(_graph_emulator(args.host, args.port))
+    emulator = ConnectorEmulator(rate_limits=args.rate_limits, app_limits=((args.app_rate, 1.0),))
     return asyncio.run(
-        _serve_until_stopped(
-            ConnectorEmulator(rate_limits=args.rate_limits).app,
-            args.host,
-            args.port,
-            "Connector emulator",
-        )
+        _serve_until_stopped(emulator.app, args.host, args.port, "Connector emulator")
     )
 
 
@@ -76,9 +75,28 @@ def _parser() -> argparse.ArgumentParser:
     connector.add_argument("--host", default="127.0.0.1")
     connector.add_argument("--port", type=int, default=3979)
     connector.add_argument(
-        "--rate-limits", action="store_true", help="enforce Teams' per-conversation rate limits"
+        "--rate-limits",
+        action="store_true",
+        help="enforce Teams' per-conversation and per-app rate limits",
+    )
+    connector.add_argument(
+        "--app-rate",
+        type=_positive_int,
+        default=TEAMS_APP_LIMITS[0][0],
+        metavar="N",
+        help="with --rate-limits, the sends per second allowed per app (default: %(default)s)",
     )
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
 
 
 async def _graph_emulator(host: str, port: int) -> int:

@@ -63,12 +63,29 @@ class Settings(BaseSettings):
     host: str | None = _env("HOST")
     port: int = Field(default=3978, ge=0, le=65535, validation_alias=AliasChoices("PORT"))
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("LOG_LEVEL"))
+    reminder_minutes: int = Field(
+        default=10, ge=0, le=1440, validation_alias=AliasChoices("REMINDER_MINUTES")
+    )
+    teams_send_rate: float = Field(
+        default=48.0, gt=0, le=1000, validation_alias=AliasChoices("TEAMS_SEND_RATE")
+    )
+    reminder_lease_seconds: float = Field(
+        default=60.0, ge=1, le=3600, validation_alias=AliasChoices("REMINDER_LEASE_SECONDS")
+    )
+    reminder_poll_seconds: float = Field(
+        default=5.0, gt=0, le=300, validation_alias=AliasChoices("REMINDER_POLL_SECONDS")
+    )
+    watch_interval_minutes: float = Field(
+        default=5.0, gt=0, le=1440, validation_alias=AliasChoices("WATCH_INTERVAL_MINUTES")
+    )
 
     @field_validator("database_url")
     @classmethod
     def _known_engine(cls, value: str) -> str:
-        if not value.startswith("sqlite:///"):
-            raise ValueError("must be a sqlite:/// URL (PostgreSQL support is not built yet)")
+        if not value.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise ValueError(
+                "must be sqlite:///path.db or postgresql://user:password@host:port/database"
+            )
         return value
 
     @field_validator("*", mode="before")

@@ -21,6 +21,20 @@ from cards.meeting import (
 )
 from cards.notice import notice_card
 from cards.providers import provider_name, providers_card
+from cards.reminder_setting import (
+    NO_REMINDER,
+    REMINDER_CHOICES,
+    SET_REMINDER,
+    ReminderSetting,
+    reminder_text,
+)
+from cards.reminders import (
+    CANCEL_REMINDER,
+    ReminderItem,
+    reminder_card,
+    reminders_card,
+    starts_in_text,
+)
 from cards.schedule_form import (
     DURATION_CHOICES,
     FormDefaults,
@@ -30,14 +44,20 @@ from cards.schedule_form import (
 from cards.schema import CardSchemaError, CardSchemaUnavailable, validate_card
 
 __all__ = [
+    "CANCEL_REMINDER",
     "DURATION_CHOICES",
     "MAX_ITEMS",
+    "NO_REMINDER",
+    "REMINDER_CHOICES",
+    "SET_REMINDER",
     "AgendaItem",
     "CardSchemaError",
     "CardSchemaUnavailable",
     "DialIn",
     "FormDefaults",
     "MeetingView",
+    "ReminderItem",
+    "ReminderSetting",
     "cancel_confirm_card",
     "card_attachment",
     "error_card",
@@ -50,7 +70,11 @@ __all__ = [
     "online_candidates_card",
     "provider_name",
     "providers_card",
+    "reminder_card",
+    "reminder_text",
+    "reminders_card",
     "schedule_form_card",
+    "starts_in_text",
     "upcoming_card",
     "validate_card",
     "view_from_event",

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from botbuilder.schema import Attachment
 from microsoft_teams.cards import (
+    Action,
     CardElement,
     Container,
     Fact,
@@ -30,6 +31,7 @@ from microsoft_teams.cards import (
 from bot.graph.models import Event, OnlineMeeting
 from bot.i18n import Catalog
 from cards.dates import format_when
+from cards.reminder_setting import ReminderSetting, reminder_action, reminder_fact
 from cards.schema import dump_card, new_card
 from cards.text import SUBJECT_LIMIT, display_list, display_text, link_target, markdown_link
 
@@ -135,11 +137,18 @@ def local_numbers_url(html: str) -> str | None:
     return finder.found
 
 
-def meeting_card(view: MeetingView, catalog: Catalog, *, note: str | None = None) -> dict[str, Any]:
+def meeting_card(
+    view: MeetingView,
+    catalog: Catalog,
+    *,
+    note: str | None = None,
+    reminder: ReminderSetting | None = None,
+) -> dict[str, Any]:
     """The meeting card as Adaptive Card 1.5 JSON.
 
     `note` is plain text shown above the subject, such as `already_running` or `made_online`;
-    it may quote a subject, so it is escaped.
+    it may quote a subject, so it is escaped. With `reminder`, the card shows when this chat
+    is reminded and a "Reminder…" button to change it.
     """
     body: list[CardElement] = []
     if note and (shown := display_text(note)):
@@ -151,7 +160,7 @@ def meeting_card(view: MeetingView, catalog: Catalog, *, note: str | None = None
             size="Medium",
             wrap=True,
         ),
-        FactSet(facts=_detail_facts(view, catalog)),
+        FactSet(facts=_detail_facts(view, catalog, reminder)),
     ]
     if view.zone_is_fallback:
         body.append(_note(catalog.zone_fallback_note))
@@ -161,9 +170,11 @@ def meeting_card(view: MeetingView, catalog: Catalog, *, note: str | None = None
     if view.simulated:
         body.append(_note(catalog.simulated_note))
     join = link_target(view.join_url, schemes=("https", "http"))
-    actions = (
-        [OpenUrlAction(title=catalog.join_button, url=join, style="positive")] if join else None
-    )
+    actions: list[Action] = []
+    if join:
+        actions.append(OpenUrlAction(title=catalog.join_button, url=join, style="positive"))
+    if reminder is not None and not reminder.too_soon:
+        actions.append(reminder_action(reminder, catalog))
     return dump_card(new_card(body, actions))
 
 
@@ -179,8 +190,12 @@ meeting_attachment = card_attachment
 # -- card parts -------------------------------------------------------------------------------
 
 
-def _detail_facts(view: MeetingView, catalog: Catalog) -> list[Fact]:
+def _detail_facts(
+    view: MeetingView, catalog: Catalog, reminder: ReminderSetting | None
+) -> list[Fact]:
     facts = [Fact(title=catalog.when_label, value=_when(view, catalog))]
+    if reminder is not None:
+        facts.append(reminder_fact(reminder, view.zone, catalog))
     if attendees := display_list(view.attendees):
         facts.append(Fact(title=catalog.attendees_label, value=attendees))
     if view.meeting_id and (meeting_id := _meeting_id(view.meeting_id)):

@@ -24,9 +24,16 @@ from bot.graph import (
     TeamsNotAllowed,
     TokenError,
 )
-from bot.graph.models import OnlineMeeting
+from bot.graph.models import Event, OnlineMeeting
 from bot.i18n import Catalog
-from cards import error_card, meeting_card, view_from_event, view_from_online_meeting
+from bot.reminders import MeetingSpot, Reminders
+from cards import (
+    ReminderSetting,
+    error_card,
+    meeting_card,
+    view_from_event,
+    view_from_online_meeting,
+)
 
 log = logging.getLogger(__name__)
 
@@ -50,11 +57,18 @@ class Requester:
         name = f"{purpose}|{self.conversation_id}|{self.activity_id}"
         return str(uuid.uuid5(_IDEMPOTENCY_NS, name))
 
+    @property
+    def spot(self) -> MeetingSpot:
+        return MeetingSpot(self.user_id, self.conversation_id, self.zone.key, self.catalog.locale)
+
 
 class MeetingFlow:
-    def __init__(self, graph: GraphClient, *, simulated: bool) -> None:
+    def __init__(
+        self, graph: GraphClient, *, simulated: bool, reminders: Reminders | None = None
+    ) -> None:
         self._graph = graph
         self._simulated = simulated
+        self._reminders = reminders
 
     async def schedule(self, command: MeetCommand, who: Requester) -> dict[str, Any]:
         try:
@@ -72,7 +86,34 @@ class MeetingFlow:
         view = view_from_event(
             event, who.zone, zone_is_fallback=who.zone_is_fallback, simulated=self._simulated
         )
-        return meeting_card(view, who.catalog)
+        reminder = await self._remind(command, event, who)
+        return meeting_card(view, who.catalog, reminder=reminder)
+
+    async def _remind(
+        self, command: MeetCommand, event: Event, who: Requester
+    ) -> ReminderSetting | None:
+        """The meeting's reminder in this chat: as asked, else the default (`REMINDER_MINUTES`)."""
+        if self._reminders is None or event.start is None or event.end is None:
+            return None
+        asked = command.reminder
+        lead = self._reminders.default_lead if asked is None else asked.before
+        start = event.start.to_datetime()
+        choice = await self._reminders.for_meeting(
+            who.spot,
+            event_id=event.id,
+            subject=event.subject or command.subject,
+            start=start,
+            end=event.end.to_datetime(),
+            join_url=event.join_url,
+            lead=lead,
+        )
+        return ReminderSetting(
+            reminder_id=choice.reminder.id,
+            for_user=who.user_id,
+            start=start,
+            lead=choice.lead,
+            too_soon=choice.too_soon,
+        )
 
     async def meet_now(
         self, command: MeetNowCommand, who: Requester

@@ -24,7 +24,7 @@ from botbuilder.dialogs import (
 )
 from botbuilder.dialogs.prompts import PromptOptions, PromptValidatorContext, TextPrompt
 
-from bot.commands import IncompleteMeet, MeetCommand, ParseError, parse_when
+from bot.commands import IncompleteMeet, MeetCommand, ParseError, ReminderRequest, parse_when
 from bot.i18n import Catalog, catalog_for
 from dialogs.form import MAX_SUBJECT
 from dialogs.meet import MeetingFlow, Requester
@@ -46,7 +46,24 @@ def draft_to_options(draft: IncompleteMeet) -> dict[str, Any]:
         "duration_s": draft.duration.total_seconds() if draft.duration else None,
         "day": draft.day.isoformat() if draft.day else None,
         "attendees": list(draft.attendees),
+        "reminder": _reminder_to_json(draft.reminder),
     }
+
+
+def reminder_from_options(options: dict[str, Any]) -> ReminderRequest | None:
+    """The reminder `draft_to_options` kept; None (the default) for a draft saved without one."""
+    saved = options.get("reminder")
+    if not isinstance(saved, dict):
+        return None
+    before_s = saved.get("before_s")
+    return ReminderRequest(None if before_s is None else timedelta(seconds=before_s))
+
+
+def _reminder_to_json(reminder: ReminderRequest | None) -> dict[str, Any] | None:
+    if reminder is None:
+        return None  # nothing said
+    before = reminder.before
+    return {"before_s": None if before is None else before.total_seconds()}  # None: no reminder
 
 
 class MeetDialog(ComponentDialog):  # type: ignore[misc]
@@ -117,6 +134,7 @@ class MeetDialog(ComponentDialog):  # type: ignore[misc]
             start=datetime.fromisoformat(draft["start"]).astimezone(who.zone),
             end=datetime.fromisoformat(draft["end"]).astimezone(who.zone),
             attendees=tuple(draft.get("attendees") or ()),
+            reminder=reminder_from_options(draft),
         )
         card = await self._flow.schedule(command, who)
         await step.context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))

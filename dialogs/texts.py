@@ -14,6 +14,7 @@ _TEMPLATE_FIELD: dict[ParseErrorKind, str] = {
     ParseErrorKind.TIME_IN_PAST: "time_in_past",
     ParseErrorKind.BAD_DURATION: "bad_duration",
     ParseErrorKind.BAD_ATTENDEE: "bad_attendee",
+    ParseErrorKind.BAD_REMINDER: "bad_reminder",
     ParseErrorKind.TOO_LONG: "too_long",
     ParseErrorKind.UNKNOWN_COMMAND: "unknown_command",
 }

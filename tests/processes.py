@@ -54,5 +54,13 @@ async def start_bot(tmp_path: Path, **env: str) -> tuple[asyncio.subprocess.Proc
 
 
 async def stop(process: asyncio.subprocess.Process) -> None:
+    """SIGTERM, and a clean exit within 10 s (else it is killed and its stderr shown)."""
     process.terminate()
-    assert await asyncio.wait_for(process.wait(), 10) == 0
+    try:
+        code = await asyncio.wait_for(process.wait(), 10)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        tail = (await process.stderr.read())[-3000:].decode() if process.stderr else ""
+        raise AssertionError(f"the process did not stop on SIGTERM:\n{tail}") from None
+    assert code == 0

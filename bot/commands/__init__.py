@@ -1,10 +1,10 @@
 """The chat command parser: `parse(text, now)` turns a message into a command or an error.
 
 Pure and I/O-free. `bot.commands.parse` routes a message to its command (the grammar of every
-command is there), `bot.commands.meet` reads a `meet` line and, with `parse_when`, a dialog's
-answer to "When?". Time expressions are read by `bot.commands.when` (English) and
-`bot.commands.when_zh` (Chinese) and resolved against the sender's clock by
-`bot.commands.resolve`.
+command is there), `bot.commands.meet` reads a `meet` line (`bot.commands.reminder` its
+reminder clause) and, with `parse_when`, a dialog's answer to "When?". Time expressions are
+read by `bot.commands.when` (English) and `bot.commands.when_zh` (Chinese) and resolved against
+the sender's clock by `bot.commands.resolve`.
 """
 
 from bot.commands.attendees import is_email
@@ -23,8 +23,11 @@ from bot.commands.model import (
     ParseError,
     ParseErrorKind,
     ProvidersCommand,
+    ReminderRequest,
+    RemindersCommand,
     ScheduleFormCommand,
     UpcomingCommand,
+    WatchCommand,
 )
 from bot.commands.parse import parse
 
@@ -44,8 +47,11 @@ __all__ = [
     "ParseError",
     "ParseErrorKind",
     "ProvidersCommand",
+    "ReminderRequest",
+    "RemindersCommand",
     "ScheduleFormCommand",
     "UpcomingCommand",
+    "WatchCommand",
     "is_email",
     "parse",
     "parse_when",

@@ -1,9 +1,10 @@
 """The `meet` line after its keyword, and `parse_when` for a dialog's answer to "When?".
 
-A `meet` line is read from its end: the attendee clause (`bot.commands.attendees`), then the
-duration, then the longest tail that reads as a time expression, English
-(`bot.commands.when`) or Chinese (`bot.commands.when_zh`); what is left is the subject, in its
-original casing and with mentions back as names.
+A `meet` line is read from its end, once the reminder clause (`bot.commands.reminder`), which
+may stand anywhere after the subject, is taken out: the attendee clause
+(`bot.commands.attendees`), then the duration, then the longest tail that reads as a time
+expression, English (`bot.commands.when`) or Chinese (`bot.commands.when_zh`); what is left is
+the subject, in its original casing and with mentions back as names.
 
 * The duration is `for <duration>` after the last whole-word "for", if what follows is a
   duration or a number that tries to be one ("for 25h" is BAD_DURATION, "Plan for launch" stays
@@ -24,7 +25,14 @@ from datetime import date, datetime, timedelta
 
 from bot.commands.attendees import Attendees, split_attendees
 from bot.commands.duration import checked_duration, parse_duration
-from bot.commands.model import IncompleteMeet, MeetCommand, ParseError, ParseErrorKind
+from bot.commands.model import (
+    IncompleteMeet,
+    MeetCommand,
+    ParseError,
+    ParseErrorKind,
+    ReminderRequest,
+)
+from bot.commands.reminder import split_reminder
 from bot.commands.resolve import require_aware, resolve_date, resolve_when
 from bot.commands.spec import WhenSpec
 from bot.commands.text import Message, is_cjk
@@ -38,6 +46,7 @@ MAX_TEXT_LENGTH = 1000
 _MAX_WHEN_CHARS = 80
 _FOR = re.compile(r"(?<!\S)for(?!\S)", re.IGNORECASE)
 _SUBJECT_TRIM = " ,，、:：;；"
+_ATTENDEE_START = re.compile(r"(?:with(?!\S)|和|邀请)", re.IGNORECASE)
 
 Duration = tuple[timedelta, str]  # the length and the text that gave it
 
@@ -46,6 +55,15 @@ def parse_meet(
     body: str, message: Message, now: datetime, locale: str | None
 ) -> MeetCommand | IncompleteMeet | ParseError:
     """The command for `meet <body>`; `body` is a part of `message.body`."""
+    reminded = split_reminder(
+        body,
+        message,
+        is_rest=lambda text: _is_rest(text, message),
+        after_time=lambda text: _after_time(text, message),
+    )
+    if isinstance(reminded, ParseError):
+        return reminded
+    body, reminder = reminded
     split = split_attendees(body, message, ends_with_time=_ends_with_time, is_when=_is_when)
     if isinstance(split, ParseError):
         return split
@@ -60,9 +78,11 @@ def parse_meet(
         subject_text, duration = _leading_duration(subject_text)
     subject = message.restore(subject_text).strip(_SUBJECT_TRIM) or None
     if when is None:
-        return _incomplete(subject, attendees, duration=duration)
+        return _incomplete(subject, attendees, reminder, duration=duration)
     if when.time is None and when.offset is None:
-        return _day_only(subject, attendees, when, duration=duration, now=now, locale=locale)
+        return _day_only(
+            subject, attendees, reminder, when, duration=duration, now=now, locale=locale
+        )
     if duration is not None and when.time is not None and when.time.end is not None:
         return ParseError(ParseErrorKind.BAD_DURATION, duration[1])  # a range already has one
     length = DEFAULT_DURATION if duration is None else duration[0]
@@ -70,13 +90,14 @@ def parse_meet(
     if isinstance(times, ParseError):
         return times
     if subject is None:
-        return _incomplete(None, attendees, times=times)
-    return MeetCommand(subject, *times, attendees.emails, attendees.mentions)
+        return _incomplete(None, attendees, reminder, times=times)
+    return MeetCommand(subject, *times, attendees.emails, attendees.mentions, reminder)
 
 
 def _incomplete(
     subject: str | None,
     attendees: Attendees,
+    reminder: ReminderRequest | None,
     *,
     duration: Duration | None = None,
     times: tuple[datetime, datetime] | None = None,
@@ -85,13 +106,14 @@ def _incomplete(
     start, end = times if times is not None else (None, None)
     length = None if duration is None else duration[0]
     return IncompleteMeet(
-        subject, start, end, length, attendees.emails, attendees.mentions, day=day
+        subject, start, end, length, attendees.emails, attendees.mentions, day, reminder
     )
 
 
 def _day_only(
     subject: str | None,
     attendees: Attendees,
+    reminder: ReminderRequest | None,
     when: WhenSpec,
     *,
     duration: Duration | None,
@@ -104,7 +126,7 @@ def _day_only(
         return day
     if day < now.date():
         return ParseError(ParseErrorKind.TIME_IN_PAST, when.day.text)
-    return _incomplete(subject, attendees, duration=duration, day=day)
+    return _incomplete(subject, attendees, reminder, duration=duration, day=day)
 
 
 def parse_when(
@@ -212,3 +234,33 @@ def _ends_with_time(text: str) -> bool:
     if when.day is not None or when.offset is not None:
         return True
     return when.time is not None and not when.time.start.is_bare
+
+
+def _is_rest(text: str, message: Message) -> bool:
+    """Whether `text` holds nothing but a time, a duration and attendees, in any order the
+    `meet` line allows: what may follow a reminder clause."""
+    text = text.strip(_SUBJECT_TRIM)
+    if not text:
+        return True
+    split = split_attendees(text, message, ends_with_time=_ends_with_time, is_when=_is_when)
+    if isinstance(split, ParseError):  # an attendee clause gone wrong is still one
+        return _ATTENDEE_START.match(text) is not None
+    clause = split_duration(split[0])
+    if isinstance(clause, ParseError):  # so is a bad duration
+        return _FOR.match(split[0]) is not None
+    head = clause[0]
+    found = split_when(head)
+    if found is not None:
+        head = found[0]
+    head = _leading_duration(head.strip(_SUBJECT_TRIM))[0]
+    return not head.strip(_SUBJECT_TRIM)
+
+
+def _after_time(text: str, message: Message) -> bool:
+    """Whether `text`, less its attendee clause, ends in a time: its subject is over."""
+    text = text.strip(_SUBJECT_TRIM)
+    if not text:
+        return False
+    split = split_attendees(text, message, ends_with_time=_ends_with_time, is_when=_is_when)
+    rest = text if isinstance(split, ParseError) else split[0]
+    return bool(rest) and _ends_with_time(rest)

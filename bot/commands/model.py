@@ -14,14 +14,22 @@ from typing import TypeAlias
 
 
 @dataclass(frozen=True, slots=True)
+class ReminderRequest:
+    """What the sender said about the reminder: `before` None means `no reminder`."""
+
+    before: timedelta | None
+
+
+@dataclass(frozen=True, slots=True)
 class MeetCommand:
-    """Schedule a meeting: `meet <subject> <when> [for <duration>] [with <attendees>]`."""
+    """Schedule a meeting: `meet <subject> <when> [for <duration>] [with <attendees>] [remind]`."""
 
     subject: str
     start: datetime  # aware, same tzinfo as the `now` handed to the parser
     end: datetime
     attendees: tuple[str, ...]  # email addresses, de-duplicated case-insensitively, order kept
     mentions: tuple[str, ...] = ()  # `<at>Name</at>` display texts in the with-clause, in order
+    reminder: ReminderRequest | None = None  # None: nothing said, the bot's default applies
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +46,7 @@ class IncompleteMeet:
     attendees: tuple[str, ...] = ()
     mentions: tuple[str, ...] = ()
     day: date | None = None  # a day named without a time ("meet Sync tomorrow"); start is None
+    reminder: ReminderRequest | None = None  # None: nothing said, the bot's default applies
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +107,21 @@ class CancelCommand:
     """Leave whatever dialog is running: `cancel` (alone)."""
 
 
+@dataclass(frozen=True, slots=True)
+class RemindersCommand:
+    """List the sender's pending reminders: `reminders` or `my reminders` (alone)."""
+
+
+@dataclass(frozen=True, slots=True)
+class WatchCommand:
+    """Remind the sender of every meeting in their calendar (`on`), or stop doing so.
+
+    `remind me about all my meetings` turns it on, `stop reminders` off.
+    """
+
+    on: bool
+
+
 class ParseErrorKind(StrEnum):
     """Why a message could not be turned into a command."""
 
@@ -111,6 +135,7 @@ class ParseErrorKind(StrEnum):
     AMBIGUOUS_TIME = auto()
     AMBIGUOUS_DAY = auto()
     TOO_LONG = auto()
+    BAD_REMINDER = auto()
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,4 +159,6 @@ Command: TypeAlias = (
     | CancelMeetingCommand
     | ProvidersCommand
     | CancelCommand
+    | RemindersCommand
+    | WatchCommand
 )

@@ -5,7 +5,7 @@ keyword may be glued to what follows when the message starts with Chinese text):
 
     "" | help | ? | /help | 帮助 | ？  [words]             -> HelpCommand
     meet now [subject] | 立即开会 | 现在开会 [主题]         -> MeetNowCommand
-    meet | 会议 | 开会  <subject> <when> [<duration>] [<attendees>]
+    meet | 会议 | 开会  <subject> <when> [<duration>] [<attendees>] [<reminder>]
                                                           -> MeetCommand, or IncompleteMeet
                                                              when the subject or time is missing
     schedule | form | 安排会议                            -> ScheduleFormCommand
@@ -16,15 +16,24 @@ keyword may be glued to what follows when the message starts with Chinese text):
     cancel meeting | 取消会议  <subject words>            -> CancelMeetingCommand
     cancel | 取消                                         -> CancelCommand
     providers | 提供商                                    -> ProvidersCommand
+    reminders | my reminders | 提醒列表 | 我的提醒        -> RemindersCommand
+    remind me about [all] my meetings
+      | remind me of all my meetings | 提醒我[的]所有会议 -> WatchCommand(on=True)
+    stop reminders | stop reminding me
+      | 停止提醒 | 别再提醒[我]                           -> WatchCommand(on=False)
     anything else                                         -> ParseError(UNKNOWN_COMMAND)
 
-A command that takes no words must stand alone, save for a sentence's end mark ("cancel!",
-"upcoming?"): with more after it ("cancel Design review", "schedule something") it is
-UNKNOWN_COMMAND with the whole text as detail, rather than a guess at what was meant. `help`
-alone ignores what follows. `join` and `cancel meeting` without words are MISSING_SUBJECT.
-Mentions (`<at>Name</at>`) in subjects and queries become the plain name; in a `meet` line's
-attendee clause they are collected into `mentions`. The `meet` line itself is read by
-`bot.commands.meet`.
+A `meet` line's <reminder> ("remind 5m", "no reminder", "提前5分钟提醒", "不提醒") is read by
+`bot.commands.reminder`. A message that starts with `remind` and is none of the commands above
+("remind", "remind me 5m") is UNKNOWN_COMMAND with the whole text as detail.
+
+A command that takes no words (the phrases above included) must stand alone, save for a
+sentence's end mark ("cancel!", "upcoming?"): with more after it ("cancel Design review",
+"schedule something") it is UNKNOWN_COMMAND with the whole text as detail, rather than a guess
+at what was meant. `help` alone ignores what follows. `join` and `cancel meeting` without words
+are MISSING_SUBJECT. Mentions (`<at>Name</at>`) in subjects and queries become the plain name;
+in a `meet` line's attendee clause they are collected into `mentions`. The `meet` line itself
+is read by `bot.commands.meet`.
 """
 
 from __future__ import annotations
@@ -46,8 +55,10 @@ from bot.commands.model import (
     ParseError,
     ParseErrorKind,
     ProvidersCommand,
+    RemindersCommand,
     ScheduleFormCommand,
     UpcomingCommand,
+    WatchCommand,
 )
 from bot.commands.resolve import require_aware
 from bot.commands.text import Message, starts_cjk
@@ -128,6 +139,12 @@ def _cancel_meeting(rest: str, context: _Context) -> Command | ParseError:
     return CancelMeetingCommand(query) if query else ParseError(ParseErrorKind.MISSING_SUBJECT)
 
 
+def _unknown(rest: str, context: _Context) -> Command | ParseError:
+    """A keyword that starts some commands, followed by none of them: the whole text."""
+    typed = context.message.restore(context.message.body)
+    return ParseError(ParseErrorKind.UNKNOWN_COMMAND, typed)
+
+
 def _alone(command: Command) -> Handler:
     """A handler for a command that takes no words."""
 
@@ -153,6 +170,14 @@ _ENGLISH: tuple[tuple[tuple[str, ...], Handler], ...] = (
     (("agenda",), _alone(UpcomingCommand())),
     (("join",), _join),
     (("providers",), _alone(ProvidersCommand())),
+    (("reminders",), _alone(RemindersCommand())),
+    (("my", "reminders"), _alone(RemindersCommand())),
+    (("remind", "me", "about", "all", "my", "meetings"), _alone(WatchCommand(on=True))),
+    (("remind", "me", "about", "my", "meetings"), _alone(WatchCommand(on=True))),
+    (("remind", "me", "of", "all", "my", "meetings"), _alone(WatchCommand(on=True))),
+    (("remind",), _unknown),  # after the phrases: `remind me` with anything else
+    (("stop", "reminders"), _alone(WatchCommand(on=False))),
+    (("stop", "reminding", "me"), _alone(WatchCommand(on=False))),
     (("help",), _help),
     (("?",), _help),
     (("/help",), _help),
@@ -174,6 +199,13 @@ _CHINESE: tuple[tuple[str, Handler], ...] = tuple(
             ("取消会议", _cancel_meeting),
             ("取消", _alone(CancelCommand())),
             ("提供商", _alone(ProvidersCommand())),
+            ("提醒列表", _alone(RemindersCommand())),
+            ("我的提醒", _alone(RemindersCommand())),
+            ("提醒我所有会议", _alone(WatchCommand(on=True))),
+            ("提醒我的所有会议", _alone(WatchCommand(on=True))),
+            ("停止提醒", _alone(WatchCommand(on=False))),
+            ("别再提醒我", _alone(WatchCommand(on=False))),
+            ("别再提醒", _alone(WatchCommand(on=False))),
             ("帮助", _help),
             ("？", _help),  # a full-width question mark, as a Chinese keyboard types it
         ),

@@ -59,6 +59,7 @@ _DURATION = rf"""
     | (?P<quarter>一刻钟)
 """
 _DURATION_RE = re.compile(_DURATION, re.VERBOSE)
+DURATION_PATTERN = _DURATION  # for patterns that embed a duration once (compile with re.VERBOSE)
 _OFFSET = re.compile(rf"(?P<duration>{_DURATION})\s*(?:以后|之后|后)", re.VERBOSE)
 # A duration ending a line; "开" ("开1小时") only right after a time, so "公开" keeps its 开.
 _TAIL = re.compile(

@@ -12,21 +12,41 @@ It speaks the Bot Connector REST API v3 that botbuilder's `ConnectorClient` call
 
 and records every call per conversation. Local runs and tests share it: point an activity's
 `serviceUrl` at it and read back what the bot sent, through `activities()` in-process or
-`GET /_emulator/activities` over HTTP.
+`GET /_emulator/activities` / `GET /_emulator/stats` over HTTP; `wait_for()` lets a test wait
+for a condition on what was recorded without sleeping.
 
 Like the Teams service it can refuse: with `rate_limits=True` it enforces Teams' per-bot,
-per-conversation limits (7 sends a second, 8 in 2 s, 60 in 30 s, 1800 an hour) with 429 and
-`Retry-After`; and a conversation the bot was removed from answers 403
-`BotNotInConversationRoster`.
+per-conversation limits (7 sends a second, 8 in 2 s, 60 in 30 s, 1800 an hour) and a per-app
+limit over all conversations (50 sends a second by default, `app_limits`; Teams documents
+"about 30-50 requests/s" per app per tenant) with 429 and `Retry-After`. The app is the
+`appid` (or `azp`) claim of the bearer token, read without verifying it, else "anonymous".
+A send refused by either limit is neither recorded nor counted against the other. A
+conversation the bot was removed from answers 403 `BotNotInConversationRoster`.
+
+Delivery keys (an emulator feature, not Teams behaviour): a send or reply whose JSON body
+carries a delivery key the emulator already accepted for the same conversation id is answered
+200 with the id it answered the first time, is not recorded again, does not count against the
+rate limits, and is appended to `duplicates`. The key is the activity `id`, else Meetbot's
+`channelData.meetbot.deliveryKey` (botbuilder's `send_activities` sets `activity.id = None`
+before posting, so the reminder scheduler carries its stable per-delivery key there). The real
+Teams service does NOT deduplicate on either: a resend there posts a second message. The
+emulator's dedupe exists so tests can count how often a resend happened (after a crash between
+sending and marking a reminder sent) by asserting on `duplicates`, while `calls` keeps showing
+each delivery once.
+
+A request is checked in this order: JSON body (400), bot removed (403), duplicate delivery key
+(200), rate limits (429), then recorded (201; 200 for an update).
 """
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import itertools
 import json
 import math
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -53,31 +73,79 @@ TEAMS_CONVERSATION_LIMITS: tuple[tuple[int, float], ...] = (
     (1800, 3600.0),
 )
 
+# Teams' limit per app (per tenant), over all conversations: "about 30-50 requests/s".
+TEAMS_APP_LIMITS: tuple[tuple[int, float], ...] = ((50, 1.0),)
+
+ANONYMOUS_APP = "anonymous"
+
+_ACTIVITY_KINDS = frozenset({"send", "reply", "update"})
+
 
 class SlidingWindowLimiter:
-    """Counts sends per key over several sliding windows at once."""
+    """Counts sends per key over several sliding windows at once.
+
+    A send fits a window (limit, seconds) unless the limit-th most recent send of its key lies
+    inside the window; so a key only needs its last max(limit) timestamps, kept in a bounded
+    deque, and each check is O(number of windows). Keys whose last send left the longest window
+    are dropped (oldest first, amortized O(1)). The clock must not go backwards.
+    """
 
     def __init__(self, limits: tuple[tuple[int, float], ...], clock: Callable[[], float]) -> None:
+        if not limits or any(limit < 1 or window <= 0 for limit, window in limits):
+            raise ValueError("every limit needs at least one send and a positive window")
         self._limits = limits
         self._horizon = max(window for _, window in limits)
+        self._depth = max(limit for limit, _ in limits)
         self._clock = clock
-        self._sent: dict[str, deque[float]] = {}
+        # Per key, its recent send times (ascending); keys in order of their latest send.
+        self._sent: OrderedDict[str, deque[float]] = OrderedDict()
+
+    def __len__(self) -> int:
+        """How many keys the limiter is tracking."""
+        return len(self._sent)
 
     def admit(self, key: str) -> float | None:
         """Record a send and return None, or refuse it: the seconds until it would fit."""
         now = self._clock()
-        sent = self._sent.setdefault(key, deque())
-        while sent and sent[0] <= now - self._horizon:
-            sent.popleft()
+        wait = self.check(key, now)
+        if wait is None:
+            self.record(key, now)
+        return wait
+
+    def check(self, key: str, now: float | None = None) -> float | None:
+        """Whether a send for `key` would fit now, without recording it: None if it would,
+        else the seconds until it would."""
+        now = self._clock() if now is None else now
+        sent = self._sent.get(key)
+        if not sent:
+            return None
         wait = 0.0
         for limit, window in self._limits:
-            recent = [t for t in sent if t > now - window]
-            if len(recent) >= limit:
-                wait = max(wait, recent[-limit] + window - now)
-        if wait > 0:
-            return wait
+            if len(sent) >= limit and (oldest := sent[-limit]) > now - window:
+                wait = max(wait, oldest + window - now)
+        return wait if wait > 0 else None
+
+    def record(self, key: str, now: float | None = None) -> None:
+        """Count a send for `key` (after `check` said it fits)."""
+        now = self._clock() if now is None else now
+        expired = now - self._horizon
+        sent = self._sent.get(key)
+        if sent is None:
+            sent = self._sent[key] = deque(maxlen=self._depth)
+        else:
+            self._sent.move_to_end(key)
+            while sent and sent[0] <= expired:
+                sent.popleft()
         sent.append(now)
-        return None
+        # Keys are ordered by their latest send: drop those whose latest send has expired.
+        while self._sent:
+            first = next(iter(self._sent.values()))
+            if first and first[-1] > expired:
+                break
+            self._sent.popitem(last=False)
+
+    def clear(self) -> None:
+        self._sent.clear()
 
 
 @dataclass
@@ -87,28 +155,84 @@ class _Conversation:
 
 class ConnectorEmulator:
     def __init__(
-        self, *, rate_limits: bool = False, clock: Callable[[], float] = time.monotonic
+        self,
+        *,
+        rate_limits: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+        app_limits: tuple[tuple[int, float], ...] = TEAMS_APP_LIMITS,
     ) -> None:
         self.calls: list[ConnectorCall] = []
         self.throttled: list[str] = []  # conversation ids of the sends answered 429
-        self._limiter = (
-            SlidingWindowLimiter(TEAMS_CONVERSATION_LIMITS, clock) if rate_limits else None
-        )
+        self.duplicates: list[ConnectorCall] = []  # resends of an accepted delivery key
+        self._clock = clock
+        self._app_limits = app_limits
+        self._limiter: SlidingWindowLimiter | None = None
+        self._app_limiter: SlidingWindowLimiter | None = None
+        self._activities: list[ConnectorCall] = []
+        self._by_conversation: dict[str, list[ConnectorCall]] = {}
+        self._delivered: dict[tuple[str, str], str] = {}  # (conversation, activity id) -> rid
         self._removed: set[str] = set()
         self._conversations: dict[str, _Conversation] = {}
         self._ids = itertools.count(1)
+        self._changed: tuple[asyncio.AbstractEventLoop, asyncio.Event] | None = None
         self.app = web.Application()
         self._routes()
+        if rate_limits:
+            self.enable_rate_limits()
+
+    def enable_rate_limits(
+        self,
+        *,
+        clock: Callable[[], float] | None = None,
+        app_limits: tuple[tuple[int, float], ...] | None = None,
+    ) -> None:
+        """Enforce the per-conversation and per-app limits from now on, with empty windows (for
+        an emulator built without them, e.g. by a shared fixture), optionally on another clock
+        or with other per-app limits."""
+        if clock is not None:
+            self._clock = clock
+        if app_limits is not None:
+            self._app_limits = app_limits
+        self._limiter = SlidingWindowLimiter(TEAMS_CONVERSATION_LIMITS, self._clock)
+        self._app_limiter = SlidingWindowLimiter(self._app_limits, self._clock)
 
     def activities(self, conversation_id: str | None = None) -> list[ConnectorCall]:
         """Calls that carried an activity (sends, replies, updates), optionally for one
         conversation."""
-        return [
-            call
-            for call in self.calls
-            if call.kind in {"send", "reply", "update"}
-            and (conversation_id is None or call.conversation_id == conversation_id)
-        ]
+        if conversation_id is None:
+            return list(self._activities)
+        return list(self._by_conversation.get(conversation_id, ()))
+
+    def stats(self) -> dict[str, int]:
+        """Counts of recorded calls, activity calls, 429s and recognised duplicates."""
+        return {
+            "calls": len(self.calls),
+            "activities": len(self._activities),
+            "throttled": len(self.throttled),
+            "duplicates": len(self.duplicates),
+        }
+
+    async def wait_for(
+        self,
+        predicate: Callable[[ConnectorEmulator], bool],
+        timeout: float,  # noqa: ASYNC109 (the deadline is this helper's point)
+    ) -> None:
+        """Return as soon as `predicate(self)` holds (checked now and after every call the
+        emulator records, recognises as a duplicate or throttles); raise TimeoutError if it
+        still does not after `timeout` seconds."""
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(timeout):
+                while not predicate(self):
+                    await self._change_event(loop).wait()
+        except TimeoutError:
+            if predicate(self):
+                return
+            name = getattr(predicate, "__qualname__", repr(predicate))
+            raise TimeoutError(
+                f"connector emulator: {name} still false after {timeout:g} s "
+                f"(stats: {self.stats()}, last call: {self._last_call()})"
+            ) from None
 
     def add_member(self, conversation_id: str, member: dict[str, Any]) -> None:
         """Put a Teams member (`id`, `aadObjectId`, `name`, `email`, `userPrincipalName`) on a
@@ -126,11 +250,45 @@ class ConnectorEmulator:
     def reset(self) -> None:
         self.calls.clear()
         self.throttled.clear()
+        self.duplicates.clear()
+        self._activities.clear()
+        self._by_conversation.clear()
+        self._delivered.clear()
         self._removed.clear()
         self._conversations.clear()
+        for limiter in (self._limiter, self._app_limiter):
+            if limiter is not None:
+                limiter.clear()
+        self._notify()
 
     def _conversation(self, conversation_id: str) -> _Conversation:
         return self._conversations.setdefault(_roster_id(conversation_id), _Conversation())
+
+    def _append(self, call: ConnectorCall) -> None:
+        self.calls.append(call)
+        if call.kind in _ACTIVITY_KINDS:
+            self._activities.append(call)
+            self._by_conversation.setdefault(call.conversation_id, []).append(call)
+        self._notify()
+
+    def _last_call(self) -> str:
+        if not self.calls:
+            return "none"
+        call = self.calls[-1]
+        return f"{call.kind} {call.conversation_id} -> {call.resource_id}"
+
+    def _change_event(self, loop: asyncio.AbstractEventLoop) -> asyncio.Event:
+        # Created lazily in the running loop: the emulator may be built outside any loop, and
+        # a test run may use several loops one after another.
+        if self._changed is None or self._changed[0] is not loop:
+            self._changed = (loop, asyncio.Event())
+        return self._changed[1]
+
+    def _notify(self) -> None:
+        # Wake every waiter; the next wait gets a fresh event.
+        if self._changed is not None:
+            self._changed[1].set()
+            self._changed = None
 
     def _routes(self) -> None:
         base = "/v3/conversations"
@@ -143,13 +301,12 @@ class ConnectorEmulator:
         self.app.router.add_get(base + "/{cid}/pagedmembers", self._paged_members)
         self.app.router.add_get(base + "/{cid}/members/{mid}", self._member)
         self.app.router.add_get("/_emulator/activities", self._admin_activities)
+        self.app.router.add_get("/_emulator/stats", self._admin_stats)
         self.app.router.add_post("/_emulator/reset", self._admin_reset)
         self.app.router.add_put("/_emulator/conversations/{cid}/members", self._admin_add_member)
         self.app.router.add_put("/_emulator/conversations/{cid}/removed", self._admin_removed)
 
-    async def _record(
-        self, request: web.Request, kind: str, resource_id: str | None = None
-    ) -> web.Response:
+    async def _record(self, request: web.Request, kind: str) -> web.Response:
         body = await _json_body(request)
         if body is None:
             return _error(400, "BadArgument", "The request body must be a JSON object.")
@@ -159,38 +316,64 @@ class ConnectorEmulator:
             return _error(
                 403, "BotNotInConversationRoster", "The bot is not part of the conversation roster."
             )
-        if self._limiter is not None and (wait := self._limiter.admit(cid)) is not None:
-            self.throttled.append(cid)
-            response = _error(429, "Throttled", "Too many requests for this conversation.")
-            response.headers["Retry-After"] = str(math.ceil(wait))
-            return response
-        rid = resource_id or str(body.get("id") or "") or f"1:{next(self._ids)}"
-        self.calls.append(ConnectorCall(kind, cid, activity_id, rid, body))
+        key = _delivery_key(body) if kind != "update" else None
+        delivery_key = (cid, key) if key is not None else None
+        if delivery_key is not None and (first := self._delivered.get(delivery_key)) is not None:
+            self.duplicates.append(ConnectorCall(kind, cid, activity_id, first, body))
+            self._notify()
+            return web.json_response({"id": first}, status=200)
+        if (refused := self._throttle(request, cid)) is not None:
+            return refused
+        rid = str(activity_id) if kind == "update" else f"1:{next(self._ids)}"
+        if delivery_key is not None:
+            self._delivered[delivery_key] = rid
+        self._append(ConnectorCall(kind, cid, activity_id, rid, body))
         return web.json_response({"id": rid}, status=200 if kind == "update" else 201)
+
+    def _throttle(self, request: web.Request, cid: str) -> web.Response | None:
+        """Check both limits before counting the send against either: a 429, or None (and the
+        send counted)."""
+        if self._limiter is None or self._app_limiter is None:
+            return None
+        now = self._clock()
+        app_id = _app_id(request.headers.get("Authorization", ""))
+        conversation_wait = self._limiter.check(cid, now)
+        app_wait = self._app_limiter.check(app_id, now)
+        if conversation_wait is None and app_wait is None:
+            self._limiter.record(cid, now)
+            self._app_limiter.record(app_id, now)
+            return None
+        self.throttled.append(cid)
+        self._notify()
+        scope = "this conversation" if conversation_wait is not None else "this app"
+        response = _error(429, "Throttled", f"Too many requests for {scope}.")
+        wait = max(conversation_wait or 0.0, app_wait or 0.0)
+        response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+        return response
 
     async def _create_conversation(self, request: web.Request) -> web.Response:
         body = await _json_body(request)
         if body is None:
             return _error(400, "BadArgument", "The request body must be a JSON object.")
         cid = f"a:local-{next(self._ids)}"
-        self.calls.append(ConnectorCall("create", cid, None, cid, body))
+        self._append(ConnectorCall("create", cid, None, cid, body))
         activity = body.get("activity")
         if isinstance(activity, dict):
-            self.calls.append(ConnectorCall("send", cid, None, f"1:{next(self._ids)}", activity))
+            self._append(ConnectorCall("send", cid, None, f"1:{next(self._ids)}", activity))
         return web.json_response({"id": cid, "activityId": "", "serviceUrl": ""}, status=201)
 
     async def _send(self, request: web.Request) -> web.Response:
-        return await self._record(request, "send", f"1:{next(self._ids)}")
+        return await self._record(request, "send")
 
     async def _reply(self, request: web.Request) -> web.Response:
-        return await self._record(request, "reply", f"1:{next(self._ids)}")
+        return await self._record(request, "reply")
 
     async def _update(self, request: web.Request) -> web.Response:
-        return await self._record(request, "update", request.match_info["aid"])
+        return await self._record(request, "update")
 
     async def _delete(self, request: web.Request) -> web.Response:
         cid, aid = request.match_info["cid"], request.match_info["aid"]
-        self.calls.append(ConnectorCall("delete", cid, aid, aid, {}))
+        self._append(ConnectorCall("delete", cid, aid, aid, {}))
         return web.Response(status=200)
 
     async def _members(self, request: web.Request) -> web.Response:
@@ -211,6 +394,9 @@ class ConnectorEmulator:
 
     async def _admin_activities(self, request: web.Request) -> web.Response:
         return web.json_response([asdict(call) for call in self.calls])
+
+    async def _admin_stats(self, request: web.Request) -> web.Response:
+        return web.json_response(self.stats())
 
     async def _admin_reset(self, request: web.Request) -> web.Response:
         self.reset()
@@ -233,6 +419,38 @@ class ConnectorEmulator:
 def _roster_id(conversation_id: str) -> str:
     # A channel thread ("19:x@thread.tacv2;messageid=1") shares its channel's roster.
     return conversation_id.split(";messageid=", 1)[0]
+
+
+def _delivery_key(body: dict[str, Any]) -> str | None:
+    """The activity's `id`, else Meetbot's `channelData.meetbot.deliveryKey` (botbuilder's
+    `send_activities` clears `activity.id` before posting, so a bot sending through a
+    TurnContext can only carry its key in channelData)."""
+    if body.get("id"):
+        return str(body["id"])
+    channel_data = body.get("channelData")
+    meetbot = channel_data.get("meetbot") if isinstance(channel_data, dict) else None
+    key = meetbot.get("deliveryKey") if isinstance(meetbot, dict) else None
+    return key if isinstance(key, str) and key else None
+
+
+def _app_id(authorization: str) -> str:
+    """The `appid` (v1 tokens) or `azp` (v2) claim of a bearer JWT, read without verifying it:
+    the emulator only needs to tell apps apart. "anonymous" when there is no decodable token."""
+    scheme, _, token = authorization.strip().partition(" ")
+    parts = token.strip().split(".")
+    if scheme.lower() != "bearer" or len(parts) < 2:
+        return ANONYMOUS_APP
+    payload = parts[1]
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except ValueError:  # binascii.Error and UnicodeDecodeError included
+        return ANONYMOUS_APP
+    if isinstance(claims, dict):
+        for claim in ("appid", "azp"):
+            value = claims.get(claim)
+            if isinstance(value, str) and value:
+                return value
+    return ANONYMOUS_APP
 
 
 async def _json_body(request: web.Request) -> dict[str, Any] | None:

@@ -45,6 +45,11 @@ log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
 
 ONLINE_INFO_SELECT = "isOnlineMeeting,onlineMeetingProvider,onlineMeeting"
+# What a reminder card needs: the times (a moved meeting), isCancelled, and the join details
+# with the body (the local-numbers link lives in the invitation text).
+REMINDER_SELECT = (
+    "subject,start,end,isCancelled,isOnlineMeeting,onlineMeetingProvider,onlineMeeting,body"
+)
 # Only these two: a PATCH that also sends `body` mints a new join URL (microsoft-graph-docs#9743).
 MAKE_ONLINE_PATCH = {
     "isOnlineMeeting": True,
@@ -135,6 +140,19 @@ class GraphClient:
             "GET",
             f"/users/{_seg(user_id)}/events/{_seg(event_id)}",
             params={"$select": ONLINE_INFO_SELECT},
+            resource="events",
+        )
+        return Event.model_validate(data)
+
+    async def get_event(
+        self, user_id: str, event_id: str, *, select: str = REMINDER_SELECT
+    ) -> Event:
+        """The event as it is now, times in UTC (whatever zone it was made in)."""
+        data = await self._request(
+            "GET",
+            f"/users/{_seg(user_id)}/events/{_seg(event_id)}",
+            params={"$select": select},
+            headers={"Prefer": 'outlook.timezone="UTC"'},
             resource="events",
         )
         return Event.model_validate(data)

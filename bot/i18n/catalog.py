@@ -89,6 +89,35 @@ class Catalog:
     provider_none: str  # the {providers} list when the calendar allows none
     # (Graph's onlineMeetingProviderType value, name shown); every locale lists the same keys
     provider_names: tuple[tuple[str, str], ...]
+    # Reminders
+    reminder_label: str  # the meeting card's fact title
+    reminder_before: str  # {minutes} {time}: "10 min before (2:50 PM)"
+    reminder_at_start: str  # {time}
+    reminder_none: str
+    reminder_too_soon: str  # no reminder because the meeting starts sooner than the lead
+    reminder_change_button: str
+    reminder_choice_label: str
+    reminder_choice_minutes: str  # {minutes}
+    reminder_choice_at_start: str
+    reminder_choice_none: str
+    reminder_save_button: str
+    reminder_set: str  # {subject} {when}
+    reminder_removed: str  # {subject}
+    reminder_gone: str  # the reminder was already sent, cancelled or is not the sender's
+    reminder_starts_in: str  # {minutes}
+    reminder_starting_now: str
+    reminder_started: str  # {minutes}
+    reminder_summary: str  # {subject}: the notification preview
+    reminders_title: str
+    reminders_empty: str
+    reminders_due: str  # {time}: when the reminder goes out
+    reminders_cancel_button: str
+    reminders_watch_on: str  # a line on the list when the calendar watch is on
+    watch_started: str  # {minutes}
+    watch_already: str  # {minutes}
+    watch_stopped: str
+    watch_was_off: str
+    watch_personal_only: str
     # Answers to input we could not use
     unknown_command: str  # {command}
     missing_subject: str
@@ -100,6 +129,7 @@ class Catalog:
     bad_duration: str  # {detail}
     bad_attendee: str  # {detail}
     too_long: str
+    bad_reminder: str  # {detail}
     unknown_sender: str
     # Graph and service failures
     error_title: str

@@ -1,5 +1,33 @@
-"""Persistent state: a botbuilder `Storage` over SQLite, chosen by DATABASE_URL."""
+"""Persistent state: a `Store` (botbuilder `Storage` plus the scheduler's tables), chosen by
+DATABASE_URL: `sqlite:///path` (the default) or `postgresql://...`."""
 
-from bot.store.sqlite import EtagConflict, SqliteStorage, sqlite_path
+from bot.store.base import MeetingRecord, Reminder, ReminderState, Store, Watch, reminder_key
+from bot.store.postgres import PostgresStore
+from bot.store.serialize import EtagConflict
+from bot.store.sqlite import SqliteStore, sqlite_path
 
-__all__ = ["EtagConflict", "SqliteStorage", "sqlite_path"]
+__all__ = [
+    "EtagConflict",
+    "MeetingRecord",
+    "PostgresStore",
+    "Reminder",
+    "ReminderState",
+    "SqliteStore",
+    "Store",
+    "Watch",
+    "open_store",
+    "reminder_key",
+    "sqlite_path",
+]
+
+
+def open_store(database_url: str) -> Store:
+    """The store for DATABASE_URL, not yet opened (`await store.open()` connects and migrates)."""
+    if database_url.startswith("sqlite:///"):
+        return SqliteStore(sqlite_path(database_url))
+    if database_url.startswith(("postgresql://", "postgres://")):
+        return PostgresStore(database_url)
+    scheme = database_url.split(":", 1)[0] if ":" in database_url else database_url
+    raise ValueError(
+        f"unsupported DATABASE_URL scheme {scheme!r}: use sqlite:///path or postgresql://..."
+    )

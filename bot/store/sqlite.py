@@ -1,36 +1,124 @@
-"""Bot state (dialog stacks, conversation state) in SQLite, with eTag concurrency.
+"""`Store` on one SQLite file (the default engine), in WAL mode.
 
-botbuilder's `MemoryStorage` loses every conversation on restart; this keeps them in a WAL-mode
-SQLite file. Values are serialized with jsonpickle exactly like botbuilder's own Azure storages,
-because dialog state holds botbuilder objects (`DialogState`, `DialogInstance`), not plain JSON.
+Bot state (dialog stacks, conversation state) is kept with eTag concurrency, following
+botbuilder's contract: a value read with an `e_tag` may only be written back while the stored
+`e_tag` is unchanged (else `EtagConflict`, a `KeyError` like MemoryStorage's); `"*"` or no
+`e_tag` writes unconditionally. The check and the write happen in one `BEGIN IMMEDIATE`
+transaction, so two processes sharing the file cannot both win; the same holds for claiming
+reminders and watches (`UPDATE ... RETURNING` in one short write transaction).
 
-Concurrency follows botbuilder's contract: a value read with an `e_tag` may only be written back
-while the stored `e_tag` is unchanged (else `EtagConflict`, a `KeyError` like MemoryStorage's);
-`"*"` or no `e_tag` writes unconditionally. The check and the write happen in one
-`BEGIN IMMEDIATE` transaction, so two processes sharing the file cannot both win.
+One aiosqlite connection is shared by every coroutine of the process, and a transaction belongs
+to the connection, not to the coroutine: every statement therefore runs under `self._lock`, so
+no coroutine's statement can land inside (or be rolled back with) another's transaction.
+
+Datetimes are INTEGER microseconds since the Unix epoch (UTC), so comparisons and ordering are
+numeric and exact; leads are INTEGER seconds.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
-import jsonpickle
-from botbuilder.core import Storage
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS bot_state (
-    key   TEXT PRIMARY KEY,
-    value TEXT NOT NULL,
-    etag  INTEGER NOT NULL
+from bot.store.base import MeetingRecord, Reminder, ReminderState, Store, Watch
+from bot.store.serialize import (
+    EtagConflict,
+    _conflict,
+    _etag_of,
+    _flatten,
+    _restore,
+    _seconds,
+    _set_etag,
+    _utc,
 )
-"""
 
+__all__ = ["EtagConflict", "SqliteStore", "sqlite_path"]
 
-class EtagConflict(KeyError):
-    """Someone else wrote the value since it was read."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICRO = timedelta(microseconds=1)
+_OPEN = (ReminderState.PENDING.value, ReminderState.SENDING.value)
+
+# Each step runs once, in order, inside the BEGIN IMMEDIATE of `open()`; its number is recorded
+# in `schema_version`. Step 1 is the previous version's only table, so an old file keeps its
+# dialog state. Never edit a released step: append a new one.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE IF NOT EXISTS bot_state (
+            key   TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            etag  INTEGER NOT NULL
+        )""",
+    ),
+    (
+        """CREATE TABLE conversations (
+            conversation_id TEXT PRIMARY KEY,
+            reference       TEXT NOT NULL,
+            updated_at      INTEGER NOT NULL
+        )""",
+        """CREATE TABLE meetings (
+            user_id         TEXT NOT NULL,
+            meeting_id      TEXT NOT NULL,
+            kind            TEXT NOT NULL,
+            conversation_id TEXT NOT NULL,
+            subject         TEXT NOT NULL,
+            starts_at       INTEGER NOT NULL,
+            ends_at         INTEGER NOT NULL,
+            join_url        TEXT,
+            created_at      INTEGER NOT NULL,
+            PRIMARY KEY (user_id, meeting_id)
+        )""",
+        """CREATE TABLE reminders (
+            id              TEXT PRIMARY KEY,
+            key             TEXT NOT NULL,
+            user_id         TEXT NOT NULL,
+            conversation_id TEXT NOT NULL,
+            event_id        TEXT NOT NULL,
+            subject         TEXT NOT NULL,
+            starts_at       INTEGER NOT NULL,
+            ends_at         INTEGER NOT NULL,
+            lead_seconds    INTEGER NOT NULL,
+            zone            TEXT NOT NULL,
+            locale          TEXT,
+            source          TEXT NOT NULL,
+            next_attempt_at INTEGER NOT NULL,
+            state           TEXT NOT NULL,
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            lease_until     INTEGER,
+            worker          TEXT,
+            activity_id     TEXT,
+            detail          TEXT
+        )""",
+        "CREATE UNIQUE INDEX reminders_key ON reminders (key)",
+        "CREATE INDEX reminders_due ON reminders (state, next_attempt_at)",
+        "CREATE INDEX reminders_user ON reminders (user_id, state)",
+        """CREATE TABLE watches (
+            user_id         TEXT PRIMARY KEY,
+            conversation_id TEXT NOT NULL,
+            zone            TEXT NOT NULL,
+            locale          TEXT,
+            lead_seconds    INTEGER NOT NULL,
+            next_scan_at    INTEGER NOT NULL
+        )""",
+        "CREATE INDEX watches_next_scan ON watches (next_scan_at)",
+    ),
+)
+
+_REMINDER_COLUMNS = (
+    "id, key, user_id, conversation_id, event_id, subject, starts_at, ends_at, lead_seconds, "
+    "zone, locale, source, next_attempt_at, state, attempts, lease_until, activity_id, detail"
+)
+_WATCH_COLUMNS = "user_id, conversation_id, zone, locale, lead_seconds, next_scan_at"
+_MEETING_COLUMNS = (
+    "meeting_id, kind, user_id, conversation_id, subject, starts_at, ends_at, join_url, created_at"
+)
 
 
 def sqlite_path(database_url: str) -> Path:
@@ -40,33 +128,197 @@ def sqlite_path(database_url: str) -> Path:
     return Path(database_url.removeprefix("sqlite:///"))
 
 
-class SqliteStorage(Storage):  # type: ignore[misc]
-    def __init__(self, path: Path) -> None:
+def _us(moment: datetime) -> int:
+    return (_utc(moment) - _EPOCH) // _MICRO
+
+
+def _dt(micros: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=micros)
+
+
+def _opt_dt(micros: int | None) -> datetime | None:
+    return None if micros is None else _dt(micros)
+
+
+def _reminder(row: sqlite3.Row) -> Reminder:
+    return Reminder(
+        id=row["id"],
+        key=row["key"],
+        user_id=row["user_id"],
+        conversation_id=row["conversation_id"],
+        event_id=row["event_id"],
+        subject=row["subject"],
+        starts_at=_dt(row["starts_at"]),
+        ends_at=_dt(row["ends_at"]),
+        lead=timedelta(seconds=row["lead_seconds"]),
+        zone=row["zone"],
+        locale=row["locale"],
+        source=row["source"],
+        next_attempt_at=_dt(row["next_attempt_at"]),
+        state=ReminderState(row["state"]),
+        attempts=row["attempts"],
+        lease_until=_opt_dt(row["lease_until"]),
+        activity_id=row["activity_id"],
+        detail=row["detail"],
+    )
+
+
+def _watch(row: sqlite3.Row) -> Watch:
+    return Watch(
+        user_id=row["user_id"],
+        conversation_id=row["conversation_id"],
+        zone=row["zone"],
+        locale=row["locale"],
+        lead=timedelta(seconds=row["lead_seconds"]),
+        next_scan_at=_dt(row["next_scan_at"]),
+    )
+
+
+def _meeting(row: sqlite3.Row) -> MeetingRecord:
+    return MeetingRecord(
+        meeting_id=row["meeting_id"],
+        kind=row["kind"],
+        user_id=row["user_id"],
+        conversation_id=row["conversation_id"],
+        subject=row["subject"],
+        starts_at=_dt(row["starts_at"]),
+        ends_at=_dt(row["ends_at"]),
+        join_url=row["join_url"],
+        created_at=_dt(row["created_at"]),
+    )
+
+
+def _by_due(reminders: Iterable[Reminder]) -> list[Reminder]:
+    return sorted(reminders, key=lambda r: (r.next_attempt_at, r.id))
+
+
+class SqliteStore(Store):
+    def __init__(self, path: Path, *, busy_timeout: timedelta = timedelta(seconds=5)) -> None:
         super().__init__()
         self._path = path
+        self._busy_ms = int(busy_timeout / timedelta(milliseconds=1))
         self._db: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    # --- connection, transactions, schema ----------------------------------------------------
 
     async def open(self) -> None:
+        if self._db is not None:
+            return
         self._path.parent.mkdir(parents=True, exist_ok=True)
         db = await aiosqlite.connect(self._path, isolation_level=None)
-        await db.execute("PRAGMA journal_mode=WAL")
-        await db.execute("PRAGMA busy_timeout=5000")
-        await db.execute(_SCHEMA)
-        self._db = db
+        try:
+            db.row_factory = sqlite3.Row
+            await _fetchall(db, f"PRAGMA busy_timeout={self._busy_ms}")
+            await self._insist(db, "PRAGMA journal_mode=WAL")
+            self._db = db
+            await self._migrate()
+        except BaseException:
+            self._db = None
+            await db.close()
+            raise
+
+    async def _insist(self, db: aiosqlite.Connection, statement: str) -> None:
+        """Run a statement that takes a lock, retrying "database is locked" until busy_timeout.
+
+        SQLite answers some lock attempts with an immediate "database is locked" instead of
+        waiting on busy_timeout (switching a new file to WAL while other connections open it
+        does); both statements are safe to repeat.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._busy_ms / 1000
+        pause = 0.002
+        while True:
+            try:
+                await _fetchall(db, statement)  # read to the end: a pending row holds a lock
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or loop.time() > deadline:
+                    raise
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.05)
 
     async def close(self) -> None:
-        if self._db is not None:
-            await self._db.close()
-            self._db = None
+        async with self._lock:
+            if self._db is not None:
+                await self._db.close()
+                self._db = None
+
+    async def schema_version(self) -> int:
+        """The last migration step applied to the file (0 before `open()` created any)."""
+        async with self._locked() as db:
+            return await _schema_version(db)
+
+    async def _migrate(self) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version ("
+                " version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)"
+            )
+            current = await _schema_version(db)
+            now = _us(datetime.now(UTC))
+            for version, steps in enumerate(MIGRATIONS, start=1):
+                if version <= current:
+                    continue
+                for statement in steps:
+                    await db.execute(statement)
+                await db.execute(
+                    "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
+                    (version, now),
+                )
+
+    def _connection(self) -> aiosqlite.Connection:
+        if self._db is None:
+            raise RuntimeError("SqliteStore.open() was not awaited")
+        return self._db
+
+    @contextlib.asynccontextmanager
+    async def _locked(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The connection, to this coroutine alone (a single autocommit statement)."""
+        async with self._lock:
+            yield self._connection()
+
+    @contextlib.asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One BEGIN IMMEDIATE ... COMMIT that no other coroutine's statement can enter."""
+        async with self._lock:
+            db = self._connection()
+            try:
+                await self._insist(db, "BEGIN IMMEDIATE")
+                yield db
+                await db.execute("COMMIT")
+            except BaseException:
+                # Also after a cancelled BEGIN or COMMIT: aiosqlite runs statements in order,
+                # so this follows it; "no transaction is active" is then harmless.
+                with contextlib.suppress(sqlite3.Error):
+                    await db.execute("ROLLBACK")
+                raise
+
+    async def _fetchall(self, query: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        async with self._locked() as db:
+            return await _fetchall(db, query, params)
+
+    async def _fetchone(self, query: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+        rows = await self._fetchall(query, params)
+        return rows[0] if rows else None
+
+    async def _write(self, query: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        """One statement in its own write transaction (its RETURNING rows, if any)."""
+        async with self._transaction() as db:
+            return await _fetchall(db, query, params)
+
+    # --- botbuilder Storage -------------------------------------------------------------------
 
     async def read(self, keys: list[str]) -> dict[str, Any]:
         if not keys:
             return {}
-        db = self._connection()
         marks = ",".join("?" for _ in keys)
         query = f"SELECT key, value, etag FROM bot_state WHERE key IN ({marks})"  # noqa: S608
-        async with db.execute(query, list(keys)) as cursor:
-            rows = await cursor.fetchall()
+        rows = await self._fetchall(query, list(keys))
         return {str(key): _restore(str(value), int(etag)) for key, value, etag in rows}
 
     async def write(self, changes: dict[str, Any]) -> None:
@@ -74,61 +326,329 @@ class SqliteStorage(Storage):  # type: ignore[misc]
             raise ValueError("changes are required when writing")
         if not changes:
             return
-        db = self._connection()
-        await db.execute("BEGIN IMMEDIATE")
-        try:
+        written: list[tuple[Any, int]] = []
+        async with self._transaction() as db:
             for key, value in changes.items():
-                await self._write_one(db, key, value)
-        except BaseException:
-            await db.execute("ROLLBACK")
-            raise
-        await db.execute("COMMIT")
+                written.append((value, await _write_one(db, key, value)))
+        for value, etag in written:  # the caller's copies are current once committed
+            _set_etag(value, str(etag))
 
     async def delete(self, keys: list[str]) -> None:
-        db = self._connection()
-        await db.executemany("DELETE FROM bot_state WHERE key = ?", [(key,) for key in keys])
+        if not keys:
+            return
+        async with self._transaction() as db:
+            await db.executemany("DELETE FROM bot_state WHERE key = ?", [(key,) for key in keys])
 
-    async def _write_one(self, db: aiosqlite.Connection, key: str, value: Any) -> None:
-        expected = _etag_of(value)
-        async with db.execute("SELECT etag FROM bot_state WHERE key = ?", (key,)) as cursor:
-            row = await cursor.fetchone()
-        current = int(row[0]) if row else None
-        if expected not in (None, "*") and current is not None and str(current) != expected:
-            raise EtagConflict(f"eTag conflict for {key}: read {expected}, stored {current}")
-        new_etag = (current or 0) + 1
-        await db.execute(
-            "INSERT INTO bot_state (key, value, etag) VALUES (?, ?, ?) "
-            "ON CONFLICT(key) DO UPDATE SET value = excluded.value, etag = excluded.etag",
-            (key, _flatten(value), new_etag),
+    # --- conversation references ------------------------------------------------------------
+
+    async def save_reference(
+        self, conversation_id: str, reference: dict[str, Any], *, now: datetime
+    ) -> None:
+        await self._write(
+            "INSERT INTO conversations (conversation_id, reference, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (conversation_id) DO UPDATE SET "
+            "reference = excluded.reference, updated_at = excluded.updated_at",
+            (conversation_id, json.dumps(reference), _us(now)),
         )
-        _set_etag(value, str(new_etag))  # the caller's copy is now current
 
-    def _connection(self) -> aiosqlite.Connection:
-        if self._db is None:
-            raise RuntimeError("SqliteStorage.open() was not awaited")
-        return self._db
+    async def get_reference(self, conversation_id: str) -> dict[str, Any] | None:
+        row = await self._fetchone(
+            "SELECT reference FROM conversations WHERE conversation_id = ?", (conversation_id,)
+        )
+        if row is None:
+            return None
+        reference: dict[str, Any] = json.loads(row["reference"])
+        return reference
+
+    async def drop_reference(self, conversation_id: str) -> None:
+        await self._write("DELETE FROM conversations WHERE conversation_id = ?", (conversation_id,))
+
+    # --- meetings -----------------------------------------------------------------------------
+
+    async def record_meeting(self, meeting: MeetingRecord) -> None:
+        await self._write(
+            f"INSERT OR REPLACE INTO meetings ({_MEETING_COLUMNS}) "  # noqa: S608
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                meeting.meeting_id,
+                meeting.kind,
+                meeting.user_id,
+                meeting.conversation_id,
+                meeting.subject,
+                _us(meeting.starts_at),
+                _us(meeting.ends_at),
+                meeting.join_url,
+                _us(meeting.created_at),
+            ),
+        )
+
+    async def get_meeting(self, user_id: str, meeting_id: str) -> MeetingRecord | None:
+        row = await self._fetchone(
+            f"SELECT {_MEETING_COLUMNS} FROM meetings "  # noqa: S608
+            "WHERE user_id = ? AND meeting_id = ?",
+            (user_id, meeting_id),
+        )
+        return None if row is None else _meeting(row)
+
+    # --- reminders ----------------------------------------------------------------------------
+
+    async def add_reminder(self, reminder: Reminder) -> Reminder:
+        r = reminder
+        async with self._transaction() as db:
+            await db.execute(
+                f"INSERT INTO reminders ({_REMINDER_COLUMNS}) "  # noqa: S608
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (key) DO NOTHING",
+                (
+                    r.id,
+                    r.key,
+                    r.user_id,
+                    r.conversation_id,
+                    r.event_id,
+                    r.subject,
+                    _us(r.starts_at),
+                    _us(r.ends_at),
+                    _seconds(r.lead),
+                    r.zone,
+                    r.locale,
+                    r.source,
+                    _us(r.next_attempt_at),
+                    ReminderState(r.state).value,
+                    r.attempts,
+                    None if r.lease_until is None else _us(r.lease_until),
+                    r.activity_id,
+                    r.detail,
+                ),
+            )
+            rows = await _fetchall(
+                db,
+                f"SELECT {_REMINDER_COLUMNS} FROM reminders WHERE key = ?",  # noqa: S608
+                (r.key,),
+            )
+        return _reminder(rows[0])
+
+    async def get_reminder(self, reminder_id: str) -> Reminder | None:
+        row = await self._fetchone(
+            f"SELECT {_REMINDER_COLUMNS} FROM reminders WHERE id = ?",  # noqa: S608
+            (reminder_id,),
+        )
+        return None if row is None else _reminder(row)
+
+    async def get_reminder_by_key(self, key: str) -> Reminder | None:
+        row = await self._fetchone(
+            f"SELECT {_REMINDER_COLUMNS} FROM reminders WHERE key = ?",  # noqa: S608
+            (key,),
+        )
+        return None if row is None else _reminder(row)
+
+    async def open_reminders(self, user_id: str, *, limit: int = 20) -> list[Reminder]:
+        rows = await self._fetchall(
+            f"SELECT {_REMINDER_COLUMNS} FROM reminders "  # noqa: S608
+            "WHERE user_id = ? AND state IN (?, ?) ORDER BY next_attempt_at, id LIMIT ?",
+            (user_id, *_OPEN, limit),
+        )
+        return [_reminder(row) for row in rows]
+
+    async def cancel_reminder(self, reminder_id: str, user_id: str) -> bool:
+        rows = await self._write(
+            "UPDATE reminders SET state = ?, lease_until = NULL, worker = NULL "
+            "WHERE id = ? AND user_id = ? AND state = ? RETURNING id",
+            (ReminderState.CANCELLED.value, reminder_id, user_id, ReminderState.PENDING.value),
+        )
+        return bool(rows)
+
+    async def set_reminder_lead(
+        self, reminder_id: str, user_id: str, lead: timedelta
+    ) -> Reminder | None:
+        seconds = _seconds(lead)
+        rows = await self._write(
+            "UPDATE reminders SET lead_seconds = ?, next_attempt_at = starts_at - ? * 1000000, "  # noqa: S608
+            "state = ?, attempts = 0, lease_until = NULL, worker = NULL, detail = NULL "
+            "WHERE id = ? AND user_id = ? AND state IN (?, ?) "
+            f"RETURNING {_REMINDER_COLUMNS}",
+            (
+                seconds,
+                seconds,
+                ReminderState.PENDING.value,
+                reminder_id,
+                user_id,
+                ReminderState.PENDING.value,
+                ReminderState.CANCELLED.value,
+            ),
+        )
+        return _reminder(rows[0]) if rows else None
+
+    async def claim_due(
+        self, now: datetime, *, limit: int, lease: timedelta, worker: str
+    ) -> list[Reminder]:
+        if limit <= 0:
+            return []
+        at = _us(now)
+        rows = await self._write(
+            "UPDATE reminders SET state = ?, lease_until = ?, worker = ? WHERE id IN ("  # noqa: S608
+            " SELECT id FROM reminders"
+            " WHERE (state = ? AND next_attempt_at <= ?) OR (state = ? AND lease_until <= ?)"
+            " ORDER BY next_attempt_at, id LIMIT ?"
+            f") RETURNING {_REMINDER_COLUMNS}",
+            (
+                ReminderState.SENDING.value,
+                _us(now + lease),
+                worker,
+                ReminderState.PENDING.value,
+                at,
+                ReminderState.SENDING.value,
+                at,
+                limit,
+            ),
+        )
+        return _by_due(_reminder(row) for row in rows)
+
+    async def next_attempt_at(self) -> datetime | None:
+        row = await self._fetchone(
+            "SELECT min(t) FROM ("
+            " SELECT min(next_attempt_at) AS t FROM reminders WHERE state = ?"
+            " UNION ALL SELECT min(lease_until) FROM reminders WHERE state = ?)",
+            (ReminderState.PENDING.value, ReminderState.SENDING.value),
+        )
+        return None if row is None else _opt_dt(row[0])
+
+    async def mark_sent(self, reminder_id: str, *, activity_id: str | None) -> None:
+        await self._write(
+            "UPDATE reminders SET state = ?, activity_id = ?, lease_until = NULL "
+            "WHERE id = ? AND state IN (?, ?)",
+            (ReminderState.SENT.value, activity_id, reminder_id, *_OPEN),
+        )
+
+    async def release(self, reminder_id: str, *, retry_at: datetime, failed: bool) -> None:
+        await self._write(
+            "UPDATE reminders SET state = ?, next_attempt_at = ?, attempts = attempts + ?, "
+            "lease_until = NULL, worker = NULL WHERE id = ? AND state = ?",
+            (
+                ReminderState.PENDING.value,
+                _us(retry_at),
+                1 if failed else 0,
+                reminder_id,
+                ReminderState.SENDING.value,
+            ),
+        )
+
+    async def reschedule(
+        self,
+        reminder_id: str,
+        *,
+        subject: str,
+        starts_at: datetime,
+        ends_at: datetime,
+        next_attempt_at: datetime | None = None,
+    ) -> Reminder | None:
+        start = _us(starts_at)
+        attempt = None if next_attempt_at is None else _us(next_attempt_at)
+        rows = await self._write(
+            "UPDATE reminders SET subject = ?, starts_at = ?, ends_at = ?, "  # noqa: S608
+            "next_attempt_at = COALESCE(?, ? - lead_seconds * 1000000), state = ?, "
+            "attempts = 0, lease_until = NULL, worker = NULL WHERE id = ? AND state IN (?, ?) "
+            f"RETURNING {_REMINDER_COLUMNS}",
+            (
+                subject,
+                start,
+                _us(ends_at),
+                attempt,
+                start,
+                ReminderState.PENDING.value,
+                reminder_id,
+                *_OPEN,
+            ),
+        )
+        return _reminder(rows[0]) if rows else None
+
+    async def finish(self, reminder_id: str, state: ReminderState, *, detail: str) -> None:
+        state = ReminderState(state)
+        if state.is_open:
+            raise ValueError(f"finish() records a final state, not {state.value}")
+        await self._write(
+            "UPDATE reminders SET state = ?, detail = ?, lease_until = NULL "
+            "WHERE id = ? AND state IN (?, ?)",
+            (state.value, detail, reminder_id, *_OPEN),
+        )
+
+    async def reminder_counts(self) -> dict[ReminderState, int]:
+        rows = await self._fetchall("SELECT state, count(*) FROM reminders GROUP BY state")
+        return {ReminderState(state): int(count) for state, count in rows}
+
+    # --- calendar watches ---------------------------------------------------------------------
+
+    async def set_watch(self, watch: Watch) -> None:
+        await self._write(
+            f"INSERT OR REPLACE INTO watches ({_WATCH_COLUMNS}) "  # noqa: S608
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                watch.user_id,
+                watch.conversation_id,
+                watch.zone,
+                watch.locale,
+                _seconds(watch.lead),
+                _us(watch.next_scan_at),
+            ),
+        )
+
+    async def get_watch(self, user_id: str) -> Watch | None:
+        row = await self._fetchone(
+            f"SELECT {_WATCH_COLUMNS} FROM watches WHERE user_id = ?",  # noqa: S608
+            (user_id,),
+        )
+        return None if row is None else _watch(row)
+
+    async def stop_watch(self, user_id: str) -> bool:
+        rows = await self._write(
+            "DELETE FROM watches WHERE user_id = ? RETURNING user_id", (user_id,)
+        )
+        return bool(rows)
+
+    async def claim_watches(self, now: datetime, *, limit: int, interval: timedelta) -> list[Watch]:
+        if limit <= 0:
+            return []
+        rows = await self._write(
+            "UPDATE watches SET next_scan_at = ? WHERE user_id IN ("  # noqa: S608
+            " SELECT user_id FROM watches WHERE next_scan_at <= ?"
+            " ORDER BY next_scan_at, user_id LIMIT ?"
+            f") RETURNING {_WATCH_COLUMNS}",
+            (_us(now + interval), _us(now), limit),
+        )
+        return sorted((_watch(row) for row in rows), key=lambda w: w.user_id)
+
+    async def next_watch_scan_at(self) -> datetime | None:
+        row = await self._fetchone("SELECT min(next_scan_at) FROM watches")
+        return None if row is None else _opt_dt(row[0])
 
 
-def _flatten(value: Any) -> str:
-    data = jsonpickle.Pickler(unpicklable=True, make_refs=False).flatten(value)
-    if isinstance(data, dict):
-        data.pop("e_tag", None)
-    return json.dumps(data)
+async def _fetchall(
+    db: aiosqlite.Connection, query: str, params: Sequence[Any] = ()
+) -> list[sqlite3.Row]:
+    async with db.execute(query, params) as cursor:
+        return list(await cursor.fetchall())
 
 
-def _restore(text: str, etag: int) -> Any:
-    value = jsonpickle.Unpickler().restore(json.loads(text))
-    _set_etag(value, str(etag))
-    return value
+async def _schema_version(db: aiosqlite.Connection) -> int:
+    exists = await _fetchall(
+        db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+    )
+    if not exists:
+        return 0
+    rows = await _fetchall(db, "SELECT coalesce(max(version), 0) FROM schema_version")
+    return int(rows[0][0])
 
 
-def _etag_of(value: Any) -> str | None:
-    etag = value.get("e_tag") if isinstance(value, dict) else getattr(value, "e_tag", None)
-    return None if etag is None else str(etag)
-
-
-def _set_etag(value: Any, etag: str) -> None:
-    if isinstance(value, dict):
-        value["e_tag"] = etag
-    elif hasattr(value, "e_tag"):
-        value.e_tag = etag
+async def _write_one(db: aiosqlite.Connection, key: str, value: Any) -> int:
+    """Check the eTag and write one value inside the caller's transaction; the new eTag."""
+    expected = _etag_of(value)
+    rows = await _fetchall(db, "SELECT etag FROM bot_state WHERE key = ?", (key,))
+    current = int(rows[0][0]) if rows else None
+    if _conflict(expected, current):
+        raise EtagConflict(f"eTag conflict for {key}: read {expected}, stored {current}")
+    new_etag = (current or 0) + 1
+    await db.execute(
+        "INSERT INTO bot_state (key, value, etag) VALUES (?, ?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value, etag = excluded.etag",
+        (key, _flatten(value), new_etag),
+    )
+    return new_etag

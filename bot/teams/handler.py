@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from botbuilder.core import (
@@ -37,19 +37,29 @@ from bot.commands import (
     ParseError,
     ParseErrorKind,
     ProvidersCommand,
+    RemindersCommand,
     ScheduleFormCommand,
     UpcomingCommand,
+    WatchCommand,
     parse,
 )
 from bot.graph.models import OnlineMeeting
 from bot.i18n import Catalog, catalog_for
+from bot.reminders import Reminders
 from bot.teams.mentions import mentions_bot, resolve_mentions, text_without_bot_mention
 from bot.teams.sender import organizer_id, sender_clock
 from cards import (
+    CANCEL_REMINDER,
+    NO_REMINDER,
+    SET_REMINDER,
     FormDefaults,
+    ReminderItem,
+    ReminderSetting,
     error_card,
     help_card,
     notice_card,
+    reminder_text,
+    reminders_card,
     schedule_form_card,
 )
 from dialogs.calendar import CalendarFlow
@@ -61,6 +71,7 @@ from dialogs.texts import parse_error_text
 log = logging.getLogger(__name__)
 
 _GROUP_TYPES = {"channel", "groupChat"}
+_MAX_REMINDER_MINUTES = 24 * 60
 
 
 class MeetBot(ActivityHandler):  # type: ignore[misc]
@@ -70,12 +81,14 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
         meetings: MeetingFlow,
         calendar: CalendarFlow,
         conversation_state: ConversationState,
+        reminders: Reminders,
         local_mode: bool,
         clock: Callable[[], datetime],
     ) -> None:
         super().__init__()
         self._meetings = meetings
         self._calendar = calendar
+        self._reminders = reminders
         self._state = conversation_state
         self._local_mode = local_mode
         self._clock = clock
@@ -84,8 +97,22 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
         self._dialogs.add(MeetDialog(meetings, self._requester, self._now))
 
     async def on_turn(self, turn_context: TurnContext) -> None:
+        await self._remember_conversation(turn_context)
         await super().on_turn(turn_context)
         await self._state.save_changes(turn_context)
+
+    async def _remember_conversation(self, turn_context: TurnContext) -> None:
+        """Keep where this conversation is (for reminders); forget it when the bot leaves."""
+        activity = turn_context.activity
+        conversation = activity.conversation.id if activity.conversation else None
+        if not conversation or not activity.service_url:
+            return
+        if _bot_left(activity):
+            await self._reminders.forget(conversation)
+            return
+        if activity.type in _REMEMBERED_TYPES:
+            reference = TurnContext.get_conversation_reference(activity)
+            await self._reminders.remember(conversation, reference.serialize())
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -157,6 +184,11 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
             card = await self._calendar.confirm_cancel(who, command.query, now)
         elif isinstance(command, ProvidersCommand):
             card = await self._calendar.providers(who)
+        elif isinstance(command, RemindersCommand):
+            card = await self._reminders_card(who)
+        elif isinstance(command, WatchCommand):
+            await self._watch(turn_context, command, who)
+            return
         else:
             card = help_card(who.catalog)
         await _send_card(turn_context, card)
@@ -174,7 +206,7 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
             dialog = await self._dialogs.create_context(turn_context)
             await dialog.begin_dialog(MEET_DIALOG, draft_to_options(draft))
             return
-        complete = MeetCommand(command.subject, command.start, command.end, attendees)
+        complete = dataclasses.replace(command, attendees=attendees, mentions=())
         await _send_card(turn_context, await self._meetings.schedule(complete, who))
 
     async def _meet_now(
@@ -222,7 +254,13 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
             await _say(turn_context, catalog.not_for_you)
             return
         event_id = str(value.get("eventId") or "")
-        if action == "make_online" and event_id:
+        reminder_id = str(value.get("reminderId") or "")
+        if action == SET_REMINDER and reminder_id:
+            await self._set_reminder(turn_context, reminder_id, value.get("minutes"), who)
+        elif action == CANCEL_REMINDER and reminder_id:
+            await self._reminders.cancel(reminder_id, who.user_id)
+            await _replace_or_send(turn_context, await self._reminders_card(who))
+        elif action == "make_online" and event_id:
             await _send_card(turn_context, await self._calendar.make_online(who, event_id))
         elif action == "cancel_meeting" and event_id:
             subject = str(value.get("subject") or catalog.untitled_meeting)
@@ -233,6 +271,53 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
             await _replace_or_send(turn_context, card)
         else:
             await _send_card(turn_context, help_card(catalog))
+
+    async def _reminders_card(self, who: Requester) -> dict[str, Any]:
+        pending = await self._reminders.pending(who.user_id)
+        items = [ReminderItem(r.id, r.subject, r.starts_at, r.ends_at, r.due_at) for r in pending]
+        watching = await self._reminders.watching(who.user_id) is not None
+        return reminders_card(who.catalog, items, who.zone, for_user=who.user_id, watching=watching)
+
+    async def _set_reminder(
+        self, turn_context: TurnContext, reminder_id: str, minutes: Any, who: Requester
+    ) -> None:
+        choice = str(minutes or "").strip()
+        lead: timedelta | None
+        if choice == NO_REMINDER:
+            lead = None
+        elif choice.isdigit() and int(choice) <= _MAX_REMINDER_MINUTES:
+            lead = timedelta(minutes=int(choice))
+        else:
+            await _say(turn_context, who.catalog.bad_reminder.format(detail=choice))
+            return
+        changed = await self._reminders.set_lead(reminder_id, who.user_id, lead)
+        if changed is None:
+            await _say(turn_context, who.catalog.reminder_gone)
+            return
+        subject = changed.subject or who.catalog.untitled_meeting
+        if lead is None:
+            await _say(turn_context, who.catalog.reminder_removed.format(subject=subject))
+            return
+        setting = ReminderSetting(changed.id, who.user_id, changed.starts_at, lead)
+        when = reminder_text(setting, who.zone, who.catalog)
+        await _say(turn_context, who.catalog.reminder_set.format(subject=subject, when=when))
+
+    async def _watch(
+        self, turn_context: TurnContext, command: WatchCommand, who: Requester
+    ) -> None:
+        catalog = who.catalog
+        if not command.on:
+            stopped = await self._reminders.unwatch(who.user_id)
+            await _say(turn_context, catalog.watch_stopped if stopped else catalog.watch_was_off)
+            return
+        kind = turn_context.activity.conversation.conversation_type or "personal"
+        if kind != "personal":
+            await _say(turn_context, catalog.watch_personal_only)
+            return
+        watch, new = await self._reminders.watch(who.spot)
+        minutes = int(watch.lead.total_seconds() // 60)
+        text = catalog.watch_started if new else catalog.watch_already
+        await _say(turn_context, text.format(minutes=minutes))
 
     async def _submit_form(
         self, turn_context: TurnContext, value: dict[str, Any], who: Requester
@@ -278,6 +363,23 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
             zone_is_fallback=clock.zone_is_fallback,
             catalog=catalog_for(activity.locale),
         )
+
+
+_REMEMBERED_TYPES = {
+    ActivityTypes.message,
+    ActivityTypes.conversation_update,
+    ActivityTypes.installation_update,
+}
+
+
+def _bot_left(activity: Activity) -> bool:
+    """The bot was uninstalled from, or removed as a member of, this conversation."""
+    if activity.type == ActivityTypes.installation_update:
+        return (activity.action or "").startswith("remove")
+    if activity.type == ActivityTypes.conversation_update and activity.members_removed:
+        bot_id = activity.recipient.id if activity.recipient else None
+        return any(member.id == bot_id for member in activity.members_removed)
+    return False
 
 
 def _merge(typed: tuple[str, ...], resolved: list[str]) -> tuple[str, ...]:

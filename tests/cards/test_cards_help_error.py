@@ -109,7 +109,7 @@ def test_chinese_help_card(
     assert card["body"][0]["text"] == "我不认识命令\u201c开会吧\u201d。"
     commands = [b["text"] for b in text_blocks(card) if b.get("fontType") == "Monospace"]
     assert commands[0] == "会议 设计评审 明天下午3点 45分钟 和 adele@contoso.com"
-    assert len(commands) == 10
+    assert len(commands) == 13
 
 
 def test_chinese_error_card(zh_catalog: Catalog) -> None:

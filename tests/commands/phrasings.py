@@ -141,6 +141,23 @@ _COMMON: list[tuple[str, str, str, str, str]] = [
         "11-19T15:00",
         "11-19T16:00",
     ),
+    # a reminder clause leaves the subject and the times alone
+    ("meet Sync tomorrow 3pm remind 5m", "en-US", "Sync", "11-19T15:00", "11-19T15:30"),
+    (
+        "meet Sync tomorrow 3pm for 45m remind me 10 minutes before with adele@contoso.com",
+        "en-US",
+        "Sync",
+        "11-19T15:00",
+        "11-19T15:45",
+    ),
+    ("meet Sync no reminder tomorrow 3pm", "en-GB", "Sync", "11-19T15:00", "11-19T15:30"),
+    (
+        "meet Reminder service design tomorrow 3pm",
+        "en-US",
+        "Reminder service design",
+        "11-19T15:00",
+        "11-19T15:30",
+    ),
     # Chinese
     ("会议设计评审明天下午3点", "zh-CN", "设计评审", "11-19T15:00", "11-19T15:30"),
     ("会议 设计评审 明天下午3点", "zh-CN", "设计评审", "11-19T15:00", "11-19T15:30"),
@@ -176,6 +193,8 @@ _COMMON: list[tuple[str, str, str, str, str]] = [
         "11-18T16:30",
     ),
     ("会议 Sprint计划 明天上午10点 2小时", "zh-CN", "Sprint计划", "11-19T10:00", "11-19T12:00"),
+    ("会议 评审 明天下午3点 提前5分钟提醒", "zh-CN", "评审", "11-19T15:00", "11-19T15:30"),
+    ("会议评审明天下午3点 1小时 不提醒", "zh-CN", "评审", "11-19T15:00", "11-19T16:00"),
 ]
 
 # (zone, now, text, locale, subject, start, end), all with explicit UTC offsets.

@@ -20,7 +20,12 @@ from aiohttp import web
 from bot.emulators.graph.admin import admin_routes
 from bot.emulators.graph.config import GraphEmulatorConfig, UserConfig
 from bot.emulators.graph.errors import GraphError, RequestIds, error_body
-from bot.emulators.graph.events import canonical_properties, render_event, seeded_event
+from bot.emulators.graph.events import (
+    apply_patch,
+    canonical_properties,
+    render_event,
+    seeded_event,
+)
 from bot.emulators.graph.identity import AadError, TokenIssuer, openid_configuration
 from bot.emulators.graph.recording import RecordedRequest, RequestLog
 from bot.emulators.graph.routes import GraphCall, Route, graph_json, resolve
@@ -84,6 +89,25 @@ class GraphEmulator:
         event = seeded_event(canonical_properties(event_json), owner, self.now())
         user.add_event(event)
         return render_event(event, owner, UTC_ZONE)
+
+    def update_event(
+        self, user_id: str, event_id: str, patch_json: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Change an event as its owner would in Outlook (a PATCH body: move it, rename it).
+
+        Raises KeyError for an unknown event and the emulator's GraphError for a body Graph
+        would refuse.
+        """
+        user = self._directory.provision(user_id)
+        owner = self._directory.organizer(user)
+        event = user.events[event_id]
+        apply_patch(event, canonical_properties(patch_json), owner, self.now())
+        return render_event(event, owner, UTC_ZONE)
+
+    def cancel_event(self, user_id: str, event_id: str, comment: str | None = None) -> None:
+        """The organizer cancels the meeting in Outlook: it leaves their calendar."""
+        user = self._directory.provision(user_id)
+        user.cancel_event(event_id, comment, self.now())
 
     def cancelled_events(self, user_id: str) -> list[dict[str, Any]]:
         """Events their organizer cancelled, oldest first: `{"event", "comment",

@@ -1,0 +1,26 @@
+"""Meeting reminders: the chat-side service, the database-driven scheduler and its parts."""
+
+from bot.reminders.clock import Clock, ManualClock, SystemClock
+from bot.reminders.delivery import Delivery, Outcome, ProactiveSender, Sender
+from bot.reminders.limits import SendLimits, TokenBucket
+from bot.reminders.scheduler import ReminderScheduler, SchedulerConfig, SchedulerStats
+from bot.reminders.service import MeetingSpot, ReminderChoice, Reminders, choice_of
+
+__all__ = [
+    "Clock",
+    "Delivery",
+    "ManualClock",
+    "MeetingSpot",
+    "Outcome",
+    "ProactiveSender",
+    "ReminderChoice",
+    "ReminderScheduler",
+    "Reminders",
+    "SchedulerConfig",
+    "SchedulerStats",
+    "SendLimits",
+    "Sender",
+    "SystemClock",
+    "TokenBucket",
+    "choice_of",
+]

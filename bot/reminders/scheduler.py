@@ -1,0 +1,463 @@
+"""The reminder scheduler: driven by the database, safe with several instances and crashes.
+
+Each round claims the reminders that are due (an atomic claim in the store, so two instances
+never take the same one), re-reads each meeting's event from Graph, and then:
+
+- before the reminder is due (a *check*): a moved meeting is rescheduled, a cancelled one
+  skipped, and the next check is set closer to the due time, so a meeting moved earlier is
+  noticed before its old reminder time;
+- when due: a cancelled or finished meeting is skipped, a moved one rescheduled, and otherwise
+  the reminder card goes out through `continue_conversation`, paced by token buckets (per
+  conversation and per app, Teams' limits) and carrying the reminder's delivery key.
+
+A 429 puts the reminder back for its Retry-After; 412/5xx and dropped connections retry with
+bounded exponential backoff; 403/404 mean the bot left the conversation: its reference is
+dropped and the reminder recorded as undeliverable. A claim is a lease: if the instance dies
+mid-send, another one (or the restarted one) takes the reminder up again when the lease ends
+and sends it with the same delivery key.
+
+Time comes only from the injected `Clock`; calendar watches (`remind me about all my meetings`)
+are scanned in the same loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import math
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from botbuilder.core import CardFactory, MessageFactory
+from botbuilder.schema import Activity
+
+from bot.graph import (
+    GraphError,
+    GraphForbidden,
+    GraphNotFound,
+    GraphThrottled,
+    GraphUnavailable,
+    TokenError,
+)
+from bot.graph.models import Event
+from bot.i18n import catalog_for
+from bot.reminders.clock import Clock
+from bot.reminders.delivery import Delivery, Outcome, Sender
+from bot.reminders.limits import SendLimits
+from bot.reminders.plan import first_attempt, next_check
+from bot.store import Reminder, ReminderState, Store, Watch, reminder_key
+from cards import reminder_card, view_from_event
+
+log = logging.getLogger(__name__)
+
+
+class EventSource(Protocol):
+    """The Graph reads the scheduler needs (`GraphClient` has them)."""
+
+    async def get_event(self, user_id: str, event_id: str) -> Event: ...
+
+    async def list_calendar_view(
+        self, user_id: str, start: datetime, end: datetime, *, zone: str
+    ) -> list[Event]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SchedulerConfig:
+    worker: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    lease: timedelta = timedelta(seconds=60)  # a claim's lifetime; a dead worker's is retaken
+    poll: timedelta = timedelta(seconds=5)  # the longest idle sleep (other instances' inserts)
+    concurrency: int = 64  # reminders in flight at once
+    max_attempts: int = 6  # failed transient attempts before a reminder is recorded FAILED
+    backoff: timedelta = timedelta(seconds=2)  # first retry delay; doubles, capped
+    max_backoff: timedelta = timedelta(minutes=2)
+    watch_interval: timedelta = timedelta(minutes=5)
+    watch_lookahead: timedelta = timedelta(hours=1)
+    watch_batch: int = 20
+    simulated: bool = False  # local mode: cards say the meeting is simulated
+    shutdown_grace: timedelta = timedelta(seconds=10)  # for sends in flight at shutdown
+
+
+@dataclass
+class SchedulerStats:
+    sent: int = 0
+    throttled: int = 0
+    retried: int = 0
+    skipped: int = 0
+    rescheduled: int = 0
+    checked: int = 0
+    undeliverable: int = 0
+    failed: int = 0
+
+
+class ReminderScheduler:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        events: EventSource,
+        sender: Sender,
+        limits: SendLimits,
+        clock: Clock,
+        config: SchedulerConfig | None = None,
+    ) -> None:
+        self._store = store
+        self._events = events
+        self._sender = sender
+        self._limits = limits
+        self._clock = clock
+        self._config = config or SchedulerConfig()
+        self._wake = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._slot_free = asyncio.Event()
+        self._next_watch_scan: datetime | None = None
+        self._quiet_rounds = 0  # times the loop went idle with nothing in flight
+        self._quiet = asyncio.Condition()
+        self.stats = SchedulerStats()
+        self.running = False
+
+    # --- the loop ---------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """Something changed (a reminder was added here): look again now."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Deliver reminders until cancelled. Failures of one round are logged, never fatal."""
+        self.running = True
+        try:
+            while True:
+                try:
+                    busy = await self._round()
+                except Exception:
+                    log.exception("reminder round failed; trying again after the poll interval")
+                    busy = False
+                if not busy:
+                    await self._idle()
+        finally:
+            self.running = False
+            await self._shut_down()
+
+    async def _shut_down(self) -> None:
+        """Let sends in flight finish and be recorded (for a while), then cancel the rest;
+        a cancelled one is taken up again when its lease ends."""
+        tasks = set(self._tasks)
+        if not tasks:
+            return
+        _, pending = await asyncio.wait(tasks, timeout=self._config.shutdown_grace.total_seconds())
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+    async def settle(self) -> None:
+        """Return once the running loop has looked at the store again and has nothing in
+        flight: whatever was due at the clock's time has been dealt with."""
+        async with self._quiet:
+            target = self._quiet_rounds + 1
+            self.wake()
+            await self._quiet.wait_for(lambda: self._quiet_rounds >= target)
+
+    async def run_once(self) -> int:
+        """One round, and wait for what it claimed to finish: the number claimed."""
+        await self._scan_watches()
+        claimed = await self._claim(self._config.concurrency)
+        await asyncio.gather(*(self._handle(reminder) for reminder in claimed))
+        return len(claimed)
+
+    async def drain(self) -> int:
+        """Rounds until nothing is due at the clock's current time: the number claimed."""
+        total = 0
+        while claimed := await self.run_once():
+            total += claimed
+        return total
+
+    async def _round(self) -> bool:
+        """Claim into free slots. True when it should go on at once rather than idle."""
+        await self._scan_watches()
+        free = self._config.concurrency - len(self._tasks)
+        if free <= 0:
+            await self._wait_for_slot()
+            return True
+        claimed = await self._claim(free)
+        for reminder in claimed:
+            task = asyncio.create_task(self._handle(reminder))
+            self._tasks.add(task)
+            task.add_done_callback(self._done)
+        if len(claimed) == free:  # maybe more are due: claim again when a slot frees up
+            await self._wait_for_slot()
+            return True
+        return False
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._slot_free.set()
+        if not task.cancelled() and (error := task.exception()) is not None:
+            log.error("reminder task failed", exc_info=error)
+
+    async def _wait_for_slot(self) -> None:
+        self._slot_free.clear()
+        if len(self._tasks) < self._config.concurrency:
+            return
+        await self._slot_free.wait()
+
+    async def _idle(self) -> None:
+        now = self._clock.now()
+        wake_at = now + self._config.poll
+        next_due = await self._store.next_attempt_at()
+        if next_due is not None:
+            wake_at = min(wake_at, next_due)
+        if self._next_watch_scan is not None:
+            wake_at = min(wake_at, self._next_watch_scan)
+        delay = (wake_at - now).total_seconds()
+        if delay <= 0:
+            await asyncio.sleep(0)
+            return
+        if self._wake.is_set():  # woken while the round ran: look again at once
+            self._wake.clear()
+            return
+        futures = {
+            asyncio.ensure_future(self._clock.sleep(delay)),
+            asyncio.ensure_future(self._wake.wait()),
+        }
+        if self._tasks:  # re-plan when one finishes (it may have put a reminder back)
+            self._slot_free.clear()
+            futures.add(asyncio.ensure_future(self._slot_free.wait()))
+        else:
+            async with self._quiet:
+                self._quiet_rounds += 1
+                self._quiet.notify_all()
+        try:
+            await asyncio.wait(futures, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for future in futures:
+                future.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.gather(*futures, return_exceptions=True)
+            self._wake.clear()
+
+    async def _claim(self, limit: int) -> list[Reminder]:
+        return await self._store.claim_due(
+            self._clock.now(),
+            limit=limit,
+            lease=self._config.lease,
+            worker=self._config.worker,
+        )
+
+    # --- one reminder -------------------------------------------------------------------------
+
+    async def _handle(self, reminder: Reminder) -> None:
+        event = await self._current_event(reminder)
+        if event is None:
+            return
+        now = self._clock.now()
+        if now < reminder.due_at:  # a check ahead of time; the meeting is where it was
+            self.stats.checked += 1
+            await self._release(reminder, next_check(now, reminder.due_at), failed=False)
+            return
+        reference = await self._store.get_reference(reminder.conversation_id)
+        if reference is None:
+            await self._finish(reminder, ReminderState.UNDELIVERABLE, "no conversation reference")
+            return
+        if not await self._pace(reminder):
+            return
+        outcome = await self._sender.send(reference, self._activity(reminder, event))
+        await self._record(reminder, outcome)
+
+    async def _current_event(self, reminder: Reminder) -> Event | None:
+        """The event now, or None when the reminder was settled (skipped, moved, retried)."""
+        try:
+            event = await self._events.get_event(reminder.user_id, reminder.event_id)
+        except GraphNotFound:
+            await self._finish(reminder, ReminderState.SKIPPED, "the meeting was deleted")
+            return None
+        except (GraphThrottled, GraphUnavailable, TokenError) as error:
+            await self._retry(reminder, f"Graph: {error}")
+            return None
+        except GraphForbidden as error:
+            await self._finish(reminder, ReminderState.FAILED, f"Graph refused: {error}")
+            return None
+        except GraphError as error:
+            await self._retry(reminder, f"Graph: {error}")
+            return None
+        if event.is_cancelled:
+            await self._finish(reminder, ReminderState.SKIPPED, "the meeting was cancelled")
+            return None
+        if event.start is None or event.end is None:
+            await self._finish(reminder, ReminderState.FAILED, "the event has no start or end")
+            return None
+        start, end = event.start.to_datetime(), event.end.to_datetime()
+        now = self._clock.now()
+        if now >= end:
+            await self._finish(reminder, ReminderState.SKIPPED, "the meeting is over")
+            return None
+        if start != reminder.starts_at or end != reminder.ends_at:
+            await self._store.reschedule(
+                reminder.id,
+                subject=event.subject or reminder.subject,
+                starts_at=start,
+                ends_at=end,
+                next_attempt_at=first_attempt(now, start - reminder.lead, start),
+            )
+            self.stats.rescheduled += 1
+            log.info("reminder %s: the meeting moved to %s", reminder.id, start.isoformat())
+            return None
+        return event
+
+    async def _pace(self, reminder: Reminder) -> bool:
+        """Wait for a send slot within Teams' limits, or put the reminder back for later."""
+        stamp = self._clock.now().timestamp()
+        wait = self._limits.reserve(reminder.conversation_id, stamp)
+        if wait > self._config.lease.total_seconds() / 4:  # would outlive the claim: requeue
+            self._limits.refund(reminder.conversation_id, stamp)
+            retry_at = self._clock.now() + timedelta(seconds=wait)
+            await self._release(reminder, retry_at, failed=False)
+            return False
+        if wait > 0:
+            await self._clock.sleep(wait)
+        return True
+
+    def _activity(self, reminder: Reminder, event: Event) -> Activity:
+        zone = _zone(reminder.zone)
+        catalog = catalog_for(reminder.locale)
+        view = view_from_event(
+            event, zone, zone_is_fallback=False, simulated=self._config.simulated
+        )
+        card = reminder_card(view, catalog, now=self._clock.now())
+        activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
+        activity.summary = catalog.reminder_summary.format(subject=view.subject or "")
+        # `deliveryKey` names this delivery on every attempt; `alert` puts it in the user's feed.
+        activity.channel_data = {
+            "meetbot": {"deliveryKey": reminder.delivery_key},
+            "notification": {"alert": True},
+        }
+        return activity
+
+    async def _record(self, reminder: Reminder, outcome: Outcome) -> None:
+        match outcome.delivery:
+            case Delivery.SENT:
+                await self._store.mark_sent(reminder.id, activity_id=outcome.activity_id)
+                self.stats.sent += 1
+            case Delivery.THROTTLED:
+                self.stats.throttled += 1
+                delay = outcome.retry_after or 1.0
+                now = self._clock.now()
+                self._limits.throttled(reminder.conversation_id, now.timestamp(), delay)
+                await self._release(reminder, now + timedelta(seconds=delay), failed=False)
+            case Delivery.RETRY:
+                await self._retry(reminder, outcome.detail)
+            case Delivery.GONE:
+                await self._store.drop_reference(reminder.conversation_id)
+                await self._finish(
+                    reminder,
+                    ReminderState.UNDELIVERABLE,
+                    f"the bot is no longer in the conversation ({outcome.detail})",
+                )
+            case Delivery.REFUSED:
+                await self._finish(reminder, ReminderState.FAILED, outcome.detail)
+
+    async def _retry(self, reminder: Reminder, detail: str) -> None:
+        attempts = reminder.attempts + 1
+        if attempts >= self._config.max_attempts:
+            await self._finish(reminder, ReminderState.FAILED, f"gave up after {detail}")
+            return
+        self.stats.retried += 1
+        delay = _backoff(reminder, attempts, self._config.backoff, self._config.max_backoff)
+        log.info("reminder %s: retrying in %.1fs after %s", reminder.id, delay, detail)
+        await self._release(reminder, self._clock.now() + timedelta(seconds=delay), failed=True)
+
+    async def _release(self, reminder: Reminder, retry_at: datetime, *, failed: bool) -> None:
+        await self._store.release(reminder.id, retry_at=retry_at, failed=failed)
+
+    async def _finish(self, reminder: Reminder, state: ReminderState, detail: str) -> None:
+        if state is ReminderState.SKIPPED:
+            self.stats.skipped += 1
+        elif state is ReminderState.UNDELIVERABLE:
+            self.stats.undeliverable += 1
+        else:
+            self.stats.failed += 1
+        log.info("reminder %s: %s (%s)", reminder.id, state.value, detail)
+        await self._store.finish(reminder.id, state, detail=detail)
+
+    # --- calendar watches -----------------------------------------------------------------------
+
+    async def _scan_watches(self) -> None:
+        now = self._clock.now()
+        if self._next_watch_scan is not None and now < self._next_watch_scan:
+            return
+        watches = await self._store.claim_watches(
+            now, limit=self._config.watch_batch, interval=self._config.watch_interval
+        )
+        for watch in watches:
+            try:
+                await self.scan_watch(watch, now)
+            except (GraphError, TokenError) as error:
+                log.warning("calendar watch of %s failed: %s", watch.user_id, error)
+        if len(watches) < self._config.watch_batch:
+            self._next_watch_scan = await self._store.next_watch_scan_at()
+
+    async def scan_watch(self, watch: Watch, now: datetime) -> int:
+        """Add (or move) a reminder for every online meeting in the watch's look-ahead window:
+        the number of meetings seen."""
+        horizon = now + max(self._config.watch_lookahead, watch.lead + self._config.watch_interval)
+        events = await self._events.list_calendar_view(watch.user_id, now, horizon, zone=watch.zone)
+        seen = 0
+        for event in events:
+            if not _is_joinable(event) or event.start is None or event.end is None:
+                continue
+            start, end = event.start.to_datetime(), event.end.to_datetime()
+            if start <= now:
+                continue
+            seen += 1
+            wanted = Reminder(
+                id=uuid.uuid4().hex,
+                key=reminder_key(watch.conversation_id, event.id),
+                user_id=watch.user_id,
+                conversation_id=watch.conversation_id,
+                event_id=event.id,
+                subject=event.subject or "",
+                starts_at=start,
+                ends_at=end,
+                lead=watch.lead,
+                zone=watch.zone,
+                locale=watch.locale,
+                source="watch",
+                next_attempt_at=first_attempt(now, start - watch.lead, start),
+            )
+            stored = await self._store.add_reminder(wanted)
+            if stored.state.is_open and (stored.starts_at, stored.ends_at) != (start, end):
+                await self._store.reschedule(
+                    stored.id,
+                    subject=wanted.subject,
+                    starts_at=start,
+                    ends_at=end,
+                    next_attempt_at=wanted.next_attempt_at,
+                )
+        return seen
+
+
+def _is_joinable(event: Event) -> bool:
+    return (
+        event.is_online_meeting
+        and not event.is_cancelled
+        and event.online_meeting is not None
+        and bool(event.online_meeting.join_url)
+    )
+
+
+def _zone(key: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(key)
+    except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+        return ZoneInfo("UTC")
+
+
+def _backoff(reminder: Reminder, attempts: int, base: timedelta, cap: timedelta) -> float:
+    """Exponential backoff with a per-reminder jitter (deterministic, so tests can know it)."""
+    delay = min(cap.total_seconds(), base.total_seconds() * 2.0 ** (attempts - 1))
+    digest = hashlib.blake2b(f"{reminder.id}:{attempts}".encode(), digest_size=2).digest()
+    jitter = 0.8 + 0.4 * int.from_bytes(digest, "big") / 0xFFFF
+    return float(math.ceil(delay * jitter * 1000) / 1000)

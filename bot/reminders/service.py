@@ -1,0 +1,177 @@
+"""What the chat side asks of reminders: remember where to send, make, list, change, watch.
+
+`Reminders` is the handler's only way into the store's reminder tables. Making a reminder is
+idempotent (its key is conversation + event), so a redelivered `meet` finds the first one.
+The scheduler (`bot.reminders.scheduler`) is told through `on_change` that there is new work.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.reminders.plan import first_attempt
+from bot.store import MeetingRecord, Reminder, ReminderState, Store, Watch, reminder_key
+
+TOO_SOON = "the meeting starts sooner than the reminder"
+NOT_WANTED = "no reminder was wanted"
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingSpot:
+    """Who made a meeting, where, and how their cards should read."""
+
+    user_id: str
+    conversation_id: str
+    zone: str  # IANA
+    locale: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderChoice:
+    """The reminder a meeting ended up with: `lead` None when there is none."""
+
+    reminder: Reminder
+    lead: timedelta | None
+    too_soon: bool
+
+
+class Reminders:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        default_lead: timedelta,
+        clock: Callable[[], datetime],
+        on_change: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._store = store
+        self.default_lead = default_lead
+        self._clock = clock
+        self._on_change = on_change
+
+    # --- conversations ----------------------------------------------------------------------
+
+    async def remember(self, conversation_id: str, reference: dict[str, Any]) -> None:
+        await self._store.save_reference(conversation_id, reference, now=self._clock())
+
+    async def forget(self, conversation_id: str) -> None:
+        await self._store.drop_reference(conversation_id)
+
+    # --- reminders for meetings the bot made --------------------------------------------------
+
+    async def for_meeting(
+        self,
+        spot: MeetingSpot,
+        *,
+        event_id: str,
+        subject: str,
+        start: datetime,
+        end: datetime,
+        join_url: str | None,
+        lead: timedelta | None,
+    ) -> ReminderChoice:
+        """Record the meeting and give it its reminder (`lead` None: no reminder)."""
+        now = self._clock()
+        await self._store.record_meeting(
+            MeetingRecord(
+                meeting_id=event_id,
+                kind="event",
+                user_id=spot.user_id,
+                conversation_id=spot.conversation_id,
+                subject=subject,
+                starts_at=start,
+                ends_at=end,
+                join_url=join_url,
+                created_at=now,
+            )
+        )
+        state, detail = ReminderState.PENDING, None
+        wanted = lead if lead is not None else self.default_lead
+        if lead is None:
+            state, detail = ReminderState.CANCELLED, NOT_WANTED
+        elif start - lead <= now:
+            state, detail = ReminderState.CANCELLED, TOO_SOON
+        reminder = Reminder(
+            id=uuid.uuid4().hex,
+            key=reminder_key(spot.conversation_id, event_id),
+            user_id=spot.user_id,
+            conversation_id=spot.conversation_id,
+            event_id=event_id,
+            subject=subject,
+            starts_at=start,
+            ends_at=end,
+            lead=wanted,
+            zone=spot.zone,
+            locale=spot.locale,
+            source="meet",
+            next_attempt_at=first_attempt(now, start - wanted, start),
+            state=state,
+            detail=detail,
+        )
+        stored = await self._store.add_reminder(reminder)
+        if stored.state.is_open:
+            self._on_change()
+        return choice_of(stored)
+
+    async def set_lead(
+        self, reminder_id: str, user_id: str, lead: timedelta | None
+    ) -> Reminder | None:
+        """Change (or with None, cancel) one of the user's reminders; None when it is not
+        theirs or no longer open."""
+        if lead is None:
+            reminder = await self._store.get_reminder(reminder_id)
+            if reminder is None or not await self._store.cancel_reminder(reminder_id, user_id):
+                return None
+            return await self._store.get_reminder(reminder_id)
+        reminder = await self._store.get_reminder(reminder_id)
+        if reminder is None or reminder.starts_at - lead <= self._clock():
+            return None
+        changed = await self._store.set_reminder_lead(reminder_id, user_id, lead)
+        if changed is not None:
+            self._on_change()
+        return changed
+
+    async def pending(self, user_id: str) -> list[Reminder]:
+        """The user's reminders still to come, the next one first."""
+        reminders = await self._store.open_reminders(user_id, limit=100)
+        waiting = [r for r in reminders if r.state is ReminderState.PENDING]
+        return sorted(waiting, key=lambda reminder: (reminder.due_at, reminder.id))
+
+    async def cancel(self, reminder_id: str, user_id: str) -> Reminder | None:
+        reminder = await self._store.get_reminder(reminder_id)
+        if reminder is None or not await self._store.cancel_reminder(reminder_id, user_id):
+            return None
+        return reminder
+
+    # --- calendar watch -------------------------------------------------------------------------
+
+    async def watching(self, user_id: str) -> Watch | None:
+        return await self._store.get_watch(user_id)
+
+    async def watch(self, spot: MeetingSpot) -> tuple[Watch, bool]:
+        """Turn the user's calendar watch on (first scan now): the watch, and whether it is new."""
+        existing = await self._store.get_watch(spot.user_id)
+        watch = Watch(
+            user_id=spot.user_id,
+            conversation_id=spot.conversation_id,
+            zone=spot.zone,
+            locale=spot.locale,
+            lead=existing.lead if existing else self.default_lead,
+            next_scan_at=self._clock(),
+        )
+        await self._store.set_watch(watch)
+        self._on_change()
+        return watch, existing is None
+
+    async def unwatch(self, user_id: str) -> bool:
+        return await self._store.stop_watch(user_id)
+
+
+def choice_of(reminder: Reminder) -> ReminderChoice:
+    if reminder.state.is_open:
+        return ReminderChoice(reminder, reminder.lead, too_soon=False)
+    return ReminderChoice(reminder, None, too_soon=reminder.detail == TOO_SOON)

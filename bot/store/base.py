@@ -1,0 +1,231 @@
+"""What Meetbot keeps, and the one interface both database engines implement.
+
+A `Store` is a botbuilder `Storage` (dialog and conversation state, with eTag concurrency) and
+also holds the rows the reminder scheduler runs on:
+
+- conversation references, saved on installation and on every message, so a reminder can be
+  sent later to the same chat or channel thread (`continue_conversation`);
+- the meetings the bot made;
+- reminders, claimed atomically by whichever instance gets there first;
+- calendar watches (`remind me about all my meetings`).
+
+Every datetime crossing this interface is timezone-aware; stores keep them in UTC and give them
+back in UTC. `SqliteStore` (the default) and `PostgresStore` implement it; `open_store` picks
+one by `DATABASE_URL`. The schema is created and migrated by `open()`.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from botbuilder.core import Storage
+
+
+class ReminderState(StrEnum):
+    PENDING = "pending"  # waiting for next_attempt_at
+    SENDING = "sending"  # claimed by a worker until lease_until
+    SENT = "sent"  # delivered; activity_id is what the connector answered
+    CANCELLED = "cancelled"  # the user cancelled it (or said `no reminder`)
+    SKIPPED = "skipped"  # the meeting was cancelled or is over: nothing to remind of
+    UNDELIVERABLE = "undeliverable"  # the bot is no longer in the conversation (403/404)
+    FAILED = "failed"  # transient failures exhausted the retry budget
+
+    @property
+    def is_open(self) -> bool:
+        return self in (ReminderState.PENDING, ReminderState.SENDING)
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    id: str  # assigned by the caller (uuid4 hex)
+    key: str  # one reminder per key: `reminder_key(conversation_id, event_id)`
+    user_id: str  # whose reminder it is: the organizer, or the watcher; only they list/cancel it
+    conversation_id: str  # where it is sent (a channel thread keeps its `;messageid=`)
+    event_id: str  # the Graph event, re-read before sending
+    subject: str
+    starts_at: datetime
+    ends_at: datetime
+    lead: timedelta  # how long before the start it is sent
+    zone: str  # IANA zone of the card's times
+    locale: str | None  # the card's language
+    source: str  # "meet" (made by the bot) or "watch" (calendar watch)
+    next_attempt_at: datetime  # claimable from then on: starts_at - lead, or later after a 429
+    state: ReminderState = ReminderState.PENDING
+    attempts: int = 0  # failed transient attempts so far
+    lease_until: datetime | None = None  # while SENDING
+    activity_id: str | None = None  # when SENT
+    detail: str | None = None  # why SKIPPED / UNDELIVERABLE / FAILED
+
+    @property
+    def due_at(self) -> datetime:
+        return self.starts_at - self.lead
+
+    @property
+    def delivery_key(self) -> str:
+        """The same key for every attempt at this delivery; a moved meeting gets a new one."""
+        return f"meetbot-reminder-{self.id}-{int(self.due_at.timestamp())}"
+
+
+def reminder_key(conversation_id: str, event_id: str) -> str:
+    return f"{conversation_id}|{event_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingRecord:
+    meeting_id: str  # Graph event id (kind "event") or onlineMeeting id (kind "onlineMeeting")
+    kind: str
+    user_id: str  # the organizer
+    conversation_id: str
+    subject: str
+    starts_at: datetime
+    ends_at: datetime
+    join_url: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Watch:
+    """`remind me about all my meetings`: scan the user's calendar and remind them 1:1."""
+
+    user_id: str
+    conversation_id: str  # the 1:1 chat reminders go to
+    zone: str
+    locale: str | None
+    lead: timedelta
+    next_scan_at: datetime
+
+
+class Store(Storage, abc.ABC):  # type: ignore[misc]
+    """botbuilder `Storage` (read/write/delete with eTags) plus the scheduler's tables."""
+
+    @abc.abstractmethod
+    async def open(self) -> None:
+        """Connect, then create or migrate the schema (safe when several instances start)."""
+
+    @abc.abstractmethod
+    async def close(self) -> None: ...
+
+    # --- conversation references ------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def save_reference(
+        self, conversation_id: str, reference: dict[str, Any], *, now: datetime
+    ) -> None:
+        """Insert or replace the serialized `ConversationReference` of a conversation."""
+
+    @abc.abstractmethod
+    async def get_reference(self, conversation_id: str) -> dict[str, Any] | None: ...
+
+    @abc.abstractmethod
+    async def drop_reference(self, conversation_id: str) -> None:
+        """The bot was removed: forget where to send (a no-op when unknown)."""
+
+    # --- meetings -----------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def record_meeting(self, meeting: MeetingRecord) -> None:
+        """Insert, or on the same (user_id, meeting_id) replace, a meeting the bot made."""
+
+    @abc.abstractmethod
+    async def get_meeting(self, user_id: str, meeting_id: str) -> MeetingRecord | None: ...
+
+    # --- reminders ----------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def add_reminder(self, reminder: Reminder) -> Reminder:
+        """Insert unless a reminder with the same `key` exists; return the stored one.
+
+        A redelivered `meet` thereby leaves the first reminder as it was.
+        """
+
+    @abc.abstractmethod
+    async def get_reminder(self, reminder_id: str) -> Reminder | None: ...
+
+    @abc.abstractmethod
+    async def get_reminder_by_key(self, key: str) -> Reminder | None: ...
+
+    @abc.abstractmethod
+    async def open_reminders(self, user_id: str, *, limit: int = 20) -> list[Reminder]:
+        """The user's PENDING and SENDING reminders, soonest first."""
+
+    @abc.abstractmethod
+    async def cancel_reminder(self, reminder_id: str, user_id: str) -> bool:
+        """PENDING -> CANCELLED, only for its owner; False when nothing changed."""
+
+    @abc.abstractmethod
+    async def set_reminder_lead(
+        self, reminder_id: str, user_id: str, lead: timedelta
+    ) -> Reminder | None:
+        """For its owner, a PENDING or CANCELLED reminder becomes PENDING with this lead
+        (next_attempt_at = starts_at - lead, attempts 0); None when not found, not the owner's,
+        or already SENDING / finished."""
+
+    @abc.abstractmethod
+    async def claim_due(
+        self, now: datetime, *, limit: int, lease: timedelta, worker: str
+    ) -> list[Reminder]:
+        """Atomically take up to `limit` reminders that are PENDING with next_attempt_at <= now,
+        or SENDING with lease_until <= now (a crashed worker's), soonest next_attempt_at first:
+        they become SENDING with lease_until = now + lease. Two workers never get the same row
+        from one round of claims (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: one short write
+        transaction)."""
+
+    @abc.abstractmethod
+    async def next_attempt_at(self) -> datetime | None:
+        """The earliest next_attempt_at of a PENDING reminder (or lease_until of a SENDING one),
+        for the scheduler's sleep; None when there is none."""
+
+    @abc.abstractmethod
+    async def mark_sent(self, reminder_id: str, *, activity_id: str | None) -> None:
+        """SENDING (or any open state) -> SENT. Idempotent."""
+
+    @abc.abstractmethod
+    async def release(self, reminder_id: str, *, retry_at: datetime, failed: bool) -> None:
+        """SENDING -> PENDING with next_attempt_at = retry_at; `failed` counts one attempt."""
+
+    @abc.abstractmethod
+    async def reschedule(
+        self,
+        reminder_id: str,
+        *,
+        subject: str,
+        starts_at: datetime,
+        ends_at: datetime,
+        next_attempt_at: datetime | None = None,
+    ) -> Reminder | None:
+        """The meeting moved: new times, PENDING, attempts 0, next_attempt_at as given (default
+        starts_at - lead); only for an open reminder (None otherwise)."""
+
+    @abc.abstractmethod
+    async def finish(self, reminder_id: str, state: ReminderState, *, detail: str) -> None:
+        """Record a final SKIPPED / UNDELIVERABLE / FAILED outcome of an open reminder."""
+
+    @abc.abstractmethod
+    async def reminder_counts(self) -> dict[ReminderState, int]:
+        """How many reminders are in each state (states with none are left out)."""
+
+    # --- calendar watches ---------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def set_watch(self, watch: Watch) -> None:
+        """Insert or replace the user's watch."""
+
+    @abc.abstractmethod
+    async def get_watch(self, user_id: str) -> Watch | None: ...
+
+    @abc.abstractmethod
+    async def stop_watch(self, user_id: str) -> bool:
+        """Delete the user's watch; False when there was none."""
+
+    @abc.abstractmethod
+    async def claim_watches(self, now: datetime, *, limit: int, interval: timedelta) -> list[Watch]:
+        """Atomically take up to `limit` watches with next_scan_at <= now, moving their
+        next_scan_at to now + interval; the returned watches carry the new next_scan_at."""
+
+    @abc.abstractmethod
+    async def next_watch_scan_at(self) -> datetime | None:
+        """The earliest next_scan_at of any watch; None when there is none."""

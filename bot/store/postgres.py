@@ -1,0 +1,582 @@
+"""`Store` on PostgreSQL (`DATABASE_URL=postgresql://...`), through an asyncpg pool.
+
+Several bot instances may share the database:
+
+- `open()` migrates under `pg_advisory_xact_lock`, so instances starting together take turns;
+- claims (`claim_due`, `claim_watches`) lock their rows with `FOR UPDATE SKIP LOCKED`, so two
+  workers never get the same row and never wait for each other;
+- botbuilder state keeps eTag concurrency: the stored eTag is read `FOR UPDATE` and checked in
+  the transaction that writes, and a batch is written entirely or not at all.
+
+Bot state values are text (jsonpickle JSON, exactly as in `SqliteStore`); datetimes are
+`timestamptz` (microseconds, returned in UTC); leads are integer seconds; conversation
+references are `jsonb`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from bot.store.base import MeetingRecord, Reminder, ReminderState, Store, Watch
+from bot.store.serialize import (
+    EtagConflict,
+    _conflict,
+    _etag_of,
+    _flatten,
+    _restore,
+    _seconds,
+    _set_etag,
+    _utc,
+)
+
+__all__ = ["PostgresStore"]
+
+# pg_advisory_xact_lock key of the migrations: "Meetbot" in ASCII, any constant would do.
+MIGRATION_LOCK = 0x4D656574626F74
+
+_PENDING = ReminderState.PENDING.value
+_SENDING = ReminderState.SENDING.value
+_OPEN = [_PENDING, _SENDING]
+
+# Each step runs once, in order, in the transaction of `open()` that holds MIGRATION_LOCK; its
+# number is recorded in `schema_version`. Never edit a released step: append a new one.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE IF NOT EXISTS bot_state (
+        key   text PRIMARY KEY,
+        value text NOT NULL,
+        etag  bigint NOT NULL
+    );
+    """,
+    """
+    CREATE TABLE conversations (
+        conversation_id text PRIMARY KEY,
+        reference       jsonb NOT NULL,
+        updated_at      timestamptz NOT NULL
+    );
+    CREATE TABLE meetings (
+        user_id         text NOT NULL,
+        meeting_id      text NOT NULL,
+        kind            text NOT NULL,
+        conversation_id text NOT NULL,
+        subject         text NOT NULL,
+        starts_at       timestamptz NOT NULL,
+        ends_at         timestamptz NOT NULL,
+        join_url        text,
+        created_at      timestamptz NOT NULL,
+        PRIMARY KEY (user_id, meeting_id)
+    );
+    CREATE TABLE reminders (
+        id              text PRIMARY KEY,
+        key             text NOT NULL,
+        user_id         text NOT NULL,
+        conversation_id text NOT NULL,
+        event_id        text NOT NULL,
+        subject         text NOT NULL,
+        starts_at       timestamptz NOT NULL,
+        ends_at         timestamptz NOT NULL,
+        lead_seconds    bigint NOT NULL,
+        zone            text NOT NULL,
+        locale          text,
+        source          text NOT NULL,
+        next_attempt_at timestamptz NOT NULL,
+        state           text NOT NULL,
+        attempts        integer NOT NULL DEFAULT 0,
+        lease_until     timestamptz,
+        worker          text,
+        activity_id     text,
+        detail          text
+    );
+    CREATE UNIQUE INDEX reminders_key ON reminders (key);
+    CREATE INDEX reminders_due ON reminders (state, next_attempt_at);
+    CREATE INDEX reminders_user ON reminders (user_id, state);
+    CREATE TABLE watches (
+        user_id         text PRIMARY KEY,
+        conversation_id text NOT NULL,
+        zone            text NOT NULL,
+        locale          text,
+        lead_seconds    bigint NOT NULL,
+        next_scan_at    timestamptz NOT NULL
+    );
+    CREATE INDEX watches_next_scan ON watches (next_scan_at);
+    """,
+)
+
+_REMINDER_COLUMNS = (
+    "id, key, user_id, conversation_id, event_id, subject, starts_at, ends_at, lead_seconds, "
+    "zone, locale, source, next_attempt_at, state, attempts, lease_until, activity_id, detail"
+)
+_WATCH_COLUMNS = "user_id, conversation_id, zone, locale, lead_seconds, next_scan_at"
+_MEETING_COLUMNS = (
+    "meeting_id, kind, user_id, conversation_id, subject, starts_at, ends_at, join_url, created_at"
+)
+
+
+def _opt_utc(moment: datetime | None) -> datetime | None:
+    return None if moment is None else _utc(moment)
+
+
+def _reminder(row: Any) -> Reminder:
+    return Reminder(
+        id=row["id"],
+        key=row["key"],
+        user_id=row["user_id"],
+        conversation_id=row["conversation_id"],
+        event_id=row["event_id"],
+        subject=row["subject"],
+        starts_at=_utc(row["starts_at"]),
+        ends_at=_utc(row["ends_at"]),
+        lead=timedelta(seconds=row["lead_seconds"]),
+        zone=row["zone"],
+        locale=row["locale"],
+        source=row["source"],
+        next_attempt_at=_utc(row["next_attempt_at"]),
+        state=ReminderState(row["state"]),
+        attempts=row["attempts"],
+        lease_until=_opt_utc(row["lease_until"]),
+        activity_id=row["activity_id"],
+        detail=row["detail"],
+    )
+
+
+def _watch(row: Any) -> Watch:
+    return Watch(
+        user_id=row["user_id"],
+        conversation_id=row["conversation_id"],
+        zone=row["zone"],
+        locale=row["locale"],
+        lead=timedelta(seconds=row["lead_seconds"]),
+        next_scan_at=_utc(row["next_scan_at"]),
+    )
+
+
+def _meeting(row: Any) -> MeetingRecord:
+    return MeetingRecord(
+        meeting_id=row["meeting_id"],
+        kind=row["kind"],
+        user_id=row["user_id"],
+        conversation_id=row["conversation_id"],
+        subject=row["subject"],
+        starts_at=_utc(row["starts_at"]),
+        ends_at=_utc(row["ends_at"]),
+        join_url=row["join_url"],
+        created_at=_utc(row["created_at"]),
+    )
+
+
+def _by_due(reminders: Iterable[Reminder]) -> list[Reminder]:
+    return sorted(reminders, key=lambda r: (r.next_attempt_at, r.id))
+
+
+class PostgresStore(Store):
+    def __init__(self, dsn: str, *, max_size: int = 10) -> None:
+        super().__init__()
+        self._dsn = dsn
+        self._max_size = max_size
+        self._pool: Any = None  # asyncpg.Pool
+
+    # --- connection, schema -------------------------------------------------------------------
+
+    async def open(self) -> None:
+        if self._pool is not None:
+            return
+        pool = await asyncpg.create_pool(self._dsn, min_size=1, max_size=self._max_size)
+        try:
+            await _migrate(pool)
+        except BaseException:
+            pool.terminate()
+            raise
+        self._pool = pool
+
+    async def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await pool.close()
+
+    async def schema_version(self) -> int:
+        """The last migration step applied to the database."""
+        async with self._db().acquire() as conn:
+            return await _schema_version(conn)
+
+    def _db(self) -> Any:
+        if self._pool is None:
+            raise RuntimeError("PostgresStore.open() was not awaited")
+        return self._pool
+
+    async def _fetch(self, query: str, *args: Any) -> list[Any]:
+        return list(await self._db().fetch(query, *args))
+
+    async def _fetchrow(self, query: str, *args: Any) -> Any:
+        return await self._db().fetchrow(query, *args)
+
+    # --- botbuilder Storage -------------------------------------------------------------------
+
+    async def read(self, keys: list[str]) -> dict[str, Any]:
+        if not keys:
+            return {}
+        rows = await self._fetch(
+            "SELECT key, value, etag FROM bot_state WHERE key = ANY($1::text[])", list(keys)
+        )
+        return {str(r["key"]): _restore(str(r["value"]), int(r["etag"])) for r in rows}
+
+    async def write(self, changes: dict[str, Any]) -> None:
+        if changes is None:
+            raise ValueError("changes are required when writing")
+        if not changes:
+            return
+        written: list[tuple[Any, int]] = []
+        async with self._db().acquire() as conn, conn.transaction():
+            for key in sorted(changes):  # one lock order for every writer: no deadlocks
+                value = changes[key]
+                written.append((value, await _write_one(conn, key, value)))
+        for value, etag in written:  # the caller's copies are current once committed
+            _set_etag(value, str(etag))
+
+    async def delete(self, keys: list[str]) -> None:
+        if keys:
+            await self._db().execute(
+                "DELETE FROM bot_state WHERE key = ANY($1::text[])", list(keys)
+            )
+
+    # --- conversation references ------------------------------------------------------------
+
+    async def save_reference(
+        self, conversation_id: str, reference: dict[str, Any], *, now: datetime
+    ) -> None:
+        await self._db().execute(
+            "INSERT INTO conversations (conversation_id, reference, updated_at) "
+            "VALUES ($1, $2::jsonb, $3) ON CONFLICT (conversation_id) DO UPDATE SET "
+            "reference = excluded.reference, updated_at = excluded.updated_at",
+            conversation_id,
+            json.dumps(reference),
+            _utc(now),
+        )
+
+    async def get_reference(self, conversation_id: str) -> dict[str, Any] | None:
+        text = await self._db().fetchval(
+            "SELECT reference::text FROM conversations WHERE conversation_id = $1",
+            conversation_id,
+        )
+        if text is None:
+            return None
+        reference: dict[str, Any] = json.loads(text)
+        return reference
+
+    async def drop_reference(self, conversation_id: str) -> None:
+        await self._db().execute(
+            "DELETE FROM conversations WHERE conversation_id = $1", conversation_id
+        )
+
+    # --- meetings -----------------------------------------------------------------------------
+
+    async def record_meeting(self, meeting: MeetingRecord) -> None:
+        await self._db().execute(
+            f"INSERT INTO meetings ({_MEETING_COLUMNS}) "  # noqa: S608
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+            "ON CONFLICT (user_id, meeting_id) DO UPDATE SET kind = excluded.kind, "
+            "conversation_id = excluded.conversation_id, subject = excluded.subject, "
+            "starts_at = excluded.starts_at, ends_at = excluded.ends_at, "
+            "join_url = excluded.join_url, created_at = excluded.created_at",
+            meeting.meeting_id,
+            meeting.kind,
+            meeting.user_id,
+            meeting.conversation_id,
+            meeting.subject,
+            _utc(meeting.starts_at),
+            _utc(meeting.ends_at),
+            meeting.join_url,
+            _utc(meeting.created_at),
+        )
+
+    async def get_meeting(self, user_id: str, meeting_id: str) -> MeetingRecord | None:
+        row = await self._fetchrow(
+            f"SELECT {_MEETING_COLUMNS} FROM meetings "  # noqa: S608
+            "WHERE user_id = $1 AND meeting_id = $2",
+            user_id,
+            meeting_id,
+        )
+        return None if row is None else _meeting(row)
+
+    # --- reminders ----------------------------------------------------------------------------
+
+    async def add_reminder(self, reminder: Reminder) -> Reminder:
+        r = reminder
+        async with self._db().acquire() as conn:
+            # DO NOTHING waits for a concurrent insert of the same key to commit, so the
+            # SELECT after it always finds the row that won.
+            await conn.execute(
+                f"INSERT INTO reminders ({_REMINDER_COLUMNS}) "  # noqa: S608
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
+                "$17, $18) ON CONFLICT (key) DO NOTHING",
+                r.id,
+                r.key,
+                r.user_id,
+                r.conversation_id,
+                r.event_id,
+                r.subject,
+                _utc(r.starts_at),
+                _utc(r.ends_at),
+                _seconds(r.lead),
+                r.zone,
+                r.locale,
+                r.source,
+                _utc(r.next_attempt_at),
+                ReminderState(r.state).value,
+                r.attempts,
+                _opt_utc(r.lease_until),
+                r.activity_id,
+                r.detail,
+            )
+            row = await conn.fetchrow(
+                f"SELECT {_REMINDER_COLUMNS} FROM reminders WHERE key = $1",  # noqa: S608
+                r.key,
+            )
+        return _reminder(row)
+
+    async def get_reminder(self, reminder_id: str) -> Reminder | None:
+        row = await self._fetchrow(
+            f"SELECT {_REMINDER_COLUMNS} FROM reminders WHERE id = $1",  # noqa: S608
+            reminder_id,
+        )
+        return None if row is None else _reminder(row)
+
+    async def get_reminder_by_key(self, key: str) -> Reminder | None:
+        row = await self._fetchrow(
+            f"SELECT {_REMINDER_COLUMNS} FROM reminders WHERE key = $1",  # noqa: S608
+            key,
+        )
+        return None if row is None else _reminder(row)
+
+    async def open_reminders(self, user_id: str, *, limit: int = 20) -> list[Reminder]:
+        rows = await self._fetch(
+            f"SELECT {_REMINDER_COLUMNS} FROM reminders "  # noqa: S608
+            "WHERE user_id = $1 AND state = ANY($2::text[]) "
+            "ORDER BY next_attempt_at, id LIMIT $3",
+            user_id,
+            _OPEN,
+            limit,
+        )
+        return [_reminder(row) for row in rows]
+
+    async def cancel_reminder(self, reminder_id: str, user_id: str) -> bool:
+        rows = await self._fetch(
+            "UPDATE reminders SET state = $1, lease_until = NULL, worker = NULL "
+            "WHERE id = $2 AND user_id = $3 AND state = $4 RETURNING id",
+            ReminderState.CANCELLED.value,
+            reminder_id,
+            user_id,
+            _PENDING,
+        )
+        return bool(rows)
+
+    async def set_reminder_lead(
+        self, reminder_id: str, user_id: str, lead: timedelta
+    ) -> Reminder | None:
+        row = await self._fetchrow(
+            "UPDATE reminders SET lead_seconds = $1::bigint, "  # noqa: S608
+            "next_attempt_at = starts_at - $1::bigint * interval '1 second', "
+            "state = $2, attempts = 0, lease_until = NULL, worker = NULL, detail = NULL "
+            "WHERE id = $3 AND user_id = $4 AND state = ANY($5::text[]) "
+            f"RETURNING {_REMINDER_COLUMNS}",
+            _seconds(lead),
+            _PENDING,
+            reminder_id,
+            user_id,
+            [_PENDING, ReminderState.CANCELLED.value],
+        )
+        return None if row is None else _reminder(row)
+
+    async def claim_due(
+        self, now: datetime, *, limit: int, lease: timedelta, worker: str
+    ) -> list[Reminder]:
+        if limit <= 0:
+            return []
+        rows = await self._fetch(
+            "WITH due AS MATERIALIZED ("  # noqa: S608
+            " SELECT id FROM reminders"
+            " WHERE (state = $1 AND next_attempt_at <= $3) OR (state = $2 AND lease_until <= $3)"
+            " ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED"
+            ") UPDATE reminders SET state = $2, lease_until = $5, worker = $6"
+            " WHERE id IN (SELECT id FROM due)"
+            f" RETURNING {_REMINDER_COLUMNS}",
+            _PENDING,
+            _SENDING,
+            _utc(now),
+            limit,
+            _utc(now + lease),
+            worker,
+        )
+        return _by_due(_reminder(row) for row in rows)
+
+    async def next_attempt_at(self) -> datetime | None:
+        moment = await self._db().fetchval(
+            "SELECT least("
+            " (SELECT min(next_attempt_at) FROM reminders WHERE state = $1),"
+            " (SELECT min(lease_until) FROM reminders WHERE state = $2))",
+            _PENDING,
+            _SENDING,
+        )
+        return _opt_utc(moment)
+
+    async def mark_sent(self, reminder_id: str, *, activity_id: str | None) -> None:
+        await self._db().execute(
+            "UPDATE reminders SET state = $1, activity_id = $2, lease_until = NULL "
+            "WHERE id = $3 AND state = ANY($4::text[])",
+            ReminderState.SENT.value,
+            activity_id,
+            reminder_id,
+            _OPEN,
+        )
+
+    async def release(self, reminder_id: str, *, retry_at: datetime, failed: bool) -> None:
+        await self._db().execute(
+            "UPDATE reminders SET state = $1, next_attempt_at = $2, attempts = attempts + $3, "
+            "lease_until = NULL, worker = NULL WHERE id = $4 AND state = $5",
+            _PENDING,
+            _utc(retry_at),
+            1 if failed else 0,
+            reminder_id,
+            _SENDING,
+        )
+
+    async def reschedule(
+        self,
+        reminder_id: str,
+        *,
+        subject: str,
+        starts_at: datetime,
+        ends_at: datetime,
+        next_attempt_at: datetime | None = None,
+    ) -> Reminder | None:
+        row = await self._fetchrow(
+            "UPDATE reminders SET subject = $1, starts_at = $2::timestamptz, ends_at = $3, "  # noqa: S608
+            "next_attempt_at = COALESCE($7::timestamptz, "
+            "$2::timestamptz - lead_seconds * interval '1 second'), state = $4, "
+            "attempts = 0, lease_until = NULL, worker = NULL "
+            "WHERE id = $5 AND state = ANY($6::text[]) "
+            f"RETURNING {_REMINDER_COLUMNS}",
+            subject,
+            _utc(starts_at),
+            _utc(ends_at),
+            _PENDING,
+            reminder_id,
+            _OPEN,
+            None if next_attempt_at is None else _utc(next_attempt_at),
+        )
+        return None if row is None else _reminder(row)
+
+    async def finish(self, reminder_id: str, state: ReminderState, *, detail: str) -> None:
+        state = ReminderState(state)
+        if state.is_open:
+            raise ValueError(f"finish() records a final state, not {state.value}")
+        await self._db().execute(
+            "UPDATE reminders SET state = $1, detail = $2, lease_until = NULL "
+            "WHERE id = $3 AND state = ANY($4::text[])",
+            state.value,
+            detail,
+            reminder_id,
+            _OPEN,
+        )
+
+    async def reminder_counts(self) -> dict[ReminderState, int]:
+        rows = await self._fetch("SELECT state, count(*) AS n FROM reminders GROUP BY state")
+        return {ReminderState(row["state"]): int(row["n"]) for row in rows}
+
+    # --- calendar watches ---------------------------------------------------------------------
+
+    async def set_watch(self, watch: Watch) -> None:
+        await self._db().execute(
+            f"INSERT INTO watches ({_WATCH_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6) "  # noqa: S608
+            "ON CONFLICT (user_id) DO UPDATE SET conversation_id = excluded.conversation_id, "
+            "zone = excluded.zone, locale = excluded.locale, "
+            "lead_seconds = excluded.lead_seconds, next_scan_at = excluded.next_scan_at",
+            watch.user_id,
+            watch.conversation_id,
+            watch.zone,
+            watch.locale,
+            _seconds(watch.lead),
+            _utc(watch.next_scan_at),
+        )
+
+    async def get_watch(self, user_id: str) -> Watch | None:
+        row = await self._fetchrow(
+            f"SELECT {_WATCH_COLUMNS} FROM watches WHERE user_id = $1",  # noqa: S608
+            user_id,
+        )
+        return None if row is None else _watch(row)
+
+    async def stop_watch(self, user_id: str) -> bool:
+        rows = await self._fetch("DELETE FROM watches WHERE user_id = $1 RETURNING 1", user_id)
+        return bool(rows)
+
+    async def claim_watches(self, now: datetime, *, limit: int, interval: timedelta) -> list[Watch]:
+        if limit <= 0:
+            return []
+        rows = await self._fetch(
+            "WITH due AS MATERIALIZED ("  # noqa: S608
+            " SELECT user_id FROM watches WHERE next_scan_at <= $1"
+            " ORDER BY next_scan_at, user_id LIMIT $2 FOR UPDATE SKIP LOCKED"
+            ") UPDATE watches SET next_scan_at = $3 WHERE user_id IN (SELECT user_id FROM due)"
+            f" RETURNING {_WATCH_COLUMNS}",
+            _utc(now),
+            limit,
+            _utc(now + interval),
+        )
+        return sorted((_watch(row) for row in rows), key=lambda w: w.user_id)
+
+    async def next_watch_scan_at(self) -> datetime | None:
+        return _opt_utc(await self._db().fetchval("SELECT min(next_scan_at) FROM watches"))
+
+
+async def _schema_version(conn: Any) -> int:
+    exists = await conn.fetchval("SELECT to_regclass('schema_version') IS NOT NULL")
+    if not exists:
+        return 0
+    return int(await conn.fetchval("SELECT coalesce(max(version), 0) FROM schema_version"))
+
+
+async def _migrate(pool: Any) -> None:
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version ("
+            " version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        current = await _schema_version(conn)
+        for version, step in enumerate(MIGRATIONS, start=1):
+            if version > current:
+                await conn.execute(step)
+                await conn.execute("INSERT INTO schema_version (version) VALUES ($1)", version)
+
+
+async def _write_one(conn: Any, key: str, value: Any) -> int:
+    """Check the eTag and write one value inside the caller's transaction; the new eTag."""
+    expected = _etag_of(value)
+    text = _flatten(value)
+    for _ in range(10):
+        current = await conn.fetchval("SELECT etag FROM bot_state WHERE key = $1 FOR UPDATE", key)
+        if current is None:
+            # A new key. DO NOTHING waits for a concurrent creator of the same key; when it
+            # won, go round again and check against its row, exactly as if it had come first.
+            created = await conn.fetchval(
+                "INSERT INTO bot_state (key, value, etag) VALUES ($1, $2, 1) "
+                "ON CONFLICT (key) DO NOTHING RETURNING etag",
+                key,
+                text,
+            )
+            if created is not None:
+                return 1
+            continue
+        if _conflict(expected, int(current)):
+            raise EtagConflict(f"eTag conflict for {key}: read {expected}, stored {current}")
+        new_etag = int(current) + 1
+        await conn.execute(
+            "UPDATE bot_state SET value = $2, etag = $3 WHERE key = $1", key, text, new_etag
+        )
+        return new_etag
+    raise EtagConflict(f"eTag conflict for {key}: it kept being created and deleted")

@@ -1,0 +1,60 @@
+"""How botbuilder state values become text and back, for every engine.
+
+Values are serialized with jsonpickle exactly like botbuilder's own Azure storages, because
+dialog state holds botbuilder objects (`DialogState`, `DialogInstance`), not plain JSON. The
+`e_tag` is kept in its own column, never inside the stored value.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jsonpickle
+
+
+class EtagConflict(KeyError):
+    """Someone else wrote the value since it was read."""
+
+
+def _flatten(value: Any) -> str:
+    data = jsonpickle.Pickler(unpicklable=True, make_refs=False).flatten(value)
+    if isinstance(data, dict):
+        data.pop("e_tag", None)
+    return json.dumps(data)
+
+
+def _restore(text: str, etag: int) -> Any:
+    value = jsonpickle.Unpickler().restore(json.loads(text))
+    _set_etag(value, str(etag))
+    return value
+
+
+def _etag_of(value: Any) -> str | None:
+    etag = value.get("e_tag") if isinstance(value, dict) else getattr(value, "e_tag", None)
+    return None if etag is None else str(etag)
+
+
+def _set_etag(value: Any, etag: str) -> None:
+    if isinstance(value, dict):
+        value["e_tag"] = etag
+    elif hasattr(value, "e_tag"):
+        value.e_tag = etag
+
+
+def _conflict(expected: str | None, current: int | None) -> bool:
+    """botbuilder's rule: a read eTag must still match; `*`, none, or a new key always write."""
+    return expected not in (None, "*") and current is not None and str(current) != expected
+
+
+def _utc(moment: datetime) -> datetime:
+    """An aware datetime in UTC; a naive one is a caller's bug, not something to guess at."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"naive datetime {moment.isoformat()}: the store needs aware datetimes")
+    return moment.astimezone(UTC)
+
+
+def _seconds(lead: timedelta) -> int:
+    """A lead is kept in whole seconds."""
+    return lead // timedelta(seconds=1)

@@ -1,0 +1,89 @@
+"""The reminder row and "Reminder…" button of a meeting card.
+
+The button opens a choice of how long before the start this chat is reminded (or not at all);
+its Submit carries `{"meetbot": "set_reminder", "reminderId": ..., "for": <user id>}` plus the
+chosen `minutes` ("none" or a number), so the handler can refuse clicks by anyone else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from microsoft_teams.cards import (
+    AdaptiveCard,
+    Choice,
+    ChoiceSetInput,
+    Fact,
+    ShowCardAction,
+    SubmitAction,
+)
+
+from bot.i18n import Catalog
+from cards.dates import format_time
+
+SET_REMINDER = "set_reminder"
+REMINDER_CHOICES = (0, 5, 10, 15, 30, 60)  # minutes before the start
+NO_REMINDER = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderSetting:
+    reminder_id: str
+    for_user: str  # only this user may change it
+    start: datetime  # aware: the meeting's start
+    lead: timedelta | None  # None: no reminder
+    too_soon: bool = False  # no reminder because the meeting starts sooner than the lead
+
+
+def reminder_fact(setting: ReminderSetting, zone: ZoneInfo, catalog: Catalog) -> Fact:
+    return Fact(title=catalog.reminder_label, value=reminder_text(setting, zone, catalog))
+
+
+def reminder_text(setting: ReminderSetting, zone: ZoneInfo, catalog: Catalog) -> str:
+    if setting.lead is None:
+        return catalog.reminder_too_soon if setting.too_soon else catalog.reminder_none
+    time = format_time((setting.start - setting.lead).astimezone(zone), catalog)
+    minutes = int(setting.lead.total_seconds() // 60)
+    if minutes == 0:
+        return catalog.reminder_at_start.format(time=time)
+    return catalog.reminder_before.format(minutes=minutes, time=time)
+
+
+def reminder_action(setting: ReminderSetting, catalog: Catalog) -> ShowCardAction:
+    current = NO_REMINDER if setting.lead is None else str(int(setting.lead.total_seconds() // 60))
+    choices = [Choice(title=catalog.reminder_choice_none, value=NO_REMINDER)]
+    for minutes in REMINDER_CHOICES:
+        title = (
+            catalog.reminder_choice_at_start
+            if minutes == 0
+            else catalog.reminder_choice_minutes.format(minutes=minutes)
+        )
+        choices.append(Choice(title=title, value=str(minutes)))
+    if current not in {choice.value for choice in choices}:
+        title = catalog.reminder_choice_minutes.format(minutes=current)
+        choices.append(Choice(title=title, value=current))
+    form = AdaptiveCard(
+        body=[
+            ChoiceSetInput(
+                id="minutes",
+                label=catalog.reminder_choice_label,
+                style="compact",
+                is_required=True,
+                choices=choices,
+                value=current,
+            )
+        ],
+        actions=[
+            SubmitAction(
+                title=catalog.reminder_save_button,
+                data={
+                    "meetbot": SET_REMINDER,
+                    "reminderId": setting.reminder_id,
+                    "for": setting.for_user,
+                },
+            )
+        ],
+    )
+    return ShowCardAction(title=catalog.reminder_change_button, card=form)

@@ -1,0 +1,153 @@
+"""A scheduler wired to real parts: the store, GraphClient on the Graph emulator (TLS, msal),
+botbuilder's CloudAdapter sending to the connector emulator; time from a ManualClock."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botbuilder.core import TurnContext
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+)
+from botbuilder.schema import Activity
+
+from bot.emulators.connector import ConnectorCall
+from bot.emulators.graph import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET
+from bot.graph import GraphClient, MsalTokenProvider
+from bot.reminders import (
+    ManualClock,
+    MeetingSpot,
+    ProactiveSender,
+    Reminders,
+    ReminderScheduler,
+    SchedulerConfig,
+    SendLimits,
+)
+from bot.store import Reminder, SqliteStore, Store
+from tests.conftest import RunningConnector, RunningGraph
+from tests.factories import make_message
+
+USER = "64339082-ed84-4b0b-b4ab-004ae54f3747"
+T0 = datetime(2030, 3, 4, 8, 0, tzinfo=UTC)
+_ids = itertools.count(1)
+
+
+class _AnonymousBot:
+    APP_ID = ""
+    APP_PASSWORD = ""
+    APP_TYPE = "MultiTenant"
+    APP_TENANTID = ""
+
+
+@dataclass
+class World:
+    store: Store
+    graph: RunningGraph
+    connector: RunningConnector
+    client: GraphClient
+    clock: ManualClock
+    scheduler: ReminderScheduler
+    reminders: Reminders
+    adapter: CloudAdapter
+    conversations: list[str] = field(default_factory=list)
+
+    async def conversation(self, conversation_id: str | None = None) -> str:
+        """A conversation the bot knows (its reference saved, as after a message)."""
+        cid = conversation_id or f"a:conversation-{next(_ids)}"
+        activity = Activity().deserialize(
+            make_message("hi", service_url=self.connector.url, conversation_id=cid)
+        )
+        reference = TurnContext.get_conversation_reference(activity).serialize()
+        await self.store.save_reference(cid, reference, now=self.clock.now())
+        return cid
+
+    def seed(self, subject: str, start: datetime, minutes: int = 30, **extra: Any) -> str:
+        end = start + timedelta(minutes=minutes)
+        event = self.graph.emulator.seed_event(
+            USER,
+            {
+                "subject": subject,
+                "start": {"dateTime": _wall(start), "timeZone": "UTC"},
+                "end": {"dateTime": _wall(end), "timeZone": "UTC"},
+                "isOnlineMeeting": True,
+                "onlineMeetingProvider": "teamsForBusiness",
+                **extra,
+            },
+        )
+        return str(event["id"])
+
+    async def meeting(
+        self,
+        subject: str,
+        start: datetime,
+        *,
+        lead: timedelta | None = timedelta(minutes=10),
+        conversation_id: str | None = None,
+    ) -> Reminder:
+        """A meeting made through the bot: the event in Graph, its reminder in the store."""
+        cid = conversation_id or await self.conversation()
+        event_id = self.seed(subject, start)
+        choice = await self.reminders.for_meeting(
+            MeetingSpot(USER, cid, "America/Los_Angeles", "en-US"),
+            event_id=event_id,
+            subject=subject,
+            start=start,
+            end=start + timedelta(minutes=30),
+            join_url=None,
+            lead=lead,
+        )
+        return choice.reminder
+
+    def sent(self, conversation_id: str | None = None) -> list[ConnectorCall]:
+        return self.connector.emulator.activities(conversation_id)
+
+
+def _wall(value: datetime) -> str:
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat()
+
+
+def make_scheduler(
+    world_parts: dict[str, Any], limits: SendLimits | None = None, **config: Any
+) -> ReminderScheduler:
+    return ReminderScheduler(
+        store=world_parts["store"],
+        events=world_parts["client"],
+        sender=ProactiveSender(world_parts["adapter"], ""),
+        limits=limits or SendLimits.unlimited(),
+        clock=world_parts["clock"],
+        config=SchedulerConfig(**config),
+    )
+
+
+@pytest.fixture
+async def world(
+    graph: RunningGraph, connector: RunningConnector, tmp_path: Path
+) -> AsyncIterator[World]:
+    store = SqliteStore(tmp_path / "meetbot.db")
+    await store.open()
+    tokens = MsalTokenProvider(
+        client_id=LOCAL_CLIENT_ID,
+        client_secret=LOCAL_CLIENT_SECRET,
+        authority=f"{graph.url}/{graph.emulator.config.tenant_id}",
+        verify=str(graph.ca_file),
+        local_authority=True,
+    )
+    clock = ManualClock(T0)
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(_AnonymousBot()))
+    async with graph.client() as http:
+        client = GraphClient(http, f"{graph.url}/v1.0", tokens)
+        parts = {"store": store, "client": client, "clock": clock, "adapter": adapter}
+        scheduler = make_scheduler(parts)
+        reminders = Reminders(
+            store, default_lead=timedelta(minutes=10), clock=clock.now, on_change=scheduler.wake
+        )
+        yield World(store, graph, connector, client, clock, scheduler, reminders, adapter)
+    tokens.close()
+    await store.close()

@@ -1,0 +1,82 @@
+"""Two store objects on one database (two SQLite connections to one file; two PostgreSQL pools)
+claiming at once never get the same row: the claims are atomic."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from bot.store import Reminder, Store, Watch
+from tests.store.helpers import T0, OpenStore, make_reminder
+
+ROWS = 200
+LOOPS_PER_STORE = 8
+BATCH = 3
+
+
+async def _claim_all_reminders(store: Store, worker: str) -> list[Reminder]:
+    got: list[Reminder] = []
+    while batch := await store.claim_due(
+        T0 + timedelta(days=30), limit=BATCH, lease=timedelta(hours=1), worker=worker
+    ):
+        assert len(batch) <= BATCH
+        got.extend(batch)
+    return got
+
+
+async def test_concurrent_claims_of_reminders_are_disjoint_and_complete(
+    store: Store, open_another: OpenStore
+) -> None:
+    for n in range(ROWS):
+        await store.add_reminder(make_reminder(n, starts_at=T0 + timedelta(minutes=n)))
+    async with open_another() as other:
+        loops = [
+            _claim_all_reminders(s, f"{name}-{i}")
+            for i in range(LOOPS_PER_STORE)
+            for name, s in (("a", store), ("b", other))
+        ]
+        results = await asyncio.gather(*loops)
+    ids = [r.id for result in results for r in result]
+    assert len(ids) == len(set(ids)), "a reminder was claimed twice"
+    assert set(ids) == {make_reminder(n).id for n in range(ROWS)}
+    assert sum(1 for result in results if result) > 2  # the loops really did interleave
+    assert await store.next_attempt_at() == T0 + timedelta(days=30, hours=1)
+
+
+async def _claim_all_watches(store: Store) -> list[Watch]:
+    got: list[Watch] = []
+    while batch := await store.claim_watches(
+        T0 + timedelta(days=1), limit=BATCH, interval=timedelta(days=7)
+    ):
+        got.extend(batch)
+    return got
+
+
+async def test_concurrent_claims_of_watches_are_disjoint_and_complete(
+    store: Store, open_another: OpenStore
+) -> None:
+    users = [f"user-{n:03d}" for n in range(60)]
+    for n, user in enumerate(users):
+        await store.set_watch(
+            Watch(user, f"a:{user}", "UTC", None, timedelta(minutes=5), T0 + timedelta(seconds=n))
+        )
+    async with open_another() as other:
+        results = await asyncio.gather(
+            *(_claim_all_watches(s) for _ in range(LOOPS_PER_STORE) for s in (store, other))
+        )
+    claimed = [w.user_id for result in results for w in result]
+    assert sorted(claimed) == users
+
+
+async def test_racing_adds_of_one_key_all_get_the_same_reminder(
+    store: Store, open_another: OpenStore
+) -> None:
+    async with open_another() as other:
+        stored = await asyncio.gather(
+            *(
+                (store if i % 2 else other).add_reminder(make_reminder(1, id=f"try-{i}"))
+                for i in range(20)
+            )
+        )
+    assert len({r.id for r in stored}) == 1
+    assert await store.reminder_counts() == {stored[0].state: 1}
