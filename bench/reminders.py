@@ -153,7 +153,7 @@ async def main(args: argparse.Namespace) -> None:
     bot: asyncio.subprocess.Process | None = None
     try:
         print(f"seeding {args.count} meetings, conversations and reminders ...", flush=True)
-        due = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
+        due = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=2)
         await seed(
             database_url,
             graph_url=graph_url,
@@ -172,6 +172,8 @@ async def main(args: argparse.Namespace) -> None:
         }
         bot = await start(["run"], bot_env, "listening on")
         cpu_before = cpu_seconds(bot.pid)
+        # The clock starts when the reminders are due and the bot is up, whichever is later.
+        due = max(due, datetime.now(UTC))
         wait = (due - datetime.now(UTC)).total_seconds()
         print(f"reminders fall due in {wait:.0f} s ...", flush=True)
         async with httpx.AsyncClient(base_url=connector_url, timeout=30) as client:

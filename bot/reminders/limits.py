@@ -6,16 +6,23 @@ A bucket of capacity `c` refilled at `r` per second lets at most `c + r*W` sends
 window of `W` seconds, so one bucket per documented window, with `c + r*W` equal to that
 window's limit, keeps every window within its limit at once.
 
-Buckets hand out reservations: `reserve()` takes a token now, possibly going into debt, and
-says how long the caller must wait before using it. Concurrent senders thereby queue in order
-without a lock, and a caller that will not wait that long `refund()`s its token.
+Conversation buckets hand out reservations: `reserve()` takes a token now, possibly going
+into debt, and says how long the caller must wait before using it; a caller that will not wait
+that long `refund()`s its token. The per-app limit is a `Pacer` instead: one send at a time
+through a gate spaced by actual send times, so sends delayed by a busy event loop cannot bunch
+up behind each other and overrun Teams' one-second window.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.reminders.clock import Clock
 
 # Teams' per-bot, per-conversation limits: (sends, window in seconds).
 TEAMS_CONVERSATION_LIMITS: tuple[tuple[int, float], ...] = (
@@ -64,6 +71,26 @@ class TokenBucket:
             self.updated = now
 
 
+class Pacer:
+    """At most `rate` sends a second, each at least 1/rate after the previous one *was sent*."""
+
+    def __init__(self, rate: float) -> None:
+        if rate <= 0:
+            raise ValueError("a pacer needs a positive rate")
+        self._interval = 1.0 / rate
+        self._next: float | None = None
+        self._lock = asyncio.Lock()
+
+    async def turn(self, clock: Clock) -> None:
+        """Return when it is this caller's turn to send."""
+        async with self._lock:
+            now = clock.now().timestamp()
+            if self._next is not None and now < self._next:
+                await clock.sleep(self._next - now)
+                now = clock.now().timestamp()
+            self._next = now + self._interval
+
+
 def buckets_for(limits: Iterable[tuple[int, float]]) -> list[TokenBucket]:
     """One bucket per window, each letting exactly the window's limit through."""
     return [TokenBucket(capacity=limit / 2, rate=limit / 2 / window) for limit, window in limits]
@@ -79,8 +106,8 @@ class SendLimits:
         conversation_limits: tuple[tuple[int, float], ...] = TEAMS_CONVERSATION_LIMITS,
         max_conversations: int = 100_000,
     ) -> None:
-        # Capacity 1: at most app_rate + 1 sends in any second, evenly spaced.
-        self._app = TokenBucket(capacity=1, rate=app_rate) if app_rate is not None else None
+        # At most app_rate + 1 sends in any second, spaced by when they were really sent.
+        self._app = Pacer(app_rate) if app_rate is not None else None
         self._conversation_limits = conversation_limits
         self._conversations: OrderedDict[str, list[TokenBucket]] = OrderedDict()
         self._max_conversations = max_conversations
@@ -91,17 +118,18 @@ class SendLimits:
         return cls(app_rate=None, conversation_limits=())
 
     def reserve(self, conversation_id: str, now: float) -> float:
-        """Reserve one send in `conversation_id` and one for the app: the seconds to wait."""
+        """Reserve one send in `conversation_id`: the seconds to wait before it."""
         waits = [bucket.reserve(now) for bucket in self._buckets(conversation_id, now)]
-        if self._app is not None:
-            waits.append(self._app.reserve(now))
         return max(waits, default=0.0)
 
     def refund(self, conversation_id: str, now: float) -> None:
         for bucket in self._buckets(conversation_id, now):
             bucket.refund(now)
+
+    async def app_turn(self, clock: Clock) -> None:
+        """Wait for the app-wide send slot (right before sending)."""
         if self._app is not None:
-            self._app.refund(now)
+            await self._app.turn(clock)
 
     def throttled(self, conversation_id: str, now: float, retry_after: float) -> None:
         """Teams answered 429: nothing more to that conversation for `retry_after` seconds."""

@@ -123,7 +123,8 @@ class ReminderScheduler:
     # --- the loop ---------------------------------------------------------------------------
 
     def wake(self) -> None:
-        """Something changed (a reminder was added here): look again now."""
+        """Something changed (a reminder or watch was added here): look again now."""
+        self._next_watch_scan = None
         self._wake.set()
 
     async def run(self) -> None:
@@ -318,6 +319,7 @@ class ReminderScheduler:
             return False
         if wait > 0:
             await self._clock.sleep(wait)
+        await self._limits.app_turn(self._clock)
         return True
 
     def _activity(self, reminder: Reminder, event: Event) -> Activity:
@@ -397,7 +399,11 @@ class ReminderScheduler:
             except (GraphError, TokenError) as error:
                 log.warning("calendar watch of %s failed: %s", watch.user_id, error)
         if len(watches) < self._config.watch_batch:
-            self._next_watch_scan = await self._store.next_watch_scan_at()
+            # Look again when the next watch is due, and at least every interval (another
+            # instance may have added one).
+            upcoming = await self._store.next_watch_scan_at()
+            latest = now + self._config.watch_interval
+            self._next_watch_scan = min(upcoming, latest) if upcoming else latest
 
     async def scan_watch(self, watch: Watch, now: datetime) -> int:
         """Add (or move) a reminder for every online meeting in the watch's look-ahead window:
