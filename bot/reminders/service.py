@@ -16,6 +16,7 @@ from typing import Any
 from bot.reminders.plan import first_attempt
 from bot.store import MeetingRecord, Reminder, ReminderState, Store, Watch, reminder_key
 
+_KNOWN_LIMIT = 10_000
 TOO_SOON = "the meeting starts sooner than the reminder"
 NOT_WANTED = "no reminder was wanted"
 
@@ -52,13 +53,27 @@ class Reminders:
         self.default_lead = default_lead
         self._clock = clock
         self._on_change = on_change
+        self._known: dict[str, dict[str, Any]] = {}  # references this instance last wrote
 
     # --- conversations ----------------------------------------------------------------------
 
-    async def remember(self, conversation_id: str, reference: dict[str, Any]) -> None:
+    async def remember(
+        self, conversation_id: str, reference: dict[str, Any], *, always: bool = False
+    ) -> None:
+        """Keep where a conversation is. Unless `always` (an installation or membership change,
+        after which a dropped reference must come back), it is written only when it changed
+        since this instance last wrote it. A proactive send starts a turn of its own, so the
+        last message's activity id is not part of it."""
+        reference = {key: value for key, value in reference.items() if key != "activityId"}
+        if not always and self._known.get(conversation_id) == reference:
+            return
         await self._store.save_reference(conversation_id, reference, now=self._clock())
+        if len(self._known) >= _KNOWN_LIMIT:
+            self._known.clear()
+        self._known[conversation_id] = reference
 
     async def forget(self, conversation_id: str) -> None:
+        self._known.pop(conversation_id, None)
         await self._store.drop_reference(conversation_id)
 
     # --- reminders for meetings the bot made --------------------------------------------------
@@ -123,10 +138,7 @@ class Reminders:
         """Change (or with None, cancel) one of the user's reminders; None when it is not
         theirs or no longer open."""
         if lead is None:
-            reminder = await self._store.get_reminder(reminder_id)
-            if reminder is None or not await self._store.cancel_reminder(reminder_id, user_id):
-                return None
-            return await self._store.get_reminder(reminder_id)
+            return await self.cancel(reminder_id, user_id)
         reminder = await self._store.get_reminder(reminder_id)
         if reminder is None or reminder.starts_at - lead <= self._clock():
             return None
@@ -142,6 +154,7 @@ class Reminders:
         return sorted(waiting, key=lambda reminder: (reminder.due_at, reminder.id))
 
     async def cancel(self, reminder_id: str, user_id: str) -> Reminder | None:
+        """Cancel one of the user's pending reminders: it as it was, or None."""
         reminder = await self._store.get_reminder(reminder_id)
         if reminder is None or not await self._store.cancel_reminder(reminder_id, user_id):
             return None

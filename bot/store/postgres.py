@@ -23,6 +23,7 @@ from typing import Any
 import asyncpg
 
 from bot.store.base import MeetingRecord, Reminder, ReminderState, Store, Watch
+from bot.store.rows import meeting_from, reminder_from, watch_from
 from bot.store.serialize import (
     EtagConflict,
     _conflict,
@@ -122,51 +123,15 @@ def _opt_utc(moment: datetime | None) -> datetime | None:
 
 
 def _reminder(row: Any) -> Reminder:
-    return Reminder(
-        id=row["id"],
-        key=row["key"],
-        user_id=row["user_id"],
-        conversation_id=row["conversation_id"],
-        event_id=row["event_id"],
-        subject=row["subject"],
-        starts_at=_utc(row["starts_at"]),
-        ends_at=_utc(row["ends_at"]),
-        lead=timedelta(seconds=row["lead_seconds"]),
-        zone=row["zone"],
-        locale=row["locale"],
-        source=row["source"],
-        next_attempt_at=_utc(row["next_attempt_at"]),
-        state=ReminderState(row["state"]),
-        attempts=row["attempts"],
-        lease_until=_opt_utc(row["lease_until"]),
-        activity_id=row["activity_id"],
-        detail=row["detail"],
-    )
+    return reminder_from(row, _utc)
 
 
 def _watch(row: Any) -> Watch:
-    return Watch(
-        user_id=row["user_id"],
-        conversation_id=row["conversation_id"],
-        zone=row["zone"],
-        locale=row["locale"],
-        lead=timedelta(seconds=row["lead_seconds"]),
-        next_scan_at=_utc(row["next_scan_at"]),
-    )
+    return watch_from(row, _utc)
 
 
 def _meeting(row: Any) -> MeetingRecord:
-    return MeetingRecord(
-        meeting_id=row["meeting_id"],
-        kind=row["kind"],
-        user_id=row["user_id"],
-        conversation_id=row["conversation_id"],
-        subject=row["subject"],
-        starts_at=_utc(row["starts_at"]),
-        ends_at=_utc(row["ends_at"]),
-        join_url=row["join_url"],
-        created_at=_utc(row["created_at"]),
-    )
+    return meeting_from(row, _utc)
 
 
 def _by_due(reminders: Iterable[Reminder]) -> list[Reminder]:

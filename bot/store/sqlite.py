@@ -29,6 +29,7 @@ from typing import Any
 import aiosqlite
 
 from bot.store.base import MeetingRecord, Reminder, ReminderState, Store, Watch
+from bot.store.rows import meeting_from, reminder_from, watch_from
 from bot.store.serialize import (
     EtagConflict,
     _conflict,
@@ -141,51 +142,15 @@ def _opt_dt(micros: int | None) -> datetime | None:
 
 
 def _reminder(row: sqlite3.Row) -> Reminder:
-    return Reminder(
-        id=row["id"],
-        key=row["key"],
-        user_id=row["user_id"],
-        conversation_id=row["conversation_id"],
-        event_id=row["event_id"],
-        subject=row["subject"],
-        starts_at=_dt(row["starts_at"]),
-        ends_at=_dt(row["ends_at"]),
-        lead=timedelta(seconds=row["lead_seconds"]),
-        zone=row["zone"],
-        locale=row["locale"],
-        source=row["source"],
-        next_attempt_at=_dt(row["next_attempt_at"]),
-        state=ReminderState(row["state"]),
-        attempts=row["attempts"],
-        lease_until=_opt_dt(row["lease_until"]),
-        activity_id=row["activity_id"],
-        detail=row["detail"],
-    )
+    return reminder_from(row, _dt)
 
 
 def _watch(row: sqlite3.Row) -> Watch:
-    return Watch(
-        user_id=row["user_id"],
-        conversation_id=row["conversation_id"],
-        zone=row["zone"],
-        locale=row["locale"],
-        lead=timedelta(seconds=row["lead_seconds"]),
-        next_scan_at=_dt(row["next_scan_at"]),
-    )
+    return watch_from(row, _dt)
 
 
 def _meeting(row: sqlite3.Row) -> MeetingRecord:
-    return MeetingRecord(
-        meeting_id=row["meeting_id"],
-        kind=row["kind"],
-        user_id=row["user_id"],
-        conversation_id=row["conversation_id"],
-        subject=row["subject"],
-        starts_at=_dt(row["starts_at"]),
-        ends_at=_dt(row["ends_at"]),
-        join_url=row["join_url"],
-        created_at=_dt(row["created_at"]),
-    )
+    return meeting_from(row, _dt)
 
 
 def _by_due(reminders: Iterable[Reminder]) -> list[Reminder]:

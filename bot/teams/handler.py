@@ -112,7 +112,8 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
             return
         if activity.type in _REMEMBERED_TYPES:
             reference = TurnContext.get_conversation_reference(activity)
-            await self._reminders.remember(conversation, reference.serialize())
+            always = activity.type != ActivityTypes.message
+            await self._reminders.remember(conversation, reference.serialize(), always=always)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
