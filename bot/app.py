@@ -40,7 +40,7 @@ from bot.reminders import (
     SystemClock,
 )
 from bot.services import SERVICES, Services
-from bot.settings import RuntimeConfig
+from bot.settings import RuntimeConfig, is_loopback_url
 from bot.store import open_store
 from bot.teams.handler import MeetBot, on_turn_error
 from dialogs.calendar import CalendarFlow
@@ -104,7 +104,8 @@ async def _services(
             client_secret=endpoint.client_secret,
             authority=endpoint.authority,
             verify=str(endpoint.ca_file) if endpoint.ca_file else True,
-            local_authority=endpoint.local,
+            # Microsoft's instance discovery knows only Microsoft's hosts, not a loopback one.
+            local_authority=endpoint.local or is_loopback_url(endpoint.authority),
         )
         stack.callback(tokens.close)
         graph = GraphClient(http, endpoint.base_url, tokens)

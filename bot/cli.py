@@ -9,6 +9,7 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from aiohttp import web
 
@@ -17,7 +18,9 @@ from bot.emulators.connector import TEAMS_APP_LIMITS, ConnectorEmulator
 from bot.emulators.graph import GraphEmulator
 from bot.emulators.serve import serve
 from bot.emulators.tls import default_cert_path, make_loopback_identity
-from bot.settings import SettingsError, load_settings, resolve
+from bot.logs import configure_logging
+from bot.package import NIL_ID, PackageIds, build_package
+from bot.settings import Settings, SettingsError, load_settings, resolve, secret_values
 
 log = logging.getLogger("meetbot")
 
@@ -33,12 +36,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"meetbot: configuration error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # A line per HTTP request is noise at INFO; our own logs name the Graph calls that matter.
-    for chatty in ("httpx", "httpcore", "msal", "urllib3"):
-        logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.root.level))
+    try:
+        configure_logging(settings.log_level, settings.log_format, secrets=secret_values(settings))
+    except ValueError:
+        print(
+            f"meetbot: configuration error: LOG_LEVEL: unknown level {settings.log_level!r}",
+            file=sys.stderr,
+        )
+        return 2
+    if args.command == "package":
+        return _package(args, settings)
     if args.command == "run":
         try:
             config = resolve(settings)
@@ -68,6 +75,15 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="meetbot", description=__doc__)
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="serve /api/messages (local mode when Graph is not configured)")
+    package = sub.add_parser("package", help="write the Teams app package (manifest and icons)")
+    package.add_argument(
+        "-o", "--output", type=Path, default=DEFAULT_PACKAGE, help="default: %(default)s"
+    )
+    package.add_argument(
+        "--app-id", help="the Teams app id (default: TEAMS_APP_ID, else the bot id)"
+    )
+    package.add_argument("--bot-id", help="the Azure Bot's app id (default: MicrosoftAppId)")
+    package.add_argument("--domain", help="the bot's public host name (default: BOT_DOMAIN)")
     graph = sub.add_parser("graph-emulator", help="run the local Microsoft Graph emulator")
     graph.add_argument("--host", default="127.0.0.1")
     graph.add_argument("--port", type=int, default=8443)
@@ -87,6 +103,32 @@ def _parser() -> argparse.ArgumentParser:
         help="with --rate-limits, the sends per second allowed per app (default: %(default)s)",
     )
     return parser
+
+
+DEFAULT_PACKAGE = Path("build/meetbot-app.zip")
+
+
+def _package(args: argparse.Namespace, settings: Settings) -> int:
+    bot_id = args.bot_id or settings.microsoft_app_id
+    app_id = args.app_id or settings.teams_app_id or bot_id
+    if not bot_id:
+        log.warning(
+            "MicrosoftAppId is not set: the package carries the placeholder id %s and will not "
+            "reach a bot until it is built again with the Azure Bot's app id",
+            NIL_ID,
+        )
+    try:
+        ids = PackageIds(
+            app_id=app_id or NIL_ID,
+            bot_id=bot_id or NIL_ID,
+            domain=args.domain or settings.bot_domain,
+        )
+        path = build_package(ids, args.output)
+    except ValueError as exc:
+        print(f"meetbot: {exc}", file=sys.stderr)
+        return 2
+    print(f"Teams app package: {path}", flush=True)
+    return 0
 
 
 def _positive_int(text: str) -> int:

@@ -12,7 +12,7 @@ import ipaddress
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     host: str | None = _env("HOST")
     port: int = Field(default=3978, ge=0, le=65535, validation_alias=AliasChoices("PORT"))
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("LOG_LEVEL"))
+    log_format: Literal["json", "text"] = Field(
+        default="json", validation_alias=AliasChoices("LOG_FORMAT")
+    )
+    teams_app_id: str | None = _env("TEAMS_APP_ID")
+    bot_domain: str | None = _env("BOT_DOMAIN")
     reminder_minutes: int = Field(
         default=10, ge=0, le=1440, validation_alias=AliasChoices("REMINDER_MINUTES")
     )
@@ -119,6 +124,13 @@ class RuntimeConfig:
         return self.graph is None
 
 
+def secret_values(settings: Settings) -> list[str]:
+    """Every configured secret, for the log formatter to mask wherever it might appear."""
+    values = [_secret(settings.microsoft_app_password), _secret(settings.graph_client_secret)]
+    database_password = urlsplit(settings.database_url).password
+    return [value for value in (*values, database_password) if value]
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Read settings; a malformed value becomes one `SettingsError` line naming the variable."""
     try:
@@ -143,7 +155,19 @@ def resolve(settings: Settings) -> RuntimeConfig:
     if app_id and not app_password and settings.microsoft_app_type is not AppType.USER_ASSIGNED_MSI:
         raise SettingsError("MicrosoftAppPassword is required when MicrosoftAppId is set")
 
+    msi = settings.microsoft_app_type is AppType.USER_ASSIGNED_MSI
+    if msi and not settings.microsoft_app_tenant_id:
+        raise SettingsError(
+            "MicrosoftAppTenantId is required when MicrosoftAppType=UserAssignedMSI"
+        )
     graph = _graph_credentials(settings, app_id, app_password)
+    if msi and graph is None:
+        # A managed identity has no secret for Graph: without these, a deployed bot would fall
+        # back to local mode and only simulate meetings.
+        raise SettingsError(
+            "GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET are required when "
+            "MicrosoftAppType=UserAssignedMSI"
+        )
     graph_base_url = settings.graph_base_url
     if graph is None:
         if graph_base_url and not is_loopback_url(graph_base_url):

@@ -4,6 +4,8 @@ response. Nothing else happens here."""
 from __future__ import annotations
 
 import json
+import logging
+import time
 from typing import Any
 
 from aiohttp import web
@@ -11,7 +13,10 @@ from botbuilder.core import serializer_helper
 from botbuilder.schema import Activity
 from msrest.exceptions import DeserializationError  # type: ignore[attr-defined]
 
+from bot.logs import log_context
 from bot.services import SERVICES
+
+log = logging.getLogger(__name__)
 
 
 async def messages(request: web.Request) -> web.Response:
@@ -28,20 +33,47 @@ async def messages(request: web.Request) -> web.Response:
     except DeserializationError:
         return _problem(400, "The activity has malformed fields.")
     services = request.app[SERVICES]
-    try:
-        invoke = await services.adapter.process_activity(
-            request.headers.get("Authorization", ""), activity, services.bot.on_turn
-        )
-    except PermissionError:
-        return _problem(401, "The request is not authorized.")
+    conversation = activity.conversation.id if activity.conversation else None
+    with log_context(activity_id=activity.id, conversation_id=conversation):
+        started = time.perf_counter()
+        status = 500
+        try:
+            invoke = await services.adapter.process_activity(
+                request.headers.get("Authorization", ""), activity, services.bot.on_turn
+            )
+            status = invoke.status if invoke else 201
+        except PermissionError:
+            status = 401
+            return _problem(401, "The request is not authorized.")
+        finally:
+            log.info(
+                "activity %s answered %s",
+                activity.type,
+                status,
+                extra={
+                    "activity_type": activity.type,
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                },
+            )
     if invoke:
         return web.json_response(serializer_helper(invoke.body), status=invoke.status)
     return web.Response(status=201)
 
 
 async def healthz(request: web.Request) -> web.Response:
+    """The store answers and the reminder scheduler is alive: 200, else 503 with what is wrong."""
     services = request.app[SERVICES]
-    return web.json_response({"status": "ok", "mode": services.mode})
+    store = await services.store.health()
+    scheduler = services.scheduler.health()
+    healthy = store["ok"] and scheduler["ok"]
+    body = {
+        "status": "ok" if healthy else "unhealthy",
+        "mode": services.mode,
+        "store": store,
+        "scheduler": scheduler,
+    }
+    return web.json_response(body, status=200 if healthy else 503)
 
 
 def _problem(status: int, detail: str) -> web.Response:

@@ -151,7 +151,12 @@ def failure_card(exc: Exception, catalog: Catalog) -> dict[str, Any]:
         providers = ", ".join(exc.allowed) or "none"
         return error_card(catalog, catalog.teams_not_allowed.format(providers=providers))
     request_id = exc.request_id if isinstance(exc, GraphError) else None
-    log.warning("graph call failed: %s", exc)
+    status = exc.status if isinstance(exc, GraphError) else None
+    log.warning(
+        "graph call failed: %s",
+        exc,
+        extra={"graph_request_id": request_id, "graph_status": status},
+    )
     if isinstance(exc, GraphForbidden) and exc.missing is not None:
         message = getattr(catalog, _GRANT_TEXT[exc.missing])
     elif isinstance(exc, GraphThrottled):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import SettingsError, load_settings, resolve
+from bot.settings import SettingsError, load_settings, resolve, secret_values
 
 ALL = (
     "MicrosoftAppId",
@@ -73,6 +73,16 @@ def test_settings_are_read_from_a_dotenv_file(tmp_path: Path) -> None:
         ({"PORT": "http"}, "PORT"),
         ({"MicrosoftAppType": "Everyone"}, "MicrosoftAppType"),
         ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
+        ({"MicrosoftAppType": "UserAssignedMSI", "MicrosoftAppId": "a"}, "MicrosoftAppTenantId"),
+        (
+            {
+                "MicrosoftAppType": "UserAssignedMSI",
+                "MicrosoftAppId": "a",
+                "MicrosoftAppTenantId": "t",
+            },
+            "GRAPH_CLIENT_SECRET",
+        ),
     ],
 )
 def test_an_inconsistent_set_names_the_variable(
@@ -90,3 +100,12 @@ def test_blank_variables_count_as_unset(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("MicrosoftAppId", "")
     monkeypatch.setenv("MicrosoftAppPassword", " ")
     assert resolve(load_settings()).local_mode
+
+
+def test_secret_values_are_every_configured_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MicrosoftAppId", "a")
+    monkeypatch.setenv("MicrosoftAppPassword", "bot-password")
+    monkeypatch.setenv("GRAPH_CLIENT_ID", "g")
+    monkeypatch.setenv("GRAPH_CLIENT_SECRET", "graph-secret")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://meetbot:db-password@db:5432/meetbot")
+    assert sorted(secret_values(load_settings())) == ["bot-password", "db-password", "graph-secret"]

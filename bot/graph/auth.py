@@ -27,7 +27,8 @@ class TokenProvider(Protocol):
 
 
 class TokenError(Exception):
-    """The identity platform refused to issue a token (bad secret, unknown client or tenant)."""
+    """No token: the identity platform refused (bad secret, unknown client or tenant) or could
+    not be reached."""
 
 
 class MsalTokenProvider:
@@ -60,7 +61,11 @@ class MsalTokenProvider:
         async with self._lock:  # one refresh for all the requests that found it stale
             if self._token and self._clock() < self._expires_at:
                 return self._token
-            result = await asyncio.to_thread(self._acquire)
+            try:
+                result = await asyncio.to_thread(self._acquire)
+            except (requests.RequestException, ValueError) as exc:
+                # The authority did not answer (network, TLS) or msal refused its metadata.
+                raise TokenError(f"identity platform unreachable: {type(exc).__name__}") from exc
             if "access_token" not in result:
                 raise TokenError(
                     f"{result.get('error', 'token_error')}: "

@@ -39,6 +39,7 @@ from bot.graph.models import (
     OnlineMeeting,
     OnlineMeetingProvider,
 )
+from bot.logs import graph_fields
 
 log = logging.getLogger(__name__)
 
@@ -298,12 +299,14 @@ class GraphClient:
                     headers={"Authorization": f"Bearer {await self._tokens.token()}"}
                     | (headers or {}),
                 )
+                request_id = response.headers.get("request-id")
                 log.info(
                     "graph %s %s -> %s request-id=%s",
                     method,
                     path,
                     response.status_code,
-                    response.headers.get("request-id"),
+                    request_id,
+                    extra=graph_fields(method, path, response.status_code, request_id),
                 )
                 raise_for_response(response, resource=resource)
                 return response

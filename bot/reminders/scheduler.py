@@ -28,9 +28,10 @@ import hashlib
 import logging
 import math
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Awaitable
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from botbuilder.core import CardFactory, MessageFactory
@@ -46,6 +47,7 @@ from bot.graph import (
 )
 from bot.graph.models import Event
 from bot.i18n import catalog_for
+from bot.logs import log_context
 from bot.reminders.clock import Clock
 from bot.reminders.delivery import Delivery, Outcome, Sender
 from bot.reminders.limits import SendLimits
@@ -119,6 +121,8 @@ class ReminderScheduler:
         self._quiet = asyncio.Condition()
         self.stats = SchedulerStats()
         self.running = False
+        self._last_round_at: datetime | None = None
+        self._failing_rounds = 0  # rounds in a row that raised
 
     # --- the loop ---------------------------------------------------------------------------
 
@@ -132,16 +136,36 @@ class ReminderScheduler:
         self.running = True
         try:
             while True:
+                self._last_round_at = self._clock.now()
                 try:
                     busy = await self._round()
+                    self._failing_rounds = 0
+                    if not busy:
+                        await self._idle()  # it reads the store too
                 except Exception:
+                    self._failing_rounds += 1
                     log.exception("reminder round failed; trying again after the poll interval")
-                    busy = False
-                if not busy:
-                    await self._idle()
+                    await self._pause()
         finally:
             self.running = False
             await self._shut_down()
+
+    def health(self) -> dict[str, Any]:
+        """For /healthz: the loop runs and has looked at the store lately (within three poll
+        intervals, or a lease when that is longer: a round may wait on sends in flight)."""
+        now = self._clock.now()
+        age = (now - self._last_round_at).total_seconds() if self._last_round_at else None
+        limit = max(3 * self._config.poll, self._config.lease).total_seconds()
+        stalled = age is None or age > limit
+        return {
+            "ok": self.running and not stalled and self._failing_rounds == 0,
+            "running": self.running,
+            "last_round_age_s": round(age, 1) if age is not None else None,
+            "failing_rounds": self._failing_rounds,
+            "in_flight": len(self._tasks),
+            "worker": self._config.worker,
+            "stats": asdict(self.stats),
+        }
 
     async def _shut_down(self) -> None:
         """Let sends in flight finish and be recorded (for a while), then cancel the rest;
@@ -205,6 +229,24 @@ class ReminderScheduler:
             return
         await self._slot_free.wait()
 
+    async def _pause(self) -> None:
+        """After a failed round (the database away, say): the poll interval, or a wake-up."""
+        await self._first_of(
+            self._clock.sleep(self._config.poll.total_seconds()), self._wake.wait()
+        )
+        self._wake.clear()
+
+    async def _first_of(self, *waits: Awaitable[Any]) -> None:
+        """Wait for the first of `waits` to finish; cancel the others."""
+        futures = {asyncio.ensure_future(wait) for wait in waits}
+        try:
+            await asyncio.wait(futures, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for future in futures:
+                future.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.gather(*futures, return_exceptions=True)
+
     async def _idle(self) -> None:
         now = self._clock.now()
         wake_at = now + self._config.poll
@@ -220,24 +262,21 @@ class ReminderScheduler:
         if self._wake.is_set():  # woken while the round ran: look again at once
             self._wake.clear()
             return
-        futures = {
+        # Started before going quiet, so a clock sleep is registered before `settle()` returns.
+        waits = [
             asyncio.ensure_future(self._clock.sleep(delay)),
             asyncio.ensure_future(self._wake.wait()),
-        }
+        ]
         if self._tasks:  # re-plan when one finishes (it may have put a reminder back)
             self._slot_free.clear()
-            futures.add(asyncio.ensure_future(self._slot_free.wait()))
+            waits.append(asyncio.ensure_future(self._slot_free.wait()))
         else:
             async with self._quiet:
                 self._quiet_rounds += 1
                 self._quiet.notify_all()
         try:
-            await asyncio.wait(futures, return_when=asyncio.FIRST_COMPLETED)
+            await self._first_of(*waits)
         finally:
-            for future in futures:
-                future.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.gather(*futures, return_exceptions=True)
             self._wake.clear()
 
     async def _claim(self, limit: int) -> list[Reminder]:
@@ -251,6 +290,10 @@ class ReminderScheduler:
     # --- one reminder -------------------------------------------------------------------------
 
     async def _handle(self, reminder: Reminder) -> None:
+        with log_context(reminder_id=str(reminder.id), conversation_id=reminder.conversation_id):
+            await self._handle_reminder(reminder)
+
+    async def _handle_reminder(self, reminder: Reminder) -> None:
         event = await self._current_event(reminder)
         if event is None:
             return

@@ -17,12 +17,18 @@ one by `DATABASE_URL`. The schema is created and migrated by `open()`.
 from __future__ import annotations
 
 import abc
+import asyncio
+import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from botbuilder.core import Storage
+
+log = logging.getLogger(__name__)
+HEALTH_TIMEOUT_S = 2.0
 
 
 class ReminderState(StrEnum):
@@ -108,6 +114,24 @@ class Store(Storage, abc.ABC):  # type: ignore[misc]
 
     @abc.abstractmethod
     async def close(self) -> None: ...
+
+    engine: str = "unknown"  # "sqlite" or "postgresql", for /healthz
+
+    async def health(self) -> dict[str, Any]:
+        """Whether the database answers a real query (reminders by state) within 2 s."""
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(HEALTH_TIMEOUT_S):
+                counts = await self.reminder_counts()
+        except Exception as exc:  # any failure means unhealthy; the log line has the detail
+            log.warning("store health check failed: %r", exc)
+            return {"ok": False, "engine": self.engine, "error": type(exc).__name__}
+        return {
+            "ok": True,
+            "engine": self.engine,
+            "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+            "reminders": {state.value: counts.get(state, 0) for state in ReminderState},
+        }
 
     # --- conversation references ------------------------------------------------------------
 

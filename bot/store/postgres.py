@@ -139,6 +139,8 @@ def _by_due(reminders: Iterable[Reminder]) -> list[Reminder]:
 
 
 class PostgresStore(Store):
+    engine = "postgresql"
+
     def __init__(self, dsn: str, *, max_size: int = 10) -> None:
         super().__init__()
         self._dsn = dsn

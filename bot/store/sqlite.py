@@ -158,6 +158,8 @@ def _by_due(reminders: Iterable[Reminder]) -> list[Reminder]:
 
 
 class SqliteStore(Store):
+    engine = "sqlite"
+
     def __init__(self, path: Path, *, busy_timeout: timedelta = timedelta(seconds=5)) -> None:
         super().__init__()
         self._path = path

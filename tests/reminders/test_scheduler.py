@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.reminders import Reminders, SendLimits
@@ -304,6 +304,45 @@ async def test_the_running_loop_sleeps_until_due_and_wakes_for_new_reminders(
         await asyncio.wait_for(world.clock.until_sleeping(), 10)
         world.clock.advance(timedelta(minutes=1))  # its due time, long before the poll
         await emulator.wait_for(lambda e: len(e.activities()) == 2, timeout=10)
+    finally:
+        runner.cancel()
+        await asyncio.gather(runner, return_exceptions=True)
+
+
+async def test_the_loop_outlives_a_database_failure_and_health_says_so(world: World) -> None:
+    parts = {
+        "store": world.store,
+        "client": world.client,
+        "clock": world.clock,
+        "adapter": world.adapter,
+    }
+    looping = make_scheduler(parts, poll=timedelta(seconds=5))
+    real_next_attempt_at = world.store.next_attempt_at
+    failures = 0
+
+    async def database_away() -> datetime | None:
+        nonlocal failures
+        failures += 1
+        raise OSError("database unreachable")
+
+    world.store.next_attempt_at = database_away  # type: ignore[method-assign]
+    runner = asyncio.create_task(looping.run())
+    try:
+        await asyncio.wait_for(world.clock.until_sleeping(), 10)  # pausing after the failure
+        assert failures == 1
+        health = looping.health()
+        assert health["running"] is True
+        assert health["ok"] is False
+        assert health["failing_rounds"] == 1
+
+        world.store.next_attempt_at = real_next_attempt_at  # type: ignore[method-assign]
+        world.clock.advance(timedelta(seconds=5))
+        await looping.settle()
+        assert looping.health()["ok"] is True
+        first = await world.meeting("After the outage", T0 + timedelta(hours=1))
+        await looping.settle()
+        world.clock.set(first.due_at)
+        await world.connector.emulator.wait_for(lambda e: len(e.activities()) == 1, timeout=10)
     finally:
         runner.cancel()
         await asyncio.gather(runner, return_exceptions=True)

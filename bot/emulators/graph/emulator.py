@@ -66,6 +66,10 @@ class GraphEmulator:
     def token_requests(self) -> int:
         return self._token_requests
 
+    @property
+    def issued_tokens(self) -> list[str]:
+        return self._issuer.issued()
+
     def configure_user(self, user_id: str, **fields: Any) -> UserConfig:
         """Create or replace a user's knobs; their events and meetings stay."""
         return self._directory.configure(user_id, UserConfig(**fields)).config
@@ -173,7 +177,7 @@ class GraphEmulator:
         response.headers["request-id"] = ids.request_id
         response.headers["client-request-id"] = ids.client_request_id
         response.headers["Date"] = format_datetime(self.now().astimezone(UTC), usegmt=True)
-        entry.finish(response.status)
+        entry.finish(response.status, ids.request_id)
         return response
 
     async def _answer(

@@ -166,6 +166,10 @@ class TokenIssuer:
             )
         return client_id
 
+    def issued(self) -> list[str]:
+        """Every access token handed out so far (a test looks for them where they must not be)."""
+        return list(self._tokens)
+
     def authenticate(self, authorization: str | None, now: datetime) -> IssuedToken:
         """The token behind an `Authorization: Bearer` header, or Graph's 401."""
         scheme, _, value = (authorization or "").partition(" ")

@@ -26,6 +26,7 @@ class RecordedRequest:
     headers: dict[str, str]
     json: Any | None
     status: int
+    request_id: str | None = None  # the `request-id` header of the answer
 
 
 class _Entry:
@@ -41,9 +42,11 @@ class _Entry:
             status=0,
         )
         self.status: int | None = None
+        self.request_id: str | None = None
 
-    def finish(self, status: int) -> None:
+    def finish(self, status: int, request_id: str | None = None) -> None:
         self.status = status
+        self.request_id = request_id
 
 
 class RequestLog:
@@ -59,7 +62,7 @@ class RequestLog:
 
     def entries(self) -> list[RecordedRequest]:
         return [
-            replace(entry.request, status=entry.status)
+            replace(entry.request, status=entry.status, request_id=entry.request_id)
             for entry in self._entries
             if entry.status is not None
         ]

@@ -1,0 +1,160 @@
+"""Structured logs: one JSON object per line, carrying who and what each line is about.
+
+Every line has `time` (UTC, ISO 8601), `level`, `logger` and `message`. Lines written while a
+Teams activity is handled also carry `activity_id` and `conversation_id`, lines about a reminder
+carry `reminder_id`, and Graph calls add `graph_request_id`, `graph_status`, `graph_method` and
+`graph_path` (the `request-id` Microsoft support asks for). The context travels in a
+`contextvars.ContextVar`, so it follows `await` and tasks started inside it, and code logging
+deep down needs no parameters for it.
+
+Secrets are kept out twice over: nothing logs a secret or token on purpose, and the formatter
+masks every configured secret (raw or as JSON would escape it) and anything shaped like a bearer
+token or a JWT in the finished line, tracebacks included.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from types import MappingProxyType
+from typing import Any, Final, Literal
+
+from pythonjsonlogger.json import JsonFormatter
+
+CONTEXT_FIELDS: Final = ("activity_id", "conversation_id", "reminder_id")
+MASK: Final = "[redacted]"
+LogFormat = Literal["json", "text"]
+
+_NO_CONTEXT: Final[Mapping[str, str]] = MappingProxyType({})
+_context: ContextVar[Mapping[str, str]] = ContextVar("meetbot_log_context", default=_NO_CONTEXT)
+
+# "Bearer <anything>" and the three base64url parts of a JWT (header and payload start "eyJ").
+_TOKEN_SHAPES: Final = re.compile(
+    r"(?i:bearer)\s+[A-Za-z0-9._~+/=-]{8,}|eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"
+)
+_QUIET_LIBRARIES: Final = ("httpx", "httpcore", "msal", "urllib3", "asyncio", "aiohttp.access")
+
+
+@contextmanager
+def log_context(**fields: str | None) -> Iterator[None]:
+    """Add fields to every log line written inside the block (None values are left out)."""
+    token = _context.set({**_context.get(), **{k: v for k, v in fields.items() if v}})
+    try:
+        yield
+    finally:
+        _context.reset(token)
+
+
+def current_context() -> Mapping[str, str]:
+    return _context.get()
+
+
+class ContextFilter(logging.Filter):
+    """Copies the current log context onto each record (explicit `extra` fields win)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        for key, value in _context.get().items():
+            if not hasattr(record, key):
+                setattr(record, key, value)
+        return True
+
+
+class Redactor:
+    """Masks known secrets and token-shaped strings in finished log text."""
+
+    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
+        forms: set[str] = set()
+        for secret in secrets:
+            if secret and len(secret) >= 4:  # masking "ab" everywhere would garble the logs
+                forms.add(secret)
+                forms.add(json.dumps(secret)[1:-1])  # as it appears inside a JSON string
+        ordered = sorted(forms, key=len, reverse=True)
+        self._secrets = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+
+    def __call__(self, text: str) -> str:
+        if self._secrets is not None:
+            text = self._secrets.sub(MASK, text)
+        return _TOKEN_SHAPES.sub(MASK, text)
+
+
+class JsonLineFormatter(JsonFormatter):
+    """python-json-logger's formatter with Meetbot's field names, UTC times and masking."""
+
+    def __init__(self, redact: Redactor) -> None:
+        super().__init__(
+            "{asctime}{levelname}{name}{message}",
+            style="{",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            json_ensure_ascii=False,
+        )
+        self._redact = redact
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        return _utc_iso(record.created)
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self._redact(super().format(record))
+
+
+class TextFormatter(logging.Formatter):
+    """One human-readable line, with the context fields after the message."""
+
+    def __init__(self, redact: Redactor) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        self._redact = redact
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        return _utc_iso(record.created)
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        extras = [f"{key}={getattr(record, key)}" for key in _LINE_FIELDS if hasattr(record, key)]
+        if extras:
+            head, _, rest = line.partition("\n")
+            line = f"{head} [{' '.join(extras)}]" + (f"\n{rest}" if rest else "")
+        return self._redact(line)
+
+
+_LINE_FIELDS: Final = (*CONTEXT_FIELDS, "graph_request_id", "graph_status")
+
+
+def configure_logging(
+    level: str, fmt: LogFormat = "json", *, secrets: Iterable[str | None] = ()
+) -> None:
+    """Send every logger's records to stderr, one line each, in the chosen format."""
+    redact = Redactor(secrets)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonLineFormatter(redact) if fmt == "json" else TextFormatter(redact))
+    handler.addFilter(ContextFilter())
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    # A line per HTTP request is noise at INFO; Meetbot's own lines name the calls that matter.
+    for chatty in _QUIET_LIBRARIES:
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, root.level))
+
+
+def _utc_iso(created: float) -> str:
+    seconds = int(created)
+    millis = int((created - seconds) * 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{millis:03d}Z"
+
+
+def graph_fields(
+    method: str, path: str, status: int | None, request_id: str | None
+) -> dict[str, Any]:
+    """The `extra` for a log line about one Graph call."""
+    return {
+        "graph_method": method,
+        "graph_path": path,
+        "graph_status": status,
+        "graph_request_id": request_id,
+    }

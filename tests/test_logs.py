@@ -1,0 +1,173 @@
+"""The log line format, the context fields and the masking of secrets."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from bot.logs import (
+    MASK,
+    ContextFilter,
+    JsonLineFormatter,
+    Redactor,
+    TextFormatter,
+    configure_logging,
+    graph_fields,
+    log_context,
+)
+
+SECRET = 'p@ss"w\\ord~Secret1'  # quote and backslash: JSON escapes them
+
+
+@pytest.fixture
+def capture() -> Iterator[tuple[logging.Logger, io.StringIO]]:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonLineFormatter(Redactor([SECRET])))
+    handler.addFilter(ContextFilter())
+    logger = logging.getLogger("meetbot.test.logs")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    yield logger, stream
+    logger.removeHandler(handler)
+
+
+def _lines(stream: io.StringIO) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+
+def test_a_line_is_one_json_object_with_the_standard_fields(
+    capture: tuple[logging.Logger, io.StringIO],
+) -> None:
+    logger, stream = capture
+    logger.info("meeting %s made", "AAMk-1", extra={"graph_status": 201})
+    [line] = _lines(stream)
+    assert line["level"] == "INFO"
+    assert line["logger"] == "meetbot.test.logs"
+    assert line["message"] == "meeting AAMk-1 made"
+    assert line["graph_status"] == 201
+    assert line["time"].endswith("Z") and "T" in line["time"]
+
+
+def test_lines_inside_a_context_carry_its_fields_and_lines_after_do_not(
+    capture: tuple[logging.Logger, io.StringIO],
+) -> None:
+    logger, stream = capture
+    with log_context(activity_id="1700", conversation_id="a:1on1"):
+        with log_context(reminder_id="r-9", conversation_id=None):
+            logger.info("inner")
+        logger.info("outer")
+    logger.info("after")
+    inner, outer, after = _lines(stream)
+    assert (inner["activity_id"], inner["conversation_id"], inner["reminder_id"]) == (
+        "1700",
+        "a:1on1",
+        "r-9",
+    )
+    assert "reminder_id" not in outer and outer["activity_id"] == "1700"
+    assert not {"activity_id", "conversation_id", "reminder_id"} & after.keys()
+
+
+async def test_the_context_follows_tasks_started_inside_it(
+    capture: tuple[logging.Logger, io.StringIO],
+) -> None:
+    logger, stream = capture
+
+    async def work() -> None:
+        logger.info("in a task")
+
+    with log_context(activity_id="1701"):
+        task = asyncio.create_task(work())
+    await task
+    [line] = _lines(stream)
+    assert line["activity_id"] == "1701"
+
+
+def test_graph_fields_name_the_call_and_its_request_id(
+    capture: tuple[logging.Logger, io.StringIO],
+) -> None:
+    logger, stream = capture
+    logger.info("graph", extra=graph_fields("POST", "/users/u/events", 201, "req-1"))
+    [line] = _lines(stream)
+    assert line["graph_request_id"] == "req-1"
+    assert (line["graph_method"], line["graph_path"], line["graph_status"]) == (
+        "POST",
+        "/users/u/events",
+        201,
+    )
+
+
+def test_a_configured_secret_is_masked_in_messages_extras_and_tracebacks(
+    capture: tuple[logging.Logger, io.StringIO],
+) -> None:
+    logger, stream = capture
+    logger.warning("connecting with %s", SECRET, extra={"detail": {"password": SECRET}})
+    try:
+        raise RuntimeError(f"login failed for secret {SECRET}")
+    except RuntimeError:
+        logger.exception("failed")
+    text = stream.getvalue()
+    assert SECRET not in text
+    assert json.dumps(SECRET)[1:-1] not in text
+    first, second = _lines(stream)
+    assert first["message"] == f"connecting with {MASK}"
+    assert first["detail"] == {"password": MASK}
+    assert MASK in second["exc_info"] and "RuntimeError" in second["exc_info"]
+
+
+@pytest.mark.parametrize(
+    "leak",
+    [
+        "Authorization: Bearer abcdefghijklmnopqrstuvwxyz0123456789",
+        "token eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJhcGkifQ.c2lnbmF0dXJl",
+    ],
+)
+def test_token_shapes_are_masked_even_when_not_configured(leak: str) -> None:
+    masked = Redactor()(leak)
+    assert MASK in masked
+    assert "abcdefghijklmnop" not in masked and "eyJhdWQ" not in masked
+
+
+def test_short_values_are_not_treated_as_secrets() -> None:
+    # Masking every "ab" would garble the logs; real secrets are long.
+    assert Redactor(["ab", None, ""])("abc grab") == "abc grab"
+
+
+def test_the_text_format_puts_the_context_after_the_message() -> None:
+    record = logging.LogRecord("meetbot", logging.INFO, __file__, 1, "hello %s", (SECRET,), None)
+    record.activity_id = "1702"
+    record.graph_request_id = "req-2"
+    line = TextFormatter(Redactor([SECRET])).format(record)
+    assert line.endswith(f"meetbot: hello {MASK} [activity_id=1702 graph_request_id=req-2]")
+
+
+def test_configure_logging_replaces_handlers_and_quiets_per_request_libraries(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    saved_levels = {name: logging.getLogger(name).level for name in ("httpx", "msal")}
+    try:
+        configure_logging("DEBUG", "json", secrets=[SECRET])
+        [handler] = root.handlers
+        assert isinstance(handler.formatter, JsonLineFormatter)
+        assert root.level == logging.DEBUG
+        assert logging.getLogger("httpx").level == logging.WARNING
+        assert logging.getLogger("msal").level == logging.WARNING
+        with pytest.raises(ValueError, match="Unknown level"):
+            configure_logging("LOUD")
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in saved[0]:
+            root.addHandler(handler)
+        root.setLevel(saved[1])
+        for name, level in saved_levels.items():
+            logging.getLogger(name).setLevel(level)
