@@ -33,7 +33,14 @@ from bot.i18n import Catalog
 from cards.dates import format_when
 from cards.reminder_setting import ReminderSetting, reminder_action, reminder_fact
 from cards.schema import dump_card, new_card
-from cards.text import SUBJECT_LIMIT, display_list, display_text, link_target, markdown_link
+from cards.text import (
+    SUBJECT_LIMIT,
+    display_list,
+    display_text,
+    fact_title,
+    link_target,
+    markdown_link,
+)
 
 ADAPTIVE_CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 DIALIN_HOST = "dialin.teams.microsoft.com"
@@ -193,15 +200,15 @@ meeting_attachment = card_attachment
 def _detail_facts(
     view: MeetingView, catalog: Catalog, reminder: ReminderSetting | None
 ) -> list[Fact]:
-    facts = [Fact(title=catalog.when_label, value=_when(view, catalog))]
+    facts = [Fact(title=fact_title(catalog.when_label), value=_when(view, catalog))]
     if reminder is not None:
         facts.append(reminder_fact(reminder, view.zone, catalog))
     if attendees := display_list(view.attendees):
-        facts.append(Fact(title=catalog.attendees_label, value=attendees))
+        facts.append(Fact(title=fact_title(catalog.attendees_label), value=attendees))
     if view.meeting_id and (meeting_id := _meeting_id(view.meeting_id)):
-        facts.append(Fact(title=catalog.meeting_id_label, value=meeting_id))
+        facts.append(Fact(title=fact_title(catalog.meeting_id_label), value=meeting_id))
     if view.passcode and (passcode := display_text(view.passcode)):
-        facts.append(Fact(title=catalog.passcode_label, value=passcode))
+        facts.append(Fact(title=fact_title(catalog.passcode_label), value=passcode))
     return facts
 
 
@@ -211,12 +218,14 @@ def _dial_in_section(dial_in: DialIn | None, catalog: Catalog) -> Container | No
     conference = _conference_digits(dial_in.conference_id)
     facts: list[Fact] = []
     if dial_in.toll_number and (toll := _tel_link(dial_in.toll_number, conference)):
-        facts.append(Fact(title=catalog.toll_label, value=toll))
+        facts.append(Fact(title=fact_title(catalog.toll_label), value=toll))
     for number in dial_in.toll_free_numbers:
         if toll_free := _tel_link(number, conference):
-            facts.append(Fact(title=catalog.toll_free_label, value=toll_free))
+            facts.append(Fact(title=fact_title(catalog.toll_free_label), value=toll_free))
     if conference:
-        facts.append(Fact(title=catalog.conference_id_label, value=f"{_group(conference)}#"))
+        facts.append(
+            Fact(title=fact_title(catalog.conference_id_label), value=f"{_group(conference)}#")
+        )
     items: list[CardElement] = [FactSet(facts=facts)] if facts else []
     if local := link_target(dial_in.dialin_url):
         label = display_text(catalog.local_numbers_link)

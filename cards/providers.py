@@ -34,7 +34,8 @@ def providers_card(catalog: Catalog, allowed: Sequence[str], default: str | None
         body.append(TextBlock(text=display_text(line), wrap=True))
     if TEAMS not in keys:
         warning = catalog.teams_not_allowed.format(providers=names)
-        body.append(TextBlock(text=display_text(warning), color="Warning", wrap=True))
+        # "Attention", not "Warning": Teams' light theme draws Warning yellow on white (1.5:1).
+        body.append(TextBlock(text=display_text(warning), color="Attention", wrap=True))
     return dump_card(new_card(body))
 
 

@@ -22,6 +22,7 @@ from microsoft_teams.cards import (
 
 from bot.i18n import Catalog
 from cards.dates import format_time
+from cards.text import fact_title
 
 SET_REMINDER = "set_reminder"
 REMINDER_CHOICES = (0, 5, 10, 15, 30, 60)  # minutes before the start
@@ -38,7 +39,9 @@ class ReminderSetting:
 
 
 def reminder_fact(setting: ReminderSetting, zone: ZoneInfo, catalog: Catalog) -> Fact:
-    return Fact(title=catalog.reminder_label, value=reminder_text(setting, zone, catalog))
+    return Fact(
+        title=fact_title(catalog.reminder_label), value=reminder_text(setting, zone, catalog)
+    )
 
 
 def reminder_text(setting: ReminderSetting, zone: ZoneInfo, catalog: Catalog) -> str:
@@ -69,8 +72,7 @@ def reminder_action(setting: ReminderSetting, catalog: Catalog) -> ShowCardActio
             ChoiceSetInput(
                 id="minutes",
                 label=catalog.reminder_choice_label,
-                style="compact",
-                is_required=True,
+                style="compact",  # a compact list always holds a choice: nothing to require
                 choices=choices,
                 value=current,
             )

@@ -111,12 +111,14 @@ def schedule_form_card(
             id="date",
             label=catalog.form_date_label,
             is_required=True,
+            error_message=catalog.form_date_required,
             value=values.date if _valid_date(values.date) else today.isoformat(),
         ),
         TimeInput(
             id="time",
             label=catalog.form_time_label,
             is_required=True,
+            error_message=catalog.form_time_required,
             value=values.time if _HH_MM.fullmatch(values.time) else None,
         ),
         TextBlock(
@@ -130,6 +132,7 @@ def schedule_form_card(
             label=catalog.form_duration_label,
             style="compact",
             is_required=True,
+            error_message=catalog.form_duration_required,
             choices=[
                 Choice(title=duration_label(minutes, catalog), value=str(minutes))
                 for minutes in DURATION_CHOICES

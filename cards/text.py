@@ -93,3 +93,14 @@ def markdown_link(label: str, target: str) -> str:
     """A markdown link; `label` must already be escaped and `target` come from `link_target`
     (or be a `tel:` URI built from digits)."""
     return f"[{label}]({target})"
+
+
+_CJK = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])(?=[\u3000-\u9fff\uff00-\uffef])")
+_WORD_JOINER = "\u2060"
+
+
+def fact_title(label: str) -> str:
+    """A FactSet title that stays on one line: renderers lay facts out as a table, and a long
+    value squeezes the title column until "Meeting ID" breaks at its space, or a Chinese title
+    between any two characters. No-break spaces and word joiners forbid those breaks."""
+    return _CJK.sub(_WORD_JOINER, label.replace(" ", "\u00a0"))

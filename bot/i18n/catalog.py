@@ -53,6 +53,9 @@ class Catalog:
     form_subject_label: str
     form_subject_placeholder: str
     form_subject_required: str  # shown by the client when the subject is left empty
+    form_date_required: str
+    form_time_required: str
+    form_duration_required: str
     form_date_label: str
     form_time_label: str
     form_duration_label: str

@@ -35,6 +35,11 @@ def make_item(
     )
 
 
+def readable(label: str) -> str:
+    """A fact title as the user reads it: no-break spaces and word joiners are layout only."""
+    return label.replace("\u00a0", " ").replace("\u2060", "")
+
+
 def walk(node: Any) -> Iterator[dict[str, Any]]:
     """Every JSON object in a card, depth first, in document order."""
     if isinstance(node, dict):

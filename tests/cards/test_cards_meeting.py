@@ -21,6 +21,7 @@ from cards import (
     view_from_event,
     view_from_online_meeting,
 )
+from tests.cards.helpers import readable
 
 LA = ZoneInfo("America/Los_Angeles")
 UTC_ZONE = ZoneInfo("UTC")
@@ -172,7 +173,7 @@ def elements(node: Any) -> list[dict[str, Any]]:
 
 def facts(node: Any) -> list[tuple[str, str]]:
     return [
-        (fact["title"], fact["value"])
+        (readable(fact["title"]), fact["value"])
         for element in elements(node)
         if element["type"] == "FactSet"
         for fact in element["facts"]

@@ -61,7 +61,7 @@ def test_warning_when_teams_is_not_allowed(each_catalog: Catalog) -> None:
     card = providers_card(each_catalog, ["skypeForConsumer", "skypeForConsumer"], None)
 
     warning = card["body"][-1]
-    assert warning["color"] == "Warning"
+    assert warning["color"] == "Attention"  # readable on Teams' light theme, unlike Warning
     skype = dict(each_catalog.provider_names)["skypeForConsumer"]
     assert unescape(warning["text"]) == each_catalog.teams_not_allowed.format(providers=skype)
     assert card["body"][1]["text"] == each_catalog.providers_allowed.format(providers=skype)

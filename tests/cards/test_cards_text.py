@@ -12,6 +12,7 @@ from cards.text import (
     display_list,
     display_text,
     escape_markdown,
+    fact_title,
     link_target,
     truncate,
 )
@@ -121,3 +122,17 @@ def test_link_target_can_allow_http() -> None:
     assert link_target("http://127.0.0.1:8443/join", schemes=("https", "http")) == (
         "http://127.0.0.1:8443/join"
     )
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        ("Toll", "Toll"),
+        ("Conference ID", "Conference\u00a0ID"),
+        ("时间", "时\u2060间"),
+        ("已邀请", "已\u2060邀\u2060请"),
+        ("会议 ID", "会议\u00a0ID".replace("会议", "会\u2060议")),
+    ],
+)
+def test_fact_titles_cannot_break_inside(label: str, expected: str) -> None:
+    assert fact_title(label) == expected

@@ -23,6 +23,7 @@ from bot.reminders import ManualClock, ReminderScheduler
 from bot.services import SERVICES
 from bot.settings import load_settings, resolve
 from bot.store import Store
+from tests.cards.helpers import readable
 from tests.conftest import RunningConnector, RunningGraph
 from tests.factories import USER_AAD_ID, make_message
 
@@ -120,7 +121,7 @@ def _facts(card: dict[str, Any]) -> dict[str, str]:
     def walk(node: Any) -> None:
         if isinstance(node, dict):
             if node.get("type") == "FactSet":
-                found.update({fact["title"]: fact["value"] for fact in node["facts"]})
+                found.update({readable(fact["title"]): fact["value"] for fact in node["facts"]})
             for value in node.values():
                 walk(value)
         elif isinstance(node, list):

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from bot.i18n import Catalog
+from tests.cards.helpers import readable
 from tests.render.browser import Rendered
 from tests.render.catalogue import DialInExpectation
 
@@ -147,7 +148,9 @@ def dial_in_problems(
         for link in dom["links"]
         if link["href"].startswith("https://dialin.teams.microsoft.com/")
     ]
-    conference = [f["value"] for f in dom["facts"] if f["title"] == catalog.conference_id_label]
+    conference = [
+        f["value"] for f in dom["facts"] if readable(f["title"]) == catalog.conference_id_label
+    ]
     if expected is None:
         problems = []
         if catalog.dial_in_heading in text:

@@ -44,19 +44,6 @@ _WARNING_TEXT = pytest.mark.xfail(
 )
 
 # Fact titles squeezed onto two or more lines, found by test_fact_titles_stay_on_one_line.
-_WRAPPED_TITLES = pytest.mark.xfail(
-    strict=True,
-    reason="cards bug: FactSet titles wrap when values are long (cards/meeting.py _detail_facts)",
-)
-WRAPPED_TITLES = {
-    ("meet-now", DESKTOP),  # "Meeting / ID"
-    ("meet-now", MOBILE),
-    ("meet-now-running", DESKTOP),
-    ("meet-now-running", MOBILE),
-    ("meeting-zh", MOBILE),  # "时 / 间", "已 / 邀 / 请"
-    ("reminder-zh", MOBILE),
-}
-
 Render = Callable[[str, dict[str, Any], int], Rendered]
 
 
@@ -139,7 +126,6 @@ def test_text_is_readable(sample: Sample, width: int, rendered: Render) -> None:
             sample,
             width,
             id=f"{sample.name}-{label}",
-            marks=[_WRAPPED_TITLES] if (sample.name, width) in WRAPPED_TITLES else [],
         )
         for sample in SAMPLES
         for width, label in ((DESKTOP, "desktop"), (MOBILE, "mobile"))
