@@ -67,6 +67,10 @@ class Settings(BaseSettings):
         default="json", validation_alias=AliasChoices("LOG_FORMAT")
     )
     teams_app_id: str | None = _env("TEAMS_APP_ID")
+    allowed_tenants: str | None = _env("ALLOWED_TENANTS")  # comma-separated tenant ids
+    bot_openid_metadata_url: str | None = _env("TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL")
+    bot_login_url: str | None = _env("TO_CHANNEL_FROM_BOT_LOGIN_URL")
+    bot_ca_bundle: Path | None = _env("BOT_CA_BUNDLE")
     bot_domain: str | None = _env("BOT_DOMAIN")
     reminder_minutes: int = Field(
         default=10, ge=0, le=1440, validation_alias=AliasChoices("REMINDER_MINUTES")
@@ -122,6 +126,13 @@ class RuntimeConfig:
     @property
     def local_mode(self) -> bool:
         return self.graph is None
+
+
+def allowed_tenants(settings: Settings) -> frozenset[str] | None:
+    """The tenants Meetbot serves (lower-case ids), or None when any tenant may use it."""
+    if not settings.allowed_tenants:
+        return None
+    return frozenset(t.strip().lower() for t in settings.allowed_tenants.split(",") if t.strip())
 
 
 def secret_values(settings: Settings) -> list[str]:
