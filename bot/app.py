@@ -40,9 +40,18 @@ from bot.reminders import (
     SystemClock,
 )
 from bot.services import SERVICES, Services
-from bot.settings import RuntimeConfig, is_loopback_url
+from bot.settings import AppType, RuntimeConfig, allowed_tenants, is_loopback_url
 from bot.store import open_store
+from bot.teams.auth import (
+    CHANNEL_OPENID_METADATA_URL,
+    ChannelTokenValidator,
+    MeetbotAuthentication,
+)
+from bot.teams.connector import MeetbotConnectorFactory
 from bot.teams.handler import MeetBot, on_turn_error
+from bot.teams.openid import OpenIdKeys
+from bot.teams.retry import RetryPolicy
+from bot.teams.tokens import BotTokens, ManagedIdentityBotTokens, MsalBotTokens, login_authority
 from dialogs.calendar import CalendarFlow
 from dialogs.meet import MeetingFlow
 
@@ -63,7 +72,13 @@ class GraphEndpoint:
 
 
 class _BotConfig:
-    """The attribute names botbuilder's ConfigurationBotFrameworkAuthentication reads."""
+    """The attribute names botbuilder's ConfigurationBotFrameworkAuthentication reads.
+
+    Only the app's identity: incoming tokens and the connector's transport are Meetbot's own
+    (`bot.teams.auth`), so the OpenID metadata and login URLs are not set here. Setting any of
+    botbuilder's `TO_...` attributes would switch it to its "parameterized" mode, which then
+    expects every one of them.
+    """
 
     def __init__(self, config: RuntimeConfig) -> None:
         s = config.settings
@@ -74,17 +89,24 @@ class _BotConfig:
         self.APP_TENANTID = s.microsoft_app_tenant_id or ""
 
 
-def create_app(config: RuntimeConfig, *, clock: Clock | None = None) -> web.Application:
-    """The bot's web app; `clock` (default: the system's) drives replies and reminders."""
+def create_app(
+    config: RuntimeConfig,
+    *,
+    clock: Clock | None = None,
+    connector_retry: RetryPolicy | None = None,
+) -> web.Application:
+    """The bot's web app; `clock` (default: the system's) drives replies and reminders,
+    `connector_retry` how Bot Connector calls are retried (default: `RetryPolicy()`)."""
     app = web.Application(client_max_size=MAX_BODY_BYTES)
-    app.cleanup_ctx.append(lambda app: _services(app, config, clock or SystemClock()))
+    retry = connector_retry or RetryPolicy()
+    app.cleanup_ctx.append(lambda app: _services(app, config, clock or SystemClock(), retry))
     app.router.add_post("/api/messages", routes.messages)
     app.router.add_get("/healthz", routes.healthz)
     return app
 
 
 async def _services(
-    app: web.Application, config: RuntimeConfig, clock: Clock
+    app: web.Application, config: RuntimeConfig, clock: Clock, retry: RetryPolicy
 ) -> AsyncIterator[None]:
     settings = config.settings
     async with contextlib.AsyncExitStack() as stack:
@@ -113,7 +135,7 @@ async def _services(
         await store.open()
         stack.push_async_callback(store.close)
         bot_config = _BotConfig(config)
-        adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(bot_config))
+        adapter = CloudAdapter(await _bot_authentication(config, bot_config, retry, stack))
         adapter.on_turn_error = on_turn_error
         scheduler = ReminderScheduler(
             store=store,
@@ -141,7 +163,10 @@ async def _services(
             reminders=reminders,
             local_mode=config.local_mode,
             clock=clock.now,
+            allowed_tenants=allowed_tenants(settings),
         )
+        # Turns answered early (Teams' 15 s window) finish before the connector and store close.
+        stack.push_async_callback(bot.drain)
         app[SERVICES] = Services(
             adapter=adapter,
             bot=bot,
@@ -152,6 +177,59 @@ async def _services(
         runner = asyncio.create_task(scheduler.run(), name="reminder-scheduler")
         stack.push_async_callback(_stop, runner)
         yield
+
+
+async def _bot_authentication(
+    config: RuntimeConfig,
+    bot_config: _BotConfig,
+    retry: RetryPolicy,
+    stack: contextlib.AsyncExitStack,
+) -> MeetbotAuthentication:
+    """Incoming channel tokens checked against the channel's keys, and connector clients that
+    carry the bot's token (both only with an app id), over pooled async HTTP clients."""
+    settings = config.settings
+    connector_http = await stack.enter_async_context(
+        httpx.AsyncClient(
+            timeout=httpx.Timeout(retry.attempt_timeout, connect=3.0),
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+        )
+    )
+    validator: ChannelTokenValidator | None = None
+    tokens: BotTokens | None = None
+    if config.auth_enabled:
+        verify: ssl.SSLContext | bool = True
+        if settings.bot_ca_bundle is not None:  # a local channel identity's certificate
+            verify = ssl.create_default_context(cafile=str(settings.bot_ca_bundle))
+        identity_http = await stack.enter_async_context(
+            # Two fetches (metadata, keys) must fit in the turn's 15 s with room to spare.
+            httpx.AsyncClient(verify=verify, timeout=httpx.Timeout(4.0, connect=2.0))
+        )
+        metadata_url = settings.bot_openid_metadata_url or CHANNEL_OPENID_METADATA_URL
+        validator = ChannelTokenValidator(
+            OpenIdKeys(identity_http, metadata_url), bot_config.APP_ID
+        )
+        tokens = _bot_tokens(config, bot_config)
+        stack.callback(tokens.close)
+    return MeetbotAuthentication(
+        ConfigurationBotFrameworkAuthentication(bot_config),
+        validator,
+        MeetbotConnectorFactory(connector_http, tokens, retry, bot_config.APP_ID),
+    )
+
+
+def _bot_tokens(config: RuntimeConfig, bot_config: _BotConfig) -> BotTokens:
+    settings = config.settings
+    if settings.microsoft_app_type is AppType.USER_ASSIGNED_MSI:
+        return ManagedIdentityBotTokens(bot_config.APP_ID)
+    single_tenant = settings.microsoft_app_type is AppType.SINGLE_TENANT
+    return MsalBotTokens(
+        app_id=bot_config.APP_ID,
+        password=bot_config.APP_PASSWORD,
+        authority=login_authority(
+            settings.bot_login_url, bot_config.APP_TENANTID if single_tenant else None
+        ),
+        ca_file=settings.bot_ca_bundle,
+    )
 
 
 async def _stop(task: asyncio.Task[None]) -> None:

@@ -15,6 +15,7 @@ from msrest.exceptions import DeserializationError  # type: ignore[attr-defined]
 
 from bot.logs import log_context
 from bot.services import SERVICES
+from bot.teams.shape import MalformedActivity, check_activity
 
 log = logging.getLogger(__name__)
 
@@ -22,14 +23,21 @@ log = logging.getLogger(__name__)
 async def messages(request: web.Request) -> web.Response:
     if request.content_type != "application/json":
         return _problem(415, "Send the activity as application/json.")
+    if (request.content_length or 0) > request.client_max_size:
+        return _too_large(request)  # declared too large: not worth reading
     try:
-        body: Any = json.loads(await request.read())
-    except ValueError:
+        raw = await request.read()  # stops at the cap, chunked or compressed bodies included
+    except web.HTTPRequestEntityTooLarge:
+        return _too_large(request)
+    try:
+        body: Any = json.loads(raw)
+    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
         return _problem(400, "The body is not valid JSON.")
-    if not isinstance(body, dict) or not isinstance(body.get("type"), str):
-        return _problem(400, "The body is not a Bot Framework activity.")
     try:
+        check_activity(body)
         activity = Activity().deserialize(body)
+    except MalformedActivity as problem:
+        return _problem(400, str(problem))
     except DeserializationError:
         return _problem(400, "The activity has malformed fields.")
     services = request.app[SERVICES]
@@ -74,6 +82,10 @@ async def healthz(request: web.Request) -> web.Response:
         "scheduler": scheduler,
     }
     return web.json_response(body, status=200 if healthy else 503)
+
+
+def _too_large(request: web.Request) -> web.Response:
+    return _problem(413, f"The body is larger than {request.client_max_size} bytes.")
 
 
 def _problem(status: int, detail: str) -> web.Response:

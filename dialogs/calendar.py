@@ -23,7 +23,7 @@ from cards import (
     upcoming_card,
     view_from_event,
 )
-from dialogs.meet import Requester, failure_card
+from dialogs.meet import Failed, Requester, failure_card
 
 LOOKAHEAD = timedelta(days=7)
 
@@ -35,36 +35,40 @@ class CalendarFlow:
 
     async def upcoming(self, who: Requester, now: datetime) -> dict[str, Any]:
         try:
-            events = await self._window(who, now)
+            with self._graph.budget():
+                events = await self._window(who, now)
         except (GraphError, TokenError) as exc:
-            return failure_card(exc, who.catalog)
+            return failure_card(exc, who.catalog, Failed.READ)
         return upcoming_card(who.catalog, [_item(e, who) for e in events], who.zone)
 
     async def offline_candidates(self, who: Requester, now: datetime) -> dict[str, Any]:
         try:
-            events = await self._window(who, now)
+            with self._graph.budget():
+                events = await self._window(who, now)
         except (GraphError, TokenError) as exc:
-            return failure_card(exc, who.catalog)
+            return failure_card(exc, who.catalog, Failed.READ)
         candidates = [_item(e, who) for e in events if not e.is_online_meeting and e.is_organizer]
         return online_candidates_card(who.catalog, candidates, who.zone, for_user=who.user_id)
 
     async def make_online(self, who: Requester, event_id: str) -> dict[str, Any]:
         try:
-            event = await self._graph.make_event_online(who.user_id, event_id)
+            with self._graph.budget():
+                event = await self._graph.make_event_online(who.user_id, event_id)
         except (GraphError, TokenError, TeamsNotAllowed) as exc:
-            return failure_card(exc, who.catalog)
+            return failure_card(exc, who.catalog, Failed.MAKE_ONLINE)
         view = self._view(event, who)
         subject = event.subject or who.catalog.untitled_meeting
         return meeting_card(view, who.catalog, note=who.catalog.made_online.format(subject=subject))
 
     async def join(self, who: Requester, query: str, now: datetime) -> dict[str, Any]:
         try:
-            match = _best_match(await self._window(who, now), query)
-            if match is None:
-                return notice_card(who.catalog, who.catalog.no_match.format(query=query))
-            info = await self._graph.get_event_online_info(who.user_id, match.id)
+            with self._graph.budget():
+                match = _best_match(await self._window(who, now), query)
+                if match is None:
+                    return notice_card(who.catalog, who.catalog.no_match.format(query=query))
+                info = await self._graph.get_event_online_info(who.user_id, match.id)
         except (GraphError, TokenError) as exc:
-            return failure_card(exc, who.catalog)
+            return failure_card(exc, who.catalog, Failed.READ)
         # $select answers only the online-meeting fields; times and subject come from the view.
         merged = match.model_copy(
             update={
@@ -77,9 +81,10 @@ class CalendarFlow:
 
     async def confirm_cancel(self, who: Requester, query: str, now: datetime) -> dict[str, Any]:
         try:
-            events = await self._window(who, now)
+            with self._graph.budget():
+                events = await self._window(who, now)
         except (GraphError, TokenError) as exc:
-            return failure_card(exc, who.catalog)
+            return failure_card(exc, who.catalog, Failed.READ)
         match = _best_match(events, query)
         if match is None:
             return notice_card(who.catalog, who.catalog.no_match.format(query=query))
@@ -90,18 +95,20 @@ class CalendarFlow:
 
     async def cancel(self, who: Requester, event_id: str, subject: str) -> dict[str, Any]:
         try:
-            await self._graph.cancel_event(who.user_id, event_id)
+            with self._graph.budget():
+                await self._graph.cancel_event(who.user_id, event_id)
         except GraphNotFound:
             pass  # already gone: the outcome the user asked for
         except (GraphError, TokenError) as exc:
-            return failure_card(exc, who.catalog)
+            return failure_card(exc, who.catalog, Failed.CANCEL)
         return notice_card(who.catalog, who.catalog.meeting_cancelled.format(subject=subject))
 
     async def providers(self, who: Requester) -> dict[str, Any]:
         try:
-            calendar = await self._graph.get_calendar(who.user_id)
+            with self._graph.budget():
+                calendar = await self._graph.get_calendar(who.user_id)
         except (GraphError, TokenError) as exc:
-            return failure_card(exc, who.catalog)
+            return failure_card(exc, who.catalog, Failed.READ)
         return providers_card(
             who.catalog,
             calendar.allowed_online_meeting_providers,

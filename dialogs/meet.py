@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,6 +19,7 @@ from bot.graph import (
     GraphClient,
     GraphError,
     GraphForbidden,
+    GraphNoAnswer,
     GraphThrottled,
     GraphUnavailable,
     MissingGrant,
@@ -71,18 +73,20 @@ class MeetingFlow:
         self._reminders = reminders
 
     async def schedule(self, command: MeetCommand, who: Requester) -> dict[str, Any]:
+        """The meeting card, or the error card; a reminder only once the event exists."""
         try:
-            event = await self._graph.create_online_event(
-                who.user_id,
-                subject=command.subject,
-                start=command.start,
-                end=command.end,
-                zone=who.zone.key,
-                attendees=command.attendees,
-                transaction_id=who.idempotency_key("event"),
-            )
+            with self._graph.budget():
+                event = await self._graph.create_online_event(
+                    who.user_id,
+                    subject=command.subject,
+                    start=command.start,
+                    end=command.end,
+                    zone=who.zone.key,
+                    attendees=command.attendees,
+                    transaction_id=who.idempotency_key("event"),
+                )
         except (GraphError, TeamsNotAllowed, TokenError) as exc:
-            return failure_card(exc, who.catalog)
+            return failure_card(exc, who.catalog, Failed.CREATE)
         view = view_from_event(
             event, who.zone, zone_is_fallback=who.zone_is_fallback, simulated=self._simulated
         )
@@ -120,13 +124,14 @@ class MeetingFlow:
     ) -> tuple[dict[str, Any], OnlineMeeting | None]:
         """The card, and the meeting when one was created or got."""
         try:
-            meeting, _created = await self._graph.create_or_get_meeting(
-                who.user_id,
-                external_id=who.idempotency_key("meet-now"),
-                subject=command.subject,
-            )
+            with self._graph.budget():
+                meeting, _created = await self._graph.create_or_get_meeting(
+                    who.user_id,
+                    external_id=who.idempotency_key("meet-now"),
+                    subject=command.subject,
+                )
         except (GraphError, TokenError) as exc:
-            return failure_card(exc, who.catalog), None
+            return failure_card(exc, who.catalog, Failed.MEET_NOW), None
         return self.meeting_now_card(meeting, who), meeting
 
     def meeting_now_card(
@@ -138,18 +143,37 @@ class MeetingFlow:
         return meeting_card(view, who.catalog, note=note)
 
 
+class Failed(Enum):
+    """What the user asked for that did not happen: the error card's title, and which
+    sentence (if any) warns that Graph may have done it anyway."""
+
+    CREATE = ("error_title", "maybe_created")
+    MEET_NOW = ("error_title", None)  # a stray meet-now meeting is on no calendar
+    MAKE_ONLINE = ("make_online_failed_title", None)  # doing it again is harmless
+    CANCEL = ("cancel_failed_title", "maybe_cancelled")
+    READ = ("calendar_failed_title", None)
+
+    def __init__(self, title: str, maybe_done: str | None) -> None:
+        self.title = title
+        self.maybe_done = maybe_done
+
+
 _GRANT_TEXT = {
     MissingGrant.CALENDARS_PERMISSION: "missing_calendar_permission",
     MissingGrant.MEETINGS_PERMISSION: "missing_meetings_permission",
     MissingGrant.ACCESS_POLICY: "missing_access_policy",
 }
+_TRANSIENT_STATUSES = frozenset({502, 503, 504})
 
 
-def failure_card(exc: Exception, catalog: Catalog) -> dict[str, Any]:
-    """The error card for a failure the user or their admin can act on."""
+def failure_card(exc: Exception, catalog: Catalog, failed: Failed) -> dict[str, Any]:
+    """The error card for a failed Graph call: what failed (`failed`), why, what to check
+    before trying again, and Graph's request-id, or that Graph sent none."""
+    title: str = getattr(catalog, failed.title)
     if isinstance(exc, TeamsNotAllowed):
         providers = ", ".join(exc.allowed) or "none"
-        return error_card(catalog, catalog.teams_not_allowed.format(providers=providers))
+        message = catalog.teams_not_allowed.format(providers=providers)
+        return error_card(catalog, message, title=title)
     request_id = exc.request_id if isinstance(exc, GraphError) else None
     status = exc.status if isinstance(exc, GraphError) else None
     log.warning(
@@ -157,12 +181,29 @@ def failure_card(exc: Exception, catalog: Catalog) -> dict[str, Any]:
         exc,
         extra={"graph_request_id": request_id, "graph_status": status},
     )
+    advice = None
+    if isinstance(exc, GraphError) and exc.maybe_applied and failed.maybe_done:
+        advice = getattr(catalog, failed.maybe_done)
+    return error_card(
+        catalog,
+        _reason(exc, catalog),
+        request_id=request_id,
+        title=title,
+        advice=advice,
+        no_answer=isinstance(exc, GraphNoAnswer),
+    )
+
+
+def _reason(exc: Exception, catalog: Catalog) -> str:
     if isinstance(exc, GraphForbidden) and exc.missing is not None:
-        message = getattr(catalog, _GRANT_TEXT[exc.missing])
-    elif isinstance(exc, GraphThrottled):
-        message = catalog.throttled
-    elif isinstance(exc, GraphUnavailable):
-        message = catalog.graph_unavailable
-    else:
-        message = catalog.unexpected_error
-    return error_card(catalog, message, request_id=request_id)
+        return str(getattr(catalog, _GRANT_TEXT[exc.missing]))
+    if isinstance(exc, GraphThrottled):
+        return catalog.throttled
+    if isinstance(exc, GraphNoAnswer):
+        return catalog.graph_timeout if exc.timed_out else catalog.graph_no_connection
+    if isinstance(exc, GraphUnavailable):
+        transient = exc.status in _TRANSIENT_STATUSES
+        return catalog.graph_unavailable if transient else catalog.graph_failed
+    if isinstance(exc, TokenError):
+        return catalog.sign_in_failed
+    return catalog.unexpected_error

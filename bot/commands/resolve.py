@@ -70,8 +70,22 @@ def resolve_when(
 ) -> tuple[datetime, datetime] | ParseError:
     """Resolve `spec` to (start, end) in `now`'s zone; `duration` applies to single times.
 
-    `default_day` is the day of a time written without one (today when None).
+    `default_day` is the day of a time written without one (today when None). A time past what
+    `datetime` can hold (only from a clock near year 1 or 9999) is BAD_TIME.
     """
+    try:
+        return _resolve_when(spec, now, duration, locale, default_day)
+    except OverflowError:
+        return ParseError(ParseErrorKind.BAD_TIME, spec.text)
+
+
+def _resolve_when(
+    spec: WhenSpec,
+    now: datetime,
+    duration: timedelta,
+    locale: str | None,
+    default_day: date | None,
+) -> tuple[datetime, datetime] | ParseError:
     zone = require_aware(now)
     if spec.offset is not None:
         start = _floor_minute(add_absolute(now, spec.offset))
@@ -101,7 +115,15 @@ def _floor_minute(moment: datetime) -> datetime:
 
 
 def resolve_date(spec: DaySpec, today: date, locale: str | None = None) -> date | ParseError:
-    """The date `spec` names relative to `today`: BAD_TIME for an impossible date."""
+    """The date `spec` names relative to `today`: BAD_TIME for an impossible date (or one past
+    what `date` can hold)."""
+    try:
+        return _resolve_date(spec, today, locale)
+    except OverflowError:
+        return ParseError(ParseErrorKind.BAD_TIME, spec.text)
+
+
+def _resolve_date(spec: DaySpec, today: date, locale: str | None) -> date | ParseError:
     match spec:
         case RelativeDay(offset=offset):
             return today + timedelta(days=offset)

@@ -34,8 +34,21 @@ emulator's dedupe exists so tests can count how often a resend happened (after a
 sending and marking a reminder sent) by asserting on `duplicates`, while `calls` keeps showing
 each delivery once.
 
-A request is checked in this order: JSON body (400), bot removed (403), duplicate delivery key
-(200), rate limits (429), then recorded (201; 200 for an update).
+Faults (an emulator feature, to prove the bot's retries): `fail_next(kind, times, status)` makes
+the next `times` calls of one kind ("send", "reply", "update", "delete", "create", "members", or
+"any") answer `status` (429 with `Retry-After`, 412, 502, 504, ...) or, with `status=None`, drop
+the connection without an answer. `POST /_emulator/faults {"kind", "times", "status",
+"retryAfter"}` does the same over HTTP (`"status": "drop"`). Each injected fault is appended to
+`faults_served`; a faulted call is neither recorded nor counted.
+
+With a channel identity (`ConnectorEmulator(identity=ChannelIdentity(app_id, password))`, see
+`bot.emulators.channel_identity`) the emulator also serves the channel's OpenID metadata, its
+signing keys and the bot's login, and requires on every `/v3/` call the bot token that login
+issued (401 otherwise), as the real connector does.
+
+A request is checked in this order: injected fault, bot token (401, with an identity), JSON body
+(400), bot removed (403), duplicate delivery key (200), rate limits (429), then recorded (201;
+200 for an update).
 """
 
 from __future__ import annotations
@@ -47,11 +60,13 @@ import json
 import math
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from bot.emulators.channel_identity import BotTokenRefused, ChannelIdentity
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +92,27 @@ TEAMS_CONVERSATION_LIMITS: tuple[tuple[int, float], ...] = (
 TEAMS_APP_LIMITS: tuple[tuple[int, float], ...] = ((50, 1.0),)
 
 ANONYMOUS_APP = "anonymous"
+
+FAULT_KINDS = frozenset(
+    {"send", "reply", "update", "delete", "create", "members", "member", "pagedmembers", "any"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """An injected failure: an HTTP status (with `Retry-After` seconds for a 429), or a dropped
+    connection (`status` None)."""
+
+    status: int | None
+    retry_after: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ServedFault:
+    kind: str
+    path: str
+    status: int | None  # None: the connection was dropped
+
 
 _ACTIVITY_KINDS = frozenset({"send", "reply", "update"})
 
@@ -160,8 +196,13 @@ class ConnectorEmulator:
         rate_limits: bool = False,
         clock: Callable[[], float] = time.monotonic,
         app_limits: tuple[tuple[int, float], ...] = TEAMS_APP_LIMITS,
+        identity: ChannelIdentity | None = None,
     ) -> None:
+        self.identity = identity
         self.calls: list[ConnectorCall] = []
+        self.faults_served: list[ServedFault] = []
+        self.unauthorized: list[str] = []  # paths of /v3/ calls refused for their bot token
+        self._faults: dict[str, deque[Fault]] = {}
         self.throttled: list[str] = []  # conversation ids of the sends answered 429
         self.duplicates: list[ConnectorCall] = []  # resends of an accepted delivery key
         self._clock = clock
@@ -175,8 +216,10 @@ class ConnectorEmulator:
         self._conversations: dict[str, _Conversation] = {}
         self._ids = itertools.count(1)
         self._changed: tuple[asyncio.AbstractEventLoop, asyncio.Event] | None = None
-        self.app = web.Application()
+        self.app = web.Application(middlewares=[self._faults_and_auth])
         self._routes()
+        if identity is not None:
+            identity.add_routes(self.app.router)
         if rate_limits:
             self.enable_rate_limits()
 
@@ -195,6 +238,24 @@ class ConnectorEmulator:
             self._app_limits = app_limits
         self._limiter = SlidingWindowLimiter(TEAMS_CONVERSATION_LIMITS, self._clock)
         self._app_limiter = SlidingWindowLimiter(self._app_limits, self._clock)
+
+    def fail_next(
+        self,
+        kind: str,
+        times: int = 1,
+        status: int | None = 502,
+        *,
+        retry_after: float | None = None,
+    ) -> None:
+        """Make the next `times` calls of `kind` answer `status` (None: drop the connection);
+        a 429 carries `Retry-After: retry_after` (default 1 s)."""
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown call kind {kind!r}; one of {sorted(FAULT_KINDS)}")
+        if times < 1 or (status is not None and not 400 <= status <= 599):
+            raise ValueError("a fault needs times >= 1 and an error status (or None to drop)")
+        if status == 429 and retry_after is None:
+            retry_after = 1.0
+        self._faults.setdefault(kind, deque()).extend([Fault(status, retry_after)] * times)
 
     def activities(self, conversation_id: str | None = None) -> list[ConnectorCall]:
         """Calls that carried an activity (sends, replies, updates), optionally for one
@@ -251,6 +312,9 @@ class ConnectorEmulator:
         self.calls.clear()
         self.throttled.clear()
         self.duplicates.clear()
+        self.faults_served.clear()
+        self.unauthorized.clear()
+        self._faults.clear()
         self._activities.clear()
         self._by_conversation.clear()
         self._delivered.clear()
@@ -292,19 +356,57 @@ class ConnectorEmulator:
 
     def _routes(self) -> None:
         base = "/v3/conversations"
-        self.app.router.add_post(base, self._create_conversation)
-        self.app.router.add_post(base + "/{cid}/activities", self._send)
-        self.app.router.add_post(base + "/{cid}/activities/{aid}", self._reply)
-        self.app.router.add_put(base + "/{cid}/activities/{aid}", self._update)
-        self.app.router.add_delete(base + "/{cid}/activities/{aid}", self._delete)
-        self.app.router.add_get(base + "/{cid}/members", self._members)
-        self.app.router.add_get(base + "/{cid}/pagedmembers", self._paged_members)
-        self.app.router.add_get(base + "/{cid}/members/{mid}", self._member)
+        # Route names are the call kinds faults are injected by.
+        router = self.app.router
+        router.add_post(base, self._create_conversation, name="create")
+        router.add_post(base + "/{cid}/activities", self._send, name="send")
+        router.add_post(base + "/{cid}/activities/{aid}", self._reply, name="reply")
+        router.add_put(base + "/{cid}/activities/{aid}", self._update, name="update")
+        router.add_delete(base + "/{cid}/activities/{aid}", self._delete, name="delete")
+        router.add_get(base + "/{cid}/members", self._members, name="members")
+        router.add_get(base + "/{cid}/pagedmembers", self._paged_members, name="pagedmembers")
+        router.add_get(base + "/{cid}/members/{mid}", self._member, name="member")
+        router.add_post("/_emulator/faults", self._admin_faults)
         self.app.router.add_get("/_emulator/activities", self._admin_activities)
         self.app.router.add_get("/_emulator/stats", self._admin_stats)
         self.app.router.add_post("/_emulator/reset", self._admin_reset)
         self.app.router.add_put("/_emulator/conversations/{cid}/members", self._admin_add_member)
         self.app.router.add_put("/_emulator/conversations/{cid}/removed", self._admin_removed)
+
+    @web.middleware
+    async def _faults_and_auth(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        kind = request.match_info.route.name
+        if kind is None or kind not in FAULT_KINDS:  # admin and identity routes
+            return await handler(request)
+        fault = self._next_fault(kind)
+        if fault is not None:
+            self.faults_served.append(ServedFault(kind, request.path, fault.status))
+            self._notify()
+            if fault.status is None:
+                if request.transport is not None:
+                    request.transport.abort()  # the client sees the connection close unanswered
+                return web.Response(status=500)
+            response = _error(fault.status, "Injected", f"Injected fault {fault.status}.")
+            if fault.retry_after is not None:
+                response.headers["Retry-After"] = f"{fault.retry_after:g}"
+            return response
+        if self.identity is not None:
+            try:
+                self.identity.verify_bot_token(request.headers.get("Authorization"))
+            except BotTokenRefused as refused:
+                self.unauthorized.append(request.path)
+                self._notify()
+                return _error(401, "Unauthorized", f"Authorization has been denied: {refused}.")
+        return await handler(request)
+
+    def _next_fault(self, kind: str) -> Fault | None:
+        for key in (kind, "any"):
+            queue = self._faults.get(key)
+            if queue:
+                return queue.popleft()
+        return None
 
     async def _record(self, request: web.Request, kind: str) -> web.Response:
         body = await _json_body(request)
@@ -391,6 +493,23 @@ class ConnectorEmulator:
             if wanted in {member.get("id"), member.get("aadObjectId")}:
                 return web.json_response(member)
         return _error(404, "MemberNotFoundInConversation", "The member was not found.")
+
+    async def _admin_faults(self, request: web.Request) -> web.Response:
+        body = await _json_body(request)
+        if body is None:
+            return _error(400, "BadArgument", "Send {kind, times, status, retryAfter}.")
+        status = body.get("status", 502)
+        retry_after = body.get("retryAfter")
+        try:
+            self.fail_next(
+                str(body.get("kind", "any")),
+                int(body.get("times", 1)),
+                None if status == "drop" else int(status),
+                retry_after=None if retry_after is None else float(retry_after),
+            )
+        except (TypeError, ValueError) as error:
+            return _error(400, "BadArgument", str(error))
+        return web.json_response(body, status=201)
 
     async def _admin_activities(self, request: web.Request) -> web.Response:
         return web.json_response([asdict(call) for call in self.calls])

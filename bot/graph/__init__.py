@@ -1,11 +1,12 @@
 """Microsoft Graph: typed models, the error tree, app-only tokens and the client."""
 
 from bot.graph.auth import MsalTokenProvider, TokenError, TokenProvider
-from bot.graph.client import GraphClient, graph_zone_name
+from bot.graph.client import GraphClient, RetryPolicy, graph_zone_name
 from bot.graph.errors import (
     GraphBadRequest,
     GraphError,
     GraphForbidden,
+    GraphNoAnswer,
     GraphNotFound,
     GraphThrottled,
     GraphUnauthorized,
@@ -19,12 +20,14 @@ __all__ = [
     "GraphClient",
     "GraphError",
     "GraphForbidden",
+    "GraphNoAnswer",
     "GraphNotFound",
     "GraphThrottled",
     "GraphUnauthorized",
     "GraphUnavailable",
     "MissingGrant",
     "MsalTokenProvider",
+    "RetryPolicy",
     "TeamsNotAllowed",
     "TokenError",
     "TokenProvider",

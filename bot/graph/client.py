@@ -2,18 +2,30 @@
 
 App-only: every path is `/users/{organizer}/...` where the organizer is the Teams sender's
 `aadObjectId`. Calendars are cached per user, so steady state is one Graph round trip per
-meeting. Retries are bounded and only for what Graph documents as transient (429, 503, 504,
-dropped connections). Every write is safe to retry: creates carry `transactionId` or
-`externalId`, making an event online PATCHes the same two fields, and a cancel that comes back
-404 after an attempt that may have reached Graph has already happened.
+meeting.
+
+Retries are bounded in count and in time (`RetryPolicy`) and only for what Graph documents as
+transient: 429 and 503 after the server's `Retry-After`, 502/503/504, timeouts and dropped
+connections with a short exponential backoff; a 401 once, with a fresh token. Never another
+4xx, and not a 500 (not documented as transient). Every write is safe to retry: creates carry
+`transactionId` or `externalId`, making an event online PATCHes the same two fields, and a
+cancel that comes back 404 after an attempt that may have reached Graph has already happened.
+
+Time: all Graph calls of one Teams turn share one deadline (`budget()`, 8 s by default), so the
+bot answers within Teams' 15-second window whatever Graph does: each attempt is cut off at
+what is left (at most 5 s), a Retry-After that does not fit is not waited for, and no attempt
+starts with less than half a second left. Outside a `budget()` block each call gets its own.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -24,6 +36,7 @@ from tzlocal.windows_tz import tz_win
 from bot.graph.auth import TokenProvider
 from bot.graph.errors import (
     GraphError,
+    GraphNoAnswer,
     GraphNotFound,
     GraphThrottled,
     GraphUnauthorized,
@@ -57,8 +70,20 @@ MAKE_ONLINE_PATCH = {
     "onlineMeetingProvider": OnlineMeetingProvider.TEAMS.value,
 }
 MAX_VIEW_PAGES = 5
-_MAX_ATTEMPTS = 3
-_MAX_TOTAL_WAIT_S = 6.0
+_TRANSIENT_STATUSES = frozenset({502, 503, 504})
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How long and how often the client tries. The defaults fit Teams' 15-second window:
+    8 s of Graph work per turn leaves the rest for the reply itself."""
+
+    budget: float = 8.0  # seconds for all Graph calls of one turn (or one call outside a turn)
+    max_attempts: int = 3  # per call, the first one included
+    attempt_timeout: float = 5.0  # one request, token included; never more than is left
+    connect_timeout: float = 2.0
+    backoff: float = 0.5  # before the 2nd attempt after a 5xx or no answer; doubles after
+    min_attempt: float = 0.5  # an attempt is not started with less time than this left
 
 
 def graph_zone_name(iana: str) -> str:
@@ -77,6 +102,7 @@ class GraphClient:
         calendar_ttl: timedelta = timedelta(minutes=15),
         clock: Callable[[], float] = time.monotonic,
         sleep: Sleep = asyncio.sleep,
+        policy: RetryPolicy | None = None,
     ) -> None:
         self._http = http
         self._base = base_url.rstrip("/")
@@ -84,7 +110,23 @@ class GraphClient:
         self._calendar_ttl = calendar_ttl.total_seconds()
         self._clock = clock
         self._sleep = sleep
+        self.policy = policy or RetryPolicy()
         self._calendars: dict[str, tuple[float, Calendar]] = {}
+        # The deadline (in `clock` time) of the turn this task is in, if one was opened.
+        self._deadline: ContextVar[float | None] = ContextVar("graph_deadline", default=None)
+
+    @contextlib.contextmanager
+    def budget(self, seconds: float | None = None) -> Iterator[None]:
+        """Give every Graph call inside this block one shared deadline: `seconds` from now
+        (default: `policy.budget`). Nested blocks keep the earlier deadline, so a caller
+        that opened a tighter one (the Teams handler) is never extended by a flow."""
+        limit = self._clock() + (self.policy.budget if seconds is None else seconds)
+        outer = self._deadline.get()
+        token = self._deadline.set(limit if outer is None else min(outer, limit))
+        try:
+            yield
+        finally:
+            self._deadline.reset(token)
 
     async def get_calendar(self, user_id: str) -> Calendar:
         """The user's default calendar (allowed and default providers), cached per user."""
@@ -283,55 +325,105 @@ class GraphClient:
         headers: dict[str, str] | None = None,
         gone_after_retry_is_success: bool = False,
     ) -> httpx.Response:
-        """Send with bounded retries. With `gone_after_retry_is_success`, a 404 that follows
-        an attempt which may have reached Graph (a timeout, a dropped connection, a 5xx) means
-        that attempt already did the work, so the 404 response is returned, not raised."""
-        waited = 0.0
-        refreshed_token = False
-        maybe_applied = False
-        for attempt in range(1, _MAX_ATTEMPTS + 1):
-            try:
+        """Send with bounded retries (see the module docstring). With
+        `gone_after_retry_is_success`, a 404 that follows an attempt which may have reached
+        Graph (a timeout, a dropped connection, a 5xx) means that attempt already did the work,
+        so the 404 response is returned, not raised. A GraphError raised for a write says
+        whether the write `maybe_applied`."""
+        deadline = self._deadline.get()
+        attempt = _Attempts(self._clock() + self.policy.budget if deadline is None else deadline)
+        try:
+            while True:
+                attempt.number += 1
+                if attempt.deadline - self._clock() < self.policy.min_attempt:
+                    # The turn's budget is spent (on earlier calls, or a sleep overran).
+                    raise attempt.last or GraphNoAnswer(
+                        f"no time left for {method} {path}", timed_out=True
+                    )
+                try:
+                    response = await self._attempt(
+                        method, path, attempt.deadline, json=json, params=params, headers=headers
+                    )
+                    raise_for_response(response, resource=resource)
+                    return response
+                except GraphNotFound:
+                    if gone_after_retry_is_success and attempt.maybe_applied:
+                        log.info("graph %s %s: 404 after a retry, already done", method, path)
+                        return response
+                    raise
+                except GraphUnauthorized:
+                    if attempt.refreshed_token or attempt.number >= self.policy.max_attempts:
+                        raise
+                    attempt.refreshed_token = True  # revoked or rotated: a new one, once
+                    self._tokens.invalidate()
+                except (GraphThrottled, GraphUnavailable) as exc:
+                    # A 429 was refused before any work; a 5xx (even a 503 with Retry-After)
+                    # or no answer may have come after the work was done.
+                    attempt.maybe_applied |= exc.status != 429
+                    attempt.last = exc
+                    delay = self._retry_delay(exc, attempt)
+                    if delay is None:
+                        raise
+                    log.info("graph %s %s: retrying in %.2fs after %s", method, path, delay, exc)
+                    await self._sleep(delay)
+        except GraphError as exc:
+            exc.maybe_applied = attempt.maybe_applied and method != "GET"
+            raise
+
+    async def _attempt(
+        self,
+        method: str,
+        path: str,
+        deadline: float,
+        *,
+        json: Any,
+        params: dict[str, str] | None,
+        headers: dict[str, str] | None,
+    ) -> httpx.Response:
+        """One request, token included, cut off at the attempt timeout or the deadline."""
+        limit = min(self.policy.attempt_timeout, deadline - self._clock())
+        timeout = httpx.Timeout(limit, connect=min(self.policy.connect_timeout, limit))
+        try:
+            async with asyncio.timeout(limit):
+                token = await self._tokens.token()
                 response = await self._http.request(
                     method,
                     self._base + path,
                     json=json,
                     params=params,
-                    headers={"Authorization": f"Bearer {await self._tokens.token()}"}
-                    | (headers or {}),
+                    headers={"Authorization": f"Bearer {token}"} | (headers or {}),
+                    timeout=timeout,
                 )
-                request_id = response.headers.get("request-id")
-                log.info(
-                    "graph %s %s -> %s request-id=%s",
-                    method,
-                    path,
-                    response.status_code,
-                    request_id,
-                    extra=graph_fields(method, path, response.status_code, request_id),
-                )
-                raise_for_response(response, resource=resource)
-                return response
-            except GraphNotFound:
-                if gone_after_retry_is_success and maybe_applied:
-                    log.info("graph %s %s: 404 after a retry, already done", method, path)
-                    return response
-                raise
-            except GraphUnauthorized:
-                if refreshed_token:
-                    raise
-                refreshed_token = True  # a revoked or rotated token: fetch a new one, once
-                self._tokens.invalidate()
-                continue
-            except (GraphThrottled, GraphUnavailable, httpx.TransportError) as exc:
-                delay = _retry_delay(exc, attempt)
-                if attempt == _MAX_ATTEMPTS or delay is None or waited + delay > _MAX_TOTAL_WAIT_S:
-                    if isinstance(exc, httpx.TransportError):
-                        raise GraphUnavailable(0, type(exc).__name__, str(exc)) from exc
-                    raise
-                # A 429 was refused before any work; a timeout or a 5xx may have done the work.
-                maybe_applied = maybe_applied or not isinstance(exc, GraphThrottled)
-                waited += delay
-                await self._sleep(delay)
-        raise GraphError(0, "retries_exhausted", f"{method} {path}")
+        except (TimeoutError, httpx.TimeoutException) as exc:
+            log.info("graph %s %s: no answer within %.2fs", method, path, limit)
+            raise GraphNoAnswer(f"{method} {path}: no answer in time", timed_out=True) from exc
+        except httpx.TransportError as exc:
+            log.info("graph %s %s: %s", method, path, type(exc).__name__)
+            raise GraphNoAnswer(f"{method} {path}: {type(exc).__name__}", timed_out=False) from exc
+        request_id = response.headers.get("request-id")
+        log.info(
+            "graph %s %s -> %s request-id=%s",
+            method,
+            path,
+            response.status_code,
+            request_id,
+            extra=graph_fields(method, path, response.status_code, request_id),
+        )
+        return response
+
+    def _retry_delay(self, exc: GraphError, attempt: _Attempts) -> float | None:
+        """How long to wait before trying again, or None to give up now."""
+        if attempt.number >= self.policy.max_attempts:
+            return None
+        if isinstance(exc, GraphThrottled):
+            delay = exc.retry_after
+        elif isinstance(exc, GraphNoAnswer) or exc.status in _TRANSIENT_STATUSES:
+            delay = self.policy.backoff * 2.0 ** (attempt.number - 1)
+        else:
+            return None  # a 500 is not documented as transient: do not hammer Graph
+        if self._clock() + delay + self.policy.min_attempt > attempt.deadline:
+            return None  # waiting would leave no time to try: say so now
+        return delay
 
     def _next_path(self, next_link: str) -> str:
         """The path of an `@odata.nextLink` under our base URL. A link elsewhere is refused:
@@ -341,18 +433,21 @@ class GraphClient:
         return next_link[len(self._base) :]
 
 
+@dataclass(slots=True)
+class _Attempts:
+    """Where one call's retries stand."""
+
+    deadline: float
+    number: int = 0
+    refreshed_token: bool = False
+    maybe_applied: bool = False
+    last: GraphError | None = None  # the failure being retried
+
+
 def _aware(value: datetime, name: str) -> datetime:
     if value.tzinfo is None:
         raise ValueError(f"{name} must be timezone-aware")
     return value
-
-
-def _retry_delay(exc: Exception, attempt: int) -> float | None:
-    if isinstance(exc, GraphThrottled):
-        return exc.retry_after
-    if isinstance(exc, GraphUnavailable) and exc.status not in {502, 503, 504}:
-        return None  # a 500 is not documented as transient: do not hammer Graph
-    return 0.5 * 2.0 ** (attempt - 1)
 
 
 def _seg(value: str) -> str:

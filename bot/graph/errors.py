@@ -6,11 +6,16 @@
     ├── GraphForbidden            403: a permission or the application access policy is missing
     ├── GraphNotFound             404: the user, event or meeting does not exist
     ├── GraphThrottled            429 (and 503 with Retry-After): carries retry_after seconds
-    └── GraphUnavailable          5xx, timeouts and dropped connections
+    └── GraphUnavailable          5xx
+        └── GraphNoAnswer         no response at all: a timeout, a dropped or refused
+                                  connection, or no time left in the turn's Graph budget;
+                                  status 0 and no request-id (Graph never sent one)
 
     TeamsNotAllowed               not an HTTP failure: the calendar does not allow Teams meetings
 
-`raise_for_response` is the one place that maps a status code to a class.
+`raise_for_response` is the one place that maps a status code to a class. Every GraphError
+also says whether a write it gave up on `maybe_applied`: an attempt timed out, lost its
+connection or got a 5xx, so Graph may have done the work without telling us.
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ class GraphError(Exception):
         self.code = code
         self.message = message
         self.request_id = request_id
+        # Set by the client: a write whose outcome is unknown (see the module docstring).
+        self.maybe_applied = False
 
 
 class GraphBadRequest(GraphError):
@@ -72,6 +79,15 @@ class GraphThrottled(GraphError):
 
 class GraphUnavailable(GraphError):
     pass
+
+
+class GraphNoAnswer(GraphUnavailable):
+    """Graph sent no response: `timed_out` (no answer in time, or no time left to ask) or
+    the connection failed (refused, reset, closed before the answer)."""
+
+    def __init__(self, message: str, *, timed_out: bool) -> None:
+        super().__init__(0, "timeout" if timed_out else "no_connection", message)
+        self.timed_out = timed_out
 
 
 class TeamsNotAllowed(Exception):

@@ -134,13 +134,24 @@ class Catalog:
     too_long: str
     bad_reminder: str  # {detail}
     unknown_sender: str
+    tenant_not_allowed: str  # the sender's organization is not on ALLOWED_TENANTS
     # Graph and service failures
-    error_title: str
+    error_title: str  # what failed: creating a meeting (`meet`, `meet now`, the form)
+    make_online_failed_title: str
+    cancel_failed_title: str
+    calendar_failed_title: str  # reading the calendar (upcoming, online, join, providers, ...)
     teams_not_allowed: str  # {providers}
     missing_calendar_permission: str
     missing_meetings_permission: str
     missing_access_policy: str
     throttled: str
-    graph_unavailable: str
+    graph_unavailable: str  # 502, 503, 504
+    graph_failed: str  # any other failure Graph answered with (a 500)
+    graph_timeout: str  # no answer in time
+    graph_no_connection: str  # the connection failed or dropped before an answer
+    sign_in_failed: str  # no Graph token
+    maybe_created: str  # a create that may have happened although it failed
+    maybe_cancelled: str
     unexpected_error: str
     reference_label: str  # {request_id}
+    no_reference: str  # Graph sent no answer, so no request id to quote

@@ -168,7 +168,12 @@ CATALOG = Catalog(
     "remind 1h or no reminder (at most a day before).",
     too_long="That message is too long for me. Please keep commands under 1000 characters.",
     unknown_sender="I can only schedule meetings for signed-in Microsoft Teams users.",
+    tenant_not_allowed="Sorry, Meetbot isn\u2019t available to your organization. "
+    "If you need it, ask your Microsoft 365 admin.",
     error_title="The meeting was not created",
+    make_online_failed_title="The meeting was not made online",
+    cancel_failed_title="The meeting was not cancelled",
+    calendar_failed_title="Your calendar could not be read",
     teams_not_allowed="Your calendar doesn't allow Teams meetings (it allows: {providers}). "
     "Ask your Microsoft 365 admin to enable Teams as an online meeting provider.",
     missing_calendar_permission="Meetbot is missing the Graph application permission "
@@ -179,7 +184,17 @@ CATALOG = Catalog(
     "for your account, so it cannot create Teams meetings for you. "
     "Ask them to run Grant-CsApplicationAccessPolicy for your user.",
     throttled="Microsoft Graph is busy right now. Please try again in a minute.",
-    graph_unavailable="Microsoft Graph could not be reached. Please try again shortly.",
+    graph_unavailable="Microsoft Graph is unavailable right now. Please try again shortly.",
+    graph_failed="Microsoft Graph answered with an error. Please try again shortly.",
+    graph_timeout="Microsoft Graph did not answer in time. Please try again shortly.",
+    graph_no_connection="The connection to Microsoft Graph failed before it answered. "
+    "Please try again shortly.",
+    sign_in_failed="Meetbot could not sign in to Microsoft Graph. If this keeps happening, "
+    "tell your admin.",
+    maybe_created="Graph may have created it anyway: check your calendar before you try "
+    "again, so it isn\u2019t booked twice.",
+    maybe_cancelled="Graph may have cancelled it anyway: check your calendar before you try again.",
     unexpected_error="Sorry, something went wrong on my side. Please try again.",
     reference_label="Reference: {request_id}",
+    no_reference="No reference number: Microsoft Graph sent no answer.",
 )

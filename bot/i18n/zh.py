@@ -159,7 +159,12 @@ CATALOG = Catalog(
     "（最多提前一天）。",
     too_long="消息太长了，请把命令控制在 1000 个字符以内。",
     unknown_sender="我只能为已登录的 Microsoft Teams 用户安排会议。",
+    tenant_not_allowed="抱歉，Meetbot 未对你的组织开放。"
+    "如需使用，请联系你的 Microsoft 365 管理员。",
     error_title="会议未创建",
+    make_online_failed_title="会议未设为联机会议",
+    cancel_failed_title="会议未取消",
+    calendar_failed_title="无法读取你的日历",
     teams_not_allowed="你的日历不允许创建 Teams 会议（允许的提供商：{providers}）。"
     "请联系 Microsoft 365 管理员启用 Teams 作为联机会议提供商。",
     missing_calendar_permission="Meetbot 缺少 Graph 应用程序权限 Calendars.ReadWrite。"
@@ -170,7 +175,14 @@ CATALOG = Catalog(
     "因此它无法为你创建 Teams 会议。请联系管理员为你的用户运行 "
     "Grant-CsApplicationAccessPolicy。",
     throttled="Microsoft Graph 当前繁忙，请过一分钟再试。",
-    graph_unavailable="无法连接到 Microsoft Graph，请稍后再试。",
+    graph_unavailable="Microsoft Graph 暂时不可用，请稍后再试。",
+    graph_failed="Microsoft Graph 返回了错误，请稍后再试。",
+    graph_timeout="Microsoft Graph 未能及时响应，请稍后再试。",
+    graph_no_connection="与 Microsoft Graph 的连接在响应之前中断了，请稍后再试。",
+    sign_in_failed="Meetbot 无法登录 Microsoft Graph。如果问题持续出现，请告知管理员。",
+    maybe_created="Graph 可能已经创建了该会议：重试之前请先查看日历，以免重复预订。",
+    maybe_cancelled="Graph 可能已经取消了该会议：重试之前请先查看日历。",
     unexpected_error="抱歉，我这边出了点问题，请再试一次。",
     reference_label="参考编号：{request_id}",
+    no_reference="没有参考编号：Microsoft Graph 没有返回响应。",
 )

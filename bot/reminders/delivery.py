@@ -5,6 +5,12 @@ A reminder is sent into the conversation it belongs to with the stored `Conversa
 scheduler acts on: delivered, throttled (429 and its Retry-After), worth retrying (412, 500,
 502, 503, 504, a dropped connection), gone (403/404: the bot was removed), or refused.
 
+Retries come in two layers. Within one send, the connector transport (`bot.teams.connector`)
+already retried 429/412/502/504 and dropped connections for a few seconds; what reaches
+`classify` is the answer that was left when those ran out (or a status that is never retried
+there, like 500, 503 or 403). The scheduler then acts on it over minutes: a 429 waits for its
+Retry-After, RETRY backs off, GONE and REFUSED are recorded as final.
+
 Errors are caught inside the turn callback: an exception escaping it would reach the adapter's
 `on_turn_error`, which apologizes to the user, the wrong thing for a background send.
 """

@@ -1,8 +1,19 @@
 """Meetbot's activity handler: who is asking, which command, which flow; nothing more.
 
 In channels and group chats it acts only when @mentioned (card submissions excepted) and
-replies in the same thread. An active dialog takes the next message, except `cancel`.
-Conversation and dialog state are saved to the store at the end of every turn.
+replies in the same thread. An active dialog takes the next message from the person who
+started it, except `cancel`; in a group chat each member has their own dialog. Conversation
+and dialog state are saved to the store at the end of every turn.
+
+Who may act: the calendar Meetbot acts on is always the authenticated sender's
+(`from.aadObjectId`); nothing in the text, a card's values or a mention can name another one.
+A card button made for one user is refused when another clicks it. With an allow-list of
+tenants, an activity from any other tenant gets one polite sentence and nothing else: no
+state, no stored conversation reference, no Graph call. Every text the bot sends is marked
+plain text, so user input quoted back cannot turn into links or formatting.
+
+Message turns run under a `Pacer`: typing while the work runs, and the HTTP answer within
+Teams' window even when Graph is slow (the card follows on the same turn).
 """
 
 from __future__ import annotations
@@ -18,12 +29,14 @@ from botbuilder.core import (
     CardFactory,
     ConversationState,
     MessageFactory,
+    StatePropertyAccessor,
     TurnContext,
 )
-from botbuilder.dialogs import DialogSet
-from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
+from botbuilder.dialogs import DialogSet, DialogState
+from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, TextFormatTypes
 
 from bot.commands import (
+    MAX_TEXT_LENGTH,
     CancelCommand,
     CancelMeetingCommand,
     Command,
@@ -47,7 +60,8 @@ from bot.graph.models import OnlineMeeting
 from bot.i18n import Catalog, catalog_for
 from bot.reminders import Reminders
 from bot.teams.mentions import mentions_bot, resolve_mentions, text_without_bot_mention
-from bot.teams.sender import organizer_id, sender_clock
+from bot.teams.pacing import Pacer
+from bot.teams.sender import organizer_id, sender_clock, tenant_ids
 from cards import (
     CANCEL_REMINDER,
     NO_REMINDER,
@@ -72,6 +86,9 @@ log = logging.getLogger(__name__)
 
 _GROUP_TYPES = {"channel", "groupChat"}
 _MAX_REMINDER_MINUTES = 24 * 60
+# Mentions make the raw text longer than the command; far past this, no command can be in it,
+# and stripping mentions from it would cost time for nothing.
+_MAX_RAW_TEXT = 4 * MAX_TEXT_LENGTH
 
 
 class MeetBot(ActivityHandler):  # type: ignore[misc]
@@ -84,7 +101,11 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
         reminders: Reminders,
         local_mode: bool,
         clock: Callable[[], datetime],
+        allowed_tenants: frozenset[str] | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
+        """`allowed_tenants`: lower-case tenant ids Meetbot serves, None for any tenant.
+        `pacer`: how message turns meet Teams' window (default: answer within 2.5 s)."""
         super().__init__()
         self._meetings = meetings
         self._calendar = calendar
@@ -92,14 +113,47 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
         self._state = conversation_state
         self._local_mode = local_mode
         self._clock = clock
+        self._allowed_tenants = allowed_tenants
+        self._pacer = pacer or Pacer()
         self._running = conversation_state.create_property("RunningMeeting")
-        self._dialogs = DialogSet(conversation_state.create_property("DialogState"))
+        self._dialog_states = _PerSender(conversation_state.create_property("DialogStates"))
+        self._dialogs = DialogSet(self._dialog_states)
         self._dialogs.add(MeetDialog(meetings, self._requester, self._now))
 
     async def on_turn(self, turn_context: TurnContext) -> None:
+        turn_context.on_send_activities(_as_plain_text)
+        if not await self._admitted(turn_context):
+            return
+        if turn_context.activity.type == ActivityTypes.message:
+            await self._pacer.run(turn_context, lambda: self._turn(turn_context))
+        else:
+            await self._turn(turn_context)
+
+    async def drain(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109 (shutdown grace)
+        """On shutdown: let turns that outlasted their HTTP request finish (up to `timeout`)."""
+        await self._pacer.drain(timeout)
+
+    async def _turn(self, turn_context: TurnContext) -> None:
         await self._remember_conversation(turn_context)
         await super().on_turn(turn_context)
+        await self._dialog_states.prune(turn_context)
         await self._state.save_changes(turn_context)
+
+    async def _admitted(self, turn_context: TurnContext) -> bool:
+        """Whether the activity's tenant is one Meetbot serves; if not, say so once, politely."""
+        if self._allowed_tenants is None:
+            return True
+        activity = turn_context.activity
+        tenants = tenant_ids(activity)
+        if tenants and tenants <= self._allowed_tenants:
+            return True
+        log.warning(
+            "refused an activity from tenant %s: not in ALLOWED_TENANTS",
+            ", ".join(sorted(tenants)) or "(none named)",
+        )
+        if activity.type == ActivityTypes.message and _addressed_to_bot(activity):
+            await _say(turn_context, catalog_for(activity.locale).tenant_not_allowed)
+        return False
 
     async def _remember_conversation(self, turn_context: TurnContext) -> None:
         """Keep where this conversation is (for reminders); forget it when the bot leaves."""
@@ -124,9 +178,13 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
         if group and not mentions_bot(activity):
             return  # in shared spaces Meetbot speaks only when spoken to
         catalog = catalog_for(activity.locale)
-        command = parse(
-            text_without_bot_mention(activity), self._now(turn_context), locale=activity.locale
-        )
+        if len(activity.text or "") > _MAX_RAW_TEXT:
+            await _say(turn_context, catalog.too_long)
+            return
+        # The dialogs read the text too: without the bot's own mention, which a group chat
+        # needs for Meetbot to see the message at all.
+        activity.text = text_without_bot_mention(activity)
+        command = parse(activity.text, self._now(turn_context), locale=activity.locale)
         dialog = await self._dialogs.create_context(turn_context)
         if isinstance(command, CancelCommand):
             if dialog.active_dialog is None:
@@ -254,8 +312,8 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
         if value.get("for") != who.user_id:  # a button made for someone else
             await _say(turn_context, catalog.not_for_you)
             return
-        event_id = str(value.get("eventId") or "")
-        reminder_id = str(value.get("reminderId") or "")
+        event_id = _id_value(value.get("eventId"))
+        reminder_id = _id_value(value.get("reminderId"))
         if action == SET_REMINDER and reminder_id:
             await self._set_reminder(turn_context, reminder_id, value.get("minutes"), who)
         elif action == CANCEL_REMINDER and reminder_id:
@@ -371,6 +429,69 @@ _REMEMBERED_TYPES = {
     ActivityTypes.conversation_update,
     ActivityTypes.installation_update,
 }
+
+
+class _PerSender(StatePropertyAccessor):  # type: ignore[misc]
+    """A dialog-state accessor that keeps one dialog stack per sender within the conversation's
+    state, so in a group chat one member's answer never continues (or cancels) another's dialog.
+    Stacks that are empty at the end of a turn are dropped, so they cost no writes."""
+
+    def __init__(self, states: StatePropertyAccessor) -> None:
+        self._states = states
+
+    async def get(self, turn_context: TurnContext, default_value_or_factory: Any = None) -> Any:
+        states = await self._all(turn_context)
+        key = _sender_key(turn_context.activity)
+        if key not in states:
+            default = default_value_or_factory
+            states[key] = default() if callable(default) else (default or DialogState())
+        return states[key]
+
+    async def set(self, turn_context: TurnContext, value: Any) -> None:
+        (await self._all(turn_context))[_sender_key(turn_context.activity)] = value
+
+    async def delete(self, turn_context: TurnContext) -> None:
+        (await self._all(turn_context)).pop(_sender_key(turn_context.activity), None)
+
+    async def prune(self, turn_context: TurnContext) -> None:
+        states = await self._all(turn_context)
+        for key in [k for k, state in states.items() if not getattr(state, "dialog_stack", None)]:
+            del states[key]
+
+    async def _all(self, turn_context: TurnContext) -> dict[str, Any]:
+        states = await self._states.get(turn_context, dict)
+        if not isinstance(states, dict):  # not ours: start over rather than fail every turn
+            states = {}
+            await self._states.set(turn_context, states)
+        return states
+
+
+def _sender_key(activity: Activity) -> str:
+    sender = activity.from_property
+    return str(getattr(sender, "aad_object_id", None) or getattr(sender, "id", None) or "")
+
+
+def _addressed_to_bot(activity: Activity) -> bool:
+    """A 1:1 message, a card submission, or a message that @mentions the bot."""
+    if (activity.conversation.conversation_type or "personal") not in _GROUP_TYPES:
+        return True
+    return isinstance(activity.value, dict) or mentions_bot(activity)
+
+
+def _id_value(value: Any) -> str:
+    """An id from a card's data: a non-empty string, or "" (not a usable id)."""
+    return value.strip() if isinstance(value, str) else ""
+
+
+async def _as_plain_text(
+    turn_context: TurnContext, activities: list[Activity], next_send: Callable[[], Any]
+) -> None:
+    """Mark every outgoing text as plain: the bot quotes user input (a subject, an unknown
+    command, a mention's name), and Teams would otherwise render it as markdown."""
+    for activity in activities:
+        if activity.type == ActivityTypes.message and activity.text and not activity.text_format:
+            activity.text_format = TextFormatTypes.plain
+    await next_send()
 
 
 def _bot_left(activity: Activity) -> bool:

@@ -30,7 +30,9 @@ def mention_entities(activity: Activity) -> list[MentionEntity]:
         if (entity.type or "").lower() != "mention":
             continue
         props: dict[str, Any] = entity.additional_properties or {}
-        mentioned = props.get("mentioned") or {}
+        mentioned = props.get("mentioned")
+        if not isinstance(mentioned, dict):
+            continue
         member_id, text = mentioned.get("id"), props.get("text")
         if isinstance(member_id, str) and isinstance(text, str):
             found.append(MentionEntity(member_id, text))

@@ -1,4 +1,4 @@
-"""Who sent an activity and what their clock says.
+"""Who sent an activity, from which organization, and what their clock says.
 
 Teams activities carry the sender's IANA zone in `localTimezone` and their wall clock in
 `localTimestamp`; times typed in chat are resolved against those, never the server's zone.
@@ -24,9 +24,22 @@ def sender_clock(activity: Activity, server_now: datetime) -> SenderClock:
     zone, fallback = _zone(getattr(activity, "local_timezone", None))
     now = server_now
     stamp = getattr(activity, "local_timestamp", None)
-    if isinstance(stamp, datetime) and stamp.tzinfo is not None:
+    if isinstance(stamp, datetime) and stamp.tzinfo is not None and _plausible(stamp):
         now = stamp  # the sender's own clock
     return SenderClock(zone=zone, zone_is_fallback=fallback, now=now.astimezone(zone))
+
+
+# A clock outside these years is broken, not the sender's; the bounds leave every date
+# computation downstream (next year's "Dec 3", a day's reminders) far from datetime's limits.
+_EARLIEST = datetime(1000, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def _plausible(stamp: datetime) -> bool:
+    try:
+        return _EARLIEST <= stamp.astimezone(UTC) <= _LATEST
+    except (OverflowError, ValueError):  # year 1 or 9999 with an offset that leaves the range
+        return False
 
 
 def _zone(name: object) -> tuple[ZoneInfo, bool]:
@@ -51,6 +64,24 @@ def organizer_id(activity: Activity, *, local_mode: bool) -> str | None:
     if aad:
         return str(aad)
     return str(sender.id) if local_mode and sender.id else None
+
+
+def tenant_ids(activity: Activity) -> frozenset[str]:
+    """The Entra tenant(s) the activity names, lower-case: Teams' `channelData.tenant.id` and
+    `conversation.tenantId`. Real Teams traffic names one tenant in both places (or only one of
+    them); a caller that checks an allow-list must accept only if every one named is allowed."""
+    found: set[str] = set()
+    channel_data = activity.channel_data
+    tenant = channel_data.get("tenant") if isinstance(channel_data, dict) else None
+    if isinstance(tenant, dict) and isinstance(tenant.get("id"), str):
+        found.add(tenant["id"])
+    conversation = activity.conversation
+    # botbuilder's model maps `tenantID`; Teams sends `tenantId`, which msrest keeps aside.
+    extra = getattr(conversation, "additional_properties", None) or {}
+    for named in (getattr(conversation, "tenant_id", None), extra.get("tenantId")):
+        if isinstance(named, str):
+            found.add(named)
+    return frozenset(t.strip().lower() for t in found if t.strip())
 
 
 def utc_now() -> datetime:

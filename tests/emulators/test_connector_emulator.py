@@ -7,16 +7,19 @@ import base64
 import json
 import random
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 from botbuilder.schema import Activity, ActivityTypes
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import MicrosoftAppCredentials
+from jwt.algorithms import RSAAlgorithm
 
 from bot.cli import _parser
+from bot.emulators.channel_identity import LOGIN_TENANT, METADATA_PATH, ChannelIdentity
 from bot.emulators.connector import (
     TEAMS_APP_LIMITS,
     TEAMS_CONVERSATION_LIMITS,
@@ -481,6 +484,130 @@ def test_the_limiter_stays_small() -> None:
         admitted += app.admit("app") is None
     assert 4_900 <= admitted <= 5_050  # 50 a second over 100 s
     assert len(app._sent["app"]) <= 50  # only the timestamps the window can still need
+
+
+# --- injected faults ------------------------------------------------------------------------
+
+SEND = "/v3/conversations/a%3A1/activities"
+REPLY = "/v3/conversations/a%3A1/activities/1700000000001"
+
+
+async def test_injected_faults_answer_the_next_calls_then_stop(
+    connector: RunningConnector,
+) -> None:
+    connector.emulator.fail_next("reply", 2, 429, retry_after=3)
+    connector.emulator.fail_next("reply", 1, 504)
+    async with httpx.AsyncClient(base_url=connector.url) as http:
+        answers = [await http.post(REPLY, json={"type": "message"}) for _ in range(4)]
+        send = await http.post(SEND, json={"type": "message"})
+    assert [a.status_code for a in answers] == [429, 429, 504, 201]
+    assert answers[0].headers["Retry-After"] == "3" and "Retry-After" not in answers[2].headers
+    assert send.status_code == 201  # other kinds of call are left alone
+    assert [(f.kind, f.status) for f in connector.emulator.faults_served] == [
+        ("reply", 429),
+        ("reply", 429),
+        ("reply", 504),
+    ]
+    assert [c.kind for c in connector.emulator.activities("a:1")] == ["reply", "send"]
+
+
+async def test_a_dropped_connection_gets_no_answer(connector: RunningConnector) -> None:
+    connector.emulator.fail_next("any", 1, None)
+    async with httpx.AsyncClient(base_url=connector.url) as http:
+        with pytest.raises(httpx.RemoteProtocolError):
+            await http.post(SEND, json={"type": "message"})
+        after = await http.post(SEND, json={"type": "message"})
+    assert after.status_code == 201
+    assert [f.status for f in connector.emulator.faults_served] == [None]
+    assert len(connector.emulator.activities()) == 1
+
+
+async def test_faults_can_be_injected_over_http(connector: RunningConnector) -> None:
+    async with httpx.AsyncClient(base_url=connector.url) as http:
+        bad = await http.post("/_emulator/faults", json={"kind": "nonsense"})
+        made = await http.post(
+            "/_emulator/faults", json={"kind": "send", "times": 1, "status": "drop"}
+        )
+        throttled = await http.post(
+            "/_emulator/faults", json={"kind": "send", "status": 429, "retryAfter": 2}
+        )
+        with pytest.raises(httpx.RemoteProtocolError):
+            await http.post(SEND, json={"type": "message"})
+        answer = await http.post(SEND, json={"type": "message"})
+    assert bad.status_code == 400 and made.status_code == 201 and throttled.status_code == 201
+    assert answer.status_code == 429 and answer.headers["Retry-After"] == "2"
+
+
+def test_a_fault_needs_a_known_kind_and_an_error_status() -> None:
+    emulator = ConnectorEmulator()
+    for kind, times, status in (("post", 1, 502), ("send", 0, 502), ("send", 1, 200)):
+        with pytest.raises(ValueError):
+            emulator.fail_next(kind, times, status)
+
+
+# --- the channel identity -----------------------------------------------------------------------
+
+
+BOT_PASSWORD = "bot-password"
+
+
+@pytest.fixture
+async def with_identity() -> AsyncIterator[tuple[ChannelIdentity, str]]:
+    identity = ChannelIdentity("bot-app-id", BOT_PASSWORD)
+    served = await serve(ConnectorEmulator(identity=identity).app)
+    yield identity, served.url
+    await served.close()
+
+
+async def _bot_token(http: httpx.AsyncClient, password: str) -> httpx.Response:
+    return await http.post(
+        f"/{LOGIN_TENANT}/oauth2/v2.0/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": "bot-app-id",
+            "client_secret": password,
+            "scope": "https://api.botframework.com/.default",
+        },
+    )
+
+
+async def test_the_identity_serves_its_keys_with_their_endorsements(
+    with_identity: tuple[ChannelIdentity, str],
+) -> None:
+    identity, url = with_identity
+    async with httpx.AsyncClient(base_url=url) as http:
+        metadata = (await http.get(METADATA_PATH)).json()
+        keys = (await http.get(metadata["jwks_uri"])).json()["keys"]
+    assert metadata["issuer"] == "https://api.botframework.com"
+    [key] = keys
+    assert key["kid"] == identity.channel_key.kid and key["endorsements"] == ["msteams"]
+    token = identity.channel_token("https://smba.example.com/")
+    public = RSAAlgorithm.from_jwk(json.dumps(key))
+    claims = jwt.decode(token, public, algorithms=["RS256"], audience="bot-app-id")
+    assert claims["iss"] == "https://api.botframework.com"
+    assert claims["serviceurl"] == "https://smba.example.com/"
+    assert jwt.get_unverified_header(token)["kid"] == identity.channel_key.kid
+
+
+async def test_with_an_identity_the_connector_requires_the_bots_token(
+    with_identity: tuple[ChannelIdentity, str],
+) -> None:
+    identity, url = with_identity
+    async with httpx.AsyncClient(base_url=url) as http:
+        wrong = await _bot_token(http, "not-the-password")
+        issued = await _bot_token(http, BOT_PASSWORD)
+        token = issued.json()["access_token"]
+        answers = {}
+        for name, header in (
+            ("none", {}),
+            ("channel token", identity.authorization(url)),  # not one the login issued
+            ("bot token", {"Authorization": f"Bearer {token}"}),
+        ):
+            response = await http.post(REPLY, json={"type": "message"}, headers=header)
+            answers[name] = response.status_code
+    assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_client"
+    assert issued.status_code == 200 and identity.issued_tokens == [token]
+    assert answers == {"none": 401, "channel token": 401, "bot token": 201}
 
 
 # --- the command line -------------------------------------------------------------------------

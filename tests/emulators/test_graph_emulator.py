@@ -21,7 +21,7 @@ import msal
 import pytest
 from aiohttp import web
 
-from bot.emulators.graph import GraphEmulator, GraphEmulatorConfig
+from bot.emulators.graph import FaultError, GraphEmulator, GraphEmulatorConfig
 from bot.emulators.serve import Served, serve
 from bot.emulators.tls import TlsIdentity, make_loopback_identity
 
@@ -1129,3 +1129,267 @@ async def test_the_request_log_holds_the_patch_body_exactly_as_sent(env: Env) ->
     patch = env.emulator.requests[-1]
     assert (patch.method, patch.status) == ("PATCH", 200)
     assert patch.json == sent
+
+
+# --- injected faults ---------------------------------------------------------------------------
+
+EVENTS_ROUTE = "POST /users/{user}/events"
+
+
+async def create_event(env: Env, token: str, transaction_id: str = "tx-1") -> httpx.Response:
+    body = make_event(transactionId=transaction_id)
+    return await env.graph("POST", f"/users/{USER}/events", token, json=body)
+
+
+@pytest.mark.parametrize(
+    ("status", "retry_after", "code", "header"),
+    [
+        (429, None, "TooManyRequests", "1"),  # Graph always says when to come back from a 429
+        (429, 7.0, "TooManyRequests", "7"),
+        (500, None, "generalException", None),
+        (502, None, "BadGateway", None),
+        (503, None, "serviceNotAvailable", None),
+        (503, 2.0, "serviceNotAvailable", "2"),
+        (504, None, "GatewayTimeout", None),
+    ],
+)
+async def test_a_status_fault_answers_like_graph_and_applies_nothing(
+    env: Env, status: int, retry_after: float | None, code: str, header: str | None
+) -> None:
+    token = await env.token()
+    env.emulator.faults.inject(EVENTS_ROUTE, status=status, retry_after=retry_after)
+
+    failed = await create_event(env, token)
+
+    assert failed.status_code == status and failed.json()["error"]["code"] == code
+    assert failed.headers.get("Retry-After") == header
+    request_id = failed.headers["request-id"]
+    assert failed.json()["error"]["innerError"]["request-id"] == request_id
+    assert env.emulator.events(USER) == []
+    [recorded] = [r for r in env.emulator.requests if r.method == "POST" and "/v1.0/" in r.path]
+    assert (recorded.status, recorded.request_id, recorded.fault) == (
+        status,
+        request_id,
+        f"{status} before",
+    )
+    assert (await create_event(env, token)).status_code == 201  # only the next one failed
+
+
+async def test_a_fault_after_the_work_leaves_the_work_done(env: Env) -> None:
+    token = await env.token()
+    env.emulator.faults.inject(EVENTS_ROUTE, status=504, after=True)
+
+    assert (await create_event(env, token)).status_code == 504
+    [created] = env.emulator.events(USER)
+    retried = await create_event(env, token)  # the same transactionId, as a client retries
+    assert retried.status_code == 201 and retried.json()["id"] == created["id"]
+    assert len(env.emulator.events(USER)) == 1
+
+
+async def test_the_next_n_requests_then_until_cleared(env: Env) -> None:
+    token = await env.token()
+    path = f"/users/{USER}/calendar"
+    twice = env.emulator.faults.inject("GET /users/{user}/calendar", status=503, times=2)
+    statuses = [(await env.graph("GET", path, token)).status_code for _ in range(3)]
+    assert statuses == [503, 503, 200]
+    assert twice.fired == 2 and env.emulator.faults.rules() == []
+
+    always = env.emulator.faults.inject("GET /users/{user}/calendar", status=500, times=None)
+    statuses = [(await env.graph("GET", path, token)).status_code for _ in range(4)]
+    assert statuses == [500] * 4 and always.fired == 4
+    env.emulator.faults.clear()
+    assert (await env.graph("GET", path, token)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("route", "hit"),
+    [
+        ("POST /users/{user}/events", True),
+        ("* /users/*/events", True),
+        (f"POST /USERS/{USER}/EVENTS", True),  # segments compare case-insensitively
+        ("POST /users/**", True),
+        ("POST **/events", True),
+        ("GET /users/{user}/events", False),  # another method
+        ("POST /users/{user}/events/{event}", False),  # one segment more
+        ("POST /users/someone-else/events", False),
+        ("POST /users/{user}/calendar/events", False),
+    ],
+)
+async def test_rules_match_method_and_route_pattern(env: Env, route: str, hit: bool) -> None:
+    token = await env.token()
+    env.emulator.faults.inject(route, status=500)
+    status = (await create_event(env, token)).status_code
+    assert status == (500 if hit else 201)
+
+
+async def test_the_first_matching_rule_fires(env: Env) -> None:
+    token = await env.token()
+    first = env.emulator.faults.inject(EVENTS_ROUTE, status=503)
+    second = env.emulator.faults.inject("* **", status=500)
+    assert (await create_event(env, token)).status_code == 503
+    assert (await create_event(env, token)).status_code == 500
+    assert (first.fired, second.fired) == (1, 1)
+
+
+async def test_a_slow_answer_is_held_until_released(env: Env) -> None:
+    token = await env.token()
+    env.emulator.faults.inject(EVENTS_ROUTE, slow=True, after=True)
+
+    pending = asyncio.create_task(create_event(env, token))
+    await env.emulator.faults.until_held()
+    assert len(env.emulator.events(USER)) == 1  # applied; only the answer waits
+    assert not pending.done()
+
+    env.emulator.faults.release()
+    answered = await pending
+    await env.emulator.faults.settled()
+    assert (
+        answered.status_code == 201 and answered.json()["id"] == env.emulator.events(USER)[0]["id"]
+    )
+    assert env.emulator.faults.held == 0
+
+
+async def test_a_held_request_that_gave_up_still_reaches_graph_late(env: Env) -> None:
+    token = await env.token()
+    env.emulator.faults.inject(EVENTS_ROUTE, slow=True)  # held before it takes effect
+
+    with pytest.raises(httpx.ReadTimeout):
+        await env.client.post(
+            f"/v1.0/users/{USER}/events",
+            json=make_event(transactionId="tx-late"),
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=httpx.Timeout(5.0, read=0.05),
+        )
+    assert env.emulator.events(USER) == []
+    env.emulator.faults.release()
+    await env.emulator.faults.settled()
+    [late] = env.emulator.events(USER)  # the client had given up; Graph did it anyway
+    assert late["transactionId"] == "tx-late"
+
+
+@pytest.mark.parametrize("after", [False, True])
+async def test_a_dropped_connection_sends_no_answer(env: Env, after: bool) -> None:
+    token = await env.token()
+    env.emulator.faults.inject(EVENTS_ROUTE, drop=True, after=after)
+
+    with pytest.raises(httpx.RemoteProtocolError):
+        await create_event(env, token)
+
+    assert len(env.emulator.events(USER)) == (1 if after else 0)
+    [recorded] = [r for r in env.emulator.requests if r.method == "POST" and "/v1.0/" in r.path]
+    assert (recorded.status, recorded.request_id) == (0, None)
+    assert recorded.fault == f"drop {'after' if after else 'before'}"
+    assert (await create_event(env, token, "tx-2")).status_code == 201  # the server carries on
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"route": "POST", "status": 500}, "Route must look like"),
+        ({"route": "FETCH /users", "status": 500}, "Route must look like"),
+        ({"route": "GET /x"}, "exactly one of"),
+        ({"route": "GET /x", "status": 500, "drop": True}, "exactly one of"),
+        ({"route": "GET /x", "status": 404}, "Status must be one of"),
+        ({"route": "GET /x", "status": 500, "retry_after": 1.0}, "retryAfter goes with"),
+        ({"route": "GET /x", "status": 500, "times": 0}, "times must be at least 1"),
+        ({"route": "GET /x", "drop": True, "delay": 1.0}, "delaySeconds goes with slow"),
+    ],
+)
+def test_faults_that_make_no_sense_are_refused(kwargs: dict[str, Any], message: str) -> None:
+    emulator = GraphEmulator()
+    route = kwargs.pop("route")
+    with pytest.raises(FaultError, match=message):
+        emulator.faults.inject(route, **kwargs)
+    assert emulator.faults.rules() == []
+
+
+async def test_the_admin_api_adds_lists_releases_and_removes_faults(env: Env) -> None:
+    token = await env.token()
+    admin = "/_emulator/faults"
+    added = await env.client.post(
+        admin, json={"route": "GET /users/{user}/calendar", "status": 429, "retryAfter": 3}
+    )
+    held = await env.client.post(
+        admin, json={"route": EVENTS_ROUTE, "slow": True, "after": True, "times": None}
+    )
+    assert added.status_code == 201 and held.status_code == 201
+    assert added.json() | {"id": 0} == {
+        "id": 0,
+        "route": "GET /users/{user}/calendar",
+        "kind": "429",
+        "status": 429,
+        "retryAfter": 3.0,
+        "after": False,
+        "times": 1,
+        "delaySeconds": None,
+        "fired": 0,
+    }
+
+    throttled = await env.graph("GET", f"/users/{USER}/calendar", token)
+    assert throttled.status_code == 429 and throttled.headers["Retry-After"] == "3"
+    pending = asyncio.create_task(create_event(env, token))
+    await env.emulator.faults.until_held()
+    listed = (await env.client.get(admin)).json()
+    assert listed["held"] == 1
+    assert [(f["route"], f["kind"], f["times"], f["fired"]) for f in listed["faults"]] == [
+        (EVENTS_ROUTE, "slow", None, 1)
+    ]
+
+    assert (await env.client.post(f"{admin}/release")).status_code == 204
+    assert (await pending).status_code == 201
+    assert (await env.client.delete(f"{admin}/{held.json()['id']}")).status_code == 204
+    assert (await env.client.delete(f"{admin}/{held.json()['id']}")).status_code == 404
+    assert (await env.client.get(admin)).json() == {"faults": [], "held": 0}
+
+    await env.client.post(admin, json={"route": "* **", "drop": True, "times": None})
+    assert (await env.client.delete(admin)).status_code == 204
+    assert (await env.graph("GET", f"/users/{USER}/calendar", token)).status_code == 200
+    recorded = (await env.client.get("/_emulator/requests")).json()
+    faults = [(r["method"], r["status"], r["fault"]) for r in recorded if "/v1.0/" in r["path"]]
+    assert faults == [("GET", 429, "429 before"), ("POST", 201, "slow after"), ("GET", 200, None)]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("not json", "JSON object"),
+        ([1], "JSON object"),
+        ({"route": "GET /x", "status": 500, "colour": "red"}, "Unknown fault field(s): colour"),
+        ({"route": 5, "status": 500}, "route must be a string"),
+        ({"route": "GET /x", "status": "500"}, "status must be an integer"),
+        ({"route": "GET /x", "status": 500, "times": 1.5}, "times must be an integer"),
+        ({"route": "GET /x", "slow": True, "delaySeconds": "1"}, "delaySeconds must be"),
+        ({"route": "GET /x", "drop": "yes"}, "drop must be true or false"),
+        ({"route": "GET /x", "status": 418}, "Status must be one of"),
+    ],
+)
+async def test_the_admin_api_refuses_bad_faults(env: Env, body: Any, message: str) -> None:
+    if isinstance(body, str):
+        response = await env.client.post("/_emulator/faults", content=body)
+    else:
+        response = await env.client.post("/_emulator/faults", json=body)
+    assert response.status_code == 400
+    assert message in response.json()["error"]["message"]
+    assert env.emulator.faults.rules() == []
+
+
+async def test_reset_and_shutdown_release_held_answers(identity: TlsIdentity) -> None:
+    emulator = GraphEmulator()
+    served = await serve(emulator.app, ssl_context=identity.server_context())
+    verify = ssl.create_default_context(cadata=identity.cert_pem.decode())
+    async with httpx.AsyncClient(base_url=served.url, verify=verify) as client:
+        env = Env(emulator, served, client, Clock(), identity)
+        token = await env.token()
+        emulator.faults.inject(EVENTS_ROUTE, slow=True, times=None)
+        first = asyncio.create_task(create_event(env, token, "tx-1"))
+        await emulator.faults.until_held()
+        emulator.reset()
+        assert (await first).status_code == 201 and emulator.faults.rules() == []
+
+        emulator.faults.inject(EVENTS_ROUTE, slow=True, times=None)
+        second = asyncio.create_task(create_event(env, token, "tx-2"))
+        await emulator.faults.until_held()
+        started = asyncio.get_running_loop().time()
+        await served.close()  # would wait out aiohttp's shutdown timeout for a held answer
+        assert asyncio.get_running_loop().time() - started < 5
+        assert (await second).status_code == 201

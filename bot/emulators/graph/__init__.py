@@ -5,7 +5,9 @@ A product feature, not a test mock: `meetbot run` starts it in local mode and
 and follows the seed pages in shared/seeds/: calendar, events (six POST paths, transactionId,
 Prefer time zone, $select, PATCH rules, cancel), calendarView and the events list (paged with
 $top/$skip and @odata.nextLink), onlineMeetings createOrGet, Graph's error shapes, and Outlook's
-per-mailbox concurrency limit.
+per-mailbox concurrency limit. `emulator.faults` (and `/_emulator/faults`) makes it fail on
+purpose, per route: 429/5xx, answers held past a client's timeout, dropped connections, before
+or after the request takes effect (see `bot.emulators.graph.faults`).
 
     emulator = GraphEmulator()
     served = await serve(emulator.app, ssl_context=make_loopback_identity().server_context())
@@ -19,11 +21,15 @@ from bot.emulators.graph.config import (
     UserConfig,
 )
 from bot.emulators.graph.emulator import GraphEmulator
+from bot.emulators.graph.faults import FaultError, FaultInjector, FaultRule
 from bot.emulators.graph.recording import RecordedRequest
 
 __all__ = [
     "LOCAL_CLIENT_ID",
     "LOCAL_CLIENT_SECRET",
+    "FaultError",
+    "FaultInjector",
+    "FaultRule",
     "GraphEmulator",
     "GraphEmulatorConfig",
     "RecordedRequest",

@@ -1,7 +1,37 @@
-"""The emulator's own admin API under `/_emulator/`: look inside, change users, start over.
+"""The emulator's own admin API under `/_emulator/`: look inside, change users, inject
+faults, start over.
 
 It has no authentication on purpose: the emulator is a loopback developer tool, and these
 routes are how `meetbot graph-emulator` users and out-of-process tests steer it.
+
+    GET    /_emulator/requests                   what clients sent, with status, request-id
+                                                 and `fault` (the injected fault that fired)
+    GET    /_emulator/users/{id}/events          a user's calendar (POST seeds an event)
+    GET    /_emulator/users/{id}/cancelledEvents
+    GET    /_emulator/users/{id}/onlineMeetings
+    PUT    /_emulator/users/{id}                 providers, audio conferencing, access policy
+    GET    /_emulator/stats
+    POST   /_emulator/reset                      forget everything, faults included
+
+Faults (`bot.emulators.graph.faults` has the details):
+
+    POST   /_emulator/faults           add a rule; 201 with the rule, 400 for a bad one
+    GET    /_emulator/faults           the active rules, each with how often it `fired`, and
+                                       how many answers are `held` right now
+    DELETE /_emulator/faults           remove every rule and release held answers
+    DELETE /_emulator/faults/{id}      remove one rule (404 if unknown)
+    POST   /_emulator/faults/release   release held answers; the rules stay
+
+A rule is JSON: `route` ("METHOD /path/pattern" under /v1.0; METHOD may be `*`; `{name}` or
+`*` match one segment, `**` any number) and exactly one of `status` (429, 500, 502, 503, 504),
+`slow` (true: the answer is held until released, or for `delaySeconds`) or `drop` (true: the
+connection closes without an answer). Optional: `retryAfter` (seconds, 429 and 503; a 429
+defaults to 1), `after` (true: the request takes effect first, then the fault answers) and
+`times` (the next N matching requests, default 1; null: every one until removed). E.g.
+
+    {"route": "POST /users/{user}/events", "status": 504, "after": true, "times": null}
+    {"route": "* /users/{user}/onlineMeetings/createOrGet", "status": 429, "retryAfter": 2}
+    {"route": "PATCH /users/{user}/events/{event}", "drop": true, "times": 2}
 """
 
 from __future__ import annotations
@@ -19,6 +49,7 @@ from bot.emulators.graph.config import (
     user_config_json,
 )
 from bot.emulators.graph.errors import GraphError
+from bot.emulators.graph.faults import FaultError, FaultRule
 
 if TYPE_CHECKING:
     from bot.emulators.graph.emulator import GraphEmulator
@@ -79,6 +110,37 @@ def admin_routes(emulator: GraphEmulator) -> list[web.RouteDef]:
     async def stats(_: web.Request) -> web.Response:
         return web.json_response(emulator.stats())
 
+    async def add_fault(request: web.Request) -> web.Response:
+        try:
+            data: Any = json.loads(await request.read())
+        except ValueError:
+            return _error(400, "The body must be a JSON object describing one fault.")
+        if not isinstance(data, dict):
+            return _error(400, "The body must be a JSON object describing one fault.")
+        try:
+            rule = _fault_from_json(emulator, data)
+        except FaultError as exc:
+            return _error(400, str(exc))
+        return web.json_response(rule.json(), status=201)
+
+    async def list_faults(_: web.Request) -> web.Response:
+        rules = [rule.json() for rule in emulator.faults.rules()]
+        return web.json_response({"faults": rules, "held": emulator.faults.held})
+
+    async def clear_faults(_: web.Request) -> web.Response:
+        emulator.faults.clear()
+        return web.Response(status=204)
+
+    async def remove_fault(request: web.Request) -> web.Response:
+        rule_id = request.match_info["id"]
+        if not rule_id.isdigit() or not emulator.faults.remove(int(rule_id)):
+            return _error(404, f"No fault with id {rule_id}.")
+        return web.Response(status=204)
+
+    async def release_faults(_: web.Request) -> web.Response:
+        emulator.faults.release()
+        return web.Response(status=204)
+
     return [
         web.get("/_emulator/requests", requests),
         web.get("/_emulator/users/{user}/events", events),
@@ -88,4 +150,47 @@ def admin_routes(emulator: GraphEmulator) -> list[web.RouteDef]:
         web.put("/_emulator/users/{user}", configure),
         web.post("/_emulator/reset", reset),
         web.get("/_emulator/stats", stats),
+        web.post("/_emulator/faults", add_fault),
+        web.get("/_emulator/faults", list_faults),
+        web.delete("/_emulator/faults", clear_faults),
+        web.post("/_emulator/faults/release", release_faults),
+        web.delete("/_emulator/faults/{id}", remove_fault),
     ]
+
+
+_FAULT_FIELDS = {"route", "status", "retryAfter", "slow", "drop", "after", "times", "delaySeconds"}
+
+
+def _fault_from_json(emulator: GraphEmulator, data: dict[str, Any]) -> FaultRule:
+    unknown = set(data) - _FAULT_FIELDS
+    if unknown:
+        raise FaultError(f"Unknown fault field(s): {', '.join(sorted(unknown))}.")
+    route, status, times = data.get("route"), data.get("status"), data.get("times", 1)
+    retry_after, delay = data.get("retryAfter"), data.get("delaySeconds")
+    if not isinstance(route, str):
+        raise FaultError("route must be a string such as 'POST /users/{user}/events'.")
+    if status is not None and not _is_int(status):
+        raise FaultError("status must be an integer.")
+    if times is not None and not _is_int(times):
+        raise FaultError("times must be an integer or null.")
+    for name in ("retryAfter", "delaySeconds"):
+        value = data.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise FaultError(f"{name} must be a number of seconds.")
+    for name in ("slow", "drop", "after"):
+        if not isinstance(data.get(name, False), bool):
+            raise FaultError(f"{name} must be true or false.")
+    return emulator.faults.inject(
+        route,
+        status=status,
+        retry_after=None if retry_after is None else float(retry_after),
+        slow=bool(data.get("slow", False)),
+        drop=bool(data.get("drop", False)),
+        after=bool(data.get("after", False)),
+        times=times,
+        delay=None if delay is None else float(delay),
+    )
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

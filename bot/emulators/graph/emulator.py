@@ -8,6 +8,7 @@ limit before their handler runs.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -26,15 +27,17 @@ from bot.emulators.graph.events import (
     render_event,
     seeded_event,
 )
+from bot.emulators.graph.faults import Dropped, FaultInjector, FaultRule
 from bot.emulators.graph.identity import AadError, TokenIssuer, openid_configuration
 from bot.emulators.graph.recording import RecordedRequest, RequestLog
-from bot.emulators.graph.routes import GraphCall, Route, graph_json, resolve
+from bot.emulators.graph.routes import GraphCall, Handler, Route, graph_json, resolve
 from bot.emulators.graph.state import Directory, UserState
 from bot.emulators.graph.zones import UTC_ZONE, instant_text
 
 log = logging.getLogger(__name__)
 
 Hook = Callable[[web.Request], Awaitable[None]]
+_FAULT = web.RequestKey("meetbot.graph.fault", str)
 
 
 class GraphEmulator:
@@ -43,11 +46,16 @@ class GraphEmulator:
     `before_handle` is a seam for tests and demos: when set, it is awaited by every Graph
     request after it has passed auth and routing and holds its mailbox slot, so a test can keep
     requests in flight (to reach the concurrency limit) without sleeping.
+
+    `faults` injects failures per route (see `bot.emulators.graph.faults`): throttling, 5xx,
+    answers held past the client's timeout and dropped connections, before or after the
+    request takes effect. Shutting the app down releases every held answer.
     """
 
     def __init__(self, config: GraphEmulatorConfig | None = None) -> None:
         self.config = config or GraphEmulatorConfig()
         self.before_handle: Hook | None = None
+        self.faults = FaultInjector()
         self._issuer = TokenIssuer(self.config)
         self._directory = Directory(self.config.tenant_id)
         self._log = RequestLog()
@@ -145,10 +153,11 @@ class GraphEmulator:
         }
 
     def reset(self) -> None:
-        """Forget users, data, the request log and the token count.
+        """Forget users, data, the request log, the token count and the injected faults.
 
         Issued tokens stay valid: a running bot keeps its cached token across a reset.
         """
+        self.faults.clear()
         self._directory.clear()
         self._log.clear()
         self._token_requests = 0
@@ -163,7 +172,12 @@ class GraphEmulator:
         app.router.add_get("/{tenant}/v2.0/.well-known/openid-configuration", self._discovery)
         app.router.add_post("/{tenant}/oauth2/v2.0/token", self._token)
         app.router.add_routes(admin_routes(self))
+        app.on_shutdown.append(self._release_held)
         return app
+
+    async def _release_held(self, _: web.Application) -> None:
+        # Shutdown waits for requests in progress: a held answer would keep it waiting.
+        self.faults.clear()
 
     @web.middleware
     async def _observe(
@@ -173,11 +187,18 @@ class GraphEmulator:
             return await handler(request)
         ids = _request_ids(request)
         entry = self._log.begin(request, await request.read())
-        response = await self._answer(request, handler, ids)
+        try:
+            response = await self._answer(request, handler, ids)
+        except Dropped:
+            # An injected dropped connection: no status, no request-id ever reaches the client.
+            if request.transport is not None:
+                request.transport.close()
+            entry.finish(0, None, request.get(_FAULT))
+            return web.Response(status=500)  # written nowhere: the transport is closed
         response.headers["request-id"] = ids.request_id
         response.headers["client-request-id"] = ids.client_request_id
         response.headers["Date"] = format_datetime(self.now().astimezone(UTC), usegmt=True)
-        entry.finish(response.status, ids.request_id)
+        entry.finish(response.status, ids.request_id, request.get(_FAULT))
         return response
 
     async def _answer(
@@ -192,6 +213,8 @@ class GraphEmulator:
             return graph_json(error_body(error, ids, self.now()), error.status, error.headers)
         except web.HTTPException as exc:
             return web.Response(status=exc.status, text=exc.text, headers=exc.headers)
+        except Dropped:
+            raise
         except Exception:
             log.exception("Graph emulator failed on %s %s", request.method, request.path)
             failure = GraphError(500, "UnknownError", "The Graph emulator failed; see its log.")
@@ -227,10 +250,38 @@ class GraphEmulator:
             segments=segments,
             now=now,
         )
-        with self._mailbox_slot(route, user):
+        fault = self.faults.take(request.method, segments)
+        if fault is None:
+            return await self._handle(route, handler, call)
+        request[_FAULT] = fault.label()
+        with self.faults.serving():
+            return await self._faulted(fault, route, handler, call)
+
+    async def _handle(self, route: Route, handler: Handler, call: GraphCall) -> web.StreamResponse:
+        with self._mailbox_slot(route, call.user):
             if self.before_handle is not None:
-                await self.before_handle(request)
+                await self.before_handle(call.request)
             return await handler(call)
+
+    async def _faulted(
+        self, fault: FaultRule, route: Route, handler: Handler, call: GraphCall
+    ) -> web.StreamResponse:
+        """Serve a request an injected fault fired on (the faults module says what each does)."""
+        if fault.slow and fault.after:
+            try:
+                return await self._handle(route, handler, call)
+            finally:  # the answer, or Graph's error, is computed now and sent late
+                await self.faults.hold(fault)
+        if fault.slow:
+            await self.faults.hold(fault)
+            return await self._handle(route, handler, call)
+        if fault.after:
+            # Whatever Graph would have said, the fault answers instead.
+            with contextlib.suppress(GraphError):
+                await self._handle(route, handler, call)
+        if fault.drop:
+            raise Dropped
+        raise fault.error()
 
     def _mailbox_slot(self, route: Route, user: UserState) -> _MailboxSlot:
         return _MailboxSlot(user, self.config.mailbox_concurrency if route.outlook else None)

@@ -25,8 +25,9 @@ class RecordedRequest:
     query: dict[str, str]
     headers: dict[str, str]
     json: Any | None
-    status: int
+    status: int  # 0: no answer (an injected dropped connection)
     request_id: str | None = None  # the `request-id` header of the answer
+    fault: str | None = None  # the injected fault that fired on it: "504 after", "drop before"
 
 
 class _Entry:
@@ -43,10 +44,12 @@ class _Entry:
         )
         self.status: int | None = None
         self.request_id: str | None = None
+        self.fault: str | None = None
 
-    def finish(self, status: int, request_id: str | None = None) -> None:
+    def finish(self, status: int, request_id: str | None = None, fault: str | None = None) -> None:
         self.status = status
         self.request_id = request_id
+        self.fault = fault
 
 
 class RequestLog:
@@ -62,7 +65,9 @@ class RequestLog:
 
     def entries(self) -> list[RecordedRequest]:
         return [
-            replace(entry.request, status=entry.status, request_id=entry.request_id)
+            replace(
+                entry.request, status=entry.status, request_id=entry.request_id, fault=entry.fault
+            )
             for entry in self._entries
             if entry.status is not None
         ]

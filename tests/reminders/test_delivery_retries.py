@@ -1,0 +1,95 @@
+"""Reminders sent through Meetbot's connector transport (as `meetbot run` sends them): a
+transient connector failure is retried within the send, a lasting one is recorded by the
+scheduler, and a refusal is not retried. (`continue_conversation` posts a reply, to the
+reference's activity id, so the faults are injected on replies.)"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import httpx
+import pytest
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+)
+
+from bot.reminders import ReminderScheduler
+from bot.store import ReminderState
+from bot.teams.auth import MeetbotAuthentication
+from bot.teams.connector import MeetbotConnectorFactory
+from tests.fake_time import FakeTime
+from tests.reminders.conftest import T0, World, make_scheduler
+
+
+class _AnonymousBot:
+    APP_ID = ""
+    APP_PASSWORD = ""
+    APP_TYPE = "MultiTenant"
+    APP_TENANTID = ""
+
+
+@pytest.fixture
+async def sending(world: World) -> AsyncIterator[tuple[ReminderScheduler, FakeTime]]:
+    """A scheduler whose sends go through MeetbotAuthentication's connector clients."""
+    time = FakeTime()
+    async with httpx.AsyncClient() as http:
+        authentication = MeetbotAuthentication(
+            ConfigurationBotFrameworkAuthentication(_AnonymousBot()),
+            None,
+            MeetbotConnectorFactory(http, None, time.policy(), ""),
+        )
+        parts = {
+            "store": world.store,
+            "client": world.client,
+            "clock": world.clock,
+            "adapter": CloudAdapter(authentication),
+        }
+        yield make_scheduler(parts), time
+
+
+async def test_a_proactive_send_under_412_then_success_is_recorded_sent(
+    world: World, sending: tuple[ReminderScheduler, FakeTime]
+) -> None:
+    scheduler, time = sending
+    reminder = await world.meeting("Sync", T0 + timedelta(hours=1))
+    world.connector.emulator.fail_next("reply", 1, 412)
+    world.clock.set(reminder.due_at)
+    assert await scheduler.drain() == 1
+    stored = await world.store.get_reminder(reminder.id)
+    assert stored is not None and stored.state is ReminderState.SENT
+    assert stored.attempts == 0  # retried within the send, not by the scheduler
+    assert len(world.sent(reminder.conversation_id)) == 1
+    assert [f.status for f in world.connector.emulator.faults_served] == [412]
+    assert len(time.sleeps) == 1
+
+
+async def test_a_lasting_failure_is_recorded_and_retried_later(
+    world: World, sending: tuple[ReminderScheduler, FakeTime]
+) -> None:
+    scheduler, time = sending
+    reminder = await world.meeting("Sync", T0 + timedelta(hours=1))
+    world.connector.emulator.fail_next("reply", 100, 502)
+    world.clock.set(reminder.due_at)
+    await scheduler.drain()
+    stored = await world.store.get_reminder(reminder.id)
+    assert stored is not None
+    assert stored.state is ReminderState.PENDING and stored.attempts == 1
+    assert stored.next_attempt_at > reminder.due_at
+    assert world.sent(reminder.conversation_id) == []
+    assert time.now <= time.policy().budget
+
+
+async def test_a_403_is_not_retried_and_the_reminder_is_undeliverable(
+    world: World, sending: tuple[ReminderScheduler, FakeTime]
+) -> None:
+    scheduler, time = sending
+    reminder = await world.meeting("Sync", T0 + timedelta(hours=1))
+    world.connector.emulator.fail_next("reply", 5, 403)
+    world.clock.set(reminder.due_at)
+    await scheduler.drain()
+    stored = await world.store.get_reminder(reminder.id)
+    assert stored is not None and stored.state is ReminderState.UNDELIVERABLE
+    assert len(world.connector.emulator.faults_served) == 1
+    assert time.sleeps == []
