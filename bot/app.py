@@ -51,7 +51,7 @@ from bot.teams.connector import MeetbotConnectorFactory
 from bot.teams.handler import MeetBot, on_turn_error
 from bot.teams.openid import OpenIdKeys
 from bot.teams.retry import RetryPolicy
-from bot.teams.tokens import BotTokens, ManagedIdentityBotTokens, MsalBotTokens, login_authority
+from bot.teams.tokens import BotTokens, ManagedIdentityBotTokens, login_authority, msal_bot_tokens
 from dialogs.calendar import CalendarFlow
 from dialogs.meet import MeetingFlow
 
@@ -222,7 +222,7 @@ def _bot_tokens(config: RuntimeConfig, bot_config: _BotConfig) -> BotTokens:
     if settings.microsoft_app_type is AppType.USER_ASSIGNED_MSI:
         return ManagedIdentityBotTokens(bot_config.APP_ID)
     single_tenant = settings.microsoft_app_type is AppType.SINGLE_TENANT
-    return MsalBotTokens(
+    return msal_bot_tokens(
         app_id=bot_config.APP_ID,
         password=bot_config.APP_PASSWORD,
         authority=login_authority(

@@ -29,7 +29,6 @@ the bot keeps serving other requests while it waits for keys.
 from __future__ import annotations
 
 import asyncio
-import base64
 import secrets
 import time
 import uuid
@@ -37,14 +36,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import unquote_plus
 
 import jwt
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from bot.emulators.graph.identity import AadError, openid_configuration
+from bot.emulators.graph.identity import AadError, client_credentials, openid_configuration
 
 CHANNEL_ISSUER = "https://api.botframework.com"
 BOT_FRAMEWORK_AUDIENCE = "https://api.botframework.com"
@@ -213,7 +211,7 @@ class ChannelIdentity:
         return web.json_response(body)
 
     def _issue(self, form: Mapping[str, str], basic_auth: str | None) -> dict[str, Any]:
-        client_id, secret = _client_credentials(form, basic_auth)
+        client_id, secret = client_credentials(form, basic_auth)
         if form.get("grant_type") != "client_credentials":
             raise AadError(400, "unsupported_grant_type", 70003, "Only client_credentials.")
         if client_id != self.app_id:
@@ -257,17 +255,3 @@ class ChannelIdentity:
             "ext_expires_in": self.token_lifetime_s,
             "access_token": token,
         }
-
-
-def _client_credentials(
-    form: Mapping[str, str], basic_auth: str | None
-) -> tuple[str | None, str | None]:
-    """Client id and secret from the form, or from HTTP Basic auth (RFC 6749 section 2.3.1)."""
-    if basic_auth and basic_auth.lower().startswith("basic "):
-        try:
-            decoded = base64.b64decode(basic_auth[6:].strip()).decode()
-        except ValueError:
-            decoded = ""
-        user, _, password = decoded.partition(":")
-        return unquote_plus(user) or form.get("client_id"), unquote_plus(password) or None
-    return form.get("client_id"), form.get("client_secret")

@@ -40,20 +40,27 @@ class MsalTokenProvider:
         authority: str,
         verify: str | bool = True,
         local_authority: bool = False,
+        scope: str = GRAPH_SCOPE,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`scope`: Graph's by default; the bot's own Bot Connector token uses this class too."""
         self._client_id = client_id
         self._client_secret = client_secret
         self._authority = authority
         self._verify = verify
         # A local (emulated) authority is not known to Microsoft's instance discovery.
         self._instance_discovery = False if local_authority else None
+        self._scope = scope
         self._clock = clock
         self._app: msal.ConfidentialClientApplication | None = None
         self._session: requests.Session | None = None
         self._token: str | None = None
         self._expires_at = 0.0
         self._lock = asyncio.Lock()
+
+    def cached(self) -> str | None:
+        """The token, if one is held and still good (for callers that cannot await)."""
+        return self._token if self._token and self._clock() < self._expires_at else None
 
     async def token(self) -> str:
         if self._token and self._clock() < self._expires_at:
@@ -105,5 +112,5 @@ class MsalTokenProvider:
                 http_client=self._http_client(),
                 instance_discovery=self._instance_discovery,
             )
-        result: dict[str, Any] = self._app.acquire_token_for_client(scopes=[GRAPH_SCOPE])
+        result: dict[str, Any] = self._app.acquire_token_for_client(scopes=[self._scope])
         return result

@@ -10,8 +10,7 @@ until five minutes before it expires, so steady state costs no thread hop and no
 A user-assigned managed identity has no secret: its token comes from botbuilder's
 `ManagedIdentityAppCredentials` (msal's managed-identity client), in a thread as well.
 
-(`bot.graph.auth.MsalTokenProvider` does the same for Graph's scope; once it takes the scope as
-a parameter, `MsalBotTokens` can become one of those.)
+The password case is `bot.graph.auth.MsalTokenProvider` (Graph's tokens) with this scope.
 """
 
 from __future__ import annotations
@@ -20,13 +19,12 @@ import asyncio
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import jwt
-import msal
-import requests
 from botframework.connector.auth import ManagedIdentityAppCredentials
 
+from bot.graph.auth import MsalTokenProvider
 from bot.settings import is_loopback_url
 
 BOT_FRAMEWORK_AUDIENCE = "https://api.botframework.com"
@@ -75,77 +73,26 @@ class _CachedToken:
         return token
 
 
-class MsalBotTokens:
-    """Client-credentials tokens for an app id and password."""
-
-    def __init__(
-        self,
-        *,
-        app_id: str,
-        password: str,
-        authority: str,
-        ca_file: Path | None = None,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._app_id = app_id
-        self._password = password
-        self._authority = authority
-        self._ca_file = ca_file
+def msal_bot_tokens(
+    *,
+    app_id: str,
+    password: str,
+    authority: str,
+    ca_file: Path | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> MsalTokenProvider:
+    """Client-credentials tokens for the bot's app id and password: the same msal provider as
+    Graph's, with the Bot Framework's scope."""
+    return MsalTokenProvider(
+        client_id=app_id,
+        client_secret=password,
+        authority=authority,
+        verify=str(ca_file) if ca_file is not None else True,
         # Microsoft's instance discovery knows only Microsoft's hosts, not a local emulator.
-        self._instance_discovery = False if is_loopback_url(authority) else None
-        self._cache = _CachedToken(clock)
-        self._app: msal.ConfidentialClientApplication | None = None
-        self._session: requests.Session | None = None
-
-    def cached(self) -> str | None:
-        return self._cache.get()
-
-    async def token(self) -> str:
-        if (token := self._cache.get()) is not None:
-            return token
-        async with self._cache.lock:  # one fetch for all the calls that found it stale
-            if (token := self._cache.get()) is not None:
-                return token
-            try:
-                result = await asyncio.to_thread(self._acquire)
-            except (requests.RequestException, ValueError) as error:
-                raise BotTokenError(f"login unreachable: {type(error).__name__}") from error
-            if "access_token" not in result:
-                raise BotTokenError(
-                    f"{result.get('error', 'token_error')}: "
-                    f"{str(result.get('error_description', ''))[:200]}"
-                )
-            return self._cache.put(
-                str(result["access_token"]), float(result.get("expires_in", 3599))
-            )
-
-    def close(self) -> None:
-        """Close the pinned session: a kept-alive connection would hold the server open."""
-        if self._session is not None:
-            self._session.close()
-
-    def _acquire(self) -> dict[str, Any]:
-        if self._app is None:  # built here: msal fetches the authority's metadata on creation
-            self._app = msal.ConfidentialClientApplication(
-                self._app_id,
-                client_credential=self._password,
-                authority=self._authority,
-                http_client=self._http_client(),
-                instance_discovery=self._instance_discovery,
-            )
-        result: dict[str, Any] = self._app.acquire_token_for_client(scopes=[BOT_FRAMEWORK_SCOPE])
-        return result
-
-    def _http_client(self) -> requests.Session | None:
-        if self._ca_file is None:
-            return None  # msal's own session with the system CAs
-        # A pinned CA file must win over REQUESTS_CA_BUNDLE, which requests otherwise prefers
-        # to Session.verify (psf/requests#3829).
-        session = requests.Session()
-        session.trust_env = False
-        session.verify = str(self._ca_file)
-        self._session = session
-        return session
+        local_authority=is_loopback_url(authority),
+        scope=BOT_FRAMEWORK_SCOPE,
+        clock=clock,
+    )
 
 
 class ManagedIdentityBotTokens:

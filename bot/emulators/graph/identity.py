@@ -105,7 +105,7 @@ class TokenIssuer:
         self, form: Mapping[str, str], basic_auth: str | None, now: datetime
     ) -> dict[str, Any]:
         """The token response for a token-endpoint form, or AadError."""
-        client_id, secret = _credentials(form, basic_auth)
+        client_id, secret = client_credentials(form, basic_auth)
         grant = form.get("grant_type")
         if not grant:
             raise _missing("grant_type")
@@ -183,7 +183,9 @@ class TokenIssuer:
         return token
 
 
-def _credentials(form: Mapping[str, str], basic_auth: str | None) -> tuple[str | None, str | None]:
+def client_credentials(
+    form: Mapping[str, str], basic_auth: str | None
+) -> tuple[str | None, str | None]:
     """Client id and secret from the form, or from HTTP Basic auth (RFC 6749 section 2.3.1)."""
     if basic_auth and basic_auth.lower().startswith("basic "):
         try:
