@@ -31,6 +31,29 @@ class TokenError(Exception):
     not be reached."""
 
 
+class TokenCache:
+    """A token and when to stop using it (five minutes before it expires); `lock` lets one
+    refresh serve every caller that found it stale."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._token: str | None = None
+        self._good_until = 0.0
+        self.lock = asyncio.Lock()
+
+    def get(self) -> str | None:
+        return self._token if self._token and self._clock() < self._good_until else None
+
+    def put(self, token: str, lifetime_s: float) -> str:
+        self._token = token
+        self._good_until = self._clock() + max(0.0, lifetime_s - _REFRESH_MARGIN_S)
+        return token
+
+    def clear(self) -> None:
+        self._token = None
+        self._good_until = 0.0
+
+
 class MsalTokenProvider:
     def __init__(
         self,
@@ -51,23 +74,20 @@ class MsalTokenProvider:
         # A local (emulated) authority is not known to Microsoft's instance discovery.
         self._instance_discovery = False if local_authority else None
         self._scope = scope
-        self._clock = clock
+        self._cache = TokenCache(clock)
         self._app: msal.ConfidentialClientApplication | None = None
         self._session: requests.Session | None = None
-        self._token: str | None = None
-        self._expires_at = 0.0
-        self._lock = asyncio.Lock()
 
     def cached(self) -> str | None:
         """The token, if one is held and still good (for callers that cannot await)."""
-        return self._token if self._token and self._clock() < self._expires_at else None
+        return self._cache.get()
 
     async def token(self) -> str:
-        if self._token and self._clock() < self._expires_at:
-            return self._token
-        async with self._lock:  # one refresh for all the requests that found it stale
-            if self._token and self._clock() < self._expires_at:
-                return self._token
+        if (token := self._cache.get()) is not None:
+            return token
+        async with self._cache.lock:  # one refresh for all the requests that found it stale
+            if (token := self._cache.get()) is not None:
+                return token
             try:
                 result = await asyncio.to_thread(self._acquire)
             except (requests.RequestException, ValueError) as exc:
@@ -78,10 +98,9 @@ class MsalTokenProvider:
                     f"{result.get('error', 'token_error')}: "
                     f"{str(result.get('error_description', ''))[:200]}"
                 )
-            lifetime = float(result.get("expires_in", 3599))
-            self._token = str(result["access_token"])
-            self._expires_at = self._clock() + max(0.0, lifetime - _REFRESH_MARGIN_S)
-            return self._token
+            return self._cache.put(
+                str(result["access_token"]), float(result.get("expires_in", 3599))
+            )
 
     def _http_client(self) -> requests.Session | None:
         if not isinstance(self._verify, str):
@@ -100,8 +119,7 @@ class MsalTokenProvider:
             self._session.close()
 
     def invalidate(self) -> None:
-        self._token = None
-        self._expires_at = 0.0
+        self._cache.clear()
 
     def _acquire(self) -> dict[str, Any]:
         if self._app is None:  # built here: msal fetches the authority's metadata on creation

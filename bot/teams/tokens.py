@@ -24,14 +24,13 @@ from typing import Protocol
 import jwt
 from botframework.connector.auth import ManagedIdentityAppCredentials
 
-from bot.graph.auth import MsalTokenProvider
+from bot.graph.auth import MsalTokenProvider, TokenCache
 from bot.settings import is_loopback_url
 
 BOT_FRAMEWORK_AUDIENCE = "https://api.botframework.com"
 BOT_FRAMEWORK_SCOPE = f"{BOT_FRAMEWORK_AUDIENCE}/.default"
 DEFAULT_LOGIN_HOST = "https://login.microsoftonline.com"
 MULTI_TENANT_LOGIN_TENANT = "botframework.com"
-_REFRESH_MARGIN_S = 300.0
 
 
 class BotTokenError(Exception):
@@ -53,24 +52,6 @@ def login_authority(login_url: str | None, single_tenant_id: str | None) -> str:
     if login_url:
         return login_url.rstrip("/")
     return f"{DEFAULT_LOGIN_HOST}/{single_tenant_id or MULTI_TENANT_LOGIN_TENANT}"
-
-
-class _CachedToken:
-    """The token and when to stop using it; one refresh at a time."""
-
-    def __init__(self, clock: Callable[[], float]) -> None:
-        self._clock = clock
-        self._token: str | None = None
-        self._good_until = 0.0
-        self.lock = asyncio.Lock()
-
-    def get(self) -> str | None:
-        return self._token if self._token and self._clock() < self._good_until else None
-
-    def put(self, token: str, lifetime_s: float) -> str:
-        self._token = token
-        self._good_until = self._clock() + max(0.0, lifetime_s - _REFRESH_MARGIN_S)
-        return token
 
 
 def msal_bot_tokens(
@@ -100,7 +81,7 @@ class ManagedIdentityBotTokens:
 
     def __init__(self, app_id: str, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._credentials = ManagedIdentityAppCredentials(app_id, BOT_FRAMEWORK_AUDIENCE)
-        self._cache = _CachedToken(clock)
+        self._cache = TokenCache(clock)
 
     def cached(self) -> str | None:
         return self._cache.get()
