@@ -17,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import aiohttp
 import httpx
 from aiohttp import web
 from botbuilder.core import ConversationState
@@ -30,6 +31,8 @@ from bot.emulators.graph import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, GraphEmula
 from bot.emulators.serve import serve
 from bot.emulators.tls import default_cert_path, make_loopback_identity
 from bot.graph import GraphClient, MsalTokenProvider
+from bot.graph.transport import GraphTransport
+from bot.proxies import proxy_for
 from bot.reminders import (
     Clock,
     ProactiveSender,
@@ -116,9 +119,12 @@ async def _services(
             verify = ssl.create_default_context(cafile=str(endpoint.ca_file))
         http = await stack.enter_async_context(
             httpx.AsyncClient(
-                verify=verify,
+                transport=GraphTransport(
+                    verify=verify,
+                    limits=httpx.Limits(max_connections=100),
+                    proxy=proxy_for(endpoint.base_url),
+                ),
                 timeout=httpx.Timeout(10.0, connect=5.0),
-                limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
             )
         )
         tokens = MsalTokenProvider(
@@ -189,9 +195,9 @@ async def _bot_authentication(
     carry the bot's token (both only with an app id), over pooled async HTTP clients."""
     settings = config.settings
     connector_http = await stack.enter_async_context(
-        httpx.AsyncClient(
-            timeout=httpx.Timeout(retry.attempt_timeout, connect=3.0),
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+        aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=100),
+            timeout=aiohttp.ClientTimeout(total=retry.attempt_timeout, sock_connect=3.0),
         )
     )
     validator: ChannelTokenValidator | None = None

@@ -8,8 +8,9 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -59,13 +60,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                 config.host,
             )
         app = create_app(config)
-        return asyncio.run(_serve_until_stopped(app, config.host, config.settings.port, "Meetbot"))
+        return _run_loop(_serve_until_stopped(app, config.host, config.settings.port, "Meetbot"))
     if args.command == "graph-emulator":
-        return asyncio.run(_graph_emulator(args.host, args.port))
+        return _run_loop(_graph_emulator(args.host, args.port))
     emulator = ConnectorEmulator(rate_limits=args.rate_limits, app_limits=((args.app_rate, 1.0),))
-    return asyncio.run(
-        _serve_until_stopped(emulator.app, args.host, args.port, "Connector emulator")
-    )
+    return _run_loop(_serve_until_stopped(emulator.app, args.host, args.port, "Connector emulator"))
+
+
+def _run_loop(main: Coroutine[Any, Any, int]) -> int:
+    """Run on uvloop where it is installed (Linux, macOS): the same asyncio API, with the
+    loop's own work (polling, callbacks, socket I/O) in C; else on asyncio's own loop."""
+    try:
+        import uvloop  # noqa: PLC0415 (optional: not on Windows)
+    except ImportError:
+        return asyncio.run(main)
+    return uvloop.run(main)
 
 
 _LOOPBACK = {"127.0.0.1", "::1", "localhost"}

@@ -3,11 +3,11 @@ response. Nothing else happens here."""
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from typing import Any
 
+import orjson
 from aiohttp import web
 from botbuilder.core import serializer_helper
 from botbuilder.schema import Activity
@@ -15,6 +15,7 @@ from msrest.exceptions import DeserializationError  # type: ignore[attr-defined]
 
 from bot.logs import log_context
 from bot.services import SERVICES
+from bot.teams.codec import from_json
 from bot.teams.shape import MalformedActivity, check_activity
 
 log = logging.getLogger(__name__)
@@ -30,12 +31,12 @@ async def messages(request: web.Request) -> web.Response:
     except web.HTTPRequestEntityTooLarge:
         return _too_large(request)
     try:
-        body: Any = json.loads(raw)
-    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
+        body: Any = orjson.loads(raw)
+    except orjson.JSONDecodeError:  # also arrays nested too deep for a parser
         return _problem(400, "The body is not valid JSON.")
     try:
         check_activity(body)
-        activity = Activity().deserialize(body)
+        activity = from_json(Activity, body)
     except MalformedActivity as problem:
         return _problem(400, str(problem))
     except DeserializationError:

@@ -26,6 +26,7 @@ _BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u20
 # Characters left as they are in a markdown link destination; `(` `)` `<` `>` `[` `]`, spaces and
 # the like are percent-encoded so the destination cannot end early.
 _URL_SAFE = "-._~:/?#@!$&'*+,;=%"
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc, all of it
 
 
 def clean(text: str) -> str:
@@ -78,7 +79,7 @@ def link_target(url: str | None, *, schemes: tuple[str, ...] = ("https",)) -> st
     if url is None:
         return None
     candidate = url.strip()
-    if not candidate or any(unicodedata.category(char) == "Cc" for char in candidate):
+    if not candidate or _CONTROL.search(candidate):
         return None
     try:
         parts = urlsplit(candidate)

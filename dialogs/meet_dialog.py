@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from botbuilder.core import CardFactory, MessageFactory, TurnContext
+from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.dialogs import (
     ComponentDialog,
     DialogTurnResult,
@@ -26,6 +26,7 @@ from botbuilder.dialogs.prompts import PromptOptions, PromptValidatorContext, Te
 
 from bot.commands import IncompleteMeet, MeetCommand, ParseError, ReminderRequest, parse_when
 from bot.i18n import Catalog, catalog_for
+from cards import card_attachment
 from dialogs.form import MAX_SUBJECT
 from dialogs.meet import MeetingFlow, Requester
 from dialogs.texts import parse_error_text
@@ -137,7 +138,7 @@ class MeetDialog(ComponentDialog):  # type: ignore[misc]
             reminder=reminder_from_options(draft),
         )
         card = await self._flow.schedule(command, who)
-        await step.context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
+        await step.context.send_activity(MessageFactory.attachment(card_attachment(card)))
         return await step.end_dialog()
 
     def _resolve(

@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from botbuilder.core import CardFactory, MessageFactory
+from botbuilder.core import MessageFactory
 from botbuilder.schema import Activity
 
 from bot.graph import (
@@ -53,7 +53,7 @@ from bot.reminders.delivery import Delivery, Outcome, Sender
 from bot.reminders.limits import SendLimits
 from bot.reminders.plan import first_attempt, next_check
 from bot.store import Reminder, ReminderState, Store, Watch, reminder_key
-from cards import reminder_card, view_from_event
+from cards import card_attachment, reminder_card, view_from_event
 
 log = logging.getLogger(__name__)
 
@@ -122,13 +122,22 @@ class ReminderScheduler:
         self.stats = SchedulerStats()
         self.running = False
         self._last_round_at: datetime | None = None
+        self._asleep_until: datetime | None = None  # while idle: when it looks again at the latest
         self._failing_rounds = 0  # rounds in a row that raised
 
     # --- the loop ---------------------------------------------------------------------------
 
-    def wake(self) -> None:
-        """Something changed (a reminder or watch was added here): look again now."""
-        self._next_watch_scan = None
+    def wake(self, due: datetime | None = None) -> None:
+        """Something changed here: a reminder became due at `due`, or (None) anything else,
+        such as a new calendar watch. The loop looks again now, unless it sleeps until no
+        later than `due` anyway: a `meet` whose reminder is due tomorrow costs the store
+        nothing more today (no claim, no watch scan, no re-planning per message)."""
+        if due is not None:
+            asleep_until = self._asleep_until
+            if asleep_until is not None and due >= asleep_until:
+                return
+        else:
+            self._next_watch_scan = None
         self._wake.set()
 
     async def run(self) -> None:
@@ -274,9 +283,11 @@ class ReminderScheduler:
             async with self._quiet:
                 self._quiet_rounds += 1
                 self._quiet.notify_all()
+        self._asleep_until = wake_at
         try:
             await self._first_of(*waits)
         finally:
+            self._asleep_until = None
             self._wake.clear()
 
     async def _claim(self, limit: int) -> list[Reminder]:
@@ -372,7 +383,7 @@ class ReminderScheduler:
             event, zone, zone_is_fallback=False, simulated=self._config.simulated
         )
         card = reminder_card(view, catalog, now=self._clock.now())
-        activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
+        activity = MessageFactory.attachment(card_attachment(card))
         activity.summary = catalog.reminder_summary.format(subject=view.subject or "")
         # `deliveryKey` names this delivery on every attempt; `alert` puts it in the user's feed.
         activity.channel_data = {

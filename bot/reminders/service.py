@@ -2,7 +2,8 @@
 
 `Reminders` is the handler's only way into the store's reminder tables. Making a reminder is
 idempotent (its key is conversation + event), so a redelivered `meet` finds the first one.
-The scheduler (`bot.reminders.scheduler`) is told through `on_change` that there is new work.
+The scheduler (`bot.reminders.scheduler`) is told through `on_change(due)` that there is new
+work, due at `due` (None: look again now).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ class Reminders:
         *,
         default_lead: timedelta,
         clock: Callable[[], datetime],
-        on_change: Callable[[], None] = lambda: None,
+        on_change: Callable[[datetime | None], None] = lambda due: None,
     ) -> None:
         self._store = store
         self.default_lead = default_lead
@@ -89,20 +90,19 @@ class Reminders:
         join_url: str | None,
         lead: timedelta | None,
     ) -> ReminderChoice:
-        """Record the meeting and give it its reminder (`lead` None: no reminder)."""
+        """Record the meeting and give it its reminder (`lead` None: no reminder), in one
+        write."""
         now = self._clock()
-        await self._store.record_meeting(
-            MeetingRecord(
-                meeting_id=event_id,
-                kind="event",
-                user_id=spot.user_id,
-                conversation_id=spot.conversation_id,
-                subject=subject,
-                starts_at=start,
-                ends_at=end,
-                join_url=join_url,
-                created_at=now,
-            )
+        meeting = MeetingRecord(
+            meeting_id=event_id,
+            kind="event",
+            user_id=spot.user_id,
+            conversation_id=spot.conversation_id,
+            subject=subject,
+            starts_at=start,
+            ends_at=end,
+            join_url=join_url,
+            created_at=now,
         )
         state, detail = ReminderState.PENDING, None
         wanted = lead if lead is not None else self.default_lead
@@ -127,9 +127,9 @@ class Reminders:
             state=state,
             detail=detail,
         )
-        stored = await self._store.add_reminder(reminder)
+        stored = await self._store.add_meeting(meeting, reminder)
         if stored.state.is_open:
-            self._on_change()
+            self._on_change(stored.next_attempt_at)
         return choice_of(stored)
 
     async def set_lead(
@@ -144,7 +144,7 @@ class Reminders:
             return None
         changed = await self._store.set_reminder_lead(reminder_id, user_id, lead)
         if changed is not None:
-            self._on_change()
+            self._on_change(changed.next_attempt_at)
         return changed
 
     async def pending(self, user_id: str) -> list[Reminder]:
@@ -177,7 +177,7 @@ class Reminders:
             next_scan_at=self._clock(),
         )
         await self._store.set_watch(watch)
-        self._on_change()
+        self._on_change(None)
         return watch, existing is None
 
     async def unwatch(self, user_id: str) -> bool:

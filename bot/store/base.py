@@ -157,6 +157,13 @@ class Store(Storage, abc.ABC):  # type: ignore[misc]
     @abc.abstractmethod
     async def get_meeting(self, user_id: str, meeting_id: str) -> MeetingRecord | None: ...
 
+    @abc.abstractmethod
+    async def add_meeting(self, meeting: MeetingRecord, reminder: Reminder) -> Reminder:
+        """`record_meeting` then `add_reminder`, in one transaction: both or neither is kept.
+
+        `meet` makes one write of it (one COMMIT) instead of two.
+        """
+
     # --- reminders ----------------------------------------------------------------------------
 
     @abc.abstractmethod

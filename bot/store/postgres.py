@@ -118,6 +118,30 @@ _MEETING_COLUMNS = (
 )
 
 
+_INSERT_MEETING = (
+    f"INSERT INTO meetings ({_MEETING_COLUMNS}) "  # noqa: S608
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+    "ON CONFLICT (user_id, meeting_id) DO UPDATE SET kind = excluded.kind, "
+    "conversation_id = excluded.conversation_id, subject = excluded.subject, "
+    "starts_at = excluded.starts_at, ends_at = excluded.ends_at, "
+    "join_url = excluded.join_url, created_at = excluded.created_at"
+)
+
+
+# The meeting ($1-$9), then its reminder ($10-$27, key $11) unless the key exists; the stored
+# reminder either way. A data-modifying WITH runs exactly once whether or not it is read, and
+# the outer SELECT sees the table as it was when the statement began, hence the UNION.
+_ADD_MEETING = (
+    f"WITH meeting AS ({_INSERT_MEETING}), added AS ("  # noqa: S608
+    f" INSERT INTO reminders ({_REMINDER_COLUMNS})"
+    " VALUES ($10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25,"
+    f" $26, $27) ON CONFLICT (key) DO NOTHING RETURNING {_REMINDER_COLUMNS}"
+    f") SELECT {_REMINDER_COLUMNS} FROM added"
+    f" UNION ALL SELECT {_REMINDER_COLUMNS} FROM reminders"
+    " WHERE key = $11 AND NOT EXISTS (SELECT 1 FROM added)"
+)
+
+
 def _opt_utc(moment: datetime | None) -> datetime | None:
     return None if moment is None else _utc(moment)
 
@@ -242,23 +266,21 @@ class PostgresStore(Store):
     # --- meetings -----------------------------------------------------------------------------
 
     async def record_meeting(self, meeting: MeetingRecord) -> None:
-        await self._db().execute(
-            f"INSERT INTO meetings ({_MEETING_COLUMNS}) "  # noqa: S608
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
-            "ON CONFLICT (user_id, meeting_id) DO UPDATE SET kind = excluded.kind, "
-            "conversation_id = excluded.conversation_id, subject = excluded.subject, "
-            "starts_at = excluded.starts_at, ends_at = excluded.ends_at, "
-            "join_url = excluded.join_url, created_at = excluded.created_at",
-            meeting.meeting_id,
-            meeting.kind,
-            meeting.user_id,
-            meeting.conversation_id,
-            meeting.subject,
-            _utc(meeting.starts_at),
-            _utc(meeting.ends_at),
-            meeting.join_url,
-            _utc(meeting.created_at),
+        await self._db().execute(_INSERT_MEETING, *_meeting_params(meeting))
+
+    async def add_meeting(self, meeting: MeetingRecord, reminder: Reminder) -> Reminder:
+        # One statement, so one implicit transaction and one round trip: both rows or neither.
+        row = await self._fetchrow(
+            _ADD_MEETING, *_meeting_params(meeting), *_reminder_params(reminder)
         )
+        if row is None:
+            # The key was inserted concurrently, after this statement's snapshot was taken (its
+            # DO NOTHING waited for it): a new statement sees the row that won.
+            row = await self._fetchrow(
+                f"SELECT {_REMINDER_COLUMNS} FROM reminders WHERE key = $1",  # noqa: S608
+                reminder.key,
+            )
+        return _reminder(row)
 
     async def get_meeting(self, user_id: str, meeting_id: str) -> MeetingRecord | None:
         row = await self._fetchrow(
@@ -272,38 +294,9 @@ class PostgresStore(Store):
     # --- reminders ----------------------------------------------------------------------------
 
     async def add_reminder(self, reminder: Reminder) -> Reminder:
-        r = reminder
+        params = _reminder_params(reminder)
         async with self._db().acquire() as conn:
-            # DO NOTHING waits for a concurrent insert of the same key to commit, so the
-            # SELECT after it always finds the row that won.
-            await conn.execute(
-                f"INSERT INTO reminders ({_REMINDER_COLUMNS}) "  # noqa: S608
-                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
-                "$17, $18) ON CONFLICT (key) DO NOTHING",
-                r.id,
-                r.key,
-                r.user_id,
-                r.conversation_id,
-                r.event_id,
-                r.subject,
-                _utc(r.starts_at),
-                _utc(r.ends_at),
-                _seconds(r.lead),
-                r.zone,
-                r.locale,
-                r.source,
-                _utc(r.next_attempt_at),
-                ReminderState(r.state).value,
-                r.attempts,
-                _opt_utc(r.lease_until),
-                r.activity_id,
-                r.detail,
-            )
-            row = await conn.fetchrow(
-                f"SELECT {_REMINDER_COLUMNS} FROM reminders WHERE key = $1",  # noqa: S608
-                r.key,
-            )
-        return _reminder(row)
+            return await _insert_reminder(conn, params)
 
     async def get_reminder(self, reminder_id: str) -> Reminder | None:
         row = await self._fetchrow(
@@ -547,3 +540,57 @@ async def _write_one(conn: Any, key: str, value: Any) -> int:
         )
         return new_etag
     raise EtagConflict(f"eTag conflict for {key}: it kept being created and deleted")
+
+
+def _meeting_params(meeting: MeetingRecord) -> tuple[Any, ...]:
+    return (
+        meeting.meeting_id,
+        meeting.kind,
+        meeting.user_id,
+        meeting.conversation_id,
+        meeting.subject,
+        _utc(meeting.starts_at),
+        _utc(meeting.ends_at),
+        meeting.join_url,
+        _utc(meeting.created_at),
+    )
+
+
+def _reminder_params(r: Reminder) -> tuple[Any, ...]:
+    return (
+        r.id,
+        r.key,
+        r.user_id,
+        r.conversation_id,
+        r.event_id,
+        r.subject,
+        _utc(r.starts_at),
+        _utc(r.ends_at),
+        _seconds(r.lead),
+        r.zone,
+        r.locale,
+        r.source,
+        _utc(r.next_attempt_at),
+        ReminderState(r.state).value,
+        r.attempts,
+        _opt_utc(r.lease_until),
+        r.activity_id,
+        r.detail,
+    )
+
+
+async def _insert_reminder(conn: Any, params: tuple[Any, ...]) -> Reminder:
+    """Insert unless the key exists (params[1]); the stored reminder either way."""
+    # DO NOTHING waits for a concurrent insert of the same key to commit, so the SELECT after
+    # it (a statement of its own, with a new snapshot) always finds the row that won.
+    await conn.execute(
+        f"INSERT INTO reminders ({_REMINDER_COLUMNS}) "  # noqa: S608
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
+        "$17, $18) ON CONFLICT (key) DO NOTHING",
+        *params,
+    )
+    row = await conn.fetchrow(
+        f"SELECT {_REMINDER_COLUMNS} FROM reminders WHERE key = $1",  # noqa: S608
+        params[1],
+    )
+    return _reminder(row)

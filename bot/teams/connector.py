@@ -1,23 +1,30 @@
 """Bot Connector calls over one pooled async HTTP client, retried as Teams asks.
 
-botbuilder stays the framework: replies, updates and proactive sends still go through its
-`ConnectorClient` (its models, operations and `ErrorResponseException`). Only the transport
-under it is Meetbot's. `CloudAdapter` asks the `ConnectorFactory` of each turn (and of each
-`continue_conversation`) for a client; ours builds one whose msrest pipeline is
+botbuilder stays the framework: replies, updates and proactive sends go through its
+`ConnectorClient` (its models, operations and `ErrorResponseException`). What is Meetbot's:
 
-    user agent -> ConnectorRetry -> BearerToken -> RawDeserializer -> HttpxSender
+- One client per service URL, built once and kept (Teams uses a handful of service URLs), not
+  one per activity: msrest builds a retry policy into every new client's configuration
+  (~2.8 ms of CPU each time, `../shared/REFERENCE.md`).
+- The three calls every turn makes (reply, send to a conversation, update an activity) are sent
+  by `Conversations` directly: the activity is serialized by `bot.teams.codec` (the same JSON
+  msrest writes, without its reflection) and posted over the shared `aiohttp.ClientSession`. Any
+  other operation (members, paged members, ...) goes through the client's msrest pipeline
 
-instead of msrest's default: `requests` in a thread pool, a new session (and TCP connection)
-per activity, and the token fetched with blocking msal on the event loop.
+      user agent -> ConnectorRetry -> BearerToken -> RawDeserializer -> AiohttpSender
 
-- `ConnectorRetry` retries per `bot.teams.retry` (429/412/502/504 and dropped connections,
-  bounded tries, one time budget per client, i.e. per turn or per proactive send), with the
-  injected clock and sleep, and logs a call that finally failed (the log context already
-  names the activity and conversation, or the reminder).
-- `BearerToken` puts the bot's token (`bot.teams.tokens`, fetched off the loop, cached) on
-  every try; without an app id there is none, as botbuilder does.
-- `HttpxSender` sends over the app's `httpx.AsyncClient` (pooled keep-alive connections); a
-  connection that fails before an answer becomes `ConnectorUnreachable` (an msrest
+  instead of msrest's default: `requests` in a thread pool, a new session (and TCP connection)
+  per activity, and the token fetched with blocking msal on the event loop.
+- Retries, both ways, per `bot.teams.retry` (429/412/502/504 and dropped connections, bounded
+  tries) with the injected clock and sleep; a call that finally failed is logged (the log
+  context already names the activity and conversation, or the reminder).
+- One time budget per turn, or per proactive send: `MeetbotConnectorFactory.create`, which
+  botbuilder calls at the start of each, opens a new `Budget` in the calling task's context
+  (a `ContextVar`), and every call made from that context spends from it. A call made where no
+  budget was opened gets one of its own.
+- The bot's token (`bot.teams.tokens`, fetched off the loop, cached) goes on every try; without
+  an app id there is none, as botbuilder does.
+- A connection that fails before an answer becomes `ConnectorUnreachable` (an msrest
   `ClientRequestError`, as msrest's own senders raise).
 
 msrest's own retry setting was the alternative: it is urllib3's `Retry` inside `requests`, in a
@@ -27,18 +34,24 @@ thread-pool transport this module replaces.
 
 from __future__ import annotations
 
-import copy
 import logging
-from typing import Any
-from urllib.parse import unquote, urlsplit
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import quote, unquote, urlsplit
 
-import httpx
+import aiohttp
+import orjson
 import requests
+from botbuilder.schema import Activity, ResourceResponse
 from botframework.connector.aio import ConnectorClient
+from botframework.connector.aio.operations_async import ConversationsOperations
 from botframework.connector.auth import ConnectorFactory
 from botframework.connector.bot_framework_sdk_client_async import (
     BotFrameworkConnectorConfiguration,
 )
+from botframework.connector.models import ErrorResponseException
 from msrest.authentication import Authentication
 from msrest.exceptions import ClientRequestError
 from msrest.pipeline import Request, Response
@@ -46,7 +59,10 @@ from msrest.pipeline.async_abc import AsyncHTTPPolicy, AsyncHTTPSender, AsyncPip
 from msrest.pipeline.universal import RawDeserializer
 from msrest.universal_http import ClientRequest
 from msrest.universal_http.async_abc import AsyncClientResponse
+from multidict import CIMultiDict, CIMultiDictProxy
 
+from bot.proxies import proxy_for
+from bot.teams.codec import to_json
 from bot.teams.retry import RETRY_STATUSES, Budget, RetryPolicy, retry_after_seconds
 from bot.teams.tokens import BotTokens
 
@@ -54,70 +70,338 @@ log = logging.getLogger(__name__)
 
 USER_AGENT = "Meetbot (botbuilder-python)"
 _MAX_SERVICE_URLS = 64
+_ACCEPTED = frozenset({200, 201, 202})
 
 # msrest's pipeline types, for the client request and response this transport uses.
 _Request = Request[ClientRequest]
 _Response = Response[ClientRequest, AsyncClientResponse]
 _Policy = AsyncHTTPPolicy[ClientRequest, AsyncClientResponse]
 _Sender = AsyncHTTPSender[ClientRequest, AsyncClientResponse]
+_T = TypeVar("_T")
 
 
 class ConnectorUnreachable(ClientRequestError):
     """The connection failed, dropped or timed out before the connector answered."""
 
 
+class Budgets:
+    """The connector time budget of the turn (or proactive send) the caller is in."""
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self.policy = policy
+        self._current: ContextVar[Budget | None] = ContextVar("connector_budget", default=None)
+
+    def open(self) -> None:
+        """A new budget for the calling task from here on (and tasks it starts later)."""
+        self._current.set(self.policy.new_budget())
+
+    def current(self) -> Budget:
+        return self._current.get() or self.policy.new_budget()
+
+
 class MeetbotConnectorFactory(ConnectorFactory):  # type: ignore[misc]
     """Connector clients for one bot: its token (None without an app id), the shared HTTP
-    client and the retry policy. Each client gets its own time budget."""
+    client and the retry policy. `create` opens a new time budget for the caller's turn."""
 
     def __init__(
         self,
-        http: httpx.AsyncClient,
+        http: aiohttp.ClientSession,
         tokens: BotTokens | None,
         retry: RetryPolicy,
         app_id: str,
     ) -> None:
         self._http = http
         self._tokens = tokens
-        self._retry = retry
+        self._budgets = Budgets(retry)
         self._app_id = app_id
-        self._configs: dict[str, BotFrameworkConnectorConfiguration] = {}
+        self._clients: dict[str, ConnectorClient] = {}
 
     async def create(self, service_url: str, audience: str | None = None) -> ConnectorClient:
         if self._tokens is not None:
             # Warm the cache here, off the loop, for botbuilder's blocking clients that read
             # `config.credentials` (TeamsInfo's TeamsConnectorClient).
             await self._tokens.token()
-        budget = self._retry.new_budget()
+        self._budgets.open()
+        client = self._clients.pop(service_url, None)
+        if client is None:
+            client = self._new_client(service_url)
+            if len(self._clients) >= _MAX_SERVICE_URLS:  # Teams has a few; forget the oldest
+                self._clients.pop(next(iter(self._clients)))
+        self._clients[service_url] = client  # most recently used last
+        return client
 
-        def pipeline(config: Any) -> AsyncPipeline[ClientRequest, AsyncClientResponse]:
-            return AsyncPipeline(
-                [
-                    config.user_agent_policy,
-                    ConnectorRetry(budget),
-                    BearerToken(self._tokens),
-                    RawDeserializer(),
-                ],
-                HttpxSender(self._http),
+    def _new_client(self, service_url: str) -> ConnectorClient:
+        config = BotFrameworkConnectorConfiguration(
+            _Credentials(self._app_id, self._tokens), service_url
+        )
+        config.add_user_agent(USER_AGENT)
+        config.custom_pipeline = AsyncPipeline(
+            [
+                config.user_agent_policy,
+                ConnectorRetry(self._budgets),
+                BearerToken(self._tokens),
+                RawDeserializer(),
+            ],
+            AiohttpSender(self._http),
+        )
+        client = ConnectorClient(config.credentials, custom_configuration=config)
+        transport = _Transport(self._http, self._tokens, self._budgets, config.user_agent)
+        client.conversations = Conversations(
+            client._client,  # what ConnectorClient hands its operations
+            config,
+            client._serialize,
+            client._deserialize,
+            transport,
+        )
+        return client
+
+
+class Conversations(ConversationsOperations):  # type: ignore[misc]
+    """botbuilder's conversation operations, with reply, send and update sent directly.
+
+    Same URLs, headers, body and results as the generated operations (`custom_headers`,
+    `raw` or per-call options take the generated path): a `ResourceResponse`, or msrest's
+    `ErrorResponseException` for any answer but 200, 201 or 202.
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        config: BotFrameworkConnectorConfiguration,
+        serializer: Any,
+        deserializer: Any,
+        transport: _Transport,
+    ) -> None:
+        super().__init__(client, config, serializer, deserializer)
+        self._transport = transport
+
+    async def reply_to_activity(
+        self,
+        conversation_id: str,
+        activity_id: str,
+        activity: Activity,
+        custom_headers: dict[str, str] | None = None,
+        raw: bool = False,
+        **operation_config: Any,
+    ) -> Any:
+        if custom_headers or raw or operation_config:
+            return await super().reply_to_activity(
+                conversation_id, activity_id, activity, custom_headers, raw, **operation_config
+            )
+        template = ConversationsOperations.reply_to_activity.metadata["url"]
+        return await self._post(
+            "POST", template, conversation_id, activity_id, activity, tagged=True
+        )
+
+    async def send_to_conversation(
+        self,
+        conversation_id: str,
+        activity: Activity,
+        custom_headers: dict[str, str] | None = None,
+        raw: bool = False,
+        **operation_config: Any,
+    ) -> Any:
+        if custom_headers or raw or operation_config:
+            return await super().send_to_conversation(
+                conversation_id, activity, custom_headers, raw, **operation_config
+            )
+        template = ConversationsOperations.send_to_conversation.metadata["url"]
+        return await self._post("POST", template, conversation_id, None, activity, tagged=False)
+
+    async def update_activity(
+        self,
+        conversation_id: str,
+        activity_id: str,
+        activity: Activity,
+        custom_headers: dict[str, str] | None = None,
+        raw: bool = False,
+        **operation_config: Any,
+    ) -> Any:
+        if custom_headers or raw or operation_config:
+            return await super().update_activity(
+                conversation_id, activity_id, activity, custom_headers, raw, **operation_config
+            )
+        template = ConversationsOperations.update_activity.metadata["url"]
+        return await self._post(
+            "PUT", template, conversation_id, activity_id, activity, tagged=True
+        )
+
+    async def _post(
+        self,
+        method: str,
+        template: str,
+        conversation_id: str,
+        activity_id: str | None,
+        activity: Activity,
+        *,
+        tagged: bool,
+    ) -> ResourceResponse | None:
+        path = {"conversationId": _segment("conversation_id", conversation_id)}
+        if activity_id is not None or tagged:
+            path["activityId"] = _segment("activity_id", activity_id)
+        url = self._client.format_url(template, **path)
+        headers = {"Accept": "application/json", "Content-Type": "application/json; charset=utf-8"}
+        if tagged:  # the generated reply and update operations name the conversation
+            headers["x-ms-conversation-id"] = conversation_id
+        body = orjson.dumps(to_json(activity))
+        answer = await self._transport.send(method, url, headers, body)
+        if answer.status not in _ACCEPTED:
+            response = _ConnectorResponse(ClientRequest(method, url), answer)
+            raise ErrorResponseException(self._deserialize, response)
+        return _resource_response(
+            answer,
+            lambda: self._deserialize(
+                "ResourceResponse", _ConnectorResponse(ClientRequest(method, url), answer)
+            ),
+        )
+
+
+def _segment(name: str, value: str | None) -> str:
+    """A path parameter as msrest's `Serializer.url` writes a `str`: required, all quoted."""
+    if value is None:
+        raise ValueError(f"{name} must not be None")
+    return quote(str(value), safe="")
+
+
+def _resource_response(
+    answer: Answer, msrest_way: Callable[[], ResourceResponse | None]
+) -> ResourceResponse | None:
+    """`{"id": ...}` read directly; anything unusual is left to msrest's deserializer."""
+    if not answer.body:
+        return None
+    try:
+        data = orjson.loads(answer.body)
+    except orjson.JSONDecodeError:
+        return msrest_way()
+    if isinstance(data, dict) and set(data) <= {"id"} and isinstance(data.get("id"), str | None):
+        return ResourceResponse(id=data.get("id"))
+    return msrest_way()
+
+
+class _Transport:
+    """One connector call: the token, the user agent and the retries, over the shared client."""
+
+    def __init__(
+        self,
+        http: aiohttp.ClientSession,
+        tokens: BotTokens | None,
+        budgets: Budgets,
+        user_agent: str,
+    ) -> None:
+        self._http = http
+        self._tokens = tokens
+        self._budgets = budgets
+        self._user_agent = user_agent
+
+    async def send(self, method: str, url: str, headers: dict[str, str], body: bytes) -> Answer:
+        headers["User-Agent"] = self._user_agent
+
+        async def attempt(seconds: float) -> Answer:
+            if self._tokens is not None:
+                headers["Authorization"] = f"Bearer {await self._tokens.token()}"
+            return await _request(
+                self._http, method, url, headers=headers, content=body, seconds=seconds
             )
 
-        # A shallow copy of the service URL's configuration with this turn's pipeline: msrest
-        # builds its (unused) retry policy in the configuration, ~2.8 ms of CPU each time.
-        config = copy.copy(self._configuration(service_url))
-        config.custom_pipeline = pipeline(config)
-        return ConnectorClient(config.credentials, custom_configuration=config)
+        return await with_retries(
+            self._budgets.current(),
+            method,
+            url,
+            attempt,
+            lambda answer: (answer.status, answer.headers.get("Retry-After")),
+        )
 
-    def _configuration(self, service_url: str) -> BotFrameworkConnectorConfiguration:
-        config = self._configs.pop(service_url, None)
-        if config is None:
-            config = BotFrameworkConnectorConfiguration(
-                _Credentials(self._app_id, self._tokens), service_url
-            )
-            config.add_user_agent(USER_AGENT)
-            if len(self._configs) >= _MAX_SERVICE_URLS:  # Teams has a few; forget the oldest
-                self._configs.pop(next(iter(self._configs)))
-        self._configs[service_url] = config  # most recently used last
-        return config
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A connector's answer, read whole (they are small: an id, or an error)."""
+
+    status: int
+    reason: str | None
+    headers: CIMultiDictProxy[str]
+    body: bytes
+
+    @property
+    def status_code(self) -> int:
+        """As `requests` and httpx name it: what `ErrorResponseException.response` offers."""
+        return self.status
+
+
+async def _request(
+    http: aiohttp.ClientSession,
+    method: str,
+    url: str,
+    *,
+    headers: dict[str, str],
+    content: bytes | str | None,
+    seconds: float | None,
+    data: dict[str, Any] | None = None,
+) -> Answer:
+    """One try; `seconds` bounds all of it (None: the session's default timeout)."""
+    timeout = aiohttp.ClientTimeout(total=seconds) if seconds is not None else None
+    try:
+        async with http.request(
+            method,
+            url,
+            headers=headers,
+            data=content if content is not None else data,
+            timeout=timeout,
+            allow_redirects=False,
+            proxy=proxy_for(url),
+        ) as response:
+            body = await response.read()
+    except (aiohttp.ClientError, TimeoutError) as error:  # connect, drop, protocol, timeouts
+        raise ConnectorUnreachable(type(error).__name__) from error
+    return Answer(response.status, response.reason, response.headers, body)
+
+
+async def with_retries(
+    budget: Budget,
+    method: str,
+    url: str,
+    attempt: Callable[[float], Awaitable[_T]],
+    answer: Callable[[_T], tuple[int, str | None]],
+) -> _T:
+    """Try `attempt(seconds)` (the try's time limit) until an answer that is not retried,
+    the tries run out, or the budget cannot fit another wait and try; the last answer is
+    returned (or the last `ConnectorUnreachable` raised). `answer` gives a response's status
+    and Retry-After."""
+    policy = budget.policy
+    call = _describe(method, url)
+    tries = 0
+    while True:
+        tries += 1
+        started = policy.clock()
+        error: ConnectorUnreachable | None = None
+        response: _T | None = None
+        try:
+            response = await attempt(budget.attempt_timeout())
+        except ConnectorUnreachable as unreachable:
+            error = unreachable
+        finally:
+            budget.spend(policy.clock() - started)
+        retry_after = None
+        if response is not None:
+            status, retry_after_header = answer(response)
+            if status not in RETRY_STATUSES:
+                if status >= 400:  # final; a read (a roster lookup) is the caller's to judge
+                    level = logging.INFO if method == "GET" else logging.WARNING
+                    log.log(level, "connector %s answered %s (not retried)", call, status)
+                return response
+            outcome = f"HTTP {status}"
+            retry_after = retry_after_seconds(retry_after_header)
+        else:
+            assert error is not None
+            outcome = _cause(error)
+        delay = policy.backoff(tries, retry_after)
+        if tries >= policy.attempts or not budget.fits(delay):
+            log.warning("connector %s failed after %d tries (%s); giving up", call, tries, outcome)
+            if error is not None:
+                raise error
+            assert response is not None
+            return response
+        log.info("connector %s: %s, retrying in %.2f s", call, outcome, delay)
+        await budget.wait(delay)
 
 
 class _Credentials(Authentication):
@@ -139,58 +423,29 @@ class _Credentials(Authentication):
 
 
 class ConnectorRetry(_Policy):
-    def __init__(self, budget: Budget) -> None:
+    """`with_retries` for the calls that go through the msrest pipeline."""
+
+    def __init__(self, budgets: Budgets) -> None:
         super().__init__()
-        self._budget = budget
+        self._budgets = budgets
 
     async def send(self, request: _Request, **kwargs: Any) -> _Response:
-        budget, policy = self._budget, self._budget.policy
-        call = _describe(request.http_request)
-        attempt = 0
-        while True:
-            attempt += 1
-            started = policy.clock()
-            kwargs["timeout"] = budget.attempt_timeout()
-            error: ConnectorUnreachable | None = None
-            response: _Response | None = None
-            try:
-                response = await self._next().send(request, **kwargs)
-            except ConnectorUnreachable as unreachable:
-                error = unreachable
-            finally:
-                budget.spend(policy.clock() - started)
-            if response is not None:
-                status = response.http_response.status_code or 0
-                if status not in RETRY_STATUSES:
-                    if status >= 400:  # final; a read (a roster lookup) is the caller's to judge
-                        level = (
-                            logging.INFO
-                            if request.http_request.method == "GET"
-                            else logging.WARNING
-                        )
-                        log.log(level, "connector %s answered %s (not retried)", call, status)
-                    return response
-                outcome = f"HTTP {status}"
-                retry_after = retry_after_seconds(response.http_response.headers.get("Retry-After"))
-            else:
-                assert error is not None
-                outcome = _cause(error)
-                retry_after = None
-            delay = policy.backoff(attempt, retry_after)
-            if attempt >= policy.attempts or not budget.fits(delay):
-                log.warning(
-                    "connector %s failed after %d tries (%s); giving up", call, attempt, outcome
-                )
-                if error is not None:
-                    raise error
-                assert response is not None
-                return response
-            log.info("connector %s: %s, retrying in %.2f s", call, outcome, delay)
-            await budget.wait(delay)
-
-    def _next(self) -> _Policy | _Sender:
         assert self.next is not None, "a policy is always followed by the sender"
-        return self.next
+        following = self.next
+
+        async def attempt(seconds: float) -> _Response:
+            return await following.send(request, **(kwargs | {"timeout": seconds}))
+
+        return await with_retries(
+            self._budgets.current(),
+            request.http_request.method,
+            request.http_request.url,
+            attempt,
+            lambda response: (
+                response.http_response.status_code or 0,
+                response.http_response.headers.get("Retry-After"),
+            ),
+        )
 
 
 class BearerToken(_Policy):
@@ -206,43 +461,42 @@ class BearerToken(_Policy):
         return await self.next.send(request, **kwargs)
 
 
-class HttpxSender(_Sender):
-    def __init__(self, http: httpx.AsyncClient) -> None:
+class AiohttpSender(_Sender):
+    def __init__(self, http: aiohttp.ClientSession) -> None:
         self._http = http
 
-    async def __aenter__(self) -> HttpxSender:
+    async def __aenter__(self) -> AiohttpSender:
         return self
 
     async def __aexit__(self, *exc_details: object) -> None:
-        pass  # the client is the app's, closed at shutdown
+        pass  # the session is the app's, closed at shutdown
 
     async def send(self, request: _Request, **config: Any) -> _Response:
         http_request: ClientRequest = request.http_request
         if http_request.files:
             raise NotImplementedError("multipart uploads are not sent to the connector")
         data = http_request.data
-        timeout = config.get("timeout")
-        try:
-            answer = await self._http.request(
-                http_request.method,
-                http_request.url,
-                headers=dict(http_request.headers),
-                content=data if isinstance(data, str | bytes) else None,
-                data=data if isinstance(data, dict) else None,
-                timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout,
-            )
-        except httpx.TransportError as error:  # connect, read, write, protocol, timeouts
-            raise ConnectorUnreachable(type(error).__name__) from error
-        return Response(request, _HttpxResponse(http_request, answer))
+        answer = await _request(
+            self._http,
+            http_request.method,
+            http_request.url,
+            headers=dict(http_request.headers),
+            content=data if isinstance(data, str | bytes) else None,
+            seconds=config.get("timeout"),
+            data=data if isinstance(data, dict) else None,
+        )
+        return Response(request, _ConnectorResponse(http_request, answer))
 
 
-class _HttpxResponse(AsyncClientResponse):
-    def __init__(self, request: ClientRequest, response: httpx.Response) -> None:
-        super().__init__(request, response)
-        self.status_code = response.status_code
-        self.headers = response.headers
-        self.reason = response.reason_phrase
-        self._body = response.content
+class _ConnectorResponse(AsyncClientResponse):
+    """An `Answer` as msrest's operations and `ErrorResponseException` read a response."""
+
+    def __init__(self, request: ClientRequest, answer: Answer) -> None:
+        super().__init__(request, answer)
+        self.status_code = answer.status
+        self.headers = CIMultiDict(answer.headers)
+        self.reason = answer.reason
+        self._body = answer.body
 
     def body(self) -> bytes:
         return self._body
@@ -252,9 +506,9 @@ class _HttpxResponse(AsyncClientResponse):
             raise ClientRequestError(f"Received status code {self.status_code}")
 
 
-def _describe(request: ClientRequest) -> str:
+def _describe(method: str, url: str) -> str:
     """`METHOD /path` of a connector call (no host, query or headers: nothing secret)."""
-    return f"{request.method} {unquote(urlsplit(request.url).path)}"
+    return f"{method} {unquote(urlsplit(url).path)}"
 
 
 def _cause(error: ConnectorUnreachable) -> str:

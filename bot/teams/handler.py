@@ -26,7 +26,6 @@ from typing import Any
 
 from botbuilder.core import (
     ActivityHandler,
-    CardFactory,
     ConversationState,
     MessageFactory,
     StatePropertyAccessor,
@@ -59,6 +58,7 @@ from bot.commands import (
 from bot.graph.models import OnlineMeeting
 from bot.i18n import Catalog, catalog_for
 from bot.reminders import Reminders
+from bot.teams.codec import to_json
 from bot.teams.mentions import mentions_bot, resolve_mentions, text_without_bot_mention
 from bot.teams.pacing import Pacer
 from bot.teams.sender import organizer_id, sender_clock, tenant_ids
@@ -69,6 +69,7 @@ from cards import (
     FormDefaults,
     ReminderItem,
     ReminderSetting,
+    card_attachment,
     error_card,
     help_card,
     notice_card,
@@ -167,7 +168,7 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
         if activity.type in _REMEMBERED_TYPES:
             reference = TurnContext.get_conversation_reference(activity)
             always = activity.type != ActivityTypes.message
-            await self._reminders.remember(conversation, reference.serialize(), always=always)
+            await self._reminders.remember(conversation, to_json(reference), always=always)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -516,7 +517,7 @@ async def _say(turn_context: TurnContext, text: str) -> None:
 
 
 async def _send_card(turn_context: TurnContext, card: dict[str, Any]) -> None:
-    await turn_context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
+    await turn_context.send_activity(MessageFactory.attachment(card_attachment(card)))
 
 
 async def _replace_or_send(turn_context: TurnContext, card: dict[str, Any]) -> None:
@@ -528,7 +529,7 @@ async def _replace_or_send(turn_context: TurnContext, card: dict[str, Any]) -> N
     update = Activity(
         id=target,
         type=ActivityTypes.message,
-        attachments=[CardFactory.adaptive_card(card)],
+        attachments=[card_attachment(card)],
     )
     await turn_context.update_activity(update)
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
+from botbuilder.core import MessageFactory
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.graph.models import Event, OnlineMeeting
 from bot.i18n import Catalog
@@ -577,12 +583,79 @@ def test_local_numbers_link_ignores_lookalikes(html: str) -> None:
     assert local_numbers_url(html) is None
 
 
+class _WholeBodyParser(HTMLParser):
+    """The oracle: the first anchor's first href on the dial-in host, parsing everything."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.found is not None or tag != "a":
+            return
+        href = next((value for name, value in attrs if name == "href"), None)
+        if href is None:
+            return
+        parts = urlsplit(href.strip())
+        if parts.scheme.lower() == "https" and parts.hostname == "dialin.teams.microsoft.com":
+            self.found = href.strip()
+
+
+def _whole_body(html: str) -> str | None:
+    parser = _WholeBodyParser()
+    parser.feed(html)
+    parser.close()
+    return parser.found
+
+
+_FRAGMENTS = [
+    '<a href="https://dialin.teams.microsoft.com/one?id=1">Local numbers</a>',
+    '<A HREF="https://DIALIN.teams.microsoft.com/two">x</A>',
+    '<a href="https://dialin&#46;teams&#46;microsoft&#46;com/entity">x</a>',
+    "<a href='https://dialin.teams.microsoft.com/q?a=>b'>quoted gt</a>",
+    '<a class="x" href="https://aka.ms/JoinTeamsMeeting">Learn more</a>',
+    '<a href="http://dialin.teams.microsoft.com/plain-http">x</a>',
+    '<a name="top">',
+    '<a href="https://teams.microsoft.com/x" href="https://dialin.teams.microsoft.com/dup">',
+    '<!-- <a href="https://dialin.teams.microsoft.com/commented"> -->',
+    "<script>var a = '<a href=\"https://dialin.teams.microsoft.com/script\">';</script>",
+    '<div title="<a href=https://dialin.teams.microsoft.com/in-attr>">t</div>',
+    '<abbr href="https://dialin.teams.microsoft.com/abbr">',
+    "<p>https://dialin.teams.microsoft.com/text &amp; &gt; 5 > 3</p>",
+    '\r\n<span style="font-size:12px">Conference ID: 123 456#</span>',
+]
+
+
+@settings(max_examples=400, derandomize=True, deadline=None)
+@given(st.lists(st.sampled_from(_FRAGMENTS), max_size=8))
+def test_local_numbers_link_is_what_parsing_the_whole_body_finds(parts: list[str]) -> None:
+    html = "".join(parts)
+    assert local_numbers_url(html) == _whole_body(html)
+
+
+def test_local_numbers_link_of_the_emulators_invitation_is_what_the_parser_finds() -> None:
+    html = invitation_html()
+    assert local_numbers_url(html) == _whole_body(html) == DIALIN_URL
+
+
 def test_attachment_carries_the_card(catalog: Catalog) -> None:
     card = event_card(catalog, make_event())
     attachment = meeting_attachment(card)
 
     assert attachment.content_type == "application/vnd.microsoft.card.adaptive"
     assert attachment.content is card
+
+
+def test_a_sent_card_is_not_copied_again_by_botbuilder(catalog: Catalog) -> None:
+    """TurnContext deep-copies each outgoing activity; the card inside stays one object."""
+    attachment = meeting_attachment(event_card(catalog, make_event()))
+    activity = MessageFactory.attachment(attachment)
+
+    copied = copy.deepcopy(activity)
+
+    assert copied is not activity and copied.attachments[0] is not attachment
+    assert copied.attachments[0].content is attachment.content
+    assert copied.attachments[0].serialize() == attachment.serialize()
 
 
 # -- note above the subject and other languages -------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import httpx
+import aiohttp
 import pytest
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
@@ -34,7 +34,7 @@ class _AnonymousBot:
 async def sending(world: World) -> AsyncIterator[tuple[ReminderScheduler, FakeTime]]:
     """A scheduler whose sends go through MeetbotAuthentication's connector clients."""
     time = FakeTime()
-    async with httpx.AsyncClient() as http:
+    async with aiohttp.ClientSession() as http:
         authentication = MeetbotAuthentication(
             ConfigurationBotFrameworkAuthentication(_AnonymousBot()),
             None,

@@ -309,6 +309,42 @@ async def test_the_running_loop_sleeps_until_due_and_wakes_for_new_reminders(
         await asyncio.gather(runner, return_exceptions=True)
 
 
+async def test_a_reminder_due_after_the_planned_wake_does_not_wake_the_loop(
+    world: World,
+) -> None:
+    """Each `meet` adds a reminder; one due after the loop's own wake-up costs no round."""
+    parts = {
+        "store": world.store,
+        "client": world.client,
+        "clock": world.clock,
+        "adapter": world.adapter,
+    }
+    looping = make_scheduler(parts, poll=timedelta(minutes=30))
+    world.reminders = Reminders(
+        world.store,
+        default_lead=timedelta(minutes=10),
+        clock=world.clock.now,
+        on_change=looping.wake,
+    )
+    runner = asyncio.create_task(looping.run())
+    try:
+        chat = await world.conversation()
+        await asyncio.wait_for(world.clock.until_sleeping(), 10)
+        before = world.store.stats.operations
+        for hour in (2, 3, 4):  # due after the 30 minute poll: the loop sleeps on
+            await world.meeting(f"Later {hour}", T0 + timedelta(hours=hour), conversation_id=chat)
+        assert world.store.stats.operations - before == 3  # the three meetings, nothing else
+
+        soon = await world.meeting(
+            "Soon", T0 + timedelta(minutes=20), lead=timedelta(minutes=5), conversation_id=chat
+        )
+        world.clock.set(soon.due_at)  # before the poll: only a wake-up can have planned this
+        await world.connector.emulator.wait_for(lambda e: len(e.activities()) == 1, timeout=10)
+    finally:
+        runner.cancel()
+        await asyncio.gather(runner, return_exceptions=True)
+
+
 async def test_the_loop_outlives_a_database_failure_and_health_says_so(world: World) -> None:
     parts = {
         "store": world.store,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from bot.store import Reminder, Store, Watch
+from bot.store import MeetingRecord, Reminder, Store, Watch
 from tests.store.helpers import T0, OpenStore, make_reminder
 
 ROWS = 200
@@ -80,3 +80,29 @@ async def test_racing_adds_of_one_key_all_get_the_same_reminder(
         )
     assert len({r.id for r in stored}) == 1
     assert await store.reminder_counts() == {stored[0].state: 1}
+
+
+async def test_racing_add_meetings_of_one_key_all_get_the_same_reminder(
+    store: Store, open_another: OpenStore
+) -> None:
+    async def add(target: Store, i: int) -> Reminder:
+        reminder = make_reminder(1, id=f"try-{i}")
+        meeting = MeetingRecord(
+            reminder.event_id,
+            "event",
+            reminder.user_id,
+            reminder.conversation_id,
+            f"take {i}",
+            reminder.starts_at,
+            reminder.ends_at,
+            None,
+            T0,
+        )
+        return await target.add_meeting(meeting, reminder)
+
+    async with open_another() as other:
+        stored = await asyncio.gather(*(add(store if i % 2 else other, i) for i in range(20)))
+    assert len({r.id for r in stored}) == 1
+    assert await store.reminder_counts() == {stored[0].state: 1}
+    meeting = await store.get_meeting("user-1", make_reminder(1).event_id)
+    assert meeting is not None and meeting.subject.startswith("take ")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import pytest
 
 from bot.store import MeetingRecord, Store, Watch
-from tests.store.helpers import T0
+from tests.store.helpers import T0, make_reminder
 
 REFERENCE = {
     "activityId": "1690000000000",
@@ -66,6 +70,44 @@ async def test_meetings_are_recorded_per_user_and_replaced(store: Store) -> None
     assert (await store.get_meeting("user-2", "AAMkAD=")) == _meeting(
         user_id="user-2", kind="onlineMeeting"
     )
+
+
+async def test_add_meeting_records_the_meeting_and_adds_its_reminder(store: Store) -> None:
+    reminder = make_reminder(1, event_id="AAMkAD=")
+    assert await store.add_meeting(_meeting(), reminder) == reminder
+    assert await store.get_meeting("user-1", "AAMkAD=") == _meeting()
+    assert await store.get_reminder(reminder.id) == reminder
+
+    # Redelivered: the meeting is replaced (record_meeting), the first reminder stays
+    # (add_reminder).
+    moved = _meeting(subject="Moved")
+    again = make_reminder(1, event_id="AAMkAD=", id="other-id", subject="Moved")
+    assert await store.add_meeting(moved, again) == reminder
+    assert await store.get_meeting("user-1", "AAMkAD=") == moved
+    assert await store.get_reminder("other-id") is None
+
+
+async def test_add_meeting_keeps_neither_when_the_reminder_fails(store: Store) -> None:
+    await store.record_meeting(_meeting())
+    moved = _meeting(subject="Moved")
+    broken = make_reminder(1, event_id="AAMkAD=", zone=None)  # NOT NULL, refused by the database
+    with pytest.raises((sqlite3.IntegrityError, asyncpg.NotNullViolationError)):
+        await store.add_meeting(moved, broken)
+    naive = make_reminder(1, event_id="AAMkAD=", starts_at=datetime(2025, 3, 10, 9))
+    with pytest.raises(ValueError, match="naive"):
+        await store.add_meeting(moved, naive)
+    assert await store.get_meeting("user-1", "AAMkAD=") == _meeting()  # not replaced
+    assert await store.reminder_counts() == {}
+
+
+async def test_a_new_meeting_is_not_recorded_when_its_reminder_fails(store: Store) -> None:
+    broken = make_reminder(1, event_id="AAMkAD=", zone=None)
+    with pytest.raises((sqlite3.IntegrityError, asyncpg.NotNullViolationError)):
+        await store.add_meeting(_meeting(), broken)
+    assert await store.get_meeting("user-1", "AAMkAD=") is None
+    assert await store.reminder_counts() == {}
+    await store.add_meeting(_meeting(), make_reminder(1, event_id="AAMkAD="))  # nothing left
+    assert await store.get_meeting("user-1", "AAMkAD=") == _meeting()
 
 
 def _watch(user: str, next_scan_at_minutes: int, **changes: object) -> Watch:

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 
+import aiohttp
 import httpx
 import pytest
 from botbuilder.schema import Activity, ActivityTypes, ErrorResponseException
@@ -32,13 +33,13 @@ REPLIED_TO = "1700000000001"
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as client:
         yield client
 
 
 async def _client(
-    http: httpx.AsyncClient, connector: RunningConnector, policy: RetryPolicy
+    http: aiohttp.ClientSession, connector: RunningConnector, policy: RetryPolicy
 ) -> ConnectorClient:
     factory = MeetbotConnectorFactory(http, None, policy, "")
     client: ConnectorClient = await factory.create(connector.url)
@@ -57,7 +58,7 @@ def _status(error: ErrorResponseException) -> int:
 
 @pytest.mark.parametrize("status", [412, 429, 502, 504, None], ids=str)
 async def test_each_transient_answer_is_retried_and_delivers_once(
-    http: httpx.AsyncClient, connector: RunningConnector, status: int | None
+    http: aiohttp.ClientSession, connector: RunningConnector, status: int | None
 ) -> None:
     time = FakeTime()
     connector.emulator.fail_next("reply", 2, status)
@@ -68,7 +69,7 @@ async def test_each_transient_answer_is_retried_and_delivers_once(
 
 
 async def test_the_backoff_grows_exponentially(
-    http: httpx.AsyncClient, connector: RunningConnector
+    http: aiohttp.ClientSession, connector: RunningConnector
 ) -> None:
     time = FakeTime()
     connector.emulator.fail_next("reply", 3, 502)
@@ -77,7 +78,7 @@ async def test_the_backoff_grows_exponentially(
 
 
 async def test_the_jitter_spreads_waits_over_the_upper_half(
-    http: httpx.AsyncClient, connector: RunningConnector
+    http: aiohttp.ClientSession, connector: RunningConnector
 ) -> None:
     time = FakeTime()
     connector.emulator.fail_next("reply", 1, 502)
@@ -86,7 +87,7 @@ async def test_the_jitter_spreads_waits_over_the_upper_half(
 
 
 async def test_a_429_waits_for_its_retry_after(
-    http: httpx.AsyncClient, connector: RunningConnector
+    http: aiohttp.ClientSession, connector: RunningConnector
 ) -> None:
     time = FakeTime()
     connector.emulator.fail_next("send", 1, 429, retry_after=3)
@@ -99,7 +100,7 @@ async def test_a_429_waits_for_its_retry_after(
 
 
 async def test_a_429_longer_than_the_budget_is_returned_at_once(
-    http: httpx.AsyncClient, connector: RunningConnector
+    http: aiohttp.ClientSession, connector: RunningConnector
 ) -> None:
     time = FakeTime()
     connector.emulator.fail_next("reply", 1, 429, retry_after=30)
@@ -113,7 +114,7 @@ async def test_a_429_longer_than_the_budget_is_returned_at_once(
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 413, 500, 503])
 async def test_final_answers_are_not_retried(
-    http: httpx.AsyncClient, connector: RunningConnector, status: int
+    http: aiohttp.ClientSession, connector: RunningConnector, status: int
 ) -> None:
     time = FakeTime()
     connector.emulator.fail_next("reply", 5, status)
@@ -125,7 +126,7 @@ async def test_final_answers_are_not_retried(
 
 
 async def test_persistent_failure_gives_up_within_the_bound_and_is_logged(
-    http: httpx.AsyncClient, connector: RunningConnector, caplog: pytest.LogCaptureFixture
+    http: aiohttp.ClientSession, connector: RunningConnector, caplog: pytest.LogCaptureFixture
 ) -> None:
     time = FakeTime()
     policy = time.policy(budget=60.0)  # so that the cap on tries is what ends it
@@ -142,7 +143,7 @@ async def test_persistent_failure_gives_up_within_the_bound_and_is_logged(
 
 
 async def test_a_connection_that_stays_down_raises_unreachable(
-    http: httpx.AsyncClient, connector: RunningConnector
+    http: aiohttp.ClientSession, connector: RunningConnector
 ) -> None:
     time = FakeTime()
     connector.emulator.fail_next("reply", 50, None)
@@ -152,7 +153,7 @@ async def test_a_connection_that_stays_down_raises_unreachable(
 
 
 async def test_one_budget_bounds_all_the_calls_of_a_turn(
-    http: httpx.AsyncClient, connector: RunningConnector
+    http: aiohttp.ClientSession, connector: RunningConnector
 ) -> None:
     """The failed reply and the apology after it share the turn's budget."""
     time = FakeTime()
@@ -171,7 +172,7 @@ async def test_one_budget_bounds_all_the_calls_of_a_turn(
 
 
 async def test_a_new_client_gets_a_new_budget(
-    http: httpx.AsyncClient, connector: RunningConnector
+    http: aiohttp.ClientSession, connector: RunningConnector
 ) -> None:
     time = FakeTime()
     policy = time.policy(budget=3.0)
