@@ -61,23 +61,84 @@ import math
 import time
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
+from bot.emulators import json_body
 from bot.emulators.channel_identity import BotTokenRefused, ChannelIdentity
 
 
-@dataclass(frozen=True, slots=True)
 class ConnectorCall:
-    """One call the bot made: `kind` is "send", "reply", "update", "delete" or "create"."""
+    """One call the bot made: `kind` is "send", "reply", "update", "delete" or "create";
+    `activity_id` is the replied-to / updated activity when the path names one, `resource_id`
+    the id the connector answered with, `body` the JSON object the bot sent.
 
-    kind: str
-    conversation_id: str
-    activity_id: str | None  # the replied-to / updated activity, when the path names one
-    resource_id: str  # the id the connector answered with
-    body: dict[str, Any]
+    A call recorded from HTTP keeps the body as the bytes that arrived (`raw`) and parses them
+    when `body` is first read (then keeps that dict). A load run records hundreds of thousands
+    of activities, and holding each as a tree of dicts made every garbage collection walk all
+    of them: that cost more CPU than serving the requests. `json()` parses without keeping.
+    """
+
+    __slots__ = ("_body", "_raw", "activity_id", "conversation_id", "kind", "resource_id")
+
+    def __init__(
+        self,
+        kind: str,
+        conversation_id: str,
+        activity_id: str | None,
+        resource_id: str,
+        body: dict[str, Any] | None = None,
+        *,
+        raw: bytes | None = None,
+    ) -> None:
+        if (body is None) == (raw is None):
+            raise TypeError("a ConnectorCall needs either its body or its raw JSON bytes")
+        self.kind = kind
+        self.conversation_id = conversation_id
+        self.activity_id = activity_id
+        self.resource_id = resource_id
+        self._body = body
+        self._raw = raw
+
+    @property
+    def body(self) -> dict[str, Any]:
+        if self._body is None:
+            self._body = self._parsed()
+        return self._body
+
+    def json(self) -> dict[str, Any]:
+        """The call as `GET /_emulator/activities` lists it."""
+        return {
+            "kind": self.kind,
+            "conversation_id": self.conversation_id,
+            "activity_id": self.activity_id,
+            "resource_id": self.resource_id,
+            "body": self._parsed() if self._body is None else self._body,
+        }
+
+    def _parsed(self) -> dict[str, Any]:
+        assert self._raw is not None
+        body: dict[str, Any] = json_body.loads(self._raw)  # a JSON object: checked on arrival
+        return body
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.kind, self.conversation_id, self.activity_id, self.resource_id, self.body)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ConnectorCall):
+            return NotImplemented
+        return self._key() == other._key()
+
+    __hash__ = None  # type: ignore[assignment]  # the body is a dict, as in a dataclass
+
+    def __repr__(self) -> str:
+        return (
+            f"ConnectorCall(kind={self.kind!r}, conversation_id={self.conversation_id!r}, "
+            f"activity_id={self.activity_id!r}, resource_id={self.resource_id!r}, "
+            f"body={self.body!r})"
+        )
 
 
 # Teams' limits per bot per conversation: (sends allowed, window in seconds).
@@ -409,7 +470,8 @@ class ConnectorEmulator:
         return None
 
     async def _record(self, request: web.Request, kind: str) -> web.Response:
-        body = await _json_body(request)
+        raw = await request.read()
+        body = _json_object(raw)
         if body is None:
             return _error(400, "BadArgument", "The request body must be a JSON object.")
         cid = request.match_info.get("cid", "")
@@ -421,7 +483,7 @@ class ConnectorEmulator:
         key = _delivery_key(body) if kind != "update" else None
         delivery_key = (cid, key) if key is not None else None
         if delivery_key is not None and (first := self._delivered.get(delivery_key)) is not None:
-            self.duplicates.append(ConnectorCall(kind, cid, activity_id, first, body))
+            self.duplicates.append(ConnectorCall(kind, cid, activity_id, first, raw=raw))
             self._notify()
             return web.json_response({"id": first}, status=200)
         if (refused := self._throttle(request, cid)) is not None:
@@ -429,7 +491,7 @@ class ConnectorEmulator:
         rid = str(activity_id) if kind == "update" else f"1:{next(self._ids)}"
         if delivery_key is not None:
             self._delivered[delivery_key] = rid
-        self._append(ConnectorCall(kind, cid, activity_id, rid, body))
+        self._append(ConnectorCall(kind, cid, activity_id, rid, raw=raw))
         return web.json_response({"id": rid}, status=200 if kind == "update" else 201)
 
     def _throttle(self, request: web.Request, cid: str) -> web.Response | None:
@@ -512,7 +574,7 @@ class ConnectorEmulator:
         return web.json_response(body, status=201)
 
     async def _admin_activities(self, request: web.Request) -> web.Response:
-        return web.json_response([asdict(call) for call in self.calls])
+        return web.json_response([call.json() for call in self.calls])
 
     async def _admin_stats(self, request: web.Request) -> web.Response:
         return web.json_response(self.stats())
@@ -573,8 +635,13 @@ def _app_id(authorization: str) -> str:
 
 
 async def _json_body(request: web.Request) -> dict[str, Any] | None:
+    return _json_object(await request.read())
+
+
+def _json_object(raw: bytes) -> dict[str, Any] | None:
+    """The JSON object `raw` holds, or None (not JSON, or not an object)."""
     try:
-        body = json.loads(await request.read() or b"null")
+        body = json_body.loads(raw or b"null")
     except ValueError:
         return None
     return body if isinstance(body, dict) else None

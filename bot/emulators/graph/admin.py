@@ -37,7 +37,7 @@ defaults to 1), `after` (true: the request takes effect first, then the fault an
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -50,6 +50,7 @@ from bot.emulators.graph.config import (
 )
 from bot.emulators.graph.errors import GraphError
 from bot.emulators.graph.faults import FaultError, FaultRule
+from bot.emulators.graph.recording import RecordedRequest
 
 if TYPE_CHECKING:
     from bot.emulators.graph.emulator import GraphEmulator
@@ -63,7 +64,10 @@ def admin_routes(emulator: GraphEmulator) -> list[web.RouteDef]:
     """The admin routes, bound to `emulator`."""
 
     async def requests(_: web.Request) -> web.Response:
-        return web.json_response([asdict(entry) for entry in emulator.requests])
+        # Shallow: `asdict` would deep-copy every header dict and body just to serialize them.
+        names = [field.name for field in fields(RecordedRequest)]
+        rows = [{name: getattr(entry, name) for name in names} for entry in emulator.requests]
+        return web.json_response(rows)
 
     async def events(request: web.Request) -> web.Response:
         return web.json_response(emulator.events(request.match_info["user"]))

@@ -6,6 +6,7 @@ audio-conferencing licence, no application access policy) can be reached locally
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
@@ -59,7 +60,9 @@ class UserConfig:
         return user_id if "@" in user_id else f"user-{_short(user_id)}@{TENANT_DOMAIN}"
 
 
+@functools.lru_cache(maxsize=4096)
 def _short(user_id: str) -> str:
+    # Cached: every rendered event names its organizer, and this regex is pure.
     return re.sub(r"[^0-9A-Za-z]", "", user_id.partition("@")[0])[:8].lower() or "unknown"
 
 

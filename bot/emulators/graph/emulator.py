@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -18,6 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.emulators.graph import randomness
 from bot.emulators.graph.admin import admin_routes
 from bot.emulators.graph.config import GraphEmulatorConfig, UserConfig
 from bot.emulators.graph.errors import GraphError, RequestIds, error_body
@@ -145,7 +145,7 @@ class GraphEmulator:
         users = self._directory.users()
         return {
             "tokenRequests": self._token_requests,
-            "requests": len(self._log.entries()),
+            "requests": self._log.count(),
             "users": len(users),
             "events": sum(len(user.events) for user in users),
             "cancelledEvents": sum(len(user.cancelled) for user in users),
@@ -312,7 +312,7 @@ class _MailboxSlot:
 
 
 def _request_ids(request: web.Request) -> RequestIds:
-    request_id = str(uuid.uuid4())
+    request_id = randomness.uuid4_text()
     return RequestIds(request_id, request.headers.get("client-request-id") or request_id)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.emulators import json_body
 from bot.emulators.graph.config import CALENDARS_READ_WRITE, ONLINE_MEETINGS_READ_WRITE_ALL
 from bot.emulators.graph.errors import (
     GraphError,
@@ -28,6 +29,7 @@ from bot.emulators.graph.events import (
     StoredEvent,
     apply_patch,
     canonical_properties,
+    event_json,
     new_event,
     render_event,
     select,
@@ -107,7 +109,14 @@ class Route:
 def graph_json(
     data: Any, status: int = 200, headers: Mapping[str, str] | None = None
 ) -> web.Response:
-    response = web.Response(body=json.dumps(data).encode(), status=status)
+    return graph_text(json.dumps(data), status, headers)
+
+
+def graph_text(
+    text: str, status: int = 200, headers: Mapping[str, str] | None = None
+) -> web.Response:
+    """A Graph answer whose JSON is already written."""
+    response = web.Response(body=text.encode(), status=status)
     response.headers.update(headers or {})
     response.headers["Content-Type"] = GRAPH_CONTENT_TYPE
     return response
@@ -167,7 +176,7 @@ async def _json_object(request: web.Request) -> dict[str, Any]:
     if not raw.strip():
         raise bad_request("Empty Payload. JSON content expected.")
     try:
-        body = json.loads(raw)
+        body = json_body.loads(raw)
     except ValueError:
         raise invalid_json() from None
     if not isinstance(body, dict):
@@ -180,8 +189,8 @@ def _event_response(
 ) -> web.Response:
     zone = preferred_zone(call.request.headers.get("Prefer"))
     headers = {"Preference-Applied": f'outlook.timezone="{zone.name}"'} if zone else {}
-    rendered = render_event(event, call.organizer, zone or UTC_ZONE)
-    return graph_json({"@odata.context": context, **rendered}, status, headers)
+    text = event_json(event, call.organizer, zone or UTC_ZONE, context)
+    return graph_text(text, status, headers)
 
 
 def _find_event(call: GraphCall) -> StoredEvent:

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import base64
 import html
-import secrets
-import uuid
 from dataclasses import dataclass
 
+from bot.emulators.graph import randomness
 from bot.emulators.graph.config import UserConfig
 
 TOLL_NUMBER = "+1 323-555-0166"
@@ -23,12 +22,12 @@ _LINK_STYLE = "font-size:12px; text-decoration:none; color:#6264a7"
 
 def random_digits(count: int) -> str:
     """A numeric id such as a conference ID; never starts with 0 (it is read out on phones)."""
-    return str(secrets.randbelow(9) + 1) + "".join(
-        str(secrets.randbelow(10)) for _ in range(count - 1)
-    )
+    # Uniform over the `count`-digit numbers: one draw, not one per digit.
+    lowest = 10 ** (count - 1)
+    return str(lowest + randomness.randbelow(9 * lowest))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class JoinInfo:
     """One minted Teams meeting: where to click, and where to dial when audio is licensed."""
 
@@ -46,7 +45,7 @@ class JoinInfo:
 
 def mint_join_info(tenant_id: str, organizer_id: str, user: UserConfig) -> JoinInfo:
     # Base64 of a uuid's text only ever yields letters and digits, so no padding and no '/'.
-    token = base64.b64encode(str(uuid.uuid4()).encode()).decode()
+    token = base64.b64encode(randomness.uuid4_text().encode()).decode()
     join_url = (
         f"https://teams.microsoft.com/l/meetup-join/19%3ameeting_{token}%40thread.v2/0"
         f"?context=%7b%22Tid%22%3a%22{tenant_id}%22%2c%22Oid%22%3a%22{organizer_id}%22%7d"
@@ -60,7 +59,7 @@ def mint_join_info(tenant_id: str, organizer_id: str, user: UserConfig) -> JoinI
         conference_id=conference_id,
         toll_number=TOLL_NUMBER,
         toll_free_number=TOLL_FREE_NUMBER if user.toll_free else None,
-        dialin_url=f"https://dialin.teams.microsoft.com/{uuid.uuid4()}?id={conference_id}",
+        dialin_url=f"https://dialin.teams.microsoft.com/{randomness.uuid4_text()}?id={conference_id}",
     )
 
 
@@ -109,6 +108,15 @@ def _dial_in_html(info: JoinInfo) -> str:
     )
 
 
+# The parts of the invitation that never change, built once.
+_LEARN_MORE_LINK = _link("https://aka.ms/JoinTeamsMeeting", "\r\nLearn more about Teams")
+_RESET_PIN_LINK = _link("https://mysettings.lync.com/pstnconferencing", "\r\nReset PIN")
+_RULE_HTML = (
+    '<div style="width:100%; height:20px"><span style="white-space:nowrap; color:gray; '
+    f'opacity:.36">{_RULE}</span>\r\n</div>\r\n'
+)
+
+
 def invitation_html(info: JoinInfo, tenant_id: str, organizer_id: str) -> str:
     """The block Teams appends to an online event's body (seed 000), dial-in part optional."""
     options = (
@@ -116,21 +124,11 @@ def invitation_html(info: JoinInfo, tenant_id: str, organizer_id: str) -> str:
         f"&tenantId={tenant_id}&threadId=19_meeting_{info.thread_token}@thread.v2"
         "&messageId=0&language=en-US"
     )
-    links = [
-        _link("https://aka.ms/JoinTeamsMeeting", "\r\nLearn more about Teams"),
-        _link(options, "\r\nMeeting options"),
-    ]
+    links = [_LEARN_MORE_LINK, _link(options, "\r\nMeeting options")]
     if info.dialin_url is not None:
-        links[:0] = [
-            _link(info.dialin_url, "Local\r\n numbers"),
-            _link("https://mysettings.lync.com/pstnconferencing", "\r\nReset PIN"),
-        ]
-    rule = (
-        '<div style="width:100%; height:20px"><span style="white-space:nowrap; color:gray; '
-        f'opacity:.36">{_RULE}</span>\r\n</div>\r\n'
-    )
+        links[:0] = [_link(info.dialin_url, "Local\r\n numbers"), _RESET_PIN_LINK]
     return (
-        f'{rule}<div class="me-email-text" style="color:#252424; font-family:\'Segoe UI\','
+        f'{_RULE_HTML}<div class="me-email-text" style="color:#252424; font-family:\'Segoe UI\','
         "'Helvetica Neue',Helvetica,Arial,sans-serif\">\r\n"
         '<div style="margin-top:24px; margin-bottom:10px"><a class="me-email-headline" '
         f'href="{html.escape(info.join_url)}" target="_blank" rel="noreferrer noopener" '
@@ -139,7 +137,7 @@ def invitation_html(info: JoinInfo, tenant_id: str, organizer_id: str) -> str:
         " Microsoft Teams Meeting</a> </div>\r\n"
         f"{_dial_in_html(info)}"
         f'<div style="margin-bottom:24px">{" | ".join(links)} </div>\r\n'
-        f"</div>\r\n{rule}"
+        f"</div>\r\n{_RULE_HTML}"
     )
 
 
