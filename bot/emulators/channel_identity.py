@@ -77,6 +77,33 @@ class BotTokenRefused(Exception):
     """The connector's 401: no bot token, or one this login did not issue for the bot."""
 
 
+_VERIFIED_MAX = 1024
+
+
+def _wall_clock() -> float:
+    """Now, as PyJWT reads it to check `iat`, `nbf` and `exp`."""
+    return datetime.now(tz=UTC).timestamp()
+
+
+@dataclass(frozen=True)
+class _VerifiedToken:
+    """A bot token whose signature (by `key`) and claims have been checked."""
+
+    key: SigningKey
+    claims: dict[str, Any]
+
+    def check_times(self, now: float) -> None:
+        """PyJWT's checks of `iat`, `nbf` and `exp` (in its order, with no leeway), which a
+        token that passed them once can fail later (`exp`), or if the clock goes back."""
+        claims = self.claims
+        if "iat" in claims and int(claims["iat"]) > now:
+            raise jwt.ImmatureSignatureError("The token is not yet valid (iat)")
+        if "nbf" in claims and int(claims["nbf"]) > now:
+            raise jwt.ImmatureSignatureError("The token is not yet valid (nbf)")
+        if int(claims["exp"]) <= now:
+            raise jwt.ExpiredSignatureError("Signature has expired")
+
+
 @dataclass
 class ChannelIdentity:
     """The channel's signing keys and the bot's login, for one bot (`app_id`, `app_password`)."""
@@ -98,6 +125,7 @@ class ChannelIdentity:
         self.channel_key = SigningKey.generate(self.endorsements)
         self.keys = [self.channel_key]
         self._login_key = SigningKey.generate()
+        self._verified: dict[str, _VerifiedToken] = {}  # token -> its checked claims
         self._metadata_asked: tuple[asyncio.AbstractEventLoop, asyncio.Event] | None = None
 
     # --- what the channel sends -----------------------------------------------------------
@@ -139,13 +167,35 @@ class ChannelIdentity:
     # --- what the bot sends back --------------------------------------------------------------
 
     def verify_bot_token(self, authorization: str | None) -> dict[str, Any]:
-        """The claims of the bot token in an `Authorization` header, or BotTokenRefused."""
+        """The claims of the bot token in an `Authorization` header, or BotTokenRefused.
+
+        A bot sends the same token with every call until it expires, and checking its RS256
+        signature cost more than the rest of the connector's work on a call. So a token whose
+        signature and claims passed is remembered (for the login key that signed it, at most
+        `_VERIFIED_MAX` tokens), and later calls with it only redo what depends on the time,
+        as PyJWT does it (`iat` and `nbf` not in the future, `exp` not reached, on the same
+        clock), and the app id check.
+        """
         scheme, _, token = (authorization or "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
             raise BotTokenRefused("no bearer token")
+        verified = self._verified.get(token)
+        if verified is None or verified.key is not self._login_key:
+            verified = self._verify_signature_and_claims(token)
+        else:
+            try:
+                verified.check_times(_wall_clock())
+            except jwt.PyJWTError as error:
+                raise BotTokenRefused(f"invalid token: {type(error).__name__}") from None
+        if verified.claims["appid"] != self.app_id:
+            raise BotTokenRefused("the token is not the bot's")
+        return dict(verified.claims)
+
+    def _verify_signature_and_claims(self, token: str) -> _VerifiedToken:
         try:
             claims: dict[str, Any] = jwt.decode(
-                token.strip(),
+                token,
                 self._login_key.private_key.public_key(),
                 algorithms=["RS256"],
                 audience=BOT_FRAMEWORK_AUDIENCE,
@@ -154,9 +204,11 @@ class ChannelIdentity:
             )
         except jwt.PyJWTError as error:
             raise BotTokenRefused(f"invalid token: {type(error).__name__}") from None
-        if claims["appid"] != self.app_id:
-            raise BotTokenRefused("the token is not the bot's")
-        return claims
+        verified = _VerifiedToken(self._login_key, claims)
+        if len(self._verified) >= _VERIFIED_MAX:
+            del self._verified[next(iter(self._verified))]  # the oldest
+        self._verified[token] = verified
+        return verified
 
     # --- HTTP ---------------------------------------------------------------------------------
 

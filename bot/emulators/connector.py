@@ -62,6 +62,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from aiohttp import web
@@ -485,14 +486,14 @@ class ConnectorEmulator:
         if delivery_key is not None and (first := self._delivered.get(delivery_key)) is not None:
             self.duplicates.append(ConnectorCall(kind, cid, activity_id, first, raw=raw))
             self._notify()
-            return web.json_response({"id": first}, status=200)
+            return _resource_answer(first, 200)
         if (refused := self._throttle(request, cid)) is not None:
             return refused
         rid = str(activity_id) if kind == "update" else f"1:{next(self._ids)}"
         if delivery_key is not None:
             self._delivered[delivery_key] = rid
         self._append(ConnectorCall(kind, cid, activity_id, rid, raw=raw))
-        return web.json_response({"id": rid}, status=200 if kind == "update" else 201)
+        return _resource_answer(rid, 200 if kind == "update" else 201)
 
     def _throttle(self, request: web.Request, cid: str) -> web.Response | None:
         """Check both limits before counting the send against either: a 429, or None (and the
@@ -645,6 +646,13 @@ def _json_object(raw: bytes) -> dict[str, Any] | None:
     except ValueError:
         return None
     return body if isinstance(body, dict) else None
+
+
+def _resource_answer(resource_id: str, status: int) -> web.Response:
+    """`web.json_response({"id": resource_id}, status=status)`, the same bytes and headers,
+    without encoding a dict: every recorded activity is answered with one."""
+    body = f'{{"id": {encode_basestring_ascii(resource_id)}}}'.encode()
+    return web.Response(body=body, status=status, content_type="application/json", charset="utf-8")
 
 
 def _error(status: int, code: str, message: str) -> web.Response:

@@ -13,18 +13,29 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+from aiohttp import web
 from botbuilder.schema import Activity, ActivityTypes
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import MicrosoftAppCredentials
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jwt.algorithms import RSAAlgorithm
 
 from bot.cli import _parser
-from bot.emulators.channel_identity import LOGIN_TENANT, METADATA_PATH, ChannelIdentity
+from bot.emulators import channel_identity
+from bot.emulators.channel_identity import (
+    LOGIN_TENANT,
+    METADATA_PATH,
+    BotTokenRefused,
+    ChannelIdentity,
+    SigningKey,
+)
 from bot.emulators.connector import (
     TEAMS_APP_LIMITS,
     TEAMS_CONVERSATION_LIMITS,
     ConnectorEmulator,
     SlidingWindowLimiter,
+    _resource_answer,
 )
 from bot.emulators.serve import serve
 from tests.conftest import RunningConnector
@@ -361,6 +372,53 @@ def test_wait_for_works_from_one_event_loop_after_another() -> None:
     asyncio.run(emulator.wait_for(lambda e: not e.calls, timeout=0.01))
 
 
+async def test_every_call_is_recorded_in_order_with_the_body_as_sent(
+    connector: RunningConnector,
+) -> None:
+    # Bodies json.loads reads exactly: an integer beyond 64 bits, a float, escapes, nesting.
+    bodies = [
+        {"type": "message", "text": f"n{n}", "value": {"big": 2**70 + n, "x": [1.5, None]}}
+        for n in range(30)
+    ] + [{"type": "typing"}, {"type": "message", "text": '会議 ✓ 😀 \\ "q"'}]
+    raw_json = b'{"type": "message", "text": "\\ud83d\\ude00", "n": -18446744073709551617}'
+    async with httpx.AsyncClient(base_url=connector.url) as http:
+        for n, body in enumerate(bodies):
+            conversation = f"a:{n % 3}"
+            if n % 2:
+                await http.post(f"{send_url(conversation)}/act-{n}", json=body)
+            else:
+                await http.post(send_url(conversation), json=body)
+        await http.post(
+            f"{send_url('a:raw')}/act-raw",
+            content=raw_json,
+            headers={"Content-Type": "application/json"},
+        )
+        listed = (await http.get("/_emulator/activities")).json()
+
+    expected = [
+        {
+            "kind": "reply" if n % 2 else "send",
+            "conversation_id": f"a:{n % 3}",
+            "activity_id": f"act-{n}" if n % 2 else None,
+            "resource_id": f"1:{n + 1}",
+            "body": body,
+        }
+        for n, body in enumerate(bodies)
+    ] + [
+        {
+            "kind": "reply",
+            "conversation_id": "a:raw",
+            "activity_id": "act-raw",
+            "resource_id": f"1:{len(bodies) + 1}",
+            "body": json.loads(raw_json),
+        }
+    ]
+    assert listed == expected
+    assert [call.json() for call in connector.emulator.calls] == expected
+    assert [call.body for call in connector.emulator.calls] == [row["body"] for row in expected]
+    assert connector.emulator.calls[-1].body["n"] == -18446744073709551617  # an int, as sent
+
+
 async def test_the_stats_endpoint_counts_and_reset_clears_everything() -> None:
     ticks = [1000.0]
     emulator = ConnectorEmulator(rate_limits=True, clock=lambda: ticks[0])
@@ -608,6 +666,78 @@ async def test_with_an_identity_the_connector_requires_the_bots_token(
     assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_client"
     assert issued.status_code == 200 and identity.issued_tokens == [token]
     assert answers == {"none": 401, "channel token": 401, "bot token": 201}
+
+
+async def test_a_bot_token_is_verified_once_and_its_times_on_every_call(
+    with_identity: tuple[ChannelIdentity, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    identity, url = with_identity
+    async with httpx.AsyncClient(base_url=url) as http:
+        token = (await _bot_token(http, BOT_PASSWORD)).json()["access_token"]
+    decoded: list[str] = []
+    decode = jwt.decode
+
+    def counting_decode(token: str, *args: Any, **kwargs: Any) -> Any:
+        decoded.append(token)
+        return decode(token, *args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counting_decode)
+    header = f"Bearer {token}"
+    now = channel_identity._wall_clock()
+
+    claims = [identity.verify_bot_token(header) for _ in range(3)]
+    monkeypatch.setattr(channel_identity, "_wall_clock", lambda: now + identity.token_lifetime_s)
+    with pytest.raises(BotTokenRefused, match="ExpiredSignatureError"):
+        identity.verify_bot_token(header)
+    monkeypatch.setattr(channel_identity, "_wall_clock", lambda: now - 60)  # the clock went back
+    with pytest.raises(BotTokenRefused, match="ImmatureSignatureError"):
+        identity.verify_bot_token(header)
+
+    assert decoded == [token]  # the signature was checked once
+    assert claims[0] == claims[2] and claims[0]["appid"] == "bot-app-id"
+
+
+async def test_a_remembered_bot_token_is_checked_again_under_a_new_login_key(
+    with_identity: tuple[ChannelIdentity, str],
+) -> None:
+    identity, url = with_identity
+    async with httpx.AsyncClient(base_url=url) as http:
+        token = (await _bot_token(http, BOT_PASSWORD)).json()["access_token"]
+        accepted = await http.post(REPLY, json={"type": "message"}, headers=bearer_of(token))
+        identity._login_key = SigningKey.generate()  # the login rotated its signing key
+        refused = await http.post(REPLY, json={"type": "message"}, headers=bearer_of(token))
+        fresh = (await _bot_token(http, BOT_PASSWORD)).json()["access_token"]
+        again = await http.post(REPLY, json={"type": "message"}, headers=bearer_of(fresh))
+    assert (accepted.status_code, refused.status_code, again.status_code) == (201, 401, 201)
+    assert "InvalidSignatureError" in refused.json()["error"]["message"]
+
+
+async def test_a_remembered_bot_token_must_still_be_the_bots(
+    with_identity: tuple[ChannelIdentity, str],
+) -> None:
+    identity, url = with_identity
+    async with httpx.AsyncClient(base_url=url) as http:
+        token = (await _bot_token(http, BOT_PASSWORD)).json()["access_token"]
+    identity.verify_bot_token(f"Bearer {token}")
+    identity.app_id = "another-bot"
+    with pytest.raises(BotTokenRefused, match="not the bot's"):
+        identity.verify_bot_token(f"Bearer {token}")
+
+
+@settings(derandomize=True, max_examples=300)
+@given(resource_id=st.text(st.characters(codec=None, exclude_categories=())))
+def test_an_activity_is_answered_with_the_bytes_json_response_writes(resource_id: str) -> None:
+    ours = _resource_answer(resource_id, 201)
+    theirs = web.json_response({"id": resource_id}, status=201)
+    assert (ours.status, ours.body, dict(ours.headers)) == (
+        theirs.status,
+        theirs.body,
+        dict(theirs.headers),
+    )
+
+
+def bearer_of(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
 
 
 # --- the command line -------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import re
 import ssl
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -1129,6 +1129,38 @@ async def test_the_request_log_holds_the_patch_body_exactly_as_sent(env: Env) ->
     patch = env.emulator.requests[-1]
     assert (patch.method, patch.status) == ("PATCH", 200)
     assert patch.json == sent
+
+
+async def test_the_request_log_keeps_every_request_in_order_as_it_arrived(env: Env) -> None:
+    token = await env.token()
+    window = [*WINDOW.items(), ("$top", "1"), ("$top", "5")]  # a repeated name
+    await env.graph(
+        "GET", f"/users/{USER}/calendarView", token, params=window, headers={"X-Trace": "t"}
+    )
+    sent = make_event(transactionId="tx-log", categories=[2**70, "会議"])  # json.loads reads both
+    created = await env.graph(
+        "POST", f"/users/{USER}/events", token, json=sent, headers={"client-request-id": "c-1"}
+    )
+    await env.graph("DELETE", f"/users/{USER}/events/unknown", token)
+
+    recorded = (await env.client.get("/_emulator/requests")).json()
+
+    assert [(r["method"], r["path"], r["status"]) for r in recorded] == [
+        ("POST", f"/{TENANT}/oauth2/v2.0/token", 200),
+        ("GET", f"/v1.0/users/{USER}/calendarView", 200),
+        ("POST", f"/v1.0/users/{USER}/events", 201),
+        ("DELETE", f"/v1.0/users/{USER}/events/unknown", 404),
+    ]
+    assert recorded[0]["json"]["client_secret"] == "<redacted>"
+    assert recorded[0]["json"]["client_id"] == "meetbot-local"
+    assert recorded[1]["query"] == {**WINDOW, "$top": "1"}  # the first value of a repeated name
+    assert recorded[1]["headers"]["Authorization"] == "Bearer <redacted>"
+    assert recorded[1]["headers"]["X-Trace"] == "t" and recorded[1]["json"] is None
+    assert recorded[2]["json"] == sent and recorded[2]["json"]["categories"][0] == 2**70
+    assert recorded[2]["headers"]["client-request-id"] == "c-1"
+    assert recorded[2]["request_id"] == created.headers["request-id"]
+    assert [asdict(entry) for entry in env.emulator.requests] == recorded
+    assert env.emulator.stats()["requests"] == 4
 
 
 # --- injected faults ---------------------------------------------------------------------------
