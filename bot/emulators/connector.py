@@ -77,9 +77,10 @@ class ConnectorCall:
     the id the connector answered with, `body` the JSON object the bot sent.
 
     A call recorded from HTTP keeps the body as the bytes that arrived (`raw`) and parses them
-    when `body` is first read (then keeps that dict). A load run records hundreds of thousands
-    of activities, and holding each as a tree of dicts made every garbage collection walk all
-    of them: that cost more CPU than serving the requests. `json()` parses without keeping.
+    when `body` is first read (then keeps that dict). A load run records tens of thousands of
+    activities, and holding each as a tree of dicts made every garbage collection walk all of
+    them: that grew to cost as much CPU as serving the requests. `json()` (what the admin API
+    lists) parses without keeping, so reading the record over HTTP does not grow it again.
     """
 
     __slots__ = ("_body", "_raw", "activity_id", "conversation_id", "kind", "resource_id")

@@ -251,6 +251,21 @@ async def test_every_response_carries_request_ids_and_date(env: Env) -> None:
     assert inner["date"] == "2024-05-01T09:00:00"
 
 
+async def test_the_date_header_follows_the_emulators_clock(env: Env) -> None:
+    dates = []
+    for step in (0, 0.4, 0.7, 60, -3600):  # within a second, the next second, later, earlier
+        env.clock.advance(step)
+        dates.append((await env.client.get(f"/v1.0/users/{USER}/calendar")).headers["Date"])
+
+    assert dates == [
+        "Wed, 01 May 2024 09:00:00 GMT",
+        "Wed, 01 May 2024 09:00:00 GMT",
+        "Wed, 01 May 2024 09:00:01 GMT",
+        "Wed, 01 May 2024 09:01:01 GMT",
+        "Wed, 01 May 2024 08:01:01 GMT",
+    ]
+
+
 async def test_me_routes_need_delegated_auth(env: Env) -> None:
     token = await env.token()
     calls = [
@@ -1161,6 +1176,18 @@ async def test_the_request_log_keeps_every_request_in_order_as_it_arrived(env: E
     assert recorded[2]["request_id"] == created.headers["request-id"]
     assert [asdict(entry) for entry in env.emulator.requests] == recorded
     assert env.emulator.stats()["requests"] == 4
+
+
+async def test_a_body_larger_than_a_read_buffer_arrives_whole_over_tls(env: Env) -> None:
+    # serve() hands TLS reads to aiohttp through a 64 KiB buffer: 600 KB take many reads.
+    content = "".join(f"line {n} of the agenda\n" for n in range(25_000))
+    sent = make_event(body={"contentType": "text", "content": content})
+
+    response = await env.graph("POST", f"/users/{USER}/events", json=sent)
+
+    assert response.status_code == 201
+    assert env.emulator.requests[-1].json == sent
+    assert response.json()["body"]["content"].count("of the agenda<br>") == 25_000
 
 
 # --- injected faults ---------------------------------------------------------------------------

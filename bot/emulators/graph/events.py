@@ -538,10 +538,11 @@ def event_json(event: StoredEvent, owner: Organizer, zone: Zone, context: str) -
     straight from the event.
 
     Creating, reading and patching an event answer with it, and under load building the dict
-    and then encoding it cost more CPU than everything else in such a request. This writes the
-    same text (key for key, in the same order, with the encoder's own string escaping) without
-    the intermediate dict, and writes constant parts once. tests/emulators/test_graph_render.py
-    checks the two agree on arbitrary events: change them together.
+    and then encoding it took about a third of the emulator's CPU for such a request. This
+    writes the same text (key for key, in the same order, with the encoder's own string
+    escaping) without the intermediate dict, and writes constant parts once.
+    tests/emulators/test_graph_render.py checks the two agree on arbitrary events: change them
+    together.
     """
     organizer = event.organized_by(owner)
     body, preview = render_body(event, organizer)
