@@ -19,6 +19,7 @@ from bot.emulators.connector import TEAMS_APP_LIMITS, ConnectorEmulator
 from bot.emulators.graph import GraphEmulator
 from bot.emulators.serve import serve
 from bot.emulators.tls import default_cert_path, make_loopback_identity
+from bot.heap import settle_after_startup
 from bot.logs import configure_logging
 from bot.package import NIL_ID, PackageIds, build_package
 from bot.settings import Settings, SettingsError, load_settings, resolve, secret_values
@@ -154,6 +155,7 @@ async def _graph_emulator(host: str, port: int) -> int:
     identity = make_loopback_identity()
     served = await serve(GraphEmulator().app, host, port, identity.server_context())
     cert = identity.write_cert(default_cert_path(served.port))
+    settle_after_startup()
     print(f"Graph emulator: GRAPH_BASE_URL={served.url}/v1.0 (certificate: {cert})", flush=True)
     await _wait_for_signal()
     await served.close()
@@ -162,6 +164,7 @@ async def _graph_emulator(host: str, port: int) -> int:
 
 async def _serve_until_stopped(app: web.Application, host: str, port: int, name: str) -> int:
     served = await serve(app, host, port)
+    settle_after_startup()  # everything alive now lives as long as the process
     path = "/api/messages" if name == "Meetbot" else "/v3"
     print(f"{name} listening on {served.url}{path}", flush=True)
     await _wait_for_signal()

@@ -26,6 +26,7 @@ from botbuilder.dialogs.prompts import PromptOptions, PromptValidatorContext, Te
 
 from bot.commands import IncompleteMeet, MeetCommand, ParseError, ReminderRequest, parse_when
 from bot.i18n import Catalog, catalog_for
+from bot.teams.outgoing import attachment_message
 from cards import card_attachment
 from dialogs.form import MAX_SUBJECT
 from dialogs.meet import MeetingFlow, Requester
@@ -138,7 +139,7 @@ class MeetDialog(ComponentDialog):  # type: ignore[misc]
             reminder=reminder_from_options(draft),
         )
         card = await self._flow.schedule(command, who)
-        await step.context.send_activity(MessageFactory.attachment(card_attachment(card)))
+        await step.context.send_activity(attachment_message(card_attachment(card)))
         return await step.end_dialog()
 
     def _resolve(

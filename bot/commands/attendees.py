@@ -15,7 +15,7 @@ Adele"); otherwise it is part of the subject ("Lunch with team tomorrow noon", "
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from bot.commands.model import ParseError, ParseErrorKind
@@ -25,6 +25,8 @@ _KEYWORD = re.compile(r"(?<!\S)with(?!\S)|邀请|和", re.IGNORECASE)
 _SEPARATOR = re.compile(r"[\s,;，；、]+|和")
 _JOINERS = frozenset({"and"})
 _MAX_TIME_CHARS = 120  # a time expression with its duration, after the attendees
+# A word's first character: after a space, or next to non-ASCII text (Chinese has no spaces).
+_WORD_START = re.compile(r"(?:(?<=\s)|(?<=[^\x00-\x7f])|(?=[^\x00-\x7f]))\S")
 _MARKDOWN_MAILTO = re.compile(r"\[[^\]]*\]\(mailto:(?P<address>[^)\s]+)\)", re.IGNORECASE)
 _ANGLE_MAILTO = re.compile(r"<(?:mailto:)?(?P<address>[^>\s]+)>", re.IGNORECASE)
 _BARE_MAILTO = re.compile(r"mailto:(?P<address>\S+)", re.IGNORECASE)
@@ -58,7 +60,8 @@ def split_attendees(
     found = _clause(body, keywords, len(body), message)
     if found is not None:
         return body[: found[0].start()].rstrip(), found[1]
-    for cut in _time_starts(body, is_when):
+    # Cuts are tried lazily, and only after the first keyword: none before it can end a clause.
+    for cut in _time_starts(body, is_when, keywords[0].end()):
         found = _clause(body, [k for k in keywords if k.end() <= cut], cut, message)
         if found is not None:
             return f"{body[: found[0].start()].rstrip()} {body[cut:].strip()}", found[1]
@@ -82,18 +85,13 @@ def _clause(
     return found
 
 
-def _time_starts(body: str, is_when: Callable[[str], bool]) -> list[int]:
-    """Where a time expression that runs to the end of `body` starts, longest first."""
-    return [
-        cut
-        for cut in range(max(1, len(body) - _MAX_TIME_CHARS), len(body))
-        if _word_start(body, cut) and is_when(body[cut:].strip())
-    ]
-
-
-def _word_start(body: str, index: int) -> bool:
-    before, here = body[index - 1], body[index]
-    return not here.isspace() and (before.isspace() or not before.isascii() or not here.isascii())
+def _time_starts(body: str, is_when: Callable[[str], bool], first: int) -> Iterator[int]:
+    """Where, from `first` on, a time expression that runs to the end of `body` starts, longest
+    first."""
+    start = max(1, len(body) - _MAX_TIME_CHARS, first)
+    for match in _WORD_START.finditer(body, start):
+        if is_when(body[match.start() :].strip()):
+            yield match.start()
 
 
 def _not_a_clause(

@@ -35,7 +35,7 @@ from bot.commands.model import (
 from bot.commands.reminder import split_reminder
 from bot.commands.resolve import require_aware, resolve_date, resolve_when
 from bot.commands.spec import WhenSpec
-from bot.commands.text import Message, is_cjk
+from bot.commands.text import CJK_CHARS, Message
 from bot.commands.when import scan_when
 from bot.commands.when_zh import scan_when_zh, split_zh_duration, zh_duration_minutes
 
@@ -47,6 +47,9 @@ _MAX_WHEN_CHARS = 80
 _FOR = re.compile(r"(?<!\S)for(?!\S)", re.IGNORECASE)
 _SUBJECT_TRIM = " ,，、:：;；"
 _ATTENDEE_START = re.compile(r"(?:with(?!\S)|和|邀请)", re.IGNORECASE)
+# Where a time expression may start: a character that starts a word (the text's first, or one
+# after a space), or any character next to Chinese text, which is written without spaces.
+_WHEN_START = re.compile(rf"(?:(?<!\S)|(?<=[{CJK_CHARS}])|(?=[{CJK_CHARS}]))\S")
 
 Duration = tuple[timedelta, str]  # the length and the text that gave it
 
@@ -170,16 +173,16 @@ def scan_any(text: str) -> WhenSpec | None:
 
 def split_when(text: str) -> tuple[str, WhenSpec] | None:
     """Split off the longest tail of `text` that is a time expression."""
-    for start in range(max(0, len(text) - _MAX_WHEN_CHARS), len(text)):
-        if _may_start_when(text, start) and (when := scan_any(text[start:])) is not None:
+    for start in _when_starts(text):
+        if (when := scan_any(text[start:])) is not None:
             return text[:start].rstrip(), when
     return None
 
 
-def _may_start_when(text: str, index: int) -> bool:
-    if text[index].isspace():
-        return False
-    return index == 0 or text[index - 1].isspace() or is_cjk(text[index - 1]) or is_cjk(text[index])
+def _when_starts(text: str) -> list[int]:
+    """Where in the last `_MAX_WHEN_CHARS` of `text` a time expression may start, in order."""
+    first = max(0, len(text) - _MAX_WHEN_CHARS)
+    return [match.start() for match in _WHEN_START.finditer(text, first)]
 
 
 def split_duration(text: str) -> tuple[str, Duration | None] | ParseError:

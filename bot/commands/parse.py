@@ -38,9 +38,10 @@ is read by `bot.commands.meet`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from bot.commands.meet import MAX_TEXT_LENGTH, parse_meet
 from bot.commands.model import (
@@ -74,6 +75,7 @@ class _Context:
 
 
 Handler = Callable[[str, _Context], Command | ParseError]  # (the words after the keyword, ...)
+_Key = TypeVar("_Key", tuple[str, ...], str)  # English keywords, or a Chinese prefix
 
 
 def parse(text: str, now: datetime, *, locale: str | None = None) -> Command | ParseError:
@@ -100,11 +102,11 @@ def _route(body: str) -> tuple[Handler, str] | None:
     words = body.split(" ")
     folded = [word.casefold() for word in words]
     folded[-1] = folded[-1].rstrip(_SENTENCE_END) or folded[-1]  # "cancel!", "upcoming?"
-    for keywords, handler in _ENGLISH:
+    for keywords, handler in _ENGLISH_BY_FIRST_WORD.get(folded[0], ()):
         if tuple(folded[: len(keywords)]) == keywords:
             return handler, " ".join(words[len(keywords) :])
     if starts_cjk(body):
-        for prefix, handler in _CHINESE:
+        for prefix, handler in _CHINESE_BY_FIRST_CHAR.get(body[0], ()):
             if body.startswith(prefix):
                 return handler, body[len(prefix) :].strip()
     return None
@@ -212,3 +214,18 @@ _CHINESE: tuple[tuple[str, Handler], ...] = tuple(
         key=lambda route: -len(route[0]),
     )
 )
+
+
+def _by_first(routes: Iterable[tuple[_Key, Handler]]) -> dict[str, list[tuple[_Key, Handler]]]:
+    """`routes` grouped by the first word (or character) of their keywords, in their order.
+
+    A message need only be tried against the routes that start as it does.
+    """
+    groups: dict[str, list[tuple[_Key, Handler]]] = {}
+    for keys, handler in routes:
+        groups.setdefault(keys[0], []).append((keys, handler))
+    return groups
+
+
+_ENGLISH_BY_FIRST_WORD = _by_first(_ENGLISH)
+_CHINESE_BY_FIRST_CHAR = _by_first(_CHINESE)

@@ -43,6 +43,10 @@ _NEGATIONS: tuple[tuple[str, ...], ...] = (
     ("do", "not", "remind", "me"),
 )
 _NEGATORS = frozenset({"no", "without", "don't", "dont", "not"})
+# Each phrase above has a word that starts with `_STEM`, and each Chinese pattern below needs
+# `_ZH_STEM`: most lines have neither, and their words need not be searched for a clause.
+_STEM = "remind"
+_ZH_STEM = "提醒"
 # Units a number after `remind` may carry and still be read as a (mistyped) reminder.
 _UNITS = frozenset(
     {
@@ -61,6 +65,19 @@ _ZH_AFTER = re.compile(rf"提醒我?\s*提前\s*(?P<duration>{DURATION_PATTERN})
 _ZH_ATTEMPT = re.compile(r"提前(?P<duration>[^\s提]{1,10}?)提醒我?")
 
 IsRest = Callable[[str], bool]
+
+
+def _by_first_word(phrases: tuple[tuple[str, ...], ...]) -> dict[str, list[tuple[str, ...]]]:
+    """`phrases` grouped by their first word, each group in the order of `phrases`."""
+    groups: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        groups.setdefault(phrase[0], []).append(phrase)
+    return groups
+
+
+# Only the phrases that start with a word need to be tried at it.
+_KEYWORDS_BY_FIRST_WORD = _by_first_word(_KEYWORDS)
+_NEGATIONS_BY_FIRST_WORD = _by_first_word(_NEGATIONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +163,8 @@ class _Words:
 
 def _english(body: str, is_rest: IsRest, after_time: IsRest) -> Iterator[_Found]:
     """The English clauses and bad clauses in `body`, in order."""
+    if _STEM not in body.casefold():
+        return
     words = _Words.of(body)
     for index in range(len(words.folded)):
         found = _negation(words, index, is_rest)
@@ -156,7 +175,7 @@ def _english(body: str, is_rest: IsRest, after_time: IsRest) -> Iterator[_Found]
 
 
 def _negation(words: _Words, index: int, is_rest: IsRest) -> _Found | None:
-    for phrase in _NEGATIONS:
+    for phrase in _NEGATIONS_BY_FIRST_WORD.get(words.folded[index], ()):
         stop = index + len(phrase)
         if words.at(index, phrase) and is_rest(words.rest(stop)):
             return _Found(words.start(index), words.end(stop), ReminderRequest(None))
@@ -164,7 +183,8 @@ def _negation(words: _Words, index: int, is_rest: IsRest) -> _Found | None:
 
 
 def _positive(words: _Words, index: int, is_rest: IsRest, after_time: IsRest) -> _Found | None:
-    keyword = next((k for k in _KEYWORDS if words.at(index, k)), None)
+    keywords = _KEYWORDS_BY_FIRST_WORD.get(words.folded[index], ())
+    keyword = next((k for k in keywords if words.at(index, k)), None)
     if keyword is None:
         return None
     first = index + len(keyword)  # the first word after the keyword
@@ -227,6 +247,8 @@ def _attempt(words: _Words, first: int) -> int | None:
 
 def _chinese(body: str, is_rest: IsRest, after_time: IsRest) -> Iterator[_Found]:
     """The Chinese clauses and bad clauses in `body`, in order."""
+    if _ZH_STEM not in body:
+        return
     candidates: list[tuple[int, int, ReminderRequest | ParseError]] = []
     for match in _ZH_NEGATION.finditer(body):
         candidates.append((match.start(), match.end(), ReminderRequest(None)))

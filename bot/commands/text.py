@@ -16,7 +16,9 @@ _MENTION = re.compile(r"<at>(?P<name>[^<>]*)</at>", re.IGNORECASE)
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 _FIRST_PLACEHOLDER = 0xE000
 # CJK ideographs, CJK punctuation and full-width forms: text that is written without spaces.
-_CJK = re.compile("[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+# CJK_CHARS is the inside of a character class, for patterns that need it.
+CJK_CHARS = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_CJK = re.compile(f"[{CJK_CHARS}]")
 
 
 @dataclass(frozen=True, slots=True)

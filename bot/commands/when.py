@@ -16,9 +16,9 @@ can be reported rather than left in the subject; `bot.commands.resolve` gives th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import timedelta
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from bot.commands.duration import MAX_DURATION, duration_minutes, parse_duration
 from bot.commands.resolve import add_absolute, resolve_day, resolve_when, to_time, wall_clock
@@ -116,8 +116,7 @@ _LEXEME = re.compile(
 _OFFSET = re.compile(r"in\s+(?P<amount>\S.*)", re.IGNORECASE)
 
 
-@dataclass(frozen=True, slots=True)
-class _Lexeme:
+class _Lexeme(NamedTuple):  # a NamedTuple rather than a frozen dataclass: many are made
     kind: Literal["clock", "day", "weekday", "next", "connector", "dash"]
     start: int
     end: int

@@ -134,8 +134,9 @@ def zh_duration_minutes(text: str) -> int | None:
     return int(minutes) if minutes.denominator == 1 else None
 
 
-def _hours(text: str) -> Fraction:
-    return Fraction(text) if "." in text else Fraction(zh_number(text))
+def _hours(text: str) -> Fraction | int:
+    # Whole hours stay an int: exact as well, and much cheaper to compute with.
+    return Fraction(text) if "." in text else zh_number(text)
 
 
 def split_zh_duration(text: str) -> tuple[str, str] | None:
@@ -171,6 +172,18 @@ class _Reader:
 def scan_when_zh(text: str) -> WhenSpec | None:
     """Read `text` as a whole Chinese time expression, or return None if it is not one."""
     stripped = text.strip()
+    if not _may_start(stripped):
+        return None
+    return _scan(stripped)
+
+
+def _may_start(text: str) -> bool:
+    """Whether `text` starts as every Chinese expression does: with a digit or a non-ASCII
+    character (a numeral, a day, a period, 半). Most tails of an English line do not."""
+    return bool(text) and (text[0].isdecimal() or not text[0].isascii())
+
+
+def _scan(stripped: str) -> WhenSpec | None:
     offset = _OFFSET.fullmatch(stripped)
     if offset is not None:
         minutes = zh_duration_minutes(offset["duration"])
@@ -183,8 +196,11 @@ def scan_when_zh(text: str) -> WhenSpec | None:
         period = match[0]
     time_ = _time(reader, period)
     if reader.rest():
-        time_ = _english_time(reader.rest()) if time_ is None and period is None else None
-        if time_ is None or day is None:
+        # Only a Chinese day may be followed by more: an English time ("明天 3pm").
+        if day is None or time_ is not None or period is not None:
+            return None
+        time_ = _english_time(reader.rest())
+        if time_ is None:
             return None
     if time_ is None and period in _NOON:
         time_ = TimeSpec(Clock(12, 0, None, period), None, period)

@@ -611,13 +611,17 @@ def _reminder_params(r: Reminder) -> tuple[Any, ...]:
 
 
 def _insert_reminder(db: sqlite3.Connection, params: tuple[Any, ...]) -> Reminder:
-    """Insert unless the key exists (params[1]); the stored reminder either way."""
-    db.execute(
+    """Insert unless the key exists (params[1]); the stored reminder either way. The new row
+    comes back from the INSERT itself; only a repeat (a redelivered activity) reads the old."""
+    inserted = _fetchall(
+        db,
         f"INSERT INTO reminders ({_REMINDER_COLUMNS}) "  # noqa: S608
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT (key) DO NOTHING",
+        f"ON CONFLICT (key) DO NOTHING RETURNING {_REMINDER_COLUMNS}",
         params,
     )
+    if inserted:
+        return _reminder(inserted[0])
     query = f"SELECT {_REMINDER_COLUMNS} FROM reminders WHERE key = ?"  # noqa: S608
     rows = _fetchall(db, query, (params[1],))
     return _reminder(rows[0])

@@ -27,7 +27,6 @@ from typing import Any
 from botbuilder.core import (
     ActivityHandler,
     ConversationState,
-    MessageFactory,
     StatePropertyAccessor,
     TurnContext,
 )
@@ -60,6 +59,7 @@ from bot.i18n import Catalog, catalog_for
 from bot.reminders import Reminders
 from bot.teams.codec import to_json
 from bot.teams.mentions import mentions_bot, resolve_mentions, text_without_bot_mention
+from bot.teams.outgoing import attachment_message, text_message
 from bot.teams.pacing import Pacer
 from bot.teams.sender import organizer_id, sender_clock, tenant_ids
 from cards import (
@@ -513,11 +513,11 @@ def _merge(typed: tuple[str, ...], resolved: list[str]) -> tuple[str, ...]:
 
 
 async def _say(turn_context: TurnContext, text: str) -> None:
-    await turn_context.send_activity(MessageFactory.text(text))
+    await turn_context.send_activity(text_message(text))
 
 
 async def _send_card(turn_context: TurnContext, card: dict[str, Any]) -> None:
-    await turn_context.send_activity(MessageFactory.attachment(card_attachment(card)))
+    await turn_context.send_activity(attachment_message(card_attachment(card)))
 
 
 async def _replace_or_send(turn_context: TurnContext, card: dict[str, Any]) -> None:
@@ -545,6 +545,6 @@ async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
     )
     catalog = catalog_for(activity.locale)
     try:
-        await turn_context.send_activity(MessageFactory.text(catalog.unexpected_error))
+        await turn_context.send_activity(text_message(catalog.unexpected_error))
     except Exception:  # the connector itself may be what failed
         log.exception("could not send the apology for activity=%s", activity.id)

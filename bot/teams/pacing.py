@@ -62,14 +62,24 @@ class Pacer:
         turn_context.on_send_activities(typing.before_send)
         turn_context.on_update_activity(typing.before_update)
         task = asyncio.create_task(_with_typing(work, typing))
+        # `wait_for(shield(task))`, without its extra futures and tasks: wake at whichever comes
+        # first, the end of the work or of the window; the work itself is never cancelled.
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        timer = loop.call_later(self._answer_within, _release, waiter)
+        task.add_done_callback(lambda _: _release(waiter))
         try:
-            await asyncio.wait_for(asyncio.shield(task), self._answer_within)
-        except TimeoutError:
-            log.info("the turn outlasts %.1f s: answering now, replying later", self._answer_within)
-            self._follow(task, turn_context)
+            await waiter
         except asyncio.CancelledError:  # the request went away; the user still gets the answer
             self._follow(task, turn_context)
             raise
+        finally:
+            timer.cancel()
+        if task.done():
+            task.result()  # the turn's own failure, raised here as it would be inline
+            return
+        log.info("the turn outlasts %.1f s: answering now, replying later", self._answer_within)
+        self._follow(task, turn_context)
 
     async def drain(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109 (shutdown grace)
         """Wait up to `timeout` seconds for late turns, then cancel what is left."""
@@ -86,6 +96,11 @@ class Pacer:
         follower = asyncio.create_task(_finish_late(task, turn_context))
         self._late.add(follower)
         follower.add_done_callback(self._late.discard)
+
+
+def _release(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 async def _with_typing(work: Callable[[], Awaitable[None]], typing: Typing) -> None:
@@ -124,17 +139,28 @@ class Typing:
         self._every = every
         self._lock = asyncio.Lock()
         self._stopped = False
+        self._timer: asyncio.TimerHandle | None = None
         self._task: asyncio.Task[None] | None = None
         self.sent = 0
 
     def start(self) -> None:
-        if self._task is None and not self._stopped:
+        """Plan the first indicator. Most turns answer before it is due, so until then it is a
+        timer, not a task: cancelling a timer costs nothing, a sleeping task a wake-up."""
+        if self._timer is None and self._task is None and not self._stopped:
+            self._timer = asyncio.get_running_loop().call_later(self._after, self._begin)
+
+    def _begin(self) -> None:
+        self._timer = None
+        if not self._stopped:
             self._task = asyncio.create_task(self._loop())
 
     async def stop(self) -> None:
         if self._stopped:
             return
         self._stopped = True
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         async with self._lock:  # let a typing send in flight land before anything else
             pass
         if self._task is not None:
@@ -156,8 +182,7 @@ class Typing:
         await next_update()
 
     async def _loop(self) -> None:
-        await asyncio.sleep(self._after)
-        waited = self._after
+        waited = self._after  # `start`'s timer waited that long
         while waited <= TYPING_FOR_AT_MOST:
             async with self._lock:
                 if self._stopped:

@@ -64,6 +64,8 @@ def _check_tree(body: Any) -> None:
 
 
 def _check_unicode(text: str) -> None:
+    if text.isascii():  # a flag CPython keeps on every str: no scan
+        return
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -71,12 +73,21 @@ def _check_unicode(text: str) -> None:
 
 
 def _check_model(data: dict[str, Any], model: type, where: str) -> None:
+    kinds = _kinds(model)
+    for key, value in data.items():  # a dozen fields sent, of some 45 an Activity declares
+        if value is not None and key in kinds:
+            for kind in kinds[key]:
+                _check_value(value, kind, f"{where}{key}")
+
+
+@functools.cache
+def _kinds(model: type) -> dict[str, tuple[str, ...]]:
+    """The model's JSON keys and their declared types (a key two attributes share: both)."""
     attributes: dict[str, dict[str, str]] = model._attribute_map  # type: ignore[attr-defined]
+    kinds: dict[str, tuple[str, ...]] = {}
     for spec in attributes.values():
-        key = spec["key"]
-        value = data.get(key)
-        if value is not None:
-            _check_value(value, spec["type"], f"{where}{key}")
+        kinds[spec["key"]] = (*kinds.get(spec["key"], ()), spec["type"])
+    return kinds
 
 
 def _check_value(value: Any, kind: str, where: str) -> None:
