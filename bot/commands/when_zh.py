@@ -135,8 +135,12 @@ def zh_duration_minutes(text: str) -> int | None:
 
 
 def _hours(text: str) -> Fraction | int:
-    # Whole hours stay an int: exact as well, and much cheaper to compute with.
-    return Fraction(text) if "." in text else zh_number(text)
+    """Whole hours stay an int (exact as well, and much cheaper to compute with); a decimal
+    part may follow a Chinese numeral too ("一.5" is 1.5)."""
+    whole, dot, decimals = text.partition(".")
+    if not dot:
+        return zh_number(text)
+    return zh_number(whole) + Fraction(f"0.{decimals}")
 
 
 def split_zh_duration(text: str) -> tuple[str, str] | None:

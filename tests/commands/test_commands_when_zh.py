@@ -60,6 +60,8 @@ def test_zh_number(text: str, value: int) -> None:
         ("半小时", 30),
         ("半个小时", 30),
         ("1.5小时", 90),
+        ("一.5小时", 90),  # a Chinese numeral with a decimal part (it used to raise)
+        ("十二.25小时", 735),
         ("1小时30分钟", 90),
         ("1小时30分", 90),
         ("一刻钟", 15),
@@ -70,7 +72,7 @@ def test_zh_durations(text: str, minutes: int) -> None:
     assert zh_duration_minutes(text) == minutes
 
 
-@pytest.mark.parametrize("text", ["3点", "小时", "明天", "1.33小时", "45"])
+@pytest.mark.parametrize("text", ["3点", "小时", "明天", "1.33小时", "一.33小时", "45"])
 def test_zh_non_durations(text: str) -> None:
     assert zh_duration_minutes(text) is None
 
