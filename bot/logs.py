@@ -14,6 +14,7 @@ token or a JWT in the finished line, tracebacks included.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -124,12 +125,66 @@ class TextFormatter(logging.Formatter):
 _LINE_FIELDS: Final = (*CONTEXT_FIELDS, "graph_request_id", "graph_status")
 
 
+class LoopBatchedHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A stream handler that writes the lines an event loop logs once per loop iteration.
+
+    `logging.StreamHandler` flushes after every record, and stderr is line-buffered anyway: one
+    `write` system call per line, two or three per Teams message. Here a line logged by code
+    running in an event loop waits, at most until the loop has run the callbacks that are ready,
+    and goes out with the others of that iteration in one write. Lines logged outside a loop
+    (start-up, other threads) and WARNING or above are written at once, after whatever is
+    waiting, so lines keep their order. `flush()` (called by `logging.shutdown` at exit) writes
+    what is waiting.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self._waiting: list[str] = []
+        self._flush_on: asyncio.AbstractEventLoop | None = None  # the loop that will write them
+
+    def emit(self, record: logging.LogRecord) -> None:  # called with the handler's lock held
+        try:
+            line = self.format(record) + self.terminator
+            loop = _running_loop()
+            if loop is None or record.levelno >= logging.WARNING or loop is not self._flush_on:
+                self._write_waiting()  # what waits for another loop goes out now, in order
+            if loop is None or record.levelno >= logging.WARNING:
+                self.stream.write(line)
+                self.stream.flush()
+                return
+            if not self._waiting:
+                loop.call_soon(self.flush)
+                self._flush_on = loop
+            self._waiting.append(line)
+        except Exception:
+            self.handleError(record)
+
+    def flush(self) -> None:
+        with self.lock:  # type: ignore[union-attr]
+            self._write_waiting()
+
+    def _write_waiting(self) -> None:
+        self._flush_on = None
+        if self._waiting:
+            text = "".join(self._waiting)
+            self._waiting.clear()
+            self.stream.write(text)
+            self.stream.flush()
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 def configure_logging(
     level: str, fmt: LogFormat = "json", *, secrets: Iterable[str | None] = ()
 ) -> None:
     """Send every logger's records to stderr, one line each, in the chosen format."""
     redact = Redactor(secrets)
-    handler = logging.StreamHandler(sys.stderr)
+    handler = LoopBatchedHandler(sys.stderr)
     handler.setFormatter(JsonLineFormatter(redact) if fmt == "json" else TextFormatter(redact))
     handler.addFilter(ContextFilter())
     root = logging.getLogger()

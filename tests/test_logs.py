@@ -15,6 +15,7 @@ from bot.logs import (
     MASK,
     ContextFilter,
     JsonLineFormatter,
+    LoopBatchedHandler,
     Redactor,
     TextFormatter,
     configure_logging,
@@ -171,3 +172,91 @@ def test_configure_logging_replaces_handlers_and_quiets_per_request_libraries(
         root.setLevel(saved[1])
         for name, level in saved_levels.items():
             logging.getLogger(name).setLevel(level)
+
+
+class _Writes(io.StringIO):
+    """A stream that remembers each write."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.writes.append(text)
+        return super().write(text)
+
+
+@pytest.fixture
+def batched() -> Iterator[tuple[logging.Logger, _Writes, LoopBatchedHandler]]:
+    stream = _Writes()
+    handler = LoopBatchedHandler(stream)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    logger = logging.getLogger("meetbot.test.batched")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    yield logger, stream, handler
+    logger.removeHandler(handler)
+
+
+async def test_lines_of_one_loop_iteration_go_out_in_one_write(
+    batched: tuple[logging.Logger, _Writes, LoopBatchedHandler],
+) -> None:
+    logger, stream, _ = batched
+    logger.info("one")
+    logger.info("two")
+    logger.debug("three")
+    assert stream.writes == []  # the loop has not come round yet
+    await asyncio.sleep(0)  # one iteration: the handler's flush callback runs
+    assert stream.writes == ["INFO one\nINFO two\nDEBUG three\n"]
+
+
+async def test_a_warning_goes_out_at_once_after_the_lines_before_it(
+    batched: tuple[logging.Logger, _Writes, LoopBatchedHandler],
+) -> None:
+    logger, stream, _ = batched
+    logger.info("before")
+    logger.warning("careful")
+    assert stream.getvalue() == "INFO before\nWARNING careful\n"
+    await asyncio.sleep(0)
+    assert stream.getvalue() == "INFO before\nWARNING careful\n"  # nothing written twice
+
+
+def test_outside_an_event_loop_every_line_goes_out_at_once(
+    batched: tuple[logging.Logger, _Writes, LoopBatchedHandler],
+) -> None:
+    logger, stream, _ = batched
+    logger.info("start-up")
+    assert stream.writes == ["INFO start-up\n"]
+
+
+async def test_flush_writes_what_waits_and_a_thread_keeps_the_order(
+    batched: tuple[logging.Logger, _Writes, LoopBatchedHandler],
+) -> None:
+    logger, stream, handler = batched
+    logger.info("in the loop")
+    await asyncio.to_thread(logger.info, "in a thread")  # no loop there: written at once
+    assert stream.getvalue() == "INFO in the loop\nINFO in a thread\n"
+    logger.info("again")
+    handler.flush()  # as logging.shutdown does at exit
+    assert stream.getvalue().endswith("INFO again\n")
+
+
+def test_lines_waiting_for_a_loop_that_stopped_go_out_with_the_next_line(
+    batched: tuple[logging.Logger, _Writes, LoopBatchedHandler],
+) -> None:
+    logger, stream, _ = batched
+
+    async def log_and_stop() -> None:
+        logger.info("last words")
+        asyncio.get_running_loop().stop()  # its flush callback never runs
+
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(log_and_stop())
+    except RuntimeError:
+        pass  # the loop stopped before the coroutine's result was set
+    finally:
+        loop.close()
+    logger.info("from elsewhere")
+    assert stream.getvalue() == "INFO last words\nINFO from elsewhere\n"
