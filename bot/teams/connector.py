@@ -239,7 +239,7 @@ class Conversations(ConversationsOperations):  # type: ignore[misc]
         path = {"conversationId": _segment("conversation_id", conversation_id)}
         if activity_id is not None or tagged:
             path["activityId"] = _segment("activity_id", activity_id)
-        url = self._client.format_url(template, **path)
+        url = _format_url(self._client, template, path)
         headers = {"Accept": "application/json", "Content-Type": "application/json; charset=utf-8"}
         if tagged:  # the generated reply and update operations name the conversation
             headers["x-ms-conversation-id"] = conversation_id
@@ -254,6 +254,24 @@ class Conversations(ConversationsOperations):  # type: ignore[misc]
                 "ResourceResponse", _ConnectorResponse(ClientRequest(method, url), answer)
             ),
         )
+
+
+def _format_url(client: Any, template: str, path: dict[str, str]) -> str:
+    """`client.format_url(template, **path)`, without its three URL parses when joining is
+    plain concatenation: a relative template, a base URL without query or fragment, and no
+    path segment that `urljoin` would resolve ("." or "..")."""
+    relative = template.format(**path)
+    base: str = client.config.base_url
+    if (
+        relative.startswith("/")
+        and "{" not in base
+        and "?" not in base
+        and "#" not in base
+        and "://" in base
+        and not any(segment in (".", "..") for segment in path.values())
+    ):
+        return base.rstrip("/") + relative
+    return str(client.format_url(template, **path))
 
 
 def _segment(name: str, value: str | None) -> str:
@@ -367,7 +385,6 @@ async def with_retries(
     returned (or the last `ConnectorUnreachable` raised). `answer` gives a response's status
     and Retry-After."""
     policy = budget.policy
-    call = _describe(method, url)
     tries = 0
     while True:
         tries += 1
@@ -386,6 +403,7 @@ async def with_retries(
             if status not in RETRY_STATUSES:
                 if status >= 400:  # final; a read (a roster lookup) is the caller's to judge
                     level = logging.INFO if method == "GET" else logging.WARNING
+                    call = _describe(method, url)  # only when it is logged
                     log.log(level, "connector %s answered %s (not retried)", call, status)
                 return response
             outcome = f"HTTP {status}"
@@ -395,12 +413,13 @@ async def with_retries(
             outcome = _cause(error)
         delay = policy.backoff(tries, retry_after)
         if tries >= policy.attempts or not budget.fits(delay):
+            call = _describe(method, url)
             log.warning("connector %s failed after %d tries (%s); giving up", call, tries, outcome)
             if error is not None:
                 raise error
             assert response is not None
             return response
-        log.info("connector %s: %s, retrying in %.2f s", call, outcome, delay)
+        log.info("connector %s: %s, retrying in %.2f s", _describe(method, url), outcome, delay)
         await budget.wait(delay)
 
 
