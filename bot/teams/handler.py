@@ -186,16 +186,18 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
         # needs for Meetbot to see the message at all.
         activity.text = text_without_bot_mention(activity)
         command = parse(activity.text, self._now(turn_context), locale=activity.locale)
-        dialog = await self._dialogs.create_context(turn_context)
+        # The sender's dialog stack decides; a DialogContext (with botbuilder's memory scopes)
+        # is built only when a dialog is there to continue or cancel.
+        waiting = (await self._dialog_states.get(turn_context, DialogState)).dialog_stack
         if isinstance(command, CancelCommand):
-            if dialog.active_dialog is None:
+            if not waiting:
                 await _say(turn_context, catalog.nothing_to_cancel)
                 return
-            await dialog.cancel_all_dialogs()
+            await (await self._dialogs.create_context(turn_context)).cancel_all_dialogs()
             await _say(turn_context, catalog.dialog_cancelled)
             return
-        if dialog.active_dialog is not None:
-            await dialog.continue_dialog()
+        if waiting:
+            await (await self._dialogs.create_context(turn_context)).continue_dialog()
             return
         if isinstance(command, ParseError):
             await self._answer_parse_error(turn_context, command, catalog)
