@@ -9,20 +9,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from microsoft_teams.cards import (
     AdaptiveCard,
     Choice,
     ChoiceSetInput,
-    Fact,
     ShowCardAction,
     SubmitAction,
 )
 
 from bot.i18n import Catalog
 from cards.dates import format_time
-from cards.text import fact_title
+from cards.per_catalog import PerCatalog
+from cards.schema import dump_part
+from cards.template import Template, hole, spread
 
 SET_REMINDER = "set_reminder"
 REMINDER_CHOICES = (0, 5, 10, 15, 30, 60)  # minutes before the start
@@ -38,12 +40,6 @@ class ReminderSetting:
     too_soon: bool = False  # no reminder because the meeting starts sooner than the lead
 
 
-def reminder_fact(setting: ReminderSetting, zone: ZoneInfo, catalog: Catalog) -> Fact:
-    return Fact(
-        title=fact_title(catalog.reminder_label), value=reminder_text(setting, zone, catalog)
-    )
-
-
 def reminder_text(setting: ReminderSetting, zone: ZoneInfo, catalog: Catalog) -> str:
     if setting.lead is None:
         return catalog.reminder_too_soon if setting.too_soon else catalog.reminder_none
@@ -54,19 +50,21 @@ def reminder_text(setting: ReminderSetting, zone: ZoneInfo, catalog: Catalog) ->
     return catalog.reminder_before.format(minutes=minutes, time=time)
 
 
-def reminder_action(setting: ReminderSetting, catalog: Catalog) -> ShowCardAction:
+def reminder_action(setting: ReminderSetting, catalog: Catalog) -> dict[str, Any]:
+    """The "Reminder…" button as Adaptive Card JSON: an Action.ShowCard with the choice."""
     current = NO_REMINDER if setting.lead is None else str(int(setting.lead.total_seconds() // 60))
-    choices = [Choice(title=catalog.reminder_choice_none, value=NO_REMINDER)]
-    for minutes in REMINDER_CHOICES:
-        title = (
-            catalog.reminder_choice_at_start
-            if minutes == 0
-            else catalog.reminder_choice_minutes.format(minutes=minutes)
-        )
-        choices.append(Choice(title=title, value=str(minutes)))
-    if current not in {choice.value for choice in choices}:
+    extra: list[dict[str, Any]] = []  # the current lead, when no choice offers it
+    if current not in _CHOICE_VALUES:
         title = catalog.reminder_choice_minutes.format(minutes=current)
-        choices.append(Choice(title=title, value=current))
+        extra.append(_CHOICE(title=title, value=current))
+    return _ACTION(catalog)(
+        current=current, extra=extra, reminder_id=setting.reminder_id, for_user=setting.for_user
+    )
+
+
+def _action(
+    catalog: Catalog, *, current: str, choices: list[Choice], reminder_id: str, for_user: str
+) -> ShowCardAction:
     form = AdaptiveCard(
         body=[
             ChoiceSetInput(
@@ -80,12 +78,40 @@ def reminder_action(setting: ReminderSetting, catalog: Catalog) -> ShowCardActio
         actions=[
             SubmitAction(
                 title=catalog.reminder_save_button,
-                data={
-                    "meetbot": SET_REMINDER,
-                    "reminderId": setting.reminder_id,
-                    "for": setting.for_user,
-                },
+                data={"meetbot": SET_REMINDER, "reminderId": reminder_id, "for": for_user},
             )
         ],
     )
     return ShowCardAction(title=catalog.reminder_change_button, card=form)
+
+
+def _choices(catalog: Catalog) -> list[Choice]:
+    """The choices every reminder form offers."""
+    choices = [Choice(title=catalog.reminder_choice_none, value=NO_REMINDER)]
+    for minutes in REMINDER_CHOICES:
+        title = (
+            catalog.reminder_choice_at_start
+            if minutes == 0
+            else catalog.reminder_choice_minutes.format(minutes=minutes)
+        )
+        choices.append(Choice(title=title, value=str(minutes)))
+    return choices
+
+
+_CHOICE_VALUES = frozenset([NO_REMINDER, *(str(minutes) for minutes in REMINDER_CHOICES)])
+
+
+def _action_template(catalog: Catalog) -> Template:
+    """`_action` for `catalog` with holes for the rest (`cards.template`), made once."""
+    action = _action(
+        catalog,
+        current=hole("current"),
+        choices=[*_choices(catalog), Choice(title=spread("extra"))],
+        reminder_id=hole("reminder_id"),
+        for_user=hole("for_user"),
+    )
+    return Template(dump_part(action))
+
+
+_ACTION = PerCatalog(_action_template)
+_CHOICE = Template(dump_part(Choice(title=hole("title"), value=hole("value"))))

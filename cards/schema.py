@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any
 
-from microsoft_teams.cards import Action, AdaptiveCard, CardElement, Version
+from microsoft_teams.cards import Action, AdaptiveCard, CardElement, SerializableObject, Version
 
 CARD_VERSION: Version = "1.5"
 SCHEMA_URL = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -48,8 +48,14 @@ def new_card(body: Sequence[CardElement], actions: Sequence[Action] | None = Non
 
 def dump_card(card: AdaptiveCard) -> dict[str, Any]:
     """The card's JSON as a dict: camelCase keys, no nulls, `$schema` first."""
-    dumped: dict[str, Any] = card.model_dump(by_alias=True, exclude_none=True)
-    return {"$schema": SCHEMA_URL, **dumped}
+    return {"$schema": SCHEMA_URL, **dump_part(card)}
+
+
+def dump_part(part: SerializableObject) -> dict[str, Any]:
+    """A card model's JSON as `dump_card` writes it (camelCase keys, no nulls), for parts
+    dumped on their own, such as templates (`cards.template`)."""
+    dumped: dict[str, Any] = part.model_dump(by_alias=True, exclude_none=True)
+    return dumped
 
 
 def validate_card(card: Mapping[str, Any]) -> None:

@@ -19,6 +19,7 @@ ELLIPSIS = "\u2026"
 # Everything that can open or close markup in the Teams markdown subset (and the CommonMark
 # renderers behind it), plus `{` `}` so "{{DATE(...)}}" is not expanded by the card host.
 _MARKDOWN_SPECIAL = frozenset("\\`*_[](){}#+-!<>~|&")
+_MARKDOWN_ESCAPES = str.maketrans({char: f"\\{char}" for char in _MARKDOWN_SPECIAL})
 # "1. item" starts an ordered list; the dot matters only there.
 _ORDERED_LIST_START = re.compile(r"^(\d+)\.")
 # Bidi embeddings, overrides and isolates: invisible, and they can reorder what the reader sees.
@@ -32,6 +33,10 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc, all of it
 def clean(text: str) -> str:
     """One line of visible text: line breaks and tabs become spaces, other control characters and
     bidi controls are dropped, runs of whitespace collapse to one space."""
+    if text.isprintable():
+        # Nothing to drop or replace: printable text holds no control, surrogate or bidi
+        # control characters (categories C*), and no whitespace but " " (categories Z*).
+        return " ".join(text.split())
     kept: list[str] = []
     for char in text:
         category = unicodedata.category(char)
@@ -55,8 +60,10 @@ def truncate(text: str, limit: int) -> str:
 
 def escape_markdown(text: str) -> str:
     """Backslash-escape every character that could start markdown formatting or a link."""
-    escaped = "".join(f"\\{char}" if char in _MARKDOWN_SPECIAL else char for char in text)
-    return _ORDERED_LIST_START.sub(r"\1\\.", escaped)
+    escaped = text.translate(_MARKDOWN_ESCAPES)
+    if escaped[:1].isdecimal():  # what `\d` matches
+        return _ORDERED_LIST_START.sub(r"\1\\.", escaped)
+    return escaped
 
 
 def display_text(text: str, *, limit: int | None = None) -> str:
@@ -79,8 +86,8 @@ def link_target(url: str | None, *, schemes: tuple[str, ...] = ("https",)) -> st
     if url is None:
         return None
     candidate = url.strip()
-    if not candidate or _CONTROL.search(candidate):
-        return None
+    if not candidate or (not candidate.isprintable() and _CONTROL.search(candidate)):
+        return None  # (printable text holds no control characters: no need to search it)
     try:
         parts = urlsplit(candidate)
     except ValueError:

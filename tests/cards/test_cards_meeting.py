@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from html.parser import HTMLParser
@@ -631,6 +632,24 @@ _FRAGMENTS = [
 def test_local_numbers_link_is_what_parsing_the_whole_body_finds(parts: list[str]) -> None:
     html = "".join(parts)
     assert local_numbers_url(html) == _whole_body(html)
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<p " + "a" * 200,  # a start tag that never ends
+        "<div><a title=" + "x" * 200,
+        '<a href="https://dialin.teams.microsoft.com/x' + " ab" * 70,  # an unclosed quote
+    ],
+)
+def test_local_numbers_link_of_an_unfinished_tag_is_found_without_backtracking(html: str) -> None:
+    # A tag pattern that may split a run of attribute text in many ways tries each of the
+    # 2**200 splits before it gives up (twice as long per letter: a 25-letter run already took
+    # seconds). A linear scan reads these in microseconds; the bound is CPU time, not wall time.
+    started = time.process_time()
+
+    assert local_numbers_url(html) is None
+    assert time.process_time() - started < 1.0
 
 
 def test_local_numbers_link_of_the_emulators_invitation_is_what_the_parser_finds() -> None:

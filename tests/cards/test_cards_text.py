@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cards.text import (
     SUBJECT_LIMIT,
@@ -136,3 +139,52 @@ def test_link_target_can_allow_http() -> None:
 )
 def test_fact_titles_cannot_break_inside(label: str, expected: str) -> None:
     assert fact_title(label) == expected
+
+
+# -- fast paths: the same answers as the character-by-character rules -------------------------
+
+# Whitespace, controls, bidi controls, a surrogate, digits and markup among ordinary text.
+_TRICKY = " \t\n\r\x0b\x0c\x1c\x85\xa0\u1680\u2007\u2028\u2029\u3000\x00\x1b\x7f\x9f\u200e"
+_TRICKY += "\u202e\u2066\u2069\u200b\ufeff\ud800\U000e0001\u0663\uff11.1#*_[](){}\\`!<>~|&+-"
+_TEXTS = st.text(st.sampled_from(_TRICKY) | st.characters(), max_size=40)
+
+
+def _clean_by_character(text: str) -> str:
+    kept = []
+    for char in text:
+        if char.isspace():
+            kept.append(" ")
+        elif unicodedata.category(char) in ("Cc", "Cs") or char in _BIDI:
+            continue
+        else:
+            kept.append(char)
+    return " ".join("".join(kept).split())
+
+
+_BIDI = set("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+@settings(max_examples=500)
+@given(_TEXTS)
+def test_clean_is_the_character_by_character_rule(text: str) -> None:
+    assert clean(text) == _clean_by_character(text)
+
+
+@settings(max_examples=500)
+@given(_TEXTS)
+def test_escape_is_the_character_by_character_rule(text: str) -> None:
+    escaped = "".join(f"\\{char}" if char in _MARKUP else char for char in text)
+
+    assert escape_markdown(text) == re.sub(r"^(\d+)\.", r"\1\\.", escaped)
+
+
+@settings(max_examples=300)
+@given(st.text(st.sampled_from(_TRICKY) | st.sampled_from("ab:/"), max_size=12))
+def test_link_target_refuses_every_control_character(tail: str) -> None:
+    url = f"https://example.com/{tail}"
+    has_control = re.search("[\x00-\x1f\x7f-\x9f]", url.strip()) is not None
+
+    if has_control:
+        assert link_target(url) is None
+    elif "\ud800" not in url:  # (a lone surrogate cannot be percent-encoded)
+        assert link_target(url) is not None
