@@ -31,7 +31,7 @@ from bot.emulators.graph import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, GraphEmula
 from bot.emulators.serve import serve
 from bot.emulators.tls import default_cert_path, make_loopback_identity
 from bot.graph import GraphClient, MsalTokenProvider
-from bot.graph.transport import CookielessClient, GraphTransport
+from bot.graph.transport import GraphHttp, GraphTransport
 from bot.proxies import proxy_for
 from bot.reminders import (
     Clock,
@@ -118,13 +118,12 @@ async def _services(
         if endpoint.ca_file is not None:
             verify = ssl.create_default_context(cafile=str(endpoint.ca_file))
         http = await stack.enter_async_context(
-            CookielessClient(
-                transport=GraphTransport(
+            GraphHttp(
+                GraphTransport(
                     verify=verify,
                     limits=httpx.Limits(max_connections=100),
                     proxy=proxy_for(endpoint.base_url),
-                ),
-                timeout=httpx.Timeout(10.0, connect=5.0),
+                )
             )
         )
         tokens = MsalTokenProvider(

@@ -24,6 +24,7 @@ from bot.emulators.connector import ConnectorEmulator
 from bot.emulators.graph import GraphEmulator
 from bot.emulators.serve import serve
 from bot.emulators.tls import TlsIdentity, make_loopback_identity
+from bot.graph.transport import GraphHttp, GraphTransport
 from bot.settings import load_settings, resolve
 from tests import postgres
 
@@ -38,6 +39,11 @@ class RunningGraph:
     def client(self) -> httpx.AsyncClient:
         ctx = ssl.create_default_context(cadata=self.identity.cert_pem.decode())
         return httpx.AsyncClient(base_url=self.url, verify=ctx)
+
+    def graph_http(self) -> GraphHttp:
+        """What `GraphClient` is given in production: the aiohttp transport, trusting this CA."""
+        ctx = ssl.create_default_context(cadata=self.identity.cert_pem.decode())
+        return GraphHttp(GraphTransport(verify=ctx, limits=httpx.Limits(max_connections=100)))
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""The Microsoft Graph operations Meetbot uses, over one shared pooled `httpx.AsyncClient`.
+"""The Microsoft Graph operations Meetbot uses, over one shared pooled httpx transport
+(`bot.graph.transport.GraphHttp`).
 
 App-only: every path is `/users/{organizer}/...` where the organizer is the Teams sender's
 `aadObjectId`. Calendars are cached per user, so steady state is one Graph round trip per
@@ -54,6 +55,7 @@ from bot.graph.models import (
     OnlineMeeting,
     OnlineMeetingProvider,
 )
+from bot.graph.transport import GraphHttp
 from bot.logs import graph_fields
 
 log = logging.getLogger(__name__)
@@ -97,7 +99,7 @@ def graph_zone_name(iana: str) -> str:
 class GraphClient:
     def __init__(
         self,
-        http: httpx.AsyncClient,
+        http: GraphHttp,
         base_url: str,
         tokens: TokenProvider,
         *,

@@ -22,6 +22,7 @@ from bot.graph import (
     MissingGrant,
     TeamsNotAllowed,
 )
+from bot.graph.transport import GraphHttp
 
 LA = ZoneInfo("America/Los_Angeles")
 CALENDAR = {
@@ -64,7 +65,7 @@ def client_for(
         slept.append(seconds)
 
     tokens = FakeTokens()
-    http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    http = GraphHttp(httpx.MockTransport(handler))
     return GraphClient(http, "https://graph.test/v1.0", tokens, sleep=sleep), slept, tokens
 
 

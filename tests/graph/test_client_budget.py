@@ -22,6 +22,7 @@ from bot.graph import (
     GraphUnavailable,
     RetryPolicy,
 )
+from bot.graph.transport import GraphHttp
 
 CALENDAR = {"id": "cal", "allowedOnlineMeetingProviders": ["teamsForBusiness"]}
 LA = ZoneInfo("America/Los_Angeles")
@@ -66,7 +67,7 @@ class Graph:
             self.timeouts.append(request.extensions["timeout"]["read"])
             return (handler or self.stall)(request)
 
-        http = httpx.AsyncClient(transport=httpx.MockTransport(record))
+        http = GraphHttp(httpx.MockTransport(record))
         self.client = GraphClient(
             http,
             "https://graph.test/v1.0",
@@ -258,7 +259,7 @@ async def test_the_attempt_is_cut_off_even_when_the_transport_ignores_its_timeou
         raise AssertionError("unreachable")
 
     policy = RetryPolicy(budget=0.3, attempt_timeout=0.05, backoff=0.01, min_attempt=0.01)
-    http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    http = GraphHttp(httpx.MockTransport(handler))
     client = GraphClient(http, "https://graph.test/v1.0", FakeTokens(), policy=policy)
     loop = asyncio.get_running_loop()
     started = loop.time()

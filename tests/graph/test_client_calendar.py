@@ -22,6 +22,7 @@ from bot.graph import (
     MissingGrant,
     TeamsNotAllowed,
 )
+from bot.graph.transport import GraphHttp
 
 BASE = "https://graph.test/v1.0"
 LA = ZoneInfo("America/Los_Angeles")
@@ -54,7 +55,7 @@ def client_for(handler: Handler) -> tuple[GraphClient, list[httpx.Request], list
     async def sleep(seconds: float) -> None:
         slept.append(seconds)
 
-    http = httpx.AsyncClient(transport=httpx.MockTransport(record))
+    http = GraphHttp(httpx.MockTransport(record))
     return GraphClient(http, BASE, FakeTokens(), sleep=sleep), seen, slept
 
 

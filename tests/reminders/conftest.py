@@ -141,7 +141,7 @@ async def world(
     )
     clock = ManualClock(T0)
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(_AnonymousBot()))
-    async with graph.client() as http:
+    async with graph.graph_http() as http:
         client = GraphClient(http, f"{graph.url}/v1.0", tokens)
         parts = {"store": store, "client": client, "clock": clock, "adapter": adapter}
         scheduler = make_scheduler(parts)
