@@ -33,18 +33,16 @@ on its own.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import re
-import signal
+import sys
 from collections import Counter
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from bot.cli import run_loop, serve_until_stopped
 from bot.emulators.connector import ConnectorEmulator
-from bot.emulators.serve import serve
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -139,28 +137,9 @@ def counting_app() -> web.Application:
     return emulator.app
 
 
-async def main(port: int) -> None:
-    served = await serve(counting_app(), "127.0.0.1", port)
-    print(f"Connector emulator listening on {served.url}/v3", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
-    await served.close()
-
-
-def run_loop(main: Coroutine[Any, Any, None]) -> None:
-    """On uvloop where it is installed, as `meetbot connector-emulator` runs."""
-    try:
-        import uvloop  # noqa: PLC0415 (optional)
-    except ImportError:
-        asyncio.run(main)
-    else:
-        uvloop.run(main)
-
-
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=0)
-    run_loop(main(parser.parse_args().port))
+    port = parser.parse_args().port
+    # As `meetbot connector-emulator` serves it (uvloop, settled heap, the same banner).
+    sys.exit(run_loop(serve_until_stopped(counting_app(), "127.0.0.1", port, "Connector emulator")))

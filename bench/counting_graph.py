@@ -22,17 +22,14 @@ hundreds of megabytes of JSON: the harness reads these counters instead.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import signal
+import sys
 from collections import Counter
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from bot.cli import run_loop, serve_graph_emulator
 from bot.emulators.graph import GraphEmulator
-from bot.emulators.serve import serve
-from bot.emulators.tls import default_cert_path, make_loopback_identity
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -84,32 +81,9 @@ def counting_app(emulator: GraphEmulator) -> web.Application:
     return emulator.app
 
 
-async def main(port: int) -> None:
-    identity = make_loopback_identity()
-    served = await serve(
-        counting_app(GraphEmulator()), "127.0.0.1", port, identity.server_context()
-    )
-    cert = identity.write_cert(default_cert_path(served.port))
-    print(f"Graph emulator: GRAPH_BASE_URL={served.url}/v1.0 (certificate: {cert})", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
-    await served.close()
-
-
-def run_loop(main: Coroutine[Any, Any, None]) -> None:
-    """On uvloop where it is installed, as `meetbot graph-emulator` runs."""
-    try:
-        import uvloop  # noqa: PLC0415 (optional)
-    except ImportError:
-        asyncio.run(main)
-    else:
-        uvloop.run(main)
-
-
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=0)
-    run_loop(main(parser.parse_args().port))
+    port = parser.parse_args().port
+    # As `meetbot graph-emulator` serves it (TLS, uvloop, settled heap, the same banner).
+    sys.exit(run_loop(serve_graph_emulator(counting_app(GraphEmulator()), "127.0.0.1", port)))

@@ -61,14 +61,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 config.host,
             )
         app = create_app(config)
-        return _run_loop(_serve_until_stopped(app, config.host, config.settings.port, "Meetbot"))
+        return run_loop(serve_until_stopped(app, config.host, config.settings.port, "Meetbot"))
     if args.command == "graph-emulator":
-        return _run_loop(_graph_emulator(args.host, args.port))
+        return run_loop(serve_graph_emulator(GraphEmulator().app, args.host, args.port))
     emulator = ConnectorEmulator(rate_limits=args.rate_limits, app_limits=((args.app_rate, 1.0),))
-    return _run_loop(_serve_until_stopped(emulator.app, args.host, args.port, "Connector emulator"))
+    return run_loop(serve_until_stopped(emulator.app, args.host, args.port, "Connector emulator"))
 
 
-def _run_loop(main: Coroutine[Any, Any, int]) -> int:
+def run_loop(main: Coroutine[Any, Any, int]) -> int:
     """Run on uvloop where it is installed (Linux, macOS): the same asyncio API, with the
     loop's own work (polling, callbacks, socket I/O) in C; else on asyncio's own loop."""
     try:
@@ -151,9 +151,10 @@ def _positive_int(text: str) -> int:
     return value
 
 
-async def _graph_emulator(host: str, port: int) -> int:
+async def serve_graph_emulator(app: web.Application, host: str, port: int) -> int:
+    """Serve a Graph emulator's `app` over TLS (a fresh loopback certificate) until a signal."""
     identity = make_loopback_identity()
-    served = await serve(GraphEmulator().app, host, port, identity.server_context())
+    served = await serve(app, host, port, identity.server_context())
     cert = identity.write_cert(default_cert_path(served.port))
     settle_after_startup()
     print(f"Graph emulator: GRAPH_BASE_URL={served.url}/v1.0 (certificate: {cert})", flush=True)
@@ -162,7 +163,8 @@ async def _graph_emulator(host: str, port: int) -> int:
     return 0
 
 
-async def _serve_until_stopped(app: web.Application, host: str, port: int, name: str) -> int:
+async def serve_until_stopped(app: web.Application, host: str, port: int, name: str) -> int:
+    """Serve `app` (Meetbot or the connector emulator) until SIGINT or SIGTERM."""
     served = await serve(app, host, port)
     settle_after_startup()  # everything alive now lives as long as the process
     path = "/api/messages" if name == "Meetbot" else "/v3"

@@ -12,7 +12,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from botbuilder.schema import Activity, ActivityTypes, Attachment, AttachmentLayoutTypes
+from botbuilder.core import MessageFactory
+from botbuilder.schema import Activity, Attachment
 
 
 class Outgoing(Activity):  # type: ignore[misc]
@@ -29,14 +30,17 @@ class Outgoing(Activity):  # type: ignore[misc]
 
 
 def text_message(text: str) -> Outgoing:
-    """What `MessageFactory.text(text)` builds."""
-    return Outgoing(type=ActivityTypes.message, text=text, input_hint="acceptingInput")
+    """`MessageFactory.text(text)`, as an `Outgoing`."""
+    return _outgoing(MessageFactory.text(text))
 
 
 def attachment_message(attachment: Attachment) -> Outgoing:
-    """What `MessageFactory.attachment(attachment)` builds."""
-    return Outgoing(
-        type=ActivityTypes.message,
-        attachment_layout=AttachmentLayoutTypes.list,
-        attachments=[attachment],
-    )
+    """`MessageFactory.attachment(attachment)`, as an `Outgoing`."""
+    return _outgoing(MessageFactory.attachment(attachment))
+
+
+def _outgoing(activity: Activity) -> Outgoing:
+    """The same fields botbuilder's factory set, on an `Outgoing`."""
+    built: Outgoing = Outgoing.__new__(Outgoing)
+    built.__dict__.update(activity.__dict__)
+    return built
