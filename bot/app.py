@@ -197,6 +197,7 @@ async def _bot_authentication(
         aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=100),
             timeout=aiohttp.ClientTimeout(total=retry.attempt_timeout, sock_connect=3.0),
+            cookie_jar=aiohttp.DummyCookieJar(),  # the Bot Connector authenticates by token
         )
     )
     validator: ChannelTokenValidator | None = None

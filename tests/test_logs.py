@@ -6,10 +6,13 @@ import asyncio
 import io
 import json
 import logging
+import sys
 from collections.abc import Iterator
+from pathlib import PurePosixPath
 from typing import Any
 
 import pytest
+from pythonjsonlogger.orjson import OrjsonFormatter
 
 from bot.logs import (
     MASK,
@@ -260,3 +263,56 @@ def test_lines_waiting_for_a_loop_that_stopped_go_out_with_the_next_line(
         loop.close()
     logger.info("from elsewhere")
     assert stream.getvalue() == "INFO last words\nINFO from elsewhere\n"
+
+
+def _reference_formatter() -> logging.Formatter:
+    """python-json-logger's own formatter, configured as Meetbot's once was: the oracle."""
+
+    class Reference(OrjsonFormatter):
+        def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+            return JsonLineFormatter(Redactor()).formatTime(record)
+
+        def format(self, record: logging.LogRecord) -> str:
+            return Redactor([SECRET])(super().format(record))
+
+    return Reference(
+        "{asctime}{levelname}{name}{message}",
+        style="{",
+        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+    )
+
+
+def _records() -> Iterator[logging.LogRecord]:
+    def record(msg: str, *args: Any, **extra: Any) -> logging.LogRecord:
+        made = logging.getLogger("meetbot.test.oracle").makeRecord(
+            "meetbot.test.oracle", logging.INFO, "f.py", 1, msg, args, None, extra=extra
+        )
+        ContextFilter().filter(made)
+        return made
+
+    yield record("plain")
+    yield record("meeting %s made in %d ms", "AAMk-1", 12, graph_status=201, graph_path="/x")
+    with log_context(activity_id="act-1", conversation_id="a:conv"):
+        yield record("with context", status=201, duration_ms=2.5, activity_type="message")
+        yield record("the context loses to an extra", activity_id="explicit")
+    yield record("odd values", path=PurePosixPath("meetbot", "x.db"), raw=b"\x00\xff")
+    yield record("an exception value", error=ValueError("bad"), kind=ValueError)
+    yield record("a secret %s and a token", SECRET, header="Bearer abcdefghijklmnop")
+    yield record("a jwt eyJhbGciOi.eyJzdWIiOi.sig in the message", _private="left out")
+    yield record("unicode: 会议 ünïcödé", 会议="同步")
+    try:
+        raise RuntimeError(f"boom {SECRET}")
+    except RuntimeError:
+        failed = record("failed")
+        failed.exc_info = sys.exc_info()
+        yield failed
+    stacked = record("with a stack")
+    stacked.stack_info = "Stack (most recent call last):\n  File x"
+    yield stacked
+
+
+def test_lines_are_what_python_json_logger_writes_for_the_same_records() -> None:
+    ours, reference = JsonLineFormatter(Redactor([SECRET])), _reference_formatter()
+    for record in _records():
+        assert json.loads(ours.format(record)) == json.loads(reference.format(record))
+        assert list(json.loads(ours.format(record))) == list(json.loads(reference.format(record)))

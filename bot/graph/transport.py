@@ -40,6 +40,7 @@ class GraphTransport(AiohttpTransport):
         def session() -> aiohttp.ClientSession:  # built on first use, inside the loop
             return aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(ssl=context, limit=connections),
+                cookie_jar=aiohttp.DummyCookieJar(),  # Graph authenticates every call by token
             )
 
         super().__init__(

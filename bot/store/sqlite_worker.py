@@ -5,12 +5,15 @@ the RETURNING rows) that the thread runs whole; the coroutine that submitted it 
 future. That is one hop to the thread and one back per operation, instead of one per statement.
 
 Group commit: whatever is queued when the thread comes round (up to `max_batch` operations) runs
-in ONE write transaction, each operation inside its own SAVEPOINT, then one COMMIT, so one fsync
-pays for the lot. An operation that fails (an `EtagConflict`, a constraint) rolls back only its
-savepoint and gets its exception; every other caller hears of its result only once the COMMIT
-succeeded, and if the COMMIT fails, every operation of the batch gets that error and none of it
-is kept. A lone operation never waits for company: there are no timers, only what is already
-queued is grouped. Results of a batch are handed to the event loop in one wakeup.
+in ONE write transaction, then one COMMIT, so one fsync pays for the lot. An operation that fails
+(an `EtagConflict`, a constraint) is undone alone and gets its exception: when one does, the
+transaction is rolled back and the batch run again with each operation inside its own SAVEPOINT
+(operations are functions of the database alone, so running one again gives what it would have
+given). Batches where nothing fails, nearly all of them, skip the two savepoint statements per
+operation. Every caller hears of its result only once the COMMIT succeeded, and if the COMMIT
+fails, every operation of the batch gets that error and none of it is kept. A lone operation
+never waits for company: there are no timers, only what is already queued is grouped. Results
+of a batch are handed to the event loop in one wakeup.
 
 An operation always runs to its end, or is rolled back, in the thread: a caller cancelled while
 it waits merely stops listening. The thread never waits for the event loop, so a transaction is
@@ -199,7 +202,13 @@ class SqliteWorker:
             _fail(jobs, error)
             return
         try:
-            kept = self._run_in_transaction(conn, jobs)
+            kept = self._run_in_transaction(conn, jobs, guarded=False)
+            if kept is None:  # one failed: undo the lot, then again, each in its savepoint
+                conn.execute("ROLLBACK")
+                for job in jobs:
+                    job.outcome, job.error = None, None
+                insist(conn, "BEGIN IMMEDIATE", timeout_s=self._busy_timeout_s)
+                kept = self._run_in_transaction(conn, jobs, guarded=True)
             if kept:
                 self._commit(conn)
                 stats = self._stats
@@ -214,9 +223,12 @@ class SqliteWorker:
                     conn.execute("ROLLBACK")
             _fail(jobs, error.error if isinstance(error, _Lost) else error)
 
-    def _run_in_transaction(self, conn: sqlite3.Connection, jobs: Sequence[_Job]) -> bool:
-        """Each job in its own savepoint (unless it is alone); whether any write succeeded."""
-        guarded = len(jobs) > 1
+    def _run_in_transaction(
+        self, conn: sqlite3.Connection, jobs: Sequence[_Job], *, guarded: bool
+    ) -> bool | None:
+        """Whether any write succeeded. `guarded`: each job in its own savepoint (unless it is
+        alone). Unguarded, None as soon as a job of several fails (the caller rolls back)."""
+        guarded = guarded and len(jobs) > 1
         kept = False
         for job in jobs:
             if guarded:
@@ -227,6 +239,8 @@ class SqliteWorker:
                 raise _Lost(job.error or RuntimeError("transaction lost"))
             elif guarded:
                 conn.execute("ROLLBACK TO op")
+            elif len(jobs) > 1:
+                return None
             if guarded:
                 conn.execute("RELEASE op")
         return kept

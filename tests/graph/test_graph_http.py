@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from aiohttp import web
 
-from bot.graph.transport import USER_AGENT, GraphHttp
+from bot.emulators.serve import serve
+from bot.graph.transport import USER_AGENT, GraphHttp, GraphTransport
 
 
 def _answer(seen: list[httpx.Request], response: httpx.Response) -> httpx.MockTransport:
@@ -65,3 +67,30 @@ async def test_transport_errors_are_httpxs_own() -> None:
     async with GraphHttp(httpx.MockTransport(refuse)) as http:
         with pytest.raises(httpx.ConnectError):
             await http.request("GET", "https://graph.test/v1.0/me", timeout=httpx.Timeout(1.0))
+
+
+async def test_over_aiohttp_a_set_cookie_is_not_sent_back_either() -> None:
+    """The production transport on a real socket: aiohttp's session would keep the cookie (for
+    a named host: it never keeps one from an IP address)."""
+    cookies: list[str | None] = []
+
+    async def answer(request: web.Request) -> web.Response:
+        cookies.append(request.headers.get("Cookie"))
+        response = web.json_response({})
+        response.set_cookie("x-ms-gateway", "abc")
+        return response
+
+    app = web.Application()
+    app.router.add_get("/v1.0/me", answer)
+    served = await serve(app)
+    transport = GraphTransport(verify=False, limits=httpx.Limits(max_connections=4))
+    try:
+        async with GraphHttp(transport) as http:
+            for _ in range(2):
+                response = await http.request(
+                    "GET", f"http://localhost:{served.port}/v1.0/me", timeout=httpx.Timeout(5.0)
+                )
+                assert response.headers["Set-Cookie"].startswith("x-ms-gateway=abc")
+    finally:
+        await served.close()
+    assert cookies == [None, None]

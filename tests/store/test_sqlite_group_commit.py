@@ -299,3 +299,54 @@ async def test_an_operation_that_loses_the_transaction_fails_its_whole_batch(
     kept = [n for i, n in enumerate(plan) if i not in lost]
     assert sorted(n for (n,) in rows) == [0, *kept]
     assert [results[i] for i in range(len(plan)) if i not in lost] == [1] * len(kept)
+
+
+def _traced(path: Path, statements: list[str]) -> sqlite3.Connection:
+    conn = _connect(path)
+    conn.set_trace_callback(statements.append)
+    return conn
+
+
+async def _as_one_batch(worker: SqliteWorker, ops: list[Any]) -> list[Any]:
+    """Queue `ops` while the thread is busy with another operation: they form its next batch."""
+    started, go = threading.Event(), threading.Event()
+
+    def hold(conn: sqlite3.Connection) -> None:
+        started.set()
+        go.wait(10)
+
+    held = asyncio.ensure_future(worker.run(hold, writes=False))
+    await asyncio.to_thread(started.wait, 10)
+    calls = asyncio.gather(*(worker.run(op, writes=True) for op in ops), return_exceptions=True)
+    await asyncio.sleep(0)  # not a wait for time: each call's task runs up to its await
+    go.set()
+    await held
+    return await calls
+
+
+async def test_savepoints_are_used_only_for_a_batch_where_an_operation_fails(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "t.db"
+    statements: list[str] = []
+    worker = SqliteWorker(lambda: _traced(path, statements), busy_timeout_s=5, max_batch=8)
+    await worker.start()
+    try:
+        await worker.run(_insert(0), writes=True)
+        statements.clear()
+        clean = await _as_one_batch(worker, [_insert(1), _insert(2)])
+        clean_statements = list(statements)
+        statements.clear()
+        # 0 is there already: that insert fails, alone; the two around it are kept.
+        mixed = await _as_one_batch(worker, [_insert(3), _insert(0), _insert(4)])
+        rows = await worker.run(
+            lambda conn: conn.execute("SELECT n FROM t").fetchall(), writes=False
+        )
+    finally:
+        await worker.stop()
+    assert clean == [1, 1]
+    assert clean_statements.count("BEGIN IMMEDIATE") == 1  # one batch, one transaction
+    assert not [s for s in clean_statements if "SAVEPOINT" in s or "RELEASE" in s]
+    assert mixed[0] == 1 and mixed[2] == 1 and isinstance(mixed[1], sqlite3.IntegrityError)
+    assert [s for s in statements if s.startswith("SAVEPOINT")] == ["SAVEPOINT op"] * 3
+    assert sorted(n for (n,) in rows) == [0, 1, 2, 3, 4]
