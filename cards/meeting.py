@@ -148,7 +148,8 @@ def local_numbers_url(html: str) -> str | None:
     `<a>` start tag that could name the dial-in host (it says "dialin", or holds an entity
     that could spell it) goes through the parser.
     """
-    for anchor, _ in _MARKUP.findall(html):
+    for piece in _MARKUP.finditer(html):  # lazily: the scan stops at the link
+        anchor = piece.group(1)
         if not anchor or ("&" not in anchor and "dialin" not in anchor.lower()):
             continue
         finder = _DialinLinkFinder()
