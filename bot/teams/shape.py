@@ -41,43 +41,71 @@ def check_activity(body: Any) -> None:
     _check_tree(body)
     if not isinstance(body.get("type"), str) or not body["type"]:
         raise MalformedActivity("The body is not a Bot Framework activity.")
-    _check_model(body, Activity, "")
+    _check_fields(body, Activity, "")
     _require(body)
     _check_mentions(body.get("entities"))
 
 
 def _check_tree(body: Any) -> None:
-    """Depth and Unicode over the whole document, without recursion."""
-    stack: list[tuple[Any, int]] = [(body, 1)]
-    while stack:
-        node, depth = stack.pop()
+    """Depth and Unicode over the whole document, a level at a time, without recursion."""
+    level: list[Any] = [body]
+    depth = 1
+    while level:
         if depth > MAX_DEPTH:
             raise MalformedActivity(f"The activity nests deeper than {MAX_DEPTH} levels.")
-        if isinstance(node, str):
-            _check_unicode(node)
-        elif isinstance(node, dict):
-            for key, value in node.items():
-                _check_unicode(key)
-                stack.append((value, depth + 1))
-        elif isinstance(node, list):
-            stack.extend((item, depth + 1) for item in node)
+        below: list[Any] = []
+        for node in level:
+            if isinstance(node, str):
+                if not node.isascii():  # a flag CPython keeps on every str: no scan
+                    _check_unicode(node)
+            elif isinstance(node, dict):
+                for key in node:
+                    if not key.isascii():
+                        _check_unicode(key)
+                below.extend(node.values())
+            elif isinstance(node, list):
+                below.extend(node)
+        level = below
+        depth += 1
 
 
 def _check_unicode(text: str) -> None:
-    if text.isascii():  # a flag CPython keeps on every str: no scan
-        return
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
         raise MalformedActivity("The activity holds text that is not valid Unicode.") from None
 
 
-def _check_model(data: dict[str, Any], model: type, where: str) -> None:
+class _Wrong(Exception):
+    """A value of the wrong type somewhere in the activity. Where is written on the way out
+    (innermost part first), so a well-formed activity never has its paths spelled out."""
+
+    def __init__(self, what: str, *parts: str) -> None:
+        super().__init__(what)
+        self.what = what
+        self.parts = list(parts)
+
+    def said(self, prefix: str) -> MalformedActivity:
+        return MalformedActivity(f"'{prefix}{''.join(reversed(self.parts))}' {self.what}")
+
+
+def _check_fields(data: dict[str, Any], model: type, prefix: str) -> None:
+    try:
+        _check_model(data, model)
+    except _Wrong as wrong:
+        raise wrong.said(prefix) from None
+
+
+def _check_model(data: dict[str, Any], model: type) -> None:
     kinds = _kinds(model)
     for key, value in data.items():  # a dozen fields sent, of some 45 an Activity declares
         if value is not None and key in kinds:
-            for kind in kinds[key]:
-                _check_value(value, kind, f"{where}{key}")
+            try:
+                for kind in kinds[key]:
+                    _check_value(value, kind)
+            except _Wrong as wrong:
+                wrong.parts.append(key)
+                raise
 
 
 @functools.cache
@@ -90,34 +118,46 @@ def _kinds(model: type) -> dict[str, tuple[str, ...]]:
     return kinds
 
 
-def _check_value(value: Any, kind: str, where: str) -> None:
-    if kind.startswith("[") and kind.endswith("]"):
-        if not isinstance(value, list):
-            raise MalformedActivity(f"'{where}' must be a list.")
-        for index, item in enumerate(value):
-            if item is None:
-                raise MalformedActivity(f"'{where}[{index}]' must not be null.")
-            _check_value(item, kind[1:-1], f"{where}[{index}]")
-        return
-    if kind.startswith("{") and kind.endswith("}"):
-        if not isinstance(value, dict):
-            raise MalformedActivity(f"'{where}' must be an object.")
-        for key, item in value.items():
-            if item is not None:
-                _check_value(item, kind[1:-1], f"{where}.{key}")
-        return
+def _check_value(value: Any, kind: str) -> None:
     primitive = _PRIMITIVES.get(kind)
     if primitive is not None:
         # bool is an int in Python; JSON's true is not a number
         if not isinstance(value, primitive) or (kind == "int" and isinstance(value, bool)):
-            raise MalformedActivity(f"'{where}' must be {_KIND_NAMES.get(kind, kind)}.")
+            raise _Wrong(f"must be {_KIND_NAMES.get(kind, kind)}.")
+        return
+    if kind.startswith("[") and kind.endswith("]"):
+        if not isinstance(value, list):
+            raise _Wrong("must be a list.")
+        for index, item in enumerate(value):
+            if item is None:
+                raise _Wrong("must not be null.", f"[{index}]")
+            try:
+                _check_value(item, kind[1:-1])
+            except _Wrong as wrong:
+                wrong.parts.append(f"[{index}]")
+                raise
+        return
+    if kind.startswith("{") and kind.endswith("}"):
+        if not isinstance(value, dict):
+            raise _Wrong("must be an object.")
+        for key, item in value.items():
+            if item is not None:
+                try:
+                    _check_value(item, kind[1:-1])
+                except _Wrong as wrong:
+                    wrong.parts.append(f".{key}")
+                    raise
         return
     model = _models().get(kind)
     if model is None:  # a type botbuilder added later: leave it to msrest
         return
     if not isinstance(value, dict):
-        raise MalformedActivity(f"'{where}' must be an object.")
-    _check_model(value, model, f"{where}.")
+        raise _Wrong("must be an object.")
+    try:
+        _check_model(value, model)
+    except _Wrong as wrong:
+        wrong.parts.append(".")
+        raise
 
 
 _KIND_NAMES = {"str": "a string", "iso-8601": "a date-time string", "bool": "true or false"}
@@ -161,7 +201,7 @@ def _check_mentions(entities: Any) -> None:
         if mentioned is not None and not isinstance(mentioned, dict):
             raise MalformedActivity(f"'entities[{index}].mentioned' must be an object.")
         if mentioned is not None:
-            _check_model(mentioned, _models()["ChannelAccount"], f"entities[{index}].mentioned.")
+            _check_fields(mentioned, _models()["ChannelAccount"], f"entities[{index}].mentioned.")
         if entity.get("text") is not None and not isinstance(entity["text"], str):
             raise MalformedActivity(f"'entities[{index}].text' must be a string.")
 
