@@ -14,7 +14,12 @@ it). Then Meetbot alone runs a soak at 16 conversations (`--soak`, default 300 s
 `--quick` unless given).
 
     python bench/compare.py [--seconds 10] [--quick] [--levels 1,16,64] [--soak SECONDS]
-                            [--no-pin] [--json PATH]
+                            [--floor] [--no-pin] [--json PATH]
+
+With `--floor`, a third bot runs the levels after Meetbot: `bench/floor_bot.py`, the I/O of one
+`meet` (a TLS POST to Graph, a durable SQLite write on a thread, a reply to the connector) with
+no framework and no features. Its rows show what this machine's network and disk work cost,
+and so what Meetbot's layers add; it takes no part in the acceptance.
 
 CPU placement: with two or more CPUs allowed, the bot under test is pinned to the first and the
 harness and both emulators to the second (`sched_setaffinity`, set in each child before exec so
@@ -1295,6 +1300,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 connector_url=connector_url,
                 pids={"graph": graph.pid, "connector": connector.pid},
             )
+            others: list[BotFigures] = []
             stock_port = free_port()
             stock = await measure_bot(
                 "stock",
@@ -1323,6 +1329,19 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 placement=placement,
                 soak=args.soak,
             )
+            if args.floor:
+                floor = await measure_bot(
+                    "floor",
+                    children,
+                    emulators,
+                    [PYTHON, str(ROOT / "bench" / "floor_bot.py")],
+                    {"GRAPH_BASE_URL": graph_base_url},
+                    port=None,
+                    levels=args.levels,
+                    seconds=args.seconds,
+                    placement=placement,
+                )
+                others.append(floor)
     except (asyncio.CancelledError, KeyboardInterrupt):
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -1334,7 +1353,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     shutil.rmtree(work, ignore_errors=True)
     compared = ratios(meetbot, stock)
     verdicts = acceptance(meetbot, stock, compared)
-    print_report([stock, meetbot], compared, verdicts, args.seconds)
+    print_report([stock, meetbot, *others], compared, verdicts, args.seconds)
     return {
         "command": COMMAND,
         "seconds_per_level": args.seconds,
@@ -1347,7 +1366,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "described": placement.describe(),
         },
         "meetbot_log_level": "default (LOG_LEVEL unset)",
-        "bots": {bot.name: asdict(bot) for bot in (stock, meetbot)},
+        "bots": {bot.name: asdict(bot) for bot in (stock, meetbot, *others)},
         "ratios_meetbot_over_stock": compared,
         "acceptance": [asdict(verdict) for verdict in verdicts],
     }
@@ -1381,6 +1400,11 @@ def main() -> int:
         metavar="SECONDS",
         help=f"Meetbot at {SOAK_CONVERSATIONS} conversations after the levels (default 300; "
         "0 with --quick)",
+    )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also measure bench/floor_bot.py (a meet's I/O, no framework) at the levels",
     )
     parser.add_argument(
         "--no-pin",

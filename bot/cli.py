@@ -163,11 +163,15 @@ async def serve_graph_emulator(app: web.Application, host: str, port: int) -> in
     return 0
 
 
-async def serve_until_stopped(app: web.Application, host: str, port: int, name: str) -> int:
-    """Serve `app` (Meetbot or the connector emulator) until SIGINT or SIGTERM."""
+async def serve_until_stopped(
+    app: web.Application, host: str, port: int, name: str, path: str | None = None
+) -> int:
+    """Serve `app` (Meetbot or the connector emulator) until SIGINT or SIGTERM; the banner
+    names the URL under `path` (by default Meetbot's /api/messages, else the connector's /v3)."""
     served = await serve(app, host, port)
     settle_after_startup()  # everything alive now lives as long as the process
-    path = "/api/messages" if name == "Meetbot" else "/v3"
+    if path is None:
+        path = "/api/messages" if name == "Meetbot" else "/v3"
     print(f"{name} listening on {served.url}{path}", flush=True)
     await _wait_for_signal()
     await served.close()
