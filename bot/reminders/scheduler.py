@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 
 from botbuilder.schema import Activity
 
+from bot import randomness
 from bot.graph import (
     GraphError,
     GraphForbidden,
@@ -473,7 +474,7 @@ class ReminderScheduler:
                 continue
             seen += 1
             wanted = Reminder(
-                id=uuid.uuid4().hex,
+                id=randomness.uuid4_hex(),
                 key=reminder_key(watch.conversation_id, event.id),
                 user_id=watch.user_id,
                 conversation_id=watch.conversation_id,

@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.emulators.graph import randomness
+from bot import randomness
 from bot.emulators.graph.admin import admin_routes
 from bot.emulators.graph.config import GraphEmulatorConfig, UserConfig
 from bot.emulators.graph.errors import GraphError, RequestIds, error_body

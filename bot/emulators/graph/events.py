@@ -23,7 +23,7 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import quote
 
-from bot.emulators.graph import randomness
+from bot import randomness
 from bot.emulators.graph.config import PROVIDERS, TEAMS, UserConfig
 from bot.emulators.graph.errors import bad_request, property_validation
 from bot.emulators.graph.teams import (

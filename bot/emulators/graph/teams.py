@@ -11,7 +11,7 @@ import base64
 import html
 from dataclasses import dataclass
 
-from bot.emulators.graph import randomness
+from bot import randomness
 from bot.emulators.graph.config import UserConfig
 
 TOLL_NUMBER = "+1 323-555-0166"

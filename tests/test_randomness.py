@@ -1,14 +1,16 @@
-"""The Graph emulator's pooled randomness gives what `secrets` and `uuid` would."""
+"""The pooled randomness (reminder ids, the Graph emulator's ids) gives what `secrets` and
+`uuid` would."""
 
 from __future__ import annotations
 
 import os
 import uuid
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.emulators.graph import randomness
+from bot import randomness
 
 
 @settings(derandomize=True, max_examples=500)
@@ -49,3 +51,26 @@ def test_a_forked_child_draws_other_bytes_than_its_parent() -> None:
 
     assert len(child) == 32
     assert randomness.token_bytes(32) != child
+
+
+def test_uuid4_hex_is_a_version_4_uuid() -> None:
+    drawn = {randomness.uuid4_hex() for _ in range(500)}
+    assert len(drawn) == 500
+    for text in drawn:
+        parsed = uuid.UUID(hex=text)
+        assert parsed.hex == text and parsed.version == 4 and parsed.variant == uuid.RFC_4122
+
+
+def test_ids_read_the_os_a_few_kib_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    reads: list[int] = []
+    real = os.urandom
+
+    def counted(count: int) -> bytes:
+        reads.append(count)
+        return real(count)
+
+    monkeypatch.setattr(os, "urandom", counted)
+    randomness._pool.forget()
+    for _ in range(512):  # 8 KiB of ids
+        randomness.uuid4_hex()
+    assert reads == [4096, 4096]
