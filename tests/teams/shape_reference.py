@@ -1,28 +1,22 @@
-"""`bot.teams.shape` as it was before its paths were written lazily (kept as the test oracle)."""
+"""`bot.teams.shape` as it was before its paths were written lazily and its tree walked a level at
+a time, kept as the test oracle: the functions that changed; the rest is imported."""
 
 # ruff: noqa
 from __future__ import annotations
 
-import functools
 from typing import Any
-from urllib.parse import urlsplit
 
-from botbuilder import schema
 from botbuilder.schema import Activity
 
-MAX_DEPTH = 32  # Teams activities nest about 6 deep; card submissions a few more
-
-_PRIMITIVES: dict[str, type | tuple[type, ...]] = {
-    "str": str,
-    "iso-8601": str,
-    "bool": bool,
-    "int": int,
-    "object": object,
-}
-
-
-class MalformedActivity(ValueError):
-    """The JSON is not an activity Meetbot can handle; the message says which field is wrong."""
+from bot.teams.shape import (
+    _KIND_NAMES,
+    _PRIMITIVES,
+    MAX_DEPTH,
+    MalformedActivity,
+    _kinds,
+    _models,
+    _require,
+)
 
 
 def check_activity(body: Any) -> None:
@@ -71,16 +65,6 @@ def _check_model(data: dict[str, Any], model: type, where: str) -> None:
                 _check_value(value, kind, f"{where}{key}")
 
 
-@functools.cache
-def _kinds(model: type) -> dict[str, tuple[str, ...]]:
-    """The model's JSON keys and their declared types (a key two attributes share: both)."""
-    attributes: dict[str, dict[str, str]] = model._attribute_map  # type: ignore[attr-defined]
-    kinds: dict[str, tuple[str, ...]] = {}
-    for spec in attributes.values():
-        kinds[spec["key"]] = (*kinds.get(spec["key"], ()), spec["type"])
-    return kinds
-
-
 def _check_value(value: Any, kind: str, where: str) -> None:
     if kind.startswith("[") and kind.endswith("]"):
         if not isinstance(value, list):
@@ -111,38 +95,6 @@ def _check_value(value: Any, kind: str, where: str) -> None:
     _check_model(value, model, f"{where}.")
 
 
-_KIND_NAMES = {"str": "a string", "iso-8601": "a date-time string", "bool": "true or false"}
-
-
-@functools.cache
-def _models() -> dict[str, type]:
-    """botbuilder's schema models by the names its attribute maps use."""
-    return {
-        name: model
-        for name in dir(schema)
-        if hasattr(model := getattr(schema, name), "_attribute_map")
-    }
-
-
-def _require(body: dict[str, Any]) -> None:
-    """What every turn reads: the channel and conversation (the state's key) and where replies
-    go."""
-    if not _text(body.get("channelId")):
-        raise MalformedActivity("'channelId' is required.")
-    conversation = body.get("conversation")
-    if not isinstance(conversation, dict) or not _text(conversation.get("id")):
-        raise MalformedActivity("'conversation.id' is required.")
-    if conversation.get("tenantId") is not None and not isinstance(conversation["tenantId"], str):
-        raise MalformedActivity("'conversation.tenantId' must be a string.")  # not in the model
-    service_url = body.get("serviceUrl")
-    if not isinstance(service_url, str) or not _http_url(service_url):
-        raise MalformedActivity("'serviceUrl' must be an http(s) URL.")
-    if body["type"] == "message":
-        sender = body.get("from")
-        if not isinstance(sender, dict) or not _text(sender.get("id")):
-            raise MalformedActivity("'from.id' is required for a message.")
-
-
 def _check_mentions(entities: Any) -> None:
     """A mention's extra fields (`mentioned`, `text`) are not in botbuilder's model."""
     for index, entity in enumerate(entities or []):
@@ -155,15 +107,3 @@ def _check_mentions(entities: Any) -> None:
             _check_model(mentioned, _models()["ChannelAccount"], f"entities[{index}].mentioned.")
         if entity.get("text") is not None and not isinstance(entity["text"], str):
             raise MalformedActivity(f"'entities[{index}].text' must be a string.")
-
-
-def _text(value: Any) -> bool:
-    return isinstance(value, str) and bool(value.strip())
-
-
-def _http_url(value: str) -> bool:
-    try:
-        parts = urlsplit(value)
-        return parts.scheme in ("http", "https") and bool(parts.hostname)
-    except ValueError:
-        return False
