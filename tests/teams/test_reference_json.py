@@ -1,0 +1,49 @@
+"""The conversation reference Meetbot keeps for reminders is botbuilder's, written as JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from botbuilder.core import TurnContext
+from botbuilder.schema import Activity
+
+from bot.teams.codec import from_json, to_json
+from bot.teams.handler import reference_json
+from tests.factories import make_message
+
+
+def _botbuilders(activity: Activity) -> dict[str, Any]:
+    made = to_json(TurnContext.get_conversation_reference(activity))
+    return {key: value for key, value in made.items() if key != "activityId"}
+
+
+SERVICE = "https://smba.trafficmanager.net/amer/"
+
+
+def _variants() -> list[dict[str, Any]]:
+    channel = make_message(
+        "<at>Meetbot</at> meet now", service_url=SERVICE, conversation_id="19:c@thread.tacv2"
+    )
+    channel["conversation"] |= {"conversationType": "channel", "tenantId": "t", "name": "General"}
+    update = make_message(
+        "", service_url=SERVICE, type="conversationUpdate", membersAdded=[{"id": "28:bot"}]
+    )
+    bare = make_message("help", service_url=SERVICE)
+    for key in ("locale", "channelData"):
+        bare.pop(key, None)
+    bare["from"] = {"id": "29:x"}
+    bare["recipient"] = {"id": "28:bot", "name": "Meetbot", "role": "bot"}
+    return [
+        make_message("meet Design review tomorrow 3pm", service_url=SERVICE),
+        channel,
+        update,
+        bare,
+    ]
+
+
+@pytest.mark.parametrize("body", _variants())
+def test_it_is_what_botbuilder_makes_less_the_activity_id(body: dict[str, Any]) -> None:
+    activity = from_json(Activity, body)
+    assert reference_json(activity) == _botbuilders(activity)
+    assert "activityId" not in reference_json(activity)
