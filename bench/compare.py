@@ -95,7 +95,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,6 +105,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the activity shape lives in the test factories
 
+from bot.cli import run_loop  # noqa: E402 (uvloop where installed, as Meetbot runs)
 from tests.factories import make_message  # noqa: E402
 
 COMMAND = "meet Design review tomorrow 3pm for 45m"
@@ -247,11 +248,12 @@ class Children:
         self._children.append(child)
         return child
 
-    async def read_line(self, child: Child, marker: str) -> str:
-        """The first stdout line containing `marker` (within 30 s); later output is drained."""
+    async def read_line(self, child: Child, marker: str, within_s: float = 30.0) -> str:
+        """The first stdout line containing `marker` (within `within_s`); later output is
+        drained."""
         stream = child.process.stdout
         assert stream is not None
-        async with asyncio.timeout(30):
+        async with asyncio.timeout(within_s):
             while True:
                 raw = await stream.readline()
                 if not raw:
@@ -263,12 +265,13 @@ class Children:
                     asyncio.get_running_loop().create_task(_drain(stream))
                     return line
 
-    async def stop(self, child: Child) -> None:
+    async def stop(self, child: Child, within_s: float = 10.0) -> None:
+        """SIGTERM, then SIGKILL if it has not ended within `within_s`."""
         if child.process.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 child.process.terminate()
             try:
-                await asyncio.wait_for(child.process.wait(), 10)
+                await asyncio.wait_for(child.process.wait(), within_s)
             except TimeoutError:
                 with contextlib.suppress(ProcessLookupError):
                     child.process.kill()
@@ -277,6 +280,18 @@ class Children:
     async def close(self) -> None:
         for child in reversed(self._children):
             await self.stop(child)
+
+
+def child_env(work: Path) -> dict[str, str]:
+    """The environment of every process the harness starts: this one's, less what would point
+    Meetbot at a real tenant, database or address, with a home under `work`."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("Microsoft", "GRAPH_", "DATABASE_URL", "HOST", "PORT", "LOG_"))
+    }
+    # The Graph emulator leaves its certificate under XDG_CACHE_HOME, where Meetbot looks.
+    return env | {"HOME": str(work), "XDG_CACHE_HOME": str(work / "cache"), "PYTHONUNBUFFERED": "1"}
 
 
 async def _drain(stream: asyncio.StreamReader) -> None:
@@ -1269,14 +1284,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         pin_self(placement.others)  # the emulators, spawned below, inherit it
     work = Path(tempfile.mkdtemp(prefix="meetbot-compare-"))
     print_header(args, placement, work)
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("Microsoft", "GRAPH_", "DATABASE_URL", "HOST", "PORT", "LOG_"))
-    }
-    # The Graph emulator leaves its certificate under XDG_CACHE_HOME, where Meetbot looks.
-    env |= {"HOME": str(work), "XDG_CACHE_HOME": str(work / "cache"), "PYTHONUNBUFFERED": "1"}
-    children = Children(work, env)
+    children = Children(work, child_env(work))
     try:
         graph = await children.spawn(
             "graph-emulator", [PYTHON, str(ROOT / "bench" / "counting_graph.py"), "--port", "0"]
@@ -1370,16 +1378,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "ratios_meetbot_over_stock": compared,
         "acceptance": [asdict(verdict) for verdict in verdicts],
     }
-
-
-def run_loop(main: Coroutine[Any, Any, dict[str, Any]]) -> dict[str, Any]:
-    """On uvloop where it is installed, as Meetbot and the emulators run: it takes about a
-    quarter off the aiohttp client's CPU per request."""
-    try:
-        import uvloop  # noqa: PLC0415 (optional)
-    except ImportError:
-        return asyncio.run(main)
-    return uvloop.run(main)
 
 
 def main() -> int:

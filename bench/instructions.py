@@ -1,15 +1,16 @@
 """Instructions per `meet`: what Meetbot (or the floor bot) executes in user space, counted by
-valgrind, repeatable where CPU time is not.
+valgrind, steadier than CPU time.
 
 CPU time per message on a shared virtual machine drifts (10-15% between runs of
-`bench/compare.py` here, unchanged code included), too much to see a change of a few percent.
-Instruction counts do not drift: this runs the bot under `valgrind --tool=callgrind` against the
+`bench/compare.py` here, unchanged code included). Instruction counts do not depend on the
+machine's speed: this runs the bot under `valgrind --tool=callgrind` against the
 two emulators, sends warm-up messages and then N `meet`s, stops it, and reads the total; twice,
 with N1 and N2 messages, so start-up, warm-up and shutdown cancel out and the difference is
 what N2 - N1 messages cost. Every thread of the bot is counted (the store's too); the kernel's
 work (system calls, the network, the disk) is not. Under valgrind the bot runs ~50 times
-slower, so what depends on timing (how many turns share a store commit) differs a little from
-a real run; two runs of the same code agree to about 0.5%.
+slower, and what depends on timing (how many turns share a store commit, when the garbage
+collector runs) still varies from run to run: five runs of the same code gave 4.98 to 5.26
+million per `meet` (±3%). Run it a few times and compare the ranges.
 
     python bench/instructions.py [--bot meetbot|floor] [--conversations 16]
                                  [--messages 160,480] [--keep DIR]
@@ -22,10 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import os
 import shutil
-import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -34,78 +32,42 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from compare import COMMAND, PYTHON, ROOT, BodyTemplate
+from compare import COMMAND, PYTHON, ROOT, BodyTemplate, Children, child_env
 
 from bot.cli import run_loop
 
 WARM_UP = 20  # messages per conversation before counting starts to matter
 START_TIMEOUT_S = 180.0  # Meetbot's start under valgrind (seconds natively)
-
-
-async def _line(process: asyncio.subprocess.Process, marker: str, within_s: float) -> str:
-    stream = process.stdout
-    assert stream is not None
-    async with asyncio.timeout(within_s):
-        while raw := await stream.readline():
-            if marker in (line := raw.decode(errors="replace").strip()):
-                return line
-    raise RuntimeError(f"the process ended before saying {marker!r}")
-
-
-async def _spawn(argv: list[str], env: dict[str, str], work: Path) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        *argv,
-        cwd=work,
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-
-
-async def _stop(process: asyncio.subprocess.Process, within_s: float = 300.0) -> None:
-    if process.returncode is None:
-        with contextlib.suppress(ProcessLookupError):
-            process.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(process.wait(), within_s)  # valgrind writes its file on exit
+STOP_TIMEOUT_S = 300.0  # valgrind writes its counts as the bot exits
 
 
 async def count(bot: str, conversations: int, messages: int, work: Path) -> int:
     """Instructions the bot executed in all, from start to stop, for `messages` `meet`s."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("Microsoft", "GRAPH_", "DATABASE_URL", "HOST", "PORT", "LOG_"))
-    }
-    env |= {"HOME": str(work), "XDG_CACHE_HOME": str(work / "cache"), "PYTHONUNBUFFERED": "1"}
-    started: list[asyncio.subprocess.Process] = []
+    children = Children(work, child_env(work))
     try:
-        graph = await _spawn([PYTHON, "-m", "bot", "graph-emulator", "--port", "0"], env, work)
-        started.append(graph)
-        graph_url = (await _line(graph, "GRAPH_BASE_URL=", 30)).split("GRAPH_BASE_URL=")[1]
-        graph_url = graph_url.split()[0]
-        connector = await _spawn(
-            [PYTHON, "-m", "bot", "connector-emulator", "--port", "0"], env, work
+        graph = await children.spawn(
+            "graph-emulator", [PYTHON, "-m", "bot", "graph-emulator", "--port", "0"]
         )
-        started.append(connector)
-        service_url = (await _line(connector, "listening on", 30)).rsplit(" ", 1)[1]
-        service_url = service_url.removesuffix("/v3")
+        line = await children.read_line(graph, "GRAPH_BASE_URL=")
+        graph_url = line.split("GRAPH_BASE_URL=")[1].split()[0]
+        connector = await children.spawn(
+            "connector-emulator", [PYTHON, "-m", "bot", "connector-emulator", "--port", "0"]
+        )
+        line = await children.read_line(connector, "listening on")
+        service_url = line.rsplit(" ", 1)[1].removesuffix("/v3")
         program = [PYTHON, "-m", "bot", "run"]
         if bot == "floor":
             program = [PYTHON, str(ROOT / "bench" / "floor_bot.py")]
         out = work / f"callgrind.{bot}.{messages}"
-        process = await _spawn(
+        child = await children.spawn(
+            bot,
             ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *program],
-            env
-            | {
-                "PORT": "0",
-                "GRAPH_BASE_URL": graph_url,
-                "DATABASE_URL": f"sqlite:///{work / f'{bot}-{messages}.db'}",
-            },
-            work,
+            PORT="0",
+            GRAPH_BASE_URL=graph_url,
+            DATABASE_URL=f"sqlite:///{work / f'{bot}-{messages}.db'}",
         )
-        started.append(process)
-        url = (await _line(process, "listening on", START_TIMEOUT_S)).rsplit(" ", 1)[1]
+        line = await children.read_line(child, "listening on", START_TIMEOUT_S)
+        url = line.rsplit(" ", 1)[1]
         async with aiohttp.ClientSession() as session:
 
             async def user(index: int) -> None:
@@ -121,12 +83,10 @@ async def count(bot: str, conversations: int, messages: int, work: Path) -> int:
                             raise RuntimeError(f"the bot answered {response.status}")
 
             await asyncio.gather(*(user(index) for index in range(conversations)))
-        await _stop(process)
+        await children.stop(child, STOP_TIMEOUT_S)
         return _totals(work, out.name)
     finally:
-        for process in reversed(started):
-            with contextlib.suppress(ProcessLookupError, TimeoutError):
-                await _stop(process, 30)
+        await children.close()
 
 
 def _totals(work: Path, name: str) -> int:

@@ -10,7 +10,7 @@ import signal
 import sys
 from collections.abc import Coroutine, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -25,6 +25,9 @@ from bot.package import NIL_ID, PackageIds, build_package
 from bot.settings import Settings, SettingsError, load_settings, resolve, secret_values
 
 log = logging.getLogger("meetbot")
+
+
+T = TypeVar("T")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -68,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_loop(serve_until_stopped(emulator.app, args.host, args.port, "Connector emulator"))
 
 
-def run_loop(main: Coroutine[Any, Any, int]) -> int:
+def run_loop(main: Coroutine[Any, Any, T]) -> T:
     """Run on uvloop where it is installed (Linux, macOS): the same asyncio API, with the
     loop's own work (polling, callbacks, socket I/O) in C; else on asyncio's own loop."""
     try:

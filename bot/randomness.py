@@ -58,16 +58,21 @@ def uuid4_text() -> str:
 
 def uuid4_hex() -> str:
     """`uuid.uuid4().hex`."""
-    return uuid4_text().replace("-", "")
+    return _uuid4_digits(_pool.take(16))
 
 
 def uuid4_text_from(raw: bytes) -> str:
     """`str(uuid.UUID(bytes=raw, version=4))`, without building the UUID."""
+    text = _uuid4_digits(raw)
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+def _uuid4_digits(raw: bytes) -> str:
+    """The 32 hex digits of the version 4 UUID made of `raw` (`uuid.UUID(...).hex`)."""
     digits = bytearray(raw)
     digits[6] = digits[6] & 0x0F | 0x40  # the version, 4
     digits[8] = digits[8] & 0x3F | 0x80  # the variant, RFC 4122
-    text = digits.hex()
-    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+    return digits.hex()
 
 
 def randbelow(limit: int) -> int:

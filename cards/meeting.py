@@ -442,8 +442,8 @@ def _is_dialin_page(href: str) -> bool:
 # The rest of a start tag: up to the first `>` outside quotes. Possessive: no other split of a
 # tag could end it elsewhere, and an unclosed quote then fails without backtracking.
 _TAG_REST = r"""(?:[^>"']++|"[^"]*+"|'[^']*+')*+>"""
-# Comments, script and style elements and start tags, in document order. `findall` gives an
-# (anchor, raw) pair for each: `anchor` is an `<a>` start tag without its "<", "" for the rest.
+# Comments, script and style elements and start tags, in document order. Group 1 is an `<a>`
+# start tag without its "<" (None for the rest); group 2 names a script or style element.
 # Case is ignored only where letters are matched, `(?i:...)`, which is what IGNORECASE on the
 # whole pattern would match, but lets the scan jump from "<" to "<" (about twice as fast).
 _MARKUP = re.compile(

@@ -38,10 +38,9 @@ is read by `bot.commands.meet`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
 
 from bot.commands.meet import MAX_TEXT_LENGTH, parse_meet
 from bot.commands.model import (
@@ -62,7 +61,7 @@ from bot.commands.model import (
     WatchCommand,
 )
 from bot.commands.resolve import require_aware
-from bot.commands.text import Message, starts_cjk
+from bot.commands.text import Message, grouped_by_first, starts_cjk
 
 _SENTENCE_END = ".!?。！？"
 
@@ -75,7 +74,6 @@ class _Context:
 
 
 Handler = Callable[[str, _Context], Command | ParseError]  # (the words after the keyword, ...)
-_Key = TypeVar("_Key", tuple[str, ...], str)  # English keywords, or a Chinese prefix
 
 
 def parse(text: str, now: datetime, *, locale: str | None = None) -> Command | ParseError:
@@ -216,16 +214,6 @@ _CHINESE: tuple[tuple[str, Handler], ...] = tuple(
 )
 
 
-def _by_first(routes: Iterable[tuple[_Key, Handler]]) -> dict[str, list[tuple[_Key, Handler]]]:
-    """`routes` grouped by the first word (or character) of their keywords, in their order.
-
-    A message need only be tried against the routes that start as it does.
-    """
-    groups: dict[str, list[tuple[_Key, Handler]]] = {}
-    for keys, handler in routes:
-        groups.setdefault(keys[0], []).append((keys, handler))
-    return groups
-
-
-_ENGLISH_BY_FIRST_WORD = _by_first(_ENGLISH)
-_CHINESE_BY_FIRST_CHAR = _by_first(_CHINESE)
+# A message need only be tried against the routes that start as it does.
+_ENGLISH_BY_FIRST_WORD = grouped_by_first(_ENGLISH, key=lambda route: route[0])
+_CHINESE_BY_FIRST_CHAR = grouped_by_first(_CHINESE, key=lambda route: route[0])

@@ -26,7 +26,7 @@ from datetime import timedelta
 
 from bot.commands.duration import duration_minutes
 from bot.commands.model import ParseError, ParseErrorKind, ReminderRequest
-from bot.commands.text import Message
+from bot.commands.text import Message, grouped_by_first
 from bot.commands.when_zh import DURATION_PATTERN, zh_duration_minutes
 
 MAX_REMINDER = timedelta(hours=24)
@@ -67,17 +67,9 @@ _ZH_ATTEMPT = re.compile(r"提前(?P<duration>[^\s提]{1,10}?)提醒我?")
 IsRest = Callable[[str], bool]
 
 
-def _by_first_word(phrases: tuple[tuple[str, ...], ...]) -> dict[str, list[tuple[str, ...]]]:
-    """`phrases` grouped by their first word, each group in the order of `phrases`."""
-    groups: dict[str, list[tuple[str, ...]]] = {}
-    for phrase in phrases:
-        groups.setdefault(phrase[0], []).append(phrase)
-    return groups
-
-
 # Only the phrases that start with a word need to be tried at it.
-_KEYWORDS_BY_FIRST_WORD = _by_first_word(_KEYWORDS)
-_NEGATIONS_BY_FIRST_WORD = _by_first_word(_NEGATIONS)
+_KEYWORDS_BY_FIRST_WORD = grouped_by_first(_KEYWORDS, key=lambda phrase: phrase)
+_NEGATIONS_BY_FIRST_WORD = grouped_by_first(_NEGATIONS, key=lambda phrase: phrase)
 
 
 @dataclass(frozen=True, slots=True)

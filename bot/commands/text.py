@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
+
+_T = TypeVar("_T")
 
 _MENTION = re.compile(r"<at>(?P<name>[^<>]*)</at>", re.IGNORECASE)
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
@@ -59,3 +63,14 @@ def is_cjk(char: str) -> bool:
 
 def starts_cjk(text: str) -> bool:
     return bool(text) and is_cjk(text[0])
+
+
+def grouped_by_first(
+    items: Iterable[_T], key: Callable[[_T], Sequence[str]]
+) -> dict[str, list[_T]]:
+    """`items` grouped by the first word (or character) of their `key`, each group in the
+    order of `items`: a line need only be tried against the phrases that start as it does."""
+    groups: dict[str, list[_T]] = {}
+    for item in items:
+        groups.setdefault(key(item)[0], []).append(item)
+    return groups

@@ -54,6 +54,9 @@ class GraphTransport(AiohttpTransport):
             client=session,
             proxy=httpx.Proxy(proxy) if proxy else None,
         )
+        # What aiohttp is told of the proxy on every request, worked out once.
+        self._proxy_url = str(self.proxy.url) if self.proxy else None
+        self._proxy_headers = _proxy_headers(self.proxy) if self.proxy else None
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """httpx-aiohttp's request, with the body read whole before it returns.
@@ -67,7 +70,6 @@ class GraphTransport(AiohttpTransport):
         if not isinstance(self.client, aiohttp.ClientSession):
             self.client = self.get_client()
         timeout = request.extensions.get("timeout", {})
-        proxy = self.proxy
         with _precise_errors(), map_aiohttp_exceptions():
             async with self.client.request(
                 method=request.method,
@@ -83,8 +85,8 @@ class GraphTransport(AiohttpTransport):
                     connect=timeout.get("pool"),
                 ),
                 server_hostname=request.extensions.get("sni_hostname"),
-                proxy=str(proxy.url) if proxy else None,
-                proxy_headers=_proxy_headers(proxy) if proxy else None,
+                proxy=self._proxy_url,
+                proxy_headers=self._proxy_headers,
             ) as answer:
                 body = await answer.read()
         extensions: dict[str, object] = {"http_version": b"HTTP/1.1"}
