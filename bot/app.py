@@ -21,10 +21,7 @@ import aiohttp
 import httpx
 from aiohttp import web
 from botbuilder.core import ConversationState
-from botbuilder.integration.aiohttp import (
-    CloudAdapter,
-    ConfigurationBotFrameworkAuthentication,
-)
+from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
 
 from bot import web as routes
 from bot.emulators.graph import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, GraphEmulator
@@ -45,6 +42,7 @@ from bot.reminders import (
 from bot.services import SERVICES, Services
 from bot.settings import AppType, RuntimeConfig, allowed_tenants, is_loopback_url
 from bot.store import open_store
+from bot.teams.adapter import MeetbotAdapter
 from bot.teams.auth import (
     CHANNEL_OPENID_METADATA_URL,
     ChannelTokenValidator,
@@ -140,7 +138,7 @@ async def _services(
         await store.open()
         stack.push_async_callback(store.close)
         bot_config = _BotConfig(config)
-        adapter = CloudAdapter(await _bot_authentication(config, bot_config, retry, stack))
+        adapter = MeetbotAdapter(await _bot_authentication(config, bot_config, retry, stack))
         adapter.on_turn_error = on_turn_error
         scheduler = ReminderScheduler(
             store=store,

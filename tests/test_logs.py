@@ -158,10 +158,23 @@ def test_configure_logging_replaces_handlers_and_quiets_per_request_libraries(
     root = logging.getLogger()
     saved = (list(root.handlers), root.level)
     saved_levels = {name: logging.getLogger(name).level for name in ("httpx", "msal")}
+    for flag in ("_srcfile", "logThreads", "logProcesses", "logMultiprocessing"):
+        monkeypatch.setattr(logging, flag, getattr(logging, flag))  # put back afterwards
     try:
         configure_logging("DEBUG", "json", secrets=[SECRET])
         [handler] = root.handlers
         assert isinstance(handler.formatter, JsonLineFormatter)
+        records: list[logging.LogRecord] = []
+
+        def keep(record: logging.LogRecord) -> bool:
+            records.append(record)
+            return True
+
+        handler.addFilter(keep)
+        logging.getLogger("meetbot.test.caller").info("where from?")
+        # No caller lookup, thread or process fields: no line shows them.
+        [record] = records
+        assert (record.lineno, record.thread, record.process) == (0, None, None)
         assert root.level == logging.DEBUG
         assert logging.getLogger("httpx").level == logging.WARNING
         assert logging.getLogger("msal").level == logging.WARNING

@@ -134,7 +134,9 @@ class Typing:
     typing send already on its way finishes first, so it can never arrive after the reply."""
 
     def __init__(self, turn_context: TurnContext, after: float, every: float) -> None:
-        self._context = turn_context
+        # Let go of once stopped: the turn context holds this object's handlers, and a cycle
+        # between the two would outlive the turn until the garbage collector came round.
+        self._context: TurnContext | None = turn_context
         self._after = after
         self._every = every
         self._lock = asyncio.Lock()
@@ -167,6 +169,7 @@ class Typing:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        self._context = None
 
     async def before_send(
         self, context: TurnContext, activities: list[Activity], next_send: Callable[[], Any]
@@ -185,7 +188,7 @@ class Typing:
         waited = self._after  # `start`'s timer waited that long
         while waited <= TYPING_FOR_AT_MOST:
             async with self._lock:
-                if self._stopped:
+                if self._stopped or self._context is None:
                     return
                 try:
                     await self._context.send_activity(Activity(type=ActivityTypes.typing))
