@@ -18,12 +18,21 @@ of a batch are handed to the event loop in one wakeup.
 An operation always runs to its end, or is rolled back, in the thread: a caller cancelled while
 it waits merely stops listening. The thread never waits for the event loop, so a transaction is
 never held open across an `await`.
+
+On Linux the thread runs under `SCHED_BATCH` (sched(7)): the same share of the CPU as any
+thread, but waking it does not preempt the event loop's thread. Python lets one thread run at a
+time, so a woken store thread that preempted the loop could only find the GIL taken and wait
+for the loop to go idle anyway: two context switches for nothing, per operation. Behind the
+loop it starts when the loop waits for the network, and finds more operations queued to group
+into one commit. Measured at 16 concurrent conversations (`bench/`): commits per `meet` from
+0.30 to 0.14, context switches per `meet` from ~5.8 to ~1.1, and ~10% of the bot's CPU.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import queue
 import sqlite3
 import threading
@@ -151,6 +160,7 @@ class SqliteWorker:
     # --- in the thread --------------------------------------------------------------------------
 
     def _serve(self, loop: asyncio.AbstractEventLoop, ready: asyncio.Future[None]) -> None:
+        _behind_the_loop()
         try:
             conn = self._connect()
         except BaseException as error:
@@ -257,6 +267,16 @@ class SqliteWorker:
                 by_loop.setdefault(job.loop, []).append(job)
         for loop, settled in by_loop.items():
             _settle(loop, settled)
+
+
+def _behind_the_loop() -> None:
+    """Put the calling thread under SCHED_BATCH where the OS has it (see the module docstring);
+    elsewhere, or if refused, it stays as it is."""
+    batch = getattr(os, "SCHED_BATCH", None)
+    if batch is None or not hasattr(os, "sched_setscheduler"):
+        return
+    with contextlib.suppress(OSError):
+        os.sched_setscheduler(0, batch, os.sched_param(0))  # 0: this thread
 
 
 def _attempt(conn: sqlite3.Connection, job: _Job) -> bool:

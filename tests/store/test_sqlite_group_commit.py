@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Awaitable, Iterator
@@ -350,3 +351,17 @@ async def test_savepoints_are_used_only_for_a_batch_where_an_operation_fails(
     assert mixed[0] == 1 and mixed[2] == 1 and isinstance(mixed[1], sqlite3.IntegrityError)
     assert [s for s in statements if s.startswith("SAVEPOINT")] == ["SAVEPOINT op"] * 3
     assert sorted(n for (n,) in rows) == [0, 1, 2, 3, 4]
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_BATCH"), reason="SCHED_BATCH is Linux's")
+async def test_the_thread_runs_behind_the_event_loop(tmp_path: Path) -> None:
+    """SCHED_BATCH: its wakeups do not preempt the loop's thread (see the module docstring)."""
+    path = tmp_path / "t.db"
+    worker = SqliteWorker(lambda: _connect(path), busy_timeout_s=5)
+    await worker.start()
+    try:
+        policy = await worker.run(lambda conn: os.sched_getscheduler(0), writes=False)
+    finally:
+        await worker.stop()
+    assert policy == os.SCHED_BATCH
+    assert os.sched_getscheduler(0) != os.SCHED_BATCH  # the loop's own thread is left alone
