@@ -46,8 +46,8 @@ async def _run_handlers(
 
 
 class MeetbotAdapter(CloudAdapter):  # type: ignore[misc]
-    def _create_turn_context(self, activity: Any, *args: Any) -> TurnContext:
-        made: TurnContext = super()._create_turn_context(activity, *args)
+    def _create_turn_context(self, activity: Any, *args: Any, **kwargs: Any) -> TurnContext:
+        made: TurnContext = super()._create_turn_context(activity, *args, **kwargs)
         context = FreedTurnContext(self, activity)
         context.turn_state.update(made.turn_state)
         return context
