@@ -20,7 +20,6 @@ from urllib.parse import urlsplit
 import aiohttp
 import httpx
 from aiohttp import web
-from botbuilder.core import ConversationState
 from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
 
 from bot import web as routes
@@ -52,6 +51,7 @@ from bot.teams.connector import MeetbotConnectorFactory
 from bot.teams.handler import MeetBot, on_turn_error
 from bot.teams.openid import OpenIdKeys
 from bot.teams.retry import RetryPolicy
+from bot.teams.state import MeetbotConversationState
 from bot.teams.tokens import BotTokens, ManagedIdentityBotTokens, login_authority, msal_bot_tokens
 from dialogs.calendar import CalendarFlow
 from dialogs.meet import MeetingFlow
@@ -162,7 +162,7 @@ async def _services(
         bot = MeetBot(
             meetings=MeetingFlow(graph, simulated=endpoint.local, reminders=reminders),
             calendar=CalendarFlow(graph, simulated=endpoint.local),
-            conversation_state=ConversationState(store),
+            conversation_state=MeetbotConversationState(store),
             reminders=reminders,
             local_mode=config.local_mode,
             clock=clock.now,

@@ -1,0 +1,122 @@
+"""`MeetbotConversationState` saves exactly when botbuilder's `ConversationState` would."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from botbuilder.core import ConversationState, MemoryStorage, TurnContext
+from botbuilder.core.adapters import TestAdapter
+from botbuilder.dialogs import DialogInstance, DialogState
+from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationAccount
+
+from bot.teams.state import MeetbotConversationState
+
+
+class _CountingStorage(MemoryStorage):  # type: ignore[misc]
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    async def write(self, changes: dict[str, Any]) -> None:
+        self.writes += 1
+        await super().write(changes)
+
+
+def _context() -> TurnContext:
+    activity = Activity(
+        type=ActivityTypes.message,
+        channel_id="msteams",
+        conversation=ConversationAccount(id="a:conversation"),
+        from_property=ChannelAccount(id="29:user"),
+        recipient=ChannelAccount(id="28:bot"),
+        text="meet",
+    )
+    return TurnContext(TestAdapter(), activity)
+
+
+Change = Callable[[dict[str, Any]], None]
+
+
+def _set(key: str, value: Any) -> Change:
+    return lambda state: state.__setitem__(key, value)
+
+
+def _push(state: dict[str, Any]) -> None:
+    state["DialogStates"]["user"].dialog_stack.append(DialogInstance(id="meet", state={}))
+
+
+def _nothing(state: dict[str, Any]) -> None:
+    pass
+
+
+# Each case: what the first turn leaves stored, then what the second turn does to it.
+CASES: dict[str, tuple[Change, Change]] = {
+    "usual turn, nothing changes": (_set("DialogStates", {}), _nothing),
+    "a plain value changes": (_set("n", 1), _set("n", 2)),
+    "an int becomes an equal float": (_set("n", 1), _set("n", 1.0)),
+    "an int becomes an equal bool": (_set("n", 1), _set("n", True)),
+    "a list becomes a tuple": (_set("pair", [1, 2]), _set("pair", (1, 2))),
+    "a value becomes NaN": (_set("n", None), _set("n", float("nan"))),
+    "keys are reordered": (_set("a", {"x": 1, "y": 2}), _set("a", {"y": 2, "x": 1})),
+    "a dialog starts": (_set("DialogStates", {}), _set("DialogStates", {"user": DialogState()})),
+    "a dialog's stack grows": (
+        _set("DialogStates", {"user": DialogState()}),
+        _push,
+    ),
+    "a dialog's state, unchanged": (_set("DialogStates", {"user": DialogState()}), _nothing),
+}
+
+
+async def _writes(state_class: type[ConversationState], first: Change, second: Change) -> int:
+    """Storage writes in the second turn (the first one's write is not counted)."""
+    storage = _CountingStorage()
+    state = state_class(storage)
+    turn = _context()
+    await state.load(turn)
+    first(state.get(turn))
+    await state.save_changes(turn, force=True)
+    before = storage.writes
+    turn = _context()
+    await state.load(turn)
+    second(state.get(turn))
+    await state.save_changes(turn)
+    return storage.writes - before
+
+
+@pytest.mark.parametrize(("first", "second"), CASES.values(), ids=CASES.keys())
+async def test_saves_when_botbuilder_would(first: Change, second: Change) -> None:
+    expected = await _writes(ConversationState, first, second)
+    assert await _writes(MeetbotConversationState, first, second) == expected
+
+
+@pytest.mark.parametrize("state_class", [ConversationState, MeetbotConversationState])
+async def test_a_new_conversation_and_a_cleared_state_are_saved(
+    state_class: type[ConversationState],
+) -> None:
+    storage = _CountingStorage()
+    state = state_class(storage)
+    turn = _context()
+    await state.load(turn)  # nothing stored yet
+    await state.save_changes(turn)
+    assert storage.writes == 1
+    await state.clear_state(turn)
+    await state.save_changes(turn)
+    assert storage.writes == 2
+
+
+async def test_the_usual_state_is_hashed_without_jsonpickle(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(*_: object) -> None:
+        raise AssertionError("jsonpickle was asked to hash plain state")
+
+    monkeypatch.setattr("jsonpickle.pickler.Pickler.flatten", refuse)
+    storage = _CountingStorage()
+    await storage.write({"msteams/conversations/a:conversation": {"DialogStates": {}}})
+    state = MeetbotConversationState(storage)
+    turn = _context()
+    await state.load(turn)
+    await state.save_changes(turn)
+    assert storage.writes == 1  # only the setup's
