@@ -152,12 +152,31 @@ def local_numbers_url(html: str) -> str | None:
         anchor = piece.group(1)
         if not anchor or ("&" not in anchor and "dialin" not in anchor.lower()):
             continue
-        finder = _DialinLinkFinder()
-        finder.feed("<" + anchor)
-        finder.close()
-        if finder.found is not None:
-            return finder.found
+        href = _first_href(anchor)
+        if href and _is_dialin_page(href):
+            return href.strip()
     return None
+
+
+def _first_href(anchor: str) -> str | None:
+    """The first `href` of an `<a>` start tag (`anchor`: the tag without its `<`), as
+    `html.parser` reads it.
+
+    A tag whose attributes are all `name="value"` (or single-quoted) and hold no `&`, as
+    Exchange writes them, is read with two regular expressions: the parser would list exactly
+    those pairs, names in lower case, values as written (there is nothing to decode). Any
+    other tag goes through the parser (~4x the time).
+    """
+    if _PLAIN_ANCHOR.fullmatch(anchor):
+        for attribute in _PLAIN_ATTRIBUTE.finditer(anchor):
+            if attribute[1].lower() == "href":
+                value: str = attribute[2] if attribute[2] is not None else attribute[3]
+                return value
+        return None
+    finder = _FirstHref()
+    finder.feed("<" + anchor)
+    finder.close()
+    return finder.href
 
 
 def meeting_card(
@@ -453,15 +472,21 @@ _MARKUP = re.compile(
 )
 
 
-class _DialinLinkFinder(HTMLParser):
+_ATTRIBUTE_NAME = r"[a-zA-Z_:][-a-zA-Z0-9_:.]*"
+_HTML_SPACE = "[\t\n\f\r ]"  # HTML's whitespace: html.parser reads a tag name up to one of these
+_PLAIN_VALUE = rf"""{_HTML_SPACE}*={_HTML_SPACE}*(?:"([^"&]*)"|'([^'&]*)')"""
+_PLAIN_ATTRIBUTE = re.compile(rf"{_HTML_SPACE}+({_ATTRIBUTE_NAME}){_PLAIN_VALUE}")
+_PLAIN_ANCHOR = re.compile(
+    rf"(?i:a)(?:{_HTML_SPACE}+{_ATTRIBUTE_NAME}{_PLAIN_VALUE})*{_HTML_SPACE}*>"
+)
+
+
+class _FirstHref(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.found: str | None = None
+        self.href: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self.found is not None or tag != "a":
-            return
-        # Browsers use the first href when an anchor repeats it.
-        href = next((value for name, value in attrs if name == "href"), None)
-        if href and _is_dialin_page(href):
-            self.found = href.strip()
+        if tag == "a" and self.href is None:
+            # Browsers use the first href when an anchor repeats it.
+            self.href = next((value for name, value in attrs if name == "href"), None)

@@ -478,7 +478,7 @@ def _dtz(value: datetime, zone_name: str) -> dict[str, str]:
     repeated hour when clocks go back), since dateTimeTimeZone cannot say which one."""
     if _is_ambiguous(value):
         zone_name = "UTC"
-    return DateTimeTimeZone.from_datetime(value, zone_name).model_dump(by_alias=True)
+    return DateTimeTimeZone.json_for(value, zone_name)
 
 
 def _is_ambiguous(value: datetime) -> bool:

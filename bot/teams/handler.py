@@ -67,7 +67,7 @@ from bot.teams.codec import to_json
 from bot.teams.mentions import mentions_bot, resolve_mentions, text_without_bot_mention
 from bot.teams.outgoing import attachment_message, text_message
 from bot.teams.pacing import Pacer
-from bot.teams.sender import organizer_id, sender_clock, tenant_ids
+from bot.teams.sender import SenderClock, organizer_id, sender_clock, tenant_ids
 from cards import (
     CANCEL_REMINDER,
     NO_REMINDER,
@@ -414,14 +414,23 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
         await _say(turn_context, parse_error_text(error, catalog))
 
     def _now(self, turn_context: TurnContext) -> datetime:
-        return sender_clock(turn_context.activity, self._clock()).now
+        return self._sender_clock(turn_context).now
+
+    def _sender_clock(self, turn_context: TurnContext) -> SenderClock:
+        """The sender's zone and clock, read once per turn: every part of a turn (the parser,
+        the card, the dialogs) works with the same `now`."""
+        clock: SenderClock | None = turn_context.turn_state.get(_SENDER_CLOCK)
+        if clock is None:
+            clock = sender_clock(turn_context.activity, self._clock())
+            turn_context.turn_state[_SENDER_CLOCK] = clock
+        return clock
 
     def _requester(self, turn_context: TurnContext) -> Requester | None:
         activity = turn_context.activity
         user_id = organizer_id(activity, local_mode=self._local_mode)
         if user_id is None:
             return None
-        clock = sender_clock(activity, self._clock())
+        clock = self._sender_clock(turn_context)
         return Requester(
             user_id=user_id,
             conversation_id=activity.conversation.id,
@@ -431,6 +440,8 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
             catalog=catalog_for(activity.locale),
         )
 
+
+_SENDER_CLOCK = "meetbot.sender_clock"  # the turn's SenderClock, in the turn state
 
 _REMEMBERED_TYPES = {
     ActivityTypes.message,

@@ -28,6 +28,7 @@ from cards import (
     view_from_event,
     view_from_online_meeting,
 )
+from cards.meeting import _first_href
 from tests.cards.helpers import readable
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -624,6 +625,18 @@ _FRAGMENTS = [
     '<abbr href="https://dialin.teams.microsoft.com/abbr">',
     "<p>https://dialin.teams.microsoft.com/text &amp; &gt; 5 > 3</p>",
     '\r\n<span style="font-size:12px">Conference ID: 123 456#</span>',
+    # anchors whose attributes are all quoted and plain, which skip the parser
+    '<a title=\'href="https://dialin.teams.microsoft.com/in-value"\' href="https://x.example">',
+    '<a HREF = "https://dialin.teams.microsoft.com/spaced" href="https://x.example/second">',
+    "<a\thref='https://dialin.teams.microsoft.com/tab'\n>",
+    '<a data-x="dialin" xml:lang="en">no href</a>',
+    '<a href="">empty</a><a href="https://dialin.teams.microsoft.com/after-empty">',
+    '<a href=" https://dialin.teams.microsoft.com/padded ">',
+    # ... and ones that do not
+    "<a download href=https://dialin.teams.microsoft.com/unquoted>",
+    '<a href="https://dialin.teams.microsoft.com/self-closing"/>',
+    '<a href=="https://dialin.teams.microsoft.com/double-equals">',
+    '<a\u3000href="https://dialin.teams.microsoft.com/ideographic-space">',
 ]
 
 
@@ -632,6 +645,51 @@ _FRAGMENTS = [
 def test_local_numbers_link_is_what_parsing_the_whole_body_finds(parts: list[str]) -> None:
     html = "".join(parts)
     assert local_numbers_url(html) == _whole_body(html)
+
+
+class _FirstHrefOracle(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.calls: list[list[tuple[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":  # (a tag name runs up to HTML's whitespace: "a\x0bhref" is no anchor)
+            self.calls.append(attrs)
+
+
+_NAMES = st.sampled_from(["href", "HREF", "Href", "class", "target", "x:y", "data-dialin", "_n"])
+_VALUES = st.text(alphabet="ab<>/ =&;\"'\t\n\u3000dialin.:?", max_size=12)
+_SPACES = st.sampled_from([" ", "  ", "\t", "\n", "\r\n", "\x0b", "\x0c", "\u3000", ""])
+_QUOTES = st.sampled_from(['"', "'", ""])
+
+
+@st.composite
+def _anchors(draw: st.DrawFn) -> str:
+    attributes = []
+    for _ in range(draw(st.integers(0, 4))):
+        quote = draw(_QUOTES)
+        spaces = draw(_SPACES), draw(_SPACES), draw(_SPACES)
+        value = draw(_VALUES)
+        attributes.append(f"{spaces[0]}{draw(_NAMES)}{spaces[1]}={spaces[2]}{quote}{value}{quote}")
+    return "a" + "".join(attributes) + draw(_SPACES) + draw(st.sampled_from([">", "/>"]))
+
+
+@settings(max_examples=600, derandomize=True, deadline=None)
+@given(_anchors())
+def test_the_first_href_of_an_anchor_is_what_the_parser_reads(anchor: str) -> None:
+    oracle = _FirstHrefOracle()
+    oracle.feed("<" + anchor)
+    oracle.close()
+    href = next((v for n, v in oracle.calls[0] if n == "href"), None) if oracle.calls else None
+    assert _first_href(anchor) == href
+
+
+def test_plain_anchors_are_read_without_the_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_: object) -> None:
+        raise AssertionError("parsed")
+
+    monkeypatch.setattr(HTMLParser, "feed", refuse)
+    assert local_numbers_url(invitation_html()) == DIALIN_URL
 
 
 @pytest.mark.parametrize(

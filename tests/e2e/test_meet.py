@@ -10,8 +10,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 
 from bot.graph.models import Event
+from bot.teams.sender import SenderClock, sender_clock
 from cards.schema import validate_card
 from tests.conftest import Post, RunningConnector, RunningGraph
 from tests.factories import USER_AAD_ID, make_message
@@ -77,6 +79,23 @@ async def test_meet_creates_an_online_event_and_replies_with_the_join_card(
     assert f"tel:+{digits},,{info.conference_id}#" in text
     reply = connector.emulator.activities(activity["conversation"]["id"])[0]
     assert reply.kind == "reply" and reply.activity_id == activity["id"]
+
+
+async def test_a_turn_reads_the_senders_clock_once(
+    post: Post, connector: RunningConnector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The parser, the requester and the card share one `now` (and it is worked out once)."""
+    reads: list[datetime] = []
+
+    def counted(activity: Any, server_now: datetime) -> SenderClock:
+        clock = sender_clock(activity, server_now)
+        reads.append(clock.now)
+        return clock
+
+    monkeypatch.setattr("bot.teams.handler.sender_clock", counted)
+    response = await post(make_message(MEET, service_url=connector.url, local_now=MORNING))
+    assert response.status_code in {200, 201}
+    assert reads == [MORNING]
 
 
 async def test_a_redelivered_message_books_one_event_and_answers_twice(
