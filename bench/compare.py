@@ -487,6 +487,20 @@ class BodyTemplate:
         return b"".join((self.head, b"bench-%d" % next(_activity_ids), self.tail))
 
 
+async def post_meets(
+    session: aiohttp.ClientSession, url: str, template: BodyTemplate, count: int
+) -> None:
+    """POST `count` of one conversation's messages back to back, untimed (warm-up, counting);
+    any answer but a 2xx is an error."""
+    for _ in range(count):
+        async with session.post(
+            url, data=template.body(), headers={"Content-Type": "application/json"}
+        ) as response:
+            await response.read()
+            if response.status >= 300:
+                raise RuntimeError(f"the bot answered {response.status}")
+
+
 async def drive(
     session: aiohttp.ClientSession,
     url: str,

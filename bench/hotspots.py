@@ -51,6 +51,7 @@ from compare import (
     child_env,
     pin_self,
     plan_placement,
+    post_meets,
 )
 
 from bot.cli import run_loop
@@ -150,23 +151,18 @@ async def measure(specs: list[str], conversations: int, messages: int) -> dict[s
         url = (await children.read_line(bot, "listening on", START_TIMEOUT_S)).rsplit(" ", 1)[1]
         per_conversation = messages // conversations
         async with aiohttp.ClientSession() as session:
-
-            async def user(index: int, count: int) -> None:
-                template = BodyTemplate.build(
+            templates = [
+                BodyTemplate.build(
                     COMMAND, service_url, f"a:hot-{index}", f"{index:08d}-0000-4000-8000-{0:012d}"
                 )
-                for _ in range(count):
-                    async with session.post(
-                        url, data=template.body(), headers={"Content-Type": "application/json"}
-                    ) as response:
-                        await response.read()
-                        if response.status >= 300:
-                            raise RuntimeError(f"the bot answered {response.status}")
-
-            await asyncio.gather(*(user(index, WARM_UP) for index in range(conversations)))
+                for index in range(conversations)
+            ]
+            await asyncio.gather(*(post_meets(session, url, t, WARM_UP) for t in templates))
             # Every warm-up answer is in; the bot resets its sums before it runs any more Python.
             bot.process.send_signal(signal.SIGUSR1)
-            await asyncio.gather(*(user(index, per_conversation) for index in range(conversations)))
+            await asyncio.gather(
+                *(post_meets(session, url, t, per_conversation) for t in templates)
+            )
         await children.stop(bot, 30.0)
     finally:
         await children.close()

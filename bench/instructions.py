@@ -32,7 +32,7 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from compare import COMMAND, PYTHON, ROOT, BodyTemplate, Children, child_env
+from compare import COMMAND, PYTHON, ROOT, BodyTemplate, Children, child_env, post_meets
 
 from bot.cli import run_loop
 
@@ -74,13 +74,7 @@ async def count(bot: str, conversations: int, messages: int, work: Path) -> int:
                 template = BodyTemplate.build(
                     COMMAND, service_url, f"a:count-{index}", f"{index:08d}-0000-4000-8000-{0:012d}"
                 )
-                for _ in range(WARM_UP + messages // conversations):
-                    async with session.post(
-                        url, data=template.body(), headers={"Content-Type": "application/json"}
-                    ) as response:
-                        await response.read()
-                        if response.status >= 300:
-                            raise RuntimeError(f"the bot answered {response.status}")
+                await post_meets(session, url, template, WARM_UP + messages // conversations)
 
             await asyncio.gather(*(user(index) for index in range(conversations)))
         await children.stop(child, STOP_TIMEOUT_S)
