@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import collections
 import importlib
 import json
@@ -74,12 +75,9 @@ def install(specs: list[str], out: str) -> None:
             owner = getattr(module, owner_name)
             setattr(owner, method, _timed(spec, owner.__dict__[method]))
         else:
-            _replace_everywhere(
-                getattr(module, attribute), _timed(spec, getattr(module, attribute))
-            )
+            original = getattr(module, attribute)
+            _replace_everywhere(original, _timed(spec, original))
     signal.signal(signal.SIGUSR1, lambda *_: (_spent.clear(), _calls.clear()))
-    import atexit  # noqa: PLC0415
-
     atexit.register(lambda: Path(out).write_text(json.dumps({"spent": _spent, "calls": _calls})))
 
 

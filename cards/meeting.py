@@ -146,7 +146,7 @@ def local_numbers_url(html: str) -> str | None:
     parsing the whole body (~0.15 ms for an invitation): the body is cut into comments,
     script and style elements, start tags (quoted values may hold `>`) and the rest; only an
     `<a>` start tag that could name the dial-in host (it says "dialin", or holds an entity
-    that could spell it) goes through the parser.
+    that could spell it) has its href read, as the parser reads it (`_first_href`).
     """
     for piece in _MARKUP.finditer(html):  # lazily: the scan stops at the link
         anchor = piece.group(1)
