@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from bot.reminders import MeetingSpot, Reminders
-from bot.store import EtagConflict, ReminderState, SqliteStore
+from bot.store import EtagConflict, ReminderState, SqliteStore, sqlite_worker
 from bot.store.sqlite_worker import SqliteStats, SqliteWorker
 from tests.store.helpers import T0, make_reminder
 
@@ -365,3 +365,80 @@ async def test_the_thread_runs_behind_the_event_loop(tmp_path: Path) -> None:
         await worker.stop()
     assert policy == os.SCHED_BATCH
     assert os.sched_getscheduler(0) != os.SCHED_BATCH  # the loop's own thread is left alone
+
+
+def _open_fds() -> set[str]:
+    return set(os.listdir("/proc/self/fd"))
+
+
+async def test_results_reach_the_loop_through_its_wake_up_descriptor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not through `call_soon_threadsafe`, which wakes the loop while the store's thread still
+    holds the GIL (see the module docstring)."""
+    woken: list[Any] = []
+    fallback = sqlite_worker._settle
+    monkeypatch.setattr(
+        sqlite_worker, "_settle", lambda loop, jobs: (woken.append(jobs), fallback(loop, jobs))
+    )
+    path = tmp_path / "t.db"
+    worker = SqliteWorker(lambda: _connect(path), busy_timeout_s=5)
+    await worker.start()
+    try:
+        inserted = await asyncio.gather(*(worker.run(_insert(n), writes=True) for n in range(N)))
+        rows = await worker.run(
+            lambda conn: conn.execute("SELECT count(*) FROM t").fetchone(), writes=False
+        )
+    finally:
+        await worker.stop()
+    assert inserted == [1] * N and rows == (N,)
+    assert woken == []
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="lists open descriptors")
+async def test_the_wake_up_descriptor_is_closed_with_the_store(tmp_path: Path) -> None:
+    before = _open_fds()
+    worker = SqliteWorker(lambda: _connect(tmp_path / "t.db"), busy_timeout_s=5)
+    await worker.start()
+    await worker.run(_insert(1), writes=True)
+    assert len(_open_fds() - before) >= 2  # the database, its WAL, the wake-up, ...
+    await worker.stop()
+    assert _open_fds() == before
+
+    def refuse() -> sqlite3.Connection:
+        raise sqlite3.OperationalError("unable to open database file")
+
+    failing = SqliteWorker(refuse, busy_timeout_s=5)
+    with pytest.raises(sqlite3.OperationalError):
+        await failing.start()
+    assert _open_fds() == before
+
+
+async def test_a_loop_that_cannot_watch_descriptors_gets_its_results_all_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As Windows' proactor loop: `add_reader` is not implemented there."""
+
+    def not_here(*_: object) -> None:
+        raise NotImplementedError
+
+    monkeypatch.setattr(asyncio.get_running_loop(), "add_reader", not_here)
+    worker = SqliteWorker(lambda: _connect(tmp_path / "t.db"), busy_timeout_s=5)
+    await worker.start()
+    try:
+        assert await worker.run(_insert(1), writes=True) == 1
+    finally:
+        await worker.stop()
+
+
+async def test_operations_from_another_event_loop_get_their_results(tmp_path: Path) -> None:
+    worker = SqliteWorker(lambda: _connect(tmp_path / "t.db"), busy_timeout_s=5)
+    await worker.start()
+    try:
+        elsewhere = await asyncio.to_thread(asyncio.run, worker.run(_insert(7), writes=True))
+        here = await worker.run(
+            lambda conn: conn.execute("SELECT n FROM t").fetchall(), writes=False
+        )
+    finally:
+        await worker.stop()
+    assert elsewhere == 1 and here == [(7,)]
