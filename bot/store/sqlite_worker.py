@@ -27,14 +27,14 @@ loop it starts when the loop waits for the network, and finds more operations qu
 into one commit. Measured at 16 concurrent conversations (`bench/`): commits per `meet` from
 0.30 to 0.14, context switches per `meet` from ~5.8 to ~1.1, and ~10% of the bot's CPU.
 
-Results reach the event loop through a wake-up descriptor the loop watches (an eventfd on
-Linux, else a pipe), written with `os.eventfd_write`/`os.write`, which let go of the GIL for the
-system call. `loop.call_soon_threadsafe` wakes the loop while the store's thread still holds the
-GIL: the woken loop thread takes the CPU, finds the GIL taken and sleeps again until the store's
-thread lets go, two context switches per result for nothing. Measured at one conversation: the
-loop thread's context switches per `meet` from 7 to 5, the store thread's involuntary ones from
-3 to 1, ~2% of the bot's CPU. A loop that cannot watch descriptors (Windows' proactor) and
-operations submitted from another loop get their results through `call_soon_threadsafe`.
+On Linux, results reach the event loop through an eventfd the loop watches, written with
+`os.eventfd_write`, which lets go of the GIL for the system call. `loop.call_soon_threadsafe`
+wakes the loop while the store's thread still holds the GIL: the woken loop thread takes the
+CPU, finds the GIL taken and sleeps again until the store's thread lets go, two context switches
+per result for nothing. Measured at one conversation: the loop thread's context switches per
+`meet` from 7 to 5, the store thread's involuntary ones from 3 to 1 (the CPU this saves is
+within the benchmark machine's drift). Elsewhere, on a loop that cannot watch descriptors, and
+for operations submitted from another loop, results go through `call_soon_threadsafe`.
 """
 
 from __future__ import annotations
@@ -331,49 +331,36 @@ def _settle(loop: asyncio.AbstractEventLoop, jobs: list[_Job]) -> None:
 
 class _Wake:
     """Settled jobs handed from the store's thread to one event loop: queued, then the loop is
-    woken through a descriptor it watches, by a write made without the GIL (module docstring)."""
+    woken through an eventfd it watches, written without the GIL (see the module docstring)."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, read_fd: int, write_fd: int) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, fd: int) -> None:
         self.loop = loop
-        self._read_fd = read_fd
-        self._write_fd = write_fd
+        self._fd = fd
         self._handed: collections.deque[list[_Job]] = collections.deque()  # thread-safe ends
 
     @classmethod
     def watch(cls, loop: asyncio.AbstractEventLoop) -> _Wake | None:
-        """A wake-up for `loop`, or None where the loop cannot watch a descriptor."""
-        if hasattr(os, "eventfd"):
-            fd = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
-            read_fd, write_fd = fd, fd
-        else:
-            read_fd, write_fd = os.pipe()
-            os.set_blocking(read_fd, False)
-            os.set_blocking(write_fd, False)  # a full pipe is already a pending wake-up
-        wake = cls(loop, read_fd, write_fd)
+        """A wake-up for `loop`, or None without eventfd (Linux's) or a loop that can watch it."""
+        if not hasattr(os, "eventfd"):
+            return None
+        fd = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
+        wake = cls(loop, fd)
         try:
-            loop.add_reader(read_fd, wake._drain)
+            loop.add_reader(fd, wake._drain)
         except NotImplementedError:
-            wake._close_fds()
+            os.close(fd)
             return None
         return wake
 
     def hand_over(self, jobs: list[_Job]) -> None:
         """In the store's thread."""
         self._handed.append(jobs)
-        with contextlib.suppress(BlockingIOError, OSError):  # pending already, or closed
-            if self._read_fd == self._write_fd:
-                os.eventfd_write(self._write_fd, 1)
-            else:
-                os.write(self._write_fd, b"\0")
+        os.eventfd_write(self._fd, 1)  # adds to the counter: never blocks short of 2**64 - 2
 
     def _drain(self) -> None:
         """In the loop: clear the wake-up, then settle everything handed over so far."""
-        with contextlib.suppress(BlockingIOError):
-            if self._read_fd == self._write_fd:
-                os.eventfd_read(self._read_fd)
-            else:
-                while os.read(self._read_fd, 4096):
-                    pass
+        with contextlib.suppress(BlockingIOError):  # already cleared by an earlier drain
+            os.eventfd_read(self._fd)
         self._settle_handed()
 
     def _settle_handed(self) -> None:
@@ -384,14 +371,9 @@ class _Wake:
     def close(self) -> None:
         """In the loop, once the thread has ended."""
         with contextlib.suppress(RuntimeError):  # a closed loop watches nothing any more
-            self.loop.remove_reader(self._read_fd)
-        self._close_fds()
+            self.loop.remove_reader(self._fd)
+        os.close(self._fd)
         self._settle_handed()
-
-    def _close_fds(self) -> None:
-        os.close(self._read_fd)
-        if self._write_fd != self._read_fd:
-            os.close(self._write_fd)
 
 
 def _settle_now(jobs: list[_Job]) -> None:

@@ -371,6 +371,7 @@ def _open_fds() -> set[str]:
     return set(os.listdir("/proc/self/fd"))
 
 
+@pytest.mark.skipif(not hasattr(os, "eventfd"), reason="the wake-up is Linux's eventfd")
 async def test_results_reach_the_loop_through_its_wake_up_descriptor(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
