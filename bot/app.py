@@ -151,6 +151,7 @@ async def _services(
                 poll=timedelta(seconds=settings.reminder_poll_seconds),
                 watch_interval=timedelta(minutes=settings.watch_interval_minutes),
                 simulated=endpoint.local,
+                retention=timedelta(days=settings.retention_days) or None,
             ),
         )
         reminders = Reminders(

@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     watch_interval_minutes: float = Field(
         default=5.0, gt=0, le=1440, validation_alias=AliasChoices("WATCH_INTERVAL_MINUTES")
     )
+    retention_days: float = Field(
+        default=30.0, ge=0, le=36500, validation_alias=AliasChoices("RETENTION_DAYS")
+    )  # 0 keeps finished reminders and meetings forever
 
     @field_validator("database_url")
     @classmethod

@@ -82,6 +82,9 @@ class SchedulerConfig:
     watch_lookahead: timedelta = timedelta(hours=1)
     watch_batch: int = 20
     simulated: bool = False  # local mode: cards say the meeting is simulated
+    retention: timedelta | None = timedelta(days=30)  # history kept; None keeps it forever
+    prune_every: timedelta = timedelta(hours=1)  # how often old history is looked for
+    prune_batch: int = 500  # rows per table per transaction: the store is never held long
     shutdown_grace: timedelta = timedelta(seconds=10)  # for sends in flight at shutdown
 
 
@@ -118,6 +121,7 @@ class ReminderScheduler:
         self._tasks: set[asyncio.Task[None]] = set()
         self._slot_free = asyncio.Event()
         self._next_watch_scan: datetime | None = None
+        self._next_prune: datetime | None = None  # None: at the first round
         self._quiet_rounds = 0  # times the loop went idle with nothing in flight
         self._quiet = asyncio.Condition()
         self.stats = SchedulerStats()
@@ -198,6 +202,7 @@ class ReminderScheduler:
 
     async def run_once(self) -> int:
         """One round, and wait for what it claimed to finish: the number claimed."""
+        await self._prune()
         await self._scan_watches()
         claimed = await self._claim(self._config.concurrency)
         await asyncio.gather(*(self._handle(reminder) for reminder in claimed))
@@ -212,6 +217,7 @@ class ReminderScheduler:
 
     async def _round(self) -> bool:
         """Claim into free slots. True when it should go on at once rather than idle."""
+        await self._prune()
         await self._scan_watches()
         free = self._config.concurrency - len(self._tasks)
         if free <= 0:
@@ -438,6 +444,22 @@ class ReminderScheduler:
             self.stats.failed += 1
         log.info("reminder %s: %s (%s)", reminder.id, state.value, detail)
         await self._store.finish(reminder.id, state, detail=detail)
+
+    # --- retention ------------------------------------------------------------------------------
+
+    async def _prune(self) -> None:
+        """Forget finished reminders and meetings older than the retention period: one batch
+        per round (rounds come at least every poll interval), every `prune_every` once the
+        backlog is gone. Each instance does it; deleting what another deleted is harmless."""
+        retention = self._config.retention
+        now = self._clock.now()
+        if retention is None or (self._next_prune is not None and now < self._next_prune):
+            return
+        deleted = await self._store.prune(now - retention, limit=self._config.prune_batch)
+        if deleted:
+            log.info("forgot %d reminders and meetings older than %s", deleted, retention)
+        more = deleted >= self._config.prune_batch  # a full batch: maybe more are due
+        self._next_prune = now if more else now + self._config.prune_every
 
     # --- calendar watches -----------------------------------------------------------------------
 

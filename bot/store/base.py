@@ -45,6 +45,9 @@ class ReminderState(StrEnum):
         return self in (ReminderState.PENDING, ReminderState.SENDING)
 
 
+_OPEN_STATES = tuple(state for state in ReminderState if state.is_open)
+
+
 @dataclass(frozen=True, slots=True)
 class Reminder:
     id: str  # assigned by the caller (uuid4 hex)
@@ -118,11 +121,11 @@ class Store(Storage, abc.ABC):  # type: ignore[misc]
     engine: str = "unknown"  # "sqlite" or "postgresql", for /healthz
 
     async def health(self) -> dict[str, Any]:
-        """Whether the database answers a real query (reminders by state) within 2 s."""
+        """Whether the database answers a real query (open reminders by state) within 2 s."""
         started = time.perf_counter()
         try:
             async with asyncio.timeout(HEALTH_TIMEOUT_S):
-                counts = await self.reminder_counts()
+                counts = await self.open_reminder_counts()
         except Exception as exc:  # any failure means unhealthy; the log line has the detail
             log.warning("store health check failed: %r", exc)
             return {"ok": False, "engine": self.engine, "error": type(exc).__name__}
@@ -130,7 +133,7 @@ class Store(Storage, abc.ABC):  # type: ignore[misc]
             "ok": True,
             "engine": self.engine,
             "latency_ms": round((time.perf_counter() - started) * 1000, 1),
-            "reminders": {state.value: counts.get(state, 0) for state in ReminderState},
+            "reminders": {state.value: counts.get(state, 0) for state in _OPEN_STATES},
         }
 
     # --- conversation references ------------------------------------------------------------
@@ -237,7 +240,24 @@ class Store(Storage, abc.ABC):  # type: ignore[misc]
 
     @abc.abstractmethod
     async def reminder_counts(self) -> dict[ReminderState, int]:
-        """How many reminders are in each state (states with none are left out)."""
+        """How many reminders are in each state (states with none are left out). Reads every
+        reminder kept: for tools and tests, not for a probe (see `open_reminder_counts`)."""
+
+    @abc.abstractmethod
+    async def open_reminder_counts(self) -> dict[ReminderState, int]:
+        """How many reminders are still to send, PENDING and SENDING (states with none are left
+        out). Read from the due index: it costs what is open, not the history, so /healthz
+        answers as fast with a year of sent reminders behind it as on the first day."""
+
+    # --- retention ------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def prune(self, before: datetime, *, limit: int) -> int:
+        """Forget history older than `before`, at most `limit` rows of each table per call, in
+        one short transaction: reminders in a final state whose due time and meeting end are
+        both before it, and meetings the bot made that ended before it. Open reminders are
+        never touched. The number of rows deleted; call again while it is not 0.
+        """
 
     # --- calendar watches ---------------------------------------------------------------------
 

@@ -43,6 +43,7 @@ MIGRATION_LOCK = 0x4D656574626F74
 _PENDING = ReminderState.PENDING.value
 _SENDING = ReminderState.SENDING.value
 _OPEN = [_PENDING, _SENDING]
+_FINAL = [state.value for state in ReminderState if not state.is_open]
 
 # Each step runs once, in order, in the transaction of `open()` that holds MIGRATION_LOCK; its
 # number is recorded in `schema_version`. Never edit a released step: append a new one.
@@ -106,6 +107,8 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX watches_next_scan ON watches (next_scan_at);
     """,
+    # Retention (`prune`) finds meetings that ended long ago without reading the table.
+    "CREATE INDEX meetings_ends ON meetings (ends_at);",
 )
 
 _REMINDER_COLUMNS = (
@@ -140,6 +143,11 @@ _ADD_MEETING = (
     f" UNION ALL SELECT {_REMINDER_COLUMNS} FROM reminders"
     " WHERE key = $11 AND NOT EXISTS (SELECT 1 FROM added)"
 )
+
+
+def _deleted(status: str) -> int:
+    """The row count of asyncpg's command status ("DELETE 12")."""
+    return int(status.rsplit(" ", 1)[-1])
 
 
 def _opt_utc(moment: datetime | None) -> datetime | None:
@@ -446,6 +454,35 @@ class PostgresStore(Store):
     async def reminder_counts(self) -> dict[ReminderState, int]:
         rows = await self._fetch("SELECT state, count(*) AS n FROM reminders GROUP BY state")
         return {ReminderState(row["state"]): int(row["n"]) for row in rows}
+
+    async def open_reminder_counts(self) -> dict[ReminderState, int]:
+        rows = await self._fetch(
+            "SELECT state, count(*) AS n FROM reminders WHERE state = ANY($1::text[]) "
+            "GROUP BY state",
+            _OPEN,
+        )
+        return {ReminderState(row["state"]): int(row["n"]) for row in rows}
+
+    # --- retention ----------------------------------------------------------------------------
+
+    async def prune(self, before: datetime, *, limit: int) -> int:
+        cutoff = _utc(before)
+        async with self._db().acquire() as connection, connection.transaction():
+            reminders = await connection.execute(
+                "DELETE FROM reminders WHERE id IN (SELECT id FROM reminders "
+                "WHERE state = ANY($1::text[]) AND next_attempt_at < $2 AND ends_at < $2 "
+                "LIMIT $3)",
+                _FINAL,
+                cutoff,
+                limit,
+            )
+            meetings = await connection.execute(
+                "DELETE FROM meetings WHERE (user_id, meeting_id) IN (SELECT user_id, meeting_id "
+                "FROM meetings WHERE ends_at < $1 LIMIT $2)",
+                cutoff,
+                limit,
+            )
+        return _deleted(reminders) + _deleted(meetings)
 
     # --- calendar watches ---------------------------------------------------------------------
 

@@ -49,6 +49,7 @@ T = TypeVar("T")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
 _OPEN = (ReminderState.PENDING.value, ReminderState.SENDING.value)
+_FINAL = tuple(state.value for state in ReminderState if not state.is_open)
 
 # Each step runs once, in order, inside the BEGIN IMMEDIATE of `open()`; its number is recorded
 # in `schema_version`. Step 1 is the previous version's only table, so an old file keeps its
@@ -113,6 +114,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX watches_next_scan ON watches (next_scan_at)",
     ),
+    # Retention (`prune`) finds meetings that ended long ago without reading the table.
+    ("CREATE INDEX meetings_ends ON meetings (ends_at)",),
 )
 
 _REMINDER_COLUMNS = (
@@ -122,6 +125,18 @@ _REMINDER_COLUMNS = (
 _WATCH_COLUMNS = "user_id, conversation_id, zone, locale, lead_seconds, next_scan_at"
 _MEETING_COLUMNS = (
     "meeting_id, kind, user_id, conversation_id, subject, starts_at, ends_at, join_url, created_at"
+)
+
+
+# Index ranges only (tests read their query plans): what is open, what is old enough to go.
+OPEN_COUNTS = "SELECT state, count(*) FROM reminders WHERE state IN (?, ?) GROUP BY state"
+PRUNE_REMINDERS = (
+    "DELETE FROM reminders WHERE rowid IN (SELECT rowid FROM reminders "  # noqa: S608
+    f"WHERE state IN ({', '.join('?' * len(_FINAL))}) AND next_attempt_at < ? AND ends_at < ? "
+    "LIMIT ?)"
+)
+PRUNE_MEETINGS = (
+    "DELETE FROM meetings WHERE rowid IN (SELECT rowid FROM meetings WHERE ends_at < ? LIMIT ?)"
 )
 
 
@@ -450,6 +465,22 @@ class SqliteStore(Store):
     async def reminder_counts(self) -> dict[ReminderState, int]:
         rows = await self._fetchall("SELECT state, count(*) FROM reminders GROUP BY state")
         return {ReminderState(state): int(count) for state, count in rows}
+
+    async def open_reminder_counts(self) -> dict[ReminderState, int]:
+        rows = await self._fetchall(OPEN_COUNTS, _OPEN)
+        return {ReminderState(state): int(count) for state, count in rows}
+
+    # --- retention ----------------------------------------------------------------------------
+
+    async def prune(self, before: datetime, *, limit: int) -> int:
+        cutoff = _us(before)
+
+        def both(db: sqlite3.Connection) -> int:
+            reminders = db.execute(PRUNE_REMINDERS, (*_FINAL, cutoff, cutoff, limit)).rowcount
+            meetings = db.execute(PRUNE_MEETINGS, (cutoff, limit)).rowcount
+            return int(reminders) + int(meetings)
+
+        return await self._run(both, writes=True)
 
     # --- calendar watches ---------------------------------------------------------------------
 
