@@ -232,6 +232,11 @@ class CardAttachment(Attachment):  # type: ignore[misc]
     copying its few hundred nodes (~0.05 ms a reply) would buy nothing. Serializers see an
     `Attachment` with a plain dict inside."""
 
+    # Cards are trees of exact JSON types (templates filled with strings, models dumped as
+    # JSON; the cards' tests check every builder), so `bot.teams.codec` writes the content
+    # as it is instead of walking it to find out.
+    __json_plain__ = frozenset({"content"})
+
     def __deepcopy__(self, memo: dict[int, Any]) -> CardAttachment:
         return copy.copy(self)
 

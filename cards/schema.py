@@ -59,14 +59,35 @@ def dump_part(part: SerializableObject) -> dict[str, Any]:
 
 
 def validate_card(card: Mapping[str, Any]) -> None:
-    """Raise `CardSchemaError` (with jsonschema's message) unless `card` is a valid AC 1.5 card."""
+    """Raise `CardSchemaError` (with jsonschema's message) unless `card` is a valid AC 1.5 card
+    made of exact JSON types only (what `CardAttachment` promises the Bot Framework codec)."""
     # Test dependency, imported on first use (see module docstring).
     from jsonschema.exceptions import best_match  # type: ignore[import-untyped,unused-ignore]  # noqa: PLC0415
 
+    _check_plain(card, ())
     # The schema is anyOf-heavy; best_match picks the error that points at the real mistake.
     error = best_match(_validator().iter_errors(card))
     if error is not None:
         raise CardSchemaError(str(error.message), tuple(error.absolute_path))
+
+
+_JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+def _check_plain(node: Any, path: tuple[str | int, ...]) -> None:
+    """Only dict (str keys), list, str, int, float, bool and None, exactly: no subclasses,
+    tuples, dates or models, which a schema check alone lets through or cannot see."""
+    kind = type(node)
+    if kind is dict:
+        for key, value in node.items():
+            if type(key) is not str:
+                raise CardSchemaError(f"a key that is not a str: {key!r}", path)
+            _check_plain(value, (*path, key))
+    elif kind is list:
+        for index, value in enumerate(node):
+            _check_plain(value, (*path, index))
+    elif kind not in _JSON_SCALARS:
+        raise CardSchemaError(f"not a JSON value: {kind.__name__}", path)
 
 
 @functools.cache

@@ -33,6 +33,11 @@ Not mirrored, on purpose (none of it shows in the JSON or in model equality):
 - `to_json` returns the model's own dicts and lists for `object` values (attachment `content`,
   `channel_data`, `value`, ...) when msrest's copy would equal them: trees of exact JSON types
   with str keys. Do not mutate the result or the model while the other is in use.
+- A model class may name, in `__json_plain__`, `object` attributes whose values its makers
+  guarantee to be such trees (`cards.CardAttachment`: every card is built from dumped
+  models and strings, and `cards.schema.validate_card` refuses any other type in the cards'
+  tests); those are returned without walking them. A reply with a meeting card is ~2,500
+  bytecodes shorter that way, 7% of a `meet`'s Python bytecodes.
 - `to_json` leaves the model alone, where msrest's `body()` replaces the model's lists of
   models with rebuilt copies (it still does when a model is handed over).
 - `from_json` gives datetimes with the same UTC offset one shared isodate `FixedOffset`, where
@@ -121,12 +126,15 @@ def _compile_encoder(cls: type) -> Callable[[Any], dict[str, Any]]:
         return _refuse  # flattened keys ("properties.name") nest; msrest does that
     fields: list[tuple[str, str, Convert | None]] = []
     merge = False
+    plain: frozenset[str] = getattr(cls, "__json_plain__", frozenset())
     for attr, desc in attribute_map.items():
         if validation.get(attr, {}).get("readonly", False):
             continue  # msrest leaves read-only attributes out of request bodies
         if attr == "additional_properties" and desc["key"] == "":
             merge = True
             fields.append((attr, "", None))
+        elif attr in plain and desc["type"] == "object":
+            fields.append((attr, desc["key"], _as_is))
         else:
             fields.append((attr, desc["key"], _value_encoder(desc["type"])))
     keys = [key for _, key, _ in fields]
@@ -173,6 +181,11 @@ def _careful_encoder(fields: list[tuple[str, str, Convert | None]]) -> Callable[
 
 def _refuse(value: Any) -> Any:
     raise _Unsupported(type(value))
+
+
+def _as_is(value: Any) -> Any:
+    """An `object` value the model's class declares plain JSON (`__json_plain__`)."""
+    return value
 
 
 def _value_encoder(type_name: str) -> Convert | None:

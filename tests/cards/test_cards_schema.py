@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -42,6 +43,31 @@ def test_rejects_invalid_cards(broken: dict[str, Any], where: tuple[Any, ...]) -
 
     assert caught.value.message
     assert caught.value.path[: len(where)] == where
+
+
+class _Text(str):
+    __slots__ = ()
+
+
+@pytest.mark.parametrize(
+    ("value", "where"),
+    [
+        (_Text("hi"), ("body", 0, "text")),  # a str subclass: valid to the schema
+        (datetime(2026, 11, 21, tzinfo=UTC), ("body", 0, "text")),
+        (("a", "b"), ("body", 0, "text")),
+    ],
+    ids=["str-subclass", "datetime", "tuple"],
+)
+def test_rejects_values_that_are_not_exact_json_types(value: Any, where: tuple[Any, ...]) -> None:
+    """What `CardAttachment.__json_plain__` promises the codec: cards need no walk to send."""
+    with pytest.raises(CardSchemaError) as caught:
+        validate_card(card({"type": "TextBlock", "text": value}))
+    assert caught.value.path == where
+
+
+def test_rejects_keys_that_are_not_str() -> None:
+    with pytest.raises(CardSchemaError, match="not a str"):
+        validate_card(card({"type": "TextBlock", "text": "hi", 1: "one"}))
 
 
 @pytest.fixture

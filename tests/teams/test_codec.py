@@ -50,6 +50,7 @@ from msrest.exceptions import (  # type: ignore[attr-defined]  # re-exported fro
 from msrest.serialization import Model, Serializer
 
 from bot.teams.codec import from_json, to_json
+from cards.meeting import card_attachment
 from tests.factories import BOT_ID, TENANT_ID, USER_AAD_ID, make_message
 
 SERVICE_URL = "https://smba.trafficmanager.net/amer/"
@@ -419,6 +420,25 @@ def test_json_only_object_values_are_shared_and_others_copied() -> None:
     written = to_json(Activity(value=content))
     assert written["value"] == {"when": "2026-01-01T00:00:00.000Z", "list": [1]}
     assert content["when"] == datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def test_object_values_a_class_declares_plain_are_written_unwalked_and_like_msrest() -> None:
+    card = _card()
+    reply = _reply(MessageFactory.attachment(card_attachment(card)))
+    written = to_json(reply)
+    assert written["attachments"][0]["content"] is card
+    assert_same(written, msrest_body(reply))
+
+    class Declared(Attachment):  # type: ignore[misc]
+        __json_plain__ = frozenset({"content"})
+
+    unwalked = object()  # a walk would refuse it (and msrest would write its repr)
+    sent = to_json(Declared(content_type="x", content={"x": [unwalked]}))
+    assert sent["content"]["x"][0] is unwalked
+    assert to_json(Attachment(content_type="x", content={"x": [1]})) == {
+        "contentType": "x",
+        "content": {"x": [1]},
+    }
 
 
 class _Extensible(Model):
