@@ -39,7 +39,7 @@ from bot.reminders import (
     SystemClock,
 )
 from bot.services import SERVICES, Services
-from bot.settings import AppType, RuntimeConfig, allowed_tenants, is_loopback_url
+from bot.settings import AppType, RuntimeConfig, Settings, allowed_tenants, is_loopback_url
 from bot.store import open_store
 from bot.teams.adapter import MeetbotAdapter
 from bot.teams.auth import (
@@ -106,6 +106,17 @@ def create_app(
     return app
 
 
+def scheduler_config(settings: Settings, *, simulated: bool) -> SchedulerConfig:
+    """The reminder scheduler's settings; `RETENTION_DAYS=0` keeps history forever."""
+    return SchedulerConfig(
+        lease=timedelta(seconds=settings.reminder_lease_seconds),
+        poll=timedelta(seconds=settings.reminder_poll_seconds),
+        watch_interval=timedelta(minutes=settings.watch_interval_minutes),
+        simulated=simulated,
+        retention=timedelta(days=settings.retention_days) if settings.retention_days else None,
+    )
+
+
 async def _services(
     app: web.Application, config: RuntimeConfig, clock: Clock, retry: RetryPolicy
 ) -> AsyncIterator[None]:
@@ -146,13 +157,7 @@ async def _services(
             sender=ProactiveSender(adapter, bot_config.APP_ID),
             limits=SendLimits(app_rate=settings.teams_send_rate),
             clock=clock,
-            config=SchedulerConfig(
-                lease=timedelta(seconds=settings.reminder_lease_seconds),
-                poll=timedelta(seconds=settings.reminder_poll_seconds),
-                watch_interval=timedelta(minutes=settings.watch_interval_minutes),
-                simulated=endpoint.local,
-                retention=timedelta(days=settings.retention_days) or None,
-            ),
+            config=scheduler_config(settings, simulated=endpoint.local),
         )
         reminders = Reminders(
             store,

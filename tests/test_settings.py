@@ -3,10 +3,12 @@ line that names the variable."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.app import scheduler_config
 from bot.settings import SettingsError, load_settings, resolve, secret_values
 
 ALL = (
@@ -21,6 +23,7 @@ ALL = (
     "DATABASE_URL",
     "HOST",
     "PORT",
+    "RETENTION_DAYS",
 )
 
 
@@ -109,3 +112,23 @@ def test_secret_values_are_every_configured_secret(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("GRAPH_CLIENT_SECRET", "graph-secret")
     monkeypatch.setenv("DATABASE_URL", "postgresql://meetbot:db-password@db:5432/meetbot")
     assert sorted(secret_values(load_settings())) == ["bot-password", "db-password", "graph-secret"]
+
+
+@pytest.mark.parametrize(
+    ("value", "retention"),
+    [(None, timedelta(days=30)), ("7", timedelta(days=7)), ("0.5", timedelta(hours=12))],
+)
+def test_retention_days_sets_how_long_the_scheduler_keeps_history(
+    monkeypatch: pytest.MonkeyPatch, value: str | None, retention: timedelta
+) -> None:
+    if value is not None:
+        monkeypatch.setenv("RETENTION_DAYS", value)
+    assert scheduler_config(load_settings(), simulated=True).retention == retention
+
+
+def test_retention_days_zero_keeps_history_forever(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RETENTION_DAYS", "0")
+    assert scheduler_config(load_settings(), simulated=False).retention is None
+    monkeypatch.setenv("RETENTION_DAYS", "-1")
+    with pytest.raises(SettingsError, match="RETENTION_DAYS"):
+        load_settings()

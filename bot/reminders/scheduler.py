@@ -202,10 +202,10 @@ class ReminderScheduler:
 
     async def run_once(self) -> int:
         """One round, and wait for what it claimed to finish: the number claimed."""
-        await self._prune()
         await self._scan_watches()
         claimed = await self._claim(self._config.concurrency)
         await asyncio.gather(*(self._handle(reminder) for reminder in claimed))
+        await self._prune()
         return len(claimed)
 
     async def drain(self) -> int:
@@ -217,7 +217,6 @@ class ReminderScheduler:
 
     async def _round(self) -> bool:
         """Claim into free slots. True when it should go on at once rather than idle."""
-        await self._prune()
         await self._scan_watches()
         free = self._config.concurrency - len(self._tasks)
         if free <= 0:
@@ -231,6 +230,7 @@ class ReminderScheduler:
         if len(claimed) == free:  # maybe more are due: claim again when a slot frees up
             await self._wait_for_slot()
             return True
+        await self._prune()  # only in a round with free slots left: sends come first
         return False
 
     def _done(self, task: asyncio.Task[None]) -> None:
@@ -449,13 +449,20 @@ class ReminderScheduler:
 
     async def _prune(self) -> None:
         """Forget finished reminders and meetings older than the retention period: one batch
-        per round (rounds come at least every poll interval), every `prune_every` once the
-        backlog is gone. Each instance does it; deleting what another deleted is harmless."""
+        per round that has slots to spare (rounds come at least every poll interval), every
+        `prune_every` once the backlog is gone. Each instance does it; PostgreSQL instances
+        skip the rows another is deleting. Housekeeping never holds up reminders: a failed
+        prune is logged and tried again an interval later, and the round goes on."""
         retention = self._config.retention
         now = self._clock.now()
         if retention is None or (self._next_prune is not None and now < self._next_prune):
             return
-        deleted = await self._store.prune(now - retention, limit=self._config.prune_batch)
+        try:
+            deleted = await self._store.prune(now - retention, limit=self._config.prune_batch)
+        except Exception as error:  # the store's own failures: a round must not fail for this
+            log.warning("forgetting old reminders and meetings failed: %r", error)
+            self._next_prune = now + self._config.prune_every
+            return
         if deleted:
             log.info("forgot %d reminders and meetings older than %s", deleted, retention)
         more = deleted >= self._config.prune_batch  # a full batch: maybe more are due

@@ -255,8 +255,10 @@ class Store(Storage, abc.ABC):  # type: ignore[misc]
     async def prune(self, before: datetime, *, limit: int) -> int:
         """Forget history older than `before`, at most `limit` rows of each table per call, in
         one short transaction: reminders in a final state whose due time and meeting end are
-        both before it, and meetings the bot made that ended before it. Open reminders are
-        never touched. The number of rows deleted; call again while it is not 0.
+        both before it, and meetings the bot made whose recorded end is before it (the record
+        keeps the end it was made with). Open reminders are never touched. Instances may
+        prune at once: on PostgreSQL each skips the rows another is deleting. The number of
+        rows deleted (both tables); call again while it is not 0.
         """
 
     # --- calendar watches ---------------------------------------------------------------------

@@ -471,14 +471,14 @@ class PostgresStore(Store):
             reminders = await connection.execute(
                 "DELETE FROM reminders WHERE id IN (SELECT id FROM reminders "
                 "WHERE state = ANY($1::text[]) AND next_attempt_at < $2 AND ends_at < $2 "
-                "LIMIT $3)",
+                "LIMIT $3 FOR UPDATE SKIP LOCKED)",
                 _FINAL,
                 cutoff,
                 limit,
             )
             meetings = await connection.execute(
                 "DELETE FROM meetings WHERE (user_id, meeting_id) IN (SELECT user_id, meeting_id "
-                "FROM meetings WHERE ends_at < $1 LIMIT $2)",
+                "FROM meetings WHERE ends_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)",
                 cutoff,
                 limit,
             )

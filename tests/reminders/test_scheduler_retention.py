@@ -3,6 +3,7 @@ its meeting outlive the retention period by one prune, a backlog goes a batch pe
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 from typing import Any
 
@@ -89,3 +90,45 @@ async def test_a_backlog_goes_a_batch_per_round_then_once_per_interval(world: Wo
     world.clock.advance(timedelta(hours=1))
     await scheduler.run_once()
     assert await world.store.get_reminder(late.id) is None
+
+
+class _PruneFails:
+    """The real store, whose `prune` fails (a lock timeout, say) until told otherwise."""
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+        self.failing = True
+        self.calls = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    async def prune(self, before: Any, *, limit: int) -> int:
+        self.calls += 1
+        if self.failing:
+            raise sqlite3.OperationalError("database is locked")
+        result: int = await self._store.prune(before, limit=limit)
+        return result
+
+
+async def test_a_failing_prune_holds_up_no_reminder_and_is_tried_an_interval_later(
+    world: World,
+) -> None:
+    store = _PruneFails(world.store)
+    scheduler = make_scheduler(_parts(world) | {"store": store}, prune_every=timedelta(hours=1))
+    old = await world.store.add_reminder(make_reminder(1))
+    await world.store.mark_sent(old.id, activity_id="activity-1")
+    reminder = await world.meeting("Design review", T0 + timedelta(days=40))
+    world.clock.set(reminder.due_at)
+
+    assert await scheduler.run_once() == 1  # sent, though the prune after it failed
+    assert len(world.sent(reminder.conversation_id)) == 1
+    assert store.calls == 1
+
+    store.failing = False
+    await scheduler.run_once()
+    assert store.calls == 1  # not again before the interval
+    world.clock.advance(timedelta(hours=1))
+    await scheduler.run_once()
+    assert store.calls == 2
+    assert await world.store.get_reminder(old.id) is None

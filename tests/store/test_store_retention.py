@@ -3,12 +3,14 @@ the probe's count reads what is open. On SQLite, the query plans show neither re
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from datetime import timedelta
 
+import asyncpg
 import pytest
 
-from bot.store import MeetingRecord, ReminderState, Store
+from bot.store import MeetingRecord, ReminderState, Store, open_store
 from bot.store.sqlite import OPEN_COUNTS, PRUNE_MEETINGS, PRUNE_REMINDERS, SqliteStore
 from tests.store.helpers import T0, make_reminder
 
@@ -122,3 +124,25 @@ async def test_sqlite_probe_and_prune_read_index_ranges_not_tables(
     assert plan
     assert not [step for step in plan if step.startswith("SCAN")], plan
     assert any(step.startswith("SEARCH") and "INDEX" in step for step in plan), plan
+
+
+async def test_postgres_prune_skips_rows_another_instance_is_deleting(postgres_url: str) -> None:
+    """Instances prune at once: one never waits on (then finds nothing in) another's batch."""
+    store = open_store(postgres_url)
+    await store.open()
+    try:
+        for n in range(1, 5):
+            await _finished(store, n, ReminderState.SENT)
+        other = await asyncpg.connect(postgres_url)
+        try:
+            async with other.transaction():  # another instance's batch, not yet committed
+                await other.execute(
+                    "SELECT id FROM reminders WHERE id IN ('r0001', 'r0002') FOR UPDATE"
+                )
+                deleted = await asyncio.wait_for(store.prune(CUTOFF, limit=2), timeout=10)
+        finally:
+            await other.close()
+        assert deleted == 2
+        assert await _ids(store) == {"r0001", "r0002"}
+    finally:
+        await store.close()
