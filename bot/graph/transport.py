@@ -25,6 +25,7 @@ Three things `GraphTransport` adds to httpx-aiohttp:
 from __future__ import annotations
 
 import contextlib
+import functools
 import ssl
 from collections.abc import Iterator, Mapping
 
@@ -79,10 +80,8 @@ class GraphTransport(AiohttpTransport):
                 allow_redirects=False,
                 auto_decompress=False,
                 compress=False,
-                timeout=aiohttp.ClientTimeout(
-                    sock_connect=timeout.get("connect"),
-                    sock_read=timeout.get("read"),
-                    connect=timeout.get("pool"),
+                timeout=_client_timeout(
+                    timeout.get("connect"), timeout.get("read"), timeout.get("pool")
                 ),
                 server_hostname=request.extensions.get("sni_hostname"),
                 proxy=self._proxy_url,
@@ -99,6 +98,15 @@ class GraphTransport(AiohttpTransport):
             request=request,
             extensions=extensions,
         )
+
+
+@functools.lru_cache(maxsize=64)
+def _client_timeout(
+    connect: float | None, read: float | None, pool: float | None
+) -> aiohttp.ClientTimeout:
+    """httpx's timeouts as aiohttp's (immutable, so one per distinct set of limits; a Graph
+    client uses a handful)."""
+    return aiohttp.ClientTimeout(sock_connect=connect, sock_read=read, connect=pool)
 
 
 def _proxy_headers(proxy: httpx.Proxy) -> dict[str, str]:

@@ -122,6 +122,7 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
         self._clock = clock
         self._allowed_tenants = allowed_tenants
         self._pacer = pacer or Pacer()
+        self._remembered: dict[str, tuple[Any, ...]] = {}  # conversation -> its reference's parts
         self._running = conversation_state.create_property("RunningMeeting")
         self._dialog_states = _PerSender(conversation_state.create_property("DialogStates"))
         self._dialogs = DialogSet(self._dialog_states)
@@ -169,11 +170,28 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
         if not conversation or not activity.service_url:
             return
         if _bot_left(activity):
+            self._remembered.pop(conversation, None)
             await self._reminders.forget(conversation)
             return
         if activity.type in _REMEMBERED_TYPES:
             always = activity.type != ActivityTypes.message
+            # What the reference is made of: the same as last time means the same reference,
+            # which `remember` would not write again, so it is not even built (four models
+            # written to JSON, every message).
+            source = (
+                activity.service_url,
+                activity.channel_id,
+                activity.locale,
+                activity.from_property,
+                activity.recipient,
+                activity.conversation,
+            )
+            if not always and self._remembered.get(conversation) == source:
+                return
             await self._reminders.remember(conversation, reference_json(activity), always=always)
+            if len(self._remembered) >= _REMEMBERED_LIMIT:
+                self._remembered.clear()
+            self._remembered[conversation] = source
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -443,6 +461,7 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
 
 _SENDER_CLOCK = "meetbot.sender_clock"  # the turn's SenderClock, in the turn state
 
+_REMEMBERED_LIMIT = 10_000  # conversations whose reference parts are kept (then forgotten)
 _REMEMBERED_TYPES = {
     ActivityTypes.message,
     ActivityTypes.conversation_update,
