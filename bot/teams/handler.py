@@ -18,9 +18,11 @@ Teams' window even when Graph is slow (the card follows on the same turn).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -123,6 +125,7 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
         self._allowed_tenants = allowed_tenants
         self._pacer = pacer or Pacer()
         self._remembered: dict[str, tuple[Any, ...]] = {}  # conversation -> its reference's parts
+        self._one_turn_at_a_time = _OneTurnAtATime()
         self._running = conversation_state.create_property("RunningMeeting")
         self._dialog_states = _PerSender(conversation_state.create_property("DialogStates"))
         self._dialogs = DialogSet(self._dialog_states)
@@ -142,10 +145,14 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
         await self._pacer.drain(timeout)
 
     async def _turn(self, turn_context: TurnContext) -> None:
-        await self._remember_conversation(turn_context)
-        await super().on_turn(turn_context)
-        await self._dialog_states.prune(turn_context)
-        await self._state.save_changes(turn_context)
+        """One turn, its conversation's state read, changed and saved as a whole while no other
+        turn of the same conversation in this instance runs (see `_OneTurnAtATime`)."""
+        conversation = turn_context.activity.conversation
+        async with self._one_turn_at_a_time(conversation.id if conversation else ""):
+            await self._remember_conversation(turn_context)
+            await super().on_turn(turn_context)
+            await self._dialog_states.prune(turn_context)
+            await self._state.save_changes(turn_context)
 
     async def _admitted(self, turn_context: TurnContext) -> bool:
         """Whether the activity's tenant is one Meetbot serves; if not, say so once, politely."""
@@ -467,6 +474,36 @@ _REMEMBERED_TYPES = {
     ActivityTypes.conversation_update,
     ActivityTypes.installation_update,
 }
+
+
+class _OneTurnAtATime:
+    """Turns of one conversation run one after another in this instance; other conversations'
+    turns are not held up.
+
+    A conversation's state (every member's dialog stack, the thread's running meeting) is one
+    stored value, read when a turn starts and written whole when it ends. Two turns of one
+    conversation running at once (two members of a group chat answering the bot together)
+    would both read it, and the second write would lose the first's change: silently when the
+    conversation had no state yet (a new value carries no eTag to check), with an eTag conflict
+    and an apology otherwise. Instances sharing a store are still kept apart by eTags.
+    """
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # lock, turns holding or waiting
+
+    @contextlib.asynccontextmanager
+    async def __call__(self, conversation_id: str) -> AsyncIterator[None]:
+        lock, turns = self._locks.get(conversation_id) or (asyncio.Lock(), 0)
+        self._locks[conversation_id] = (lock, turns + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, turns = self._locks[conversation_id]
+            if turns == 1:
+                del self._locks[conversation_id]  # nobody waits: forget it
+            else:
+                self._locks[conversation_id] = (lock, turns - 1)
 
 
 class _PerSender(StatePropertyAccessor):  # type: ignore[misc]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -434,3 +435,27 @@ async def test_an_unusable_subject_is_asked_again(
     event = Event.model_validate(stored)
     assert event.subject == "Design review" and event.start is not None
     assert event.start.to_datetime() == datetime(2026, 11, 22, 15, 0, tzinfo=LA)
+
+
+async def test_members_answering_at_once_in_a_thread_each_keep_their_dialog(
+    post: Post, connector: RunningConnector
+) -> None:
+    """The thread's state is one value: turns that read and write it at the same time must
+    not lose each other's dialogs (the second write used to win, silently)."""
+
+    def said(member: str, text: str) -> dict[str, Any]:
+        activity = channel_message(
+            f"<at>Meetbot</at> {text}", connector, entities=[mention(BOT_ID, "Meetbot")]
+        )
+        activity["from"] = {"id": f"29:{member}", "aadObjectId": f"aad-{member}", "name": member}
+        return activity
+
+    thread = said("ann", "")["conversation"]["id"]
+    members = ("ann", "bob", "cyd")
+    answers = await asyncio.gather(*(post(said(member, "meet")) for member in members))
+    assert [answer.status_code for answer in answers] == [201] * 3
+    assert texts(connector, thread) == ["What is the meeting about?"] * 3
+
+    await asyncio.gather(*(post(said(member, f"Review {member}")) for member in members))
+    asked = sorted(texts(connector, thread)[3:])
+    assert [line.split("”")[0] for line in asked] == [f"When should “Review {m}" for m in members]
