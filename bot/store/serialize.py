@@ -75,6 +75,11 @@ def _set_etag(value: Any, etag: str) -> None:
         value.e_tag = etag
 
 
+# The eTag of a value read as absent: written only while there still is none (stored eTags
+# start at 1), so two creators of one key conflict like two writers of an existing one.
+NEW = "0"
+
+
 def _conflict(expected: str | None, current: int | None) -> bool:
     """botbuilder's rule: a read eTag must still match; `*`, none, or a new key always write."""
     return expected not in (None, "*") and current is not None and str(current) != expected

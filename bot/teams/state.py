@@ -17,7 +17,7 @@ from botbuilder.core import ConversationState, TurnContext
 from botbuilder.core.bot_assert import BotAssert
 from botbuilder.core.bot_state import CachedBotState
 
-from bot.store.serialize import plain_json
+from bot.store.serialize import NEW, plain_json
 
 
 class _QuickCachedBotState(CachedBotState):  # type: ignore[misc]
@@ -38,6 +38,11 @@ class MeetbotConversationState(ConversationState):  # type: ignore[misc]
         if force or not cached_state or not cached_state.state:
             items = await self._storage.read([storage_key])
             state = _QuickCachedBotState(items.get(storage_key))
+            if storage_key not in items:
+                # Nothing stored yet (saved at the turn's end, as botbuilder does): the write
+                # must create the value, not overwrite one another instance created meanwhile,
+                # which a value without an eTag would.
+                state.state["e_tag"] = NEW
             turn_context.turn_state[self._context_service_key] = state
 
     async def clear_state(self, turn_context: TurnContext) -> None:

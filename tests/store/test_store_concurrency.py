@@ -6,7 +6,13 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from bot.store import MeetingRecord, Reminder, Store, Watch
+import pytest
+from botbuilder.core import TurnContext
+from botbuilder.core.adapters import TestAdapter
+from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationAccount
+
+from bot.store import EtagConflict, MeetingRecord, Reminder, Store, Watch
+from bot.teams.state import MeetbotConversationState
 from tests.store.helpers import T0, OpenStore, make_reminder
 
 ROWS = 200
@@ -106,3 +112,35 @@ async def test_racing_add_meetings_of_one_key_all_get_the_same_reminder(
     assert await store.reminder_counts() == {stored[0].state: 1}
     meeting = await store.get_meeting("user-1", make_reminder(1).event_id)
     assert meeting is not None and meeting.subject.startswith("take ")
+
+
+async def test_two_instances_creating_one_conversations_state_conflict_instead_of_losing_one(
+    store: Store, open_another: OpenStore
+) -> None:
+    """Both read "nothing stored"; the second write must not silently replace the first."""
+    async with open_another() as other:
+        turns = [_turn_context(), _turn_context()]
+        states = [MeetbotConversationState(store), MeetbotConversationState(other)]
+        for state, turn in zip(states, turns, strict=True):
+            await state.load(turn)
+        for n, (state, turn) in enumerate(zip(states, turns, strict=True)):
+            await state.create_property("DialogStates").set(turn, {f"29:member-{n}": {"x": n}})
+        await states[0].save_changes(turns[0])
+        with pytest.raises(EtagConflict):
+            await states[1].save_changes(turns[1])
+    stored = await store.read(["msteams/conversations/19:thread@thread.tacv2"])
+    assert stored["msteams/conversations/19:thread@thread.tacv2"]["DialogStates"] == {
+        "29:member-0": {"x": 0}
+    }
+
+
+def _turn_context() -> TurnContext:
+    activity = Activity(
+        type=ActivityTypes.message,
+        channel_id="msteams",
+        conversation=ConversationAccount(id="19:thread@thread.tacv2"),
+        from_property=ChannelAccount(id="29:member"),
+        recipient=ChannelAccount(id="28:bot"),
+        text="meet",
+    )
+    return TurnContext(TestAdapter(), activity)
