@@ -19,10 +19,9 @@ Teams' window even when Graph is slow (the card follows on the same turn).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -148,11 +147,16 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
         """One turn, its conversation's state read, changed and saved as a whole while no other
         turn of the same conversation in this instance runs (see `_OneTurnAtATime`)."""
         conversation = turn_context.activity.conversation
-        async with self._one_turn_at_a_time(conversation.id if conversation else ""):
-            await self._remember_conversation(turn_context)
-            await super().on_turn(turn_context)
-            await self._dialog_states.prune(turn_context)
-            await self._state.save_changes(turn_context)
+        key = conversation.id if conversation else ""
+        lock = self._one_turn_at_a_time.enter(key)
+        try:
+            async with lock:
+                await self._remember_conversation(turn_context)
+                await super().on_turn(turn_context)
+                await self._dialog_states.prune(turn_context)
+                await self._state.save_changes(turn_context)
+        finally:
+            self._one_turn_at_a_time.leave(key)
 
     async def _admitted(self, turn_context: TurnContext) -> bool:
         """Whether the activity's tenant is one Meetbot serves; if not, say so once, politely."""
@@ -491,19 +495,19 @@ class _OneTurnAtATime:
     def __init__(self) -> None:
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # lock, turns holding or waiting
 
-    @contextlib.asynccontextmanager
-    async def __call__(self, conversation_id: str) -> AsyncIterator[None]:
+    def enter(self, conversation_id: str) -> asyncio.Lock:
+        """The conversation's lock, for a turn to hold (`async with`); `leave` when done,
+        whether or not the turn got the lock."""
         lock, turns = self._locks.get(conversation_id) or (asyncio.Lock(), 0)
         self._locks[conversation_id] = (lock, turns + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, turns = self._locks[conversation_id]
-            if turns == 1:
-                del self._locks[conversation_id]  # nobody waits: forget it
-            else:
-                self._locks[conversation_id] = (lock, turns - 1)
+        return lock
+
+    def leave(self, conversation_id: str) -> None:
+        lock, turns = self._locks[conversation_id]
+        if turns == 1:
+            del self._locks[conversation_id]  # no other turn holds or waits for it: forget it
+        else:
+            self._locks[conversation_id] = (lock, turns - 1)
 
 
 class _PerSender(StatePropertyAccessor):  # type: ignore[misc]

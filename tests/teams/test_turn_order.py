@@ -15,12 +15,15 @@ async def test_turns_of_one_conversation_wait_and_other_conversations_do_not() -
     order: list[str] = []
 
     async def turn(conversation: str, name: str, hold: bool = False) -> None:
-        async with turns(conversation):
-            order.append(f"{name} in")
-            if hold:
-                first_inside.set()
-                await release.wait()
-            order.append(f"{name} out")
+        try:
+            async with turns.enter(conversation):
+                order.append(f"{name} in")
+                if hold:
+                    first_inside.set()
+                    await release.wait()
+                order.append(f"{name} out")
+        finally:
+            turns.leave(conversation)
 
     first = asyncio.create_task(turn("a:1", "first", hold=True))
     await first_inside.wait()
@@ -40,11 +43,33 @@ async def test_a_turn_that_fails_lets_the_next_one_in() -> None:
     turns = _OneTurnAtATime()
 
     async def failing() -> None:
-        async with turns("a:1"):
-            raise RuntimeError("the turn failed")
+        try:
+            async with turns.enter("a:1"):
+                raise RuntimeError("the turn failed")
+        finally:
+            turns.leave("a:1")
 
     results = await asyncio.gather(failing(), failing(), return_exceptions=True)
     assert [type(result) for result in results] == [RuntimeError, RuntimeError]
-    async with turns("a:1"):
-        pass
+    assert turns._locks == {}
+
+
+async def test_a_turn_cancelled_while_waiting_is_forgotten() -> None:
+    turns = _OneTurnAtATime()
+    holder = turns.enter("a:1")
+    await holder.acquire()
+
+    async def waiting() -> None:
+        try:
+            async with turns.enter("a:1"):
+                pass
+        finally:
+            turns.leave("a:1")
+
+    task = asyncio.create_task(waiting())
+    await asyncio.sleep(0)  # let it start waiting for the lock
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    holder.release()
+    turns.leave("a:1")
     assert turns._locks == {}
