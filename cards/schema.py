@@ -54,7 +54,7 @@ def dump_card(card: AdaptiveCard) -> dict[str, Any]:
 def dump_part(part: SerializableObject) -> dict[str, Any]:
     """A card model's JSON as `dump_card` writes it (camelCase keys, no nulls), for parts
     dumped on their own, such as templates (`cards.template`)."""
-    dumped: dict[str, Any] = part.model_dump(by_alias=True, exclude_none=True)
+    dumped: dict[str, Any] = part.model_dump(mode="json", by_alias=True, exclude_none=True)
     return dumped
 
 

@@ -120,7 +120,7 @@ def _fill_other(out: dict[str, Any], key: str, name: str, value: Any) -> None:
     if value is None:
         del out[key]
     elif isinstance(value, str):
-        out[key] = value
+        out[key] = value if type(value) is str else str.__str__(value)  # a plain str, always
     else:
         raise TypeError(f"template hole {name!r} takes a string, not {type(value).__name__}")
 

@@ -146,16 +146,27 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
     async def _turn(self, turn_context: TurnContext) -> None:
         """One turn, its conversation's state read, changed and saved as a whole while no other
         turn of the same conversation in this instance runs (see `_OneTurnAtATime`)."""
-        conversation = turn_context.activity.conversation
-        key = conversation.id if conversation else ""
+        activity = turn_context.activity
+        key = activity.conversation.id if activity.conversation else ""
         lock = self._one_turn_at_a_time.enter(key)
+        held = False
         try:
-            async with lock:
-                await self._remember_conversation(turn_context)
-                await super().on_turn(turn_context)
-                await self._dialog_states.prune(turn_context)
-                await self._state.save_changes(turn_context)
+            if activity.type == ActivityTypes.message:
+                await lock.acquire()  # the Pacer answers Teams meanwhile
+                held = True
+            else:  # answered when the turn ends: wait a while, then rely on eTags
+                try:
+                    async with asyncio.timeout(_NOT_PACED_WAIT_S):
+                        held = await lock.acquire()
+                except TimeoutError:
+                    log.info("a %s turn ran beside a long turn of its conversation", activity.type)
+            await self._remember_conversation(turn_context)
+            await super().on_turn(turn_context)
+            await self._dialog_states.prune(turn_context)
+            await self._state.save_changes(turn_context)
         finally:
+            if held:
+                lock.release()
             self._one_turn_at_a_time.leave(key)
 
     async def _admitted(self, turn_context: TurnContext) -> bool:
@@ -472,6 +483,7 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
 
 _SENDER_CLOCK = "meetbot.sender_clock"  # the turn's SenderClock, in the turn state
 
+_NOT_PACED_WAIT_S = 5.0  # of Teams' ~15 s for an answer, for turns answered when they end
 _REMEMBERED_LIMIT = 10_000  # conversations whose reference parts are kept (then forgotten)
 _REMEMBERED_TYPES = {
     ActivityTypes.message,
@@ -487,9 +499,10 @@ class _OneTurnAtATime:
     A conversation's state (every member's dialog stack, the thread's running meeting) is one
     stored value, read when a turn starts and written whole when it ends. Two turns of one
     conversation running at once (two members of a group chat answering the bot together)
-    would both read it, and the second write would lose the first's change: silently when the
-    conversation had no state yet (a new value carries no eTag to check), with an eTag conflict
-    and an apology otherwise. Instances sharing a store are still kept apart by eTags.
+    would both read it, and the second write would fail with an eTag conflict (and an
+    apology to its member). Instances sharing a store are kept apart by those eTags alone.
+    A turn Teams waits on without the Pacer (membership and installation events) waits at
+    most `_NOT_PACED_WAIT_S` for the lock, then runs anyway.
     """
 
     def __init__(self) -> None:

@@ -29,7 +29,17 @@ class _QuickCachedBotState(CachedBotState):  # type: ignore[misc]
 
 class MeetbotConversationState(ConversationState):  # type: ignore[misc]
     """`ConversationState` whose turns cache their state in `_QuickCachedBotState`; `load`
-    and `clear_state` are botbuilder's, with that one class in place of `CachedBotState`."""
+    and `clear_state` are botbuilder's, with that one class in place of `CachedBotState`, and
+    two differences for a conversation with nothing stored yet:
+
+    - its value is created, never overwritten: `load` gives it the eTag `NEW`, so a second
+      instance creating the same conversation's state at the same moment gets a conflict
+      instead of silently replacing the first's (a value without an eTag would);
+    - it is saved only once it holds something: botbuilder writes the empty state of every
+      conversation it hears from, which here would also turn two instances' identical empty
+      writes (a bot added to a chat: conversationUpdate and installationUpdate together)
+      into a conflict.
+    """
 
     async def load(self, turn_context: TurnContext, force: bool = False) -> None:
         BotAssert.context_not_none(turn_context)
@@ -39,14 +49,25 @@ class MeetbotConversationState(ConversationState):  # type: ignore[misc]
             items = await self._storage.read([storage_key])
             state = _QuickCachedBotState(items.get(storage_key))
             if storage_key not in items:
-                # Nothing stored yet (saved at the turn's end, as botbuilder does): the write
-                # must create the value, not overwrite one another instance created meanwhile,
-                # which a value without an eTag would.
-                state.state["e_tag"] = NEW
+                state.state["e_tag"] = NEW  # created by this turn's write, or not at all
             turn_context.turn_state[self._context_service_key] = state
+
+    async def save_changes(self, turn_context: TurnContext, force: bool = False) -> None:
+        cached_state = self.get_cached_state(turn_context)
+        if cached_state is not None and not force and _empty_and_new(cached_state.state):
+            return  # nothing stored, nothing to store
+        await super().save_changes(turn_context, force)
 
     async def clear_state(self, turn_context: TurnContext) -> None:
         BotAssert.context_not_none(turn_context)
         cleared = _QuickCachedBotState()
         cleared.hash = ""  # as botbuilder does: always changed, so the next save writes
         turn_context.turn_state[self._context_service_key] = cleared
+
+
+def _empty_and_new(state: dict[str, object]) -> bool:
+    """Read as absent (eTag `NEW`) and still without a value: no property set, or only empty
+    ones (the dialog states a turn without a dialog leaves)."""
+    return state.get("e_tag") == NEW and all(
+        value is None or value in ({}, []) for key, value in state.items() if key != "e_tag"
+    )

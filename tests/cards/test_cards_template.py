@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from enum import StrEnum
 from typing import Any
 
 import pytest
@@ -238,3 +239,15 @@ def test_per_catalog_is_not_fooled_by_a_reused_id(monkeypatch: pytest.MonkeyPatc
     variant = dataclasses.replace(en, join_button="Beitreten")
 
     assert cached(variant) == "Beitreten"
+
+
+def test_a_hole_given_a_str_subclass_holds_a_plain_str() -> None:
+    """Cards are sent unwalked as plain JSON (`CardAttachment.__json_plain__`)."""
+
+    class Colour(StrEnum):
+        GOOD = "Good"
+
+    part = Template(dump_part(TextBlock(text=hole("text"), color="Good")))
+    filled = part(text=Colour.GOOD)
+    assert type(filled["text"]) is str
+    assert filled["text"] == "Good"

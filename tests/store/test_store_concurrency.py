@@ -134,6 +134,22 @@ async def test_two_instances_creating_one_conversations_state_conflict_instead_o
     }
 
 
+async def test_two_instances_leaving_a_new_conversations_state_empty_write_nothing(
+    store: Store, open_another: OpenStore
+) -> None:
+    """A bot added to a chat hears conversationUpdate and installationUpdate at once; two
+    instances with nothing to keep must neither conflict nor create an empty value."""
+    async with open_another() as other:
+        turns = [_turn_context(), _turn_context()]
+        states = [MeetbotConversationState(store), MeetbotConversationState(other)]
+        for state, turn in zip(states, turns, strict=True):
+            await state.load(turn)
+            await state.create_property("DialogStates").get(turn, dict)
+        for state, turn in zip(states, turns, strict=True):
+            await state.save_changes(turn)
+    assert await store.read(["msteams/conversations/19:thread@thread.tacv2"]) == {}
+
+
 def _turn_context() -> TurnContext:
     activity = Activity(
         type=ActivityTypes.message,

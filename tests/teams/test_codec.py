@@ -433,6 +433,8 @@ def test_object_values_a_class_declares_plain_are_written_unwalked_and_like_msre
         __json_plain__ = frozenset({"content"})
 
     unwalked = object()  # a walk would refuse it (and msrest would write its repr)
+    sent = to_json(card_attachment({"x": [unwalked]}))  # what cards are sent in
+    assert sent["content"]["x"][0] is unwalked
     sent = to_json(Declared(content_type="x", content={"x": [unwalked]}))
     assert sent["content"]["x"][0] is unwalked
     assert to_json(Attachment(content_type="x", content={"x": [1]})) == {

@@ -91,14 +91,30 @@ async def test_saves_when_botbuilder_would(first: Change, second: Change) -> Non
     assert await _writes(MeetbotConversationState, first, second) == expected
 
 
-@pytest.mark.parametrize("state_class", [ConversationState, MeetbotConversationState])
-async def test_a_new_conversation_and_a_cleared_state_are_saved(
-    state_class: type[ConversationState],
-) -> None:
+async def test_botbuilder_saves_a_new_conversations_empty_state() -> None:
     storage = _CountingStorage()
-    state = state_class(storage)
+    state = ConversationState(storage)
     turn = _context()
     await state.load(turn)  # nothing stored yet
+    await state.save_changes(turn)
+    assert storage.writes == 1
+    await state.clear_state(turn)
+    await state.save_changes(turn)
+    assert storage.writes == 2
+
+
+async def test_a_new_conversations_state_is_saved_once_it_holds_something() -> None:
+    """Unlike botbuilder: an empty state is not written (two instances writing the same empty
+    state would conflict); a cleared state is, as botbuilder does."""
+    storage = _CountingStorage()
+    state = MeetbotConversationState(storage)
+    dialogs = state.create_property("DialogStates")
+    turn = _context()
+    await state.load(turn)  # nothing stored yet
+    await dialogs.get(turn, dict)  # what every turn's prune leaves: empty dialog states
+    await state.save_changes(turn)
+    assert storage.writes == 0
+    await dialogs.set(turn, {"29:user": {"stack": []}})
     await state.save_changes(turn)
     assert storage.writes == 1
     await state.clear_state(turn)
