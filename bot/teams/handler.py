@@ -123,7 +123,6 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
         self._clock = clock
         self._allowed_tenants = allowed_tenants
         self._pacer = pacer or Pacer()
-        self._remembered: dict[str, tuple[Any, ...]] = {}  # conversation -> its reference's parts
         self._one_turn_at_a_time = _OneTurnAtATime()
         self._running = conversation_state.create_property("RunningMeeting")
         self._dialog_states = _PerSender(conversation_state.create_property("DialogStates"))
@@ -151,15 +150,12 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
         lock = self._one_turn_at_a_time.enter(key)
         held = False
         try:
-            if activity.type == ActivityTypes.message:
-                await lock.acquire()  # the Pacer answers Teams meanwhile
-                held = True
-            else:  # answered when the turn ends: wait a while, then rely on eTags
-                try:
-                    async with asyncio.timeout(_NOT_PACED_WAIT_S):
-                        held = await lock.acquire()
-                except TimeoutError:
-                    log.info("a %s turn ran beside a long turn of its conversation", activity.type)
+            # A message waits as long as it takes (the Pacer answers Teams meanwhile); a turn
+            # answered only when it ends waits a while, then runs, its state kept by eTags.
+            paced = activity.type == ActivityTypes.message
+            held = await _take(lock, None if paced else _NOT_PACED_WAIT_S)
+            if not held:
+                log.info("a %s turn ran beside a long turn of its conversation", activity.type)
             await self._remember_conversation(turn_context)
             await super().on_turn(turn_context)
             await self._dialog_states.prune(turn_context)
@@ -192,15 +188,10 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
         if not conversation or not activity.service_url:
             return
         if _bot_left(activity):
-            self._remembered.pop(conversation, None)
             await self._reminders.forget(conversation)
             return
         if activity.type in _REMEMBERED_TYPES:
-            always = activity.type != ActivityTypes.message
-            # What the reference is made of: the same as last time means the same reference,
-            # which `remember` would not write again, so it is not even built (four models
-            # written to JSON, every message).
-            source = (
+            source = (  # every part of the activity `reference_json` reads
                 activity.service_url,
                 activity.channel_id,
                 activity.locale,
@@ -208,12 +199,12 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
                 activity.recipient,
                 activity.conversation,
             )
-            if not always and self._remembered.get(conversation) == source:
-                return
-            await self._reminders.remember(conversation, reference_json(activity), always=always)
-            if len(self._remembered) >= _REMEMBERED_LIMIT:
-                self._remembered.clear()
-            self._remembered[conversation] = source
+            await self._reminders.remember(
+                conversation,
+                source,
+                lambda: reference_json(activity),
+                always=activity.type != ActivityTypes.message,
+            )
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -484,12 +475,23 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
 _SENDER_CLOCK = "meetbot.sender_clock"  # the turn's SenderClock, in the turn state
 
 _NOT_PACED_WAIT_S = 5.0  # of Teams' ~15 s for an answer, for turns answered when they end
-_REMEMBERED_LIMIT = 10_000  # conversations whose reference parts are kept (then forgotten)
 _REMEMBERED_TYPES = {
     ActivityTypes.message,
     ActivityTypes.conversation_update,
     ActivityTypes.installation_update,
 }
+
+
+async def _take(lock: asyncio.Lock, within: float | None) -> bool:
+    """Take `lock`, waiting at most `within` seconds (None: as long as it takes); whether the
+    lock was taken."""
+    if within is None:
+        return await lock.acquire()
+    try:
+        async with asyncio.timeout(within):
+            return await lock.acquire()
+    except TimeoutError:
+        return False
 
 
 class _OneTurnAtATime:
@@ -509,8 +511,8 @@ class _OneTurnAtATime:
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # lock, turns holding or waiting
 
     def enter(self, conversation_id: str) -> asyncio.Lock:
-        """The conversation's lock, for a turn to hold (`async with`); `leave` when done,
-        whether or not the turn got the lock."""
+        """The conversation's lock, for a turn to take; `leave` when done, whether or not the
+        turn got it."""
         lock, turns = self._locks.get(conversation_id) or (asyncio.Lock(), 0)
         self._locks[conversation_id] = (lock, turns + 1)
         return lock
