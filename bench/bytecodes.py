@@ -33,7 +33,16 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from compare import COMMAND, PYTHON, ROOT, BodyTemplate, Children, child_env, post_meets
+from compare import (
+    COMMAND,
+    PYTHON,
+    ROOT,
+    BodyTemplate,
+    Children,
+    child_env,
+    post_meets,
+    start_emulators,
+)
 
 from bot.cli import run_loop
 
@@ -83,16 +92,7 @@ async def measure(conversations: int, messages: int, work: Path) -> list[list[An
     dump = work / "bytecodes.json"
     children = Children(work, child_env(work))
     try:
-        graph = await children.spawn(
-            "graph-emulator", [PYTHON, "-m", "bot", "graph-emulator", "--port", "0"]
-        )
-        line = await children.read_line(graph, "GRAPH_BASE_URL=")
-        graph_url = line.split("GRAPH_BASE_URL=")[1].split()[0]
-        connector = await children.spawn(
-            "connector-emulator", [PYTHON, "-m", "bot", "connector-emulator", "--port", "0"]
-        )
-        line = await children.read_line(connector, "listening on")
-        service_url = line.rsplit(" ", 1)[1].removesuffix("/v3")
+        graph_url, service_url = await start_emulators(children)
         bot = await children.spawn(
             "meetbot",
             [PYTHON, SCRIPT, "--traced-bot"],

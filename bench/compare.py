@@ -282,6 +282,23 @@ class Children:
             await self.stop(child)
 
 
+async def start_emulators(
+    children: Children, affinity: frozenset[int] | None = None
+) -> tuple[str, str]:
+    """`meetbot graph-emulator` and `meetbot connector-emulator` on free ports: the Graph base
+    URL and the connector's service URL. (`run` starts the counting ones instead.)"""
+    graph = await children.spawn(
+        "graph-emulator", [PYTHON, "-m", "bot", "graph-emulator", "--port", "0"], affinity
+    )
+    line = await children.read_line(graph, "GRAPH_BASE_URL=")
+    graph_url = line.split("GRAPH_BASE_URL=")[1].split()[0]
+    connector = await children.spawn(
+        "connector-emulator", [PYTHON, "-m", "bot", "connector-emulator", "--port", "0"], affinity
+    )
+    line = await children.read_line(connector, "listening on")
+    return graph_url, line.rsplit(" ", 1)[1].removesuffix("/v3")
+
+
 def child_env(work: Path) -> dict[str, str]:
     """The environment of every process the harness starts: this one's, less what would point
     Meetbot at a real tenant, database or address, with a home under `work`."""

@@ -53,6 +53,7 @@ from compare import (
     pin_self,
     plan_placement,
     post_meets,
+    start_emulators,
 )
 
 from bot.cli import run_loop
@@ -126,17 +127,7 @@ async def measure(specs: list[str], conversations: int, messages: int) -> dict[s
         pin_self(other_cpus)
     children = Children(work, child_env(work))
     try:
-        graph = await children.spawn(
-            "graph-emulator", [PYTHON, "-m", "bot", "graph-emulator", "--port", "0"], other_cpus
-        )
-        graph_url = (await children.read_line(graph, "GRAPH_BASE_URL=")).split("=")[1].split()[0]
-        connector = await children.spawn(
-            "connector-emulator",
-            [PYTHON, "-m", "bot", "connector-emulator", "--port", "0"],
-            other_cpus,
-        )
-        line = await children.read_line(connector, "listening on")
-        service_url = line.rsplit(" ", 1)[1].removesuffix("/v3")
+        graph_url, service_url = await start_emulators(children, other_cpus)
         bot = await children.spawn(
             "meetbot",
             [PYTHON, "-c", _bootstrap(specs, out)],
