@@ -8,6 +8,10 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from botbuilder.core import TurnContext
+from botbuilder.core.adapters import TestAdapter
+from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationAccount
+
 BOT_ID = "28:meetbot-app-id"
 USER_AAD_ID = "64339082-ed84-4b0b-b4ab-004ae54f3747"
 TENANT_ID = "98a79ebe-74bf-4e07-a017-7b410848cb32"
@@ -67,3 +71,16 @@ def make_message(
 
 def new_conversation_id() -> str:
     return f"a:{uuid.uuid4().hex}"
+
+
+def make_turn_context(conversation_id: str = "a:conversation") -> TurnContext:
+    """A message turn in `conversation_id` on botbuilder's `TestAdapter`, for state tests."""
+    activity = Activity(
+        type=ActivityTypes.message,
+        channel_id="msteams",
+        conversation=ConversationAccount(id=conversation_id),
+        from_property=ChannelAccount(id="29:user"),
+        recipient=ChannelAccount(id="28:bot"),
+        text="meet",
+    )
+    return TurnContext(TestAdapter(), activity)

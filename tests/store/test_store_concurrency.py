@@ -7,17 +7,16 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from botbuilder.core import TurnContext
-from botbuilder.core.adapters import TestAdapter
-from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationAccount
 
 from bot.store import EtagConflict, MeetingRecord, Reminder, Store, Watch
 from bot.teams.state import MeetbotConversationState
+from tests.factories import make_turn_context
 from tests.store.helpers import T0, OpenStore, make_reminder
 
 ROWS = 200
 LOOPS_PER_STORE = 8
 BATCH = 3
+THREAD = "19:thread@thread.tacv2"
 
 
 async def _claim_all_reminders(store: Store, worker: str) -> list[Reminder]:
@@ -119,7 +118,7 @@ async def test_two_instances_creating_one_conversations_state_conflict_instead_o
 ) -> None:
     """Both read "nothing stored"; the second write must not silently replace the first."""
     async with open_another() as other:
-        turns = [_turn_context(), _turn_context()]
+        turns = [make_turn_context(THREAD), make_turn_context(THREAD)]
         states = [MeetbotConversationState(store), MeetbotConversationState(other)]
         for state, turn in zip(states, turns, strict=True):
             await state.load(turn)
@@ -128,10 +127,8 @@ async def test_two_instances_creating_one_conversations_state_conflict_instead_o
         await states[0].save_changes(turns[0])
         with pytest.raises(EtagConflict):
             await states[1].save_changes(turns[1])
-    stored = await store.read(["msteams/conversations/19:thread@thread.tacv2"])
-    assert stored["msteams/conversations/19:thread@thread.tacv2"]["DialogStates"] == {
-        "29:member-0": {"x": 0}
-    }
+    stored = await store.read([f"msteams/conversations/{THREAD}"])
+    assert stored[f"msteams/conversations/{THREAD}"]["DialogStates"] == {"29:member-0": {"x": 0}}
 
 
 async def test_two_instances_leaving_a_new_conversations_state_empty_write_nothing(
@@ -140,23 +137,11 @@ async def test_two_instances_leaving_a_new_conversations_state_empty_write_nothi
     """A bot added to a chat hears conversationUpdate and installationUpdate at once; two
     instances with nothing to keep must neither conflict nor create an empty value."""
     async with open_another() as other:
-        turns = [_turn_context(), _turn_context()]
+        turns = [make_turn_context(THREAD), make_turn_context(THREAD)]
         states = [MeetbotConversationState(store), MeetbotConversationState(other)]
         for state, turn in zip(states, turns, strict=True):
             await state.load(turn)
             await state.create_property("DialogStates").get(turn, dict)
         for state, turn in zip(states, turns, strict=True):
             await state.save_changes(turn)
-    assert await store.read(["msteams/conversations/19:thread@thread.tacv2"]) == {}
-
-
-def _turn_context() -> TurnContext:
-    activity = Activity(
-        type=ActivityTypes.message,
-        channel_id="msteams",
-        conversation=ConversationAccount(id="19:thread@thread.tacv2"),
-        from_property=ChannelAccount(id="29:member"),
-        recipient=ChannelAccount(id="28:bot"),
-        text="meet",
-    )
-    return TurnContext(TestAdapter(), activity)
+    assert await store.read([f"msteams/conversations/{THREAD}"]) == {}

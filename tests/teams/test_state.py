@@ -6,12 +6,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from botbuilder.core import ConversationState, MemoryStorage, TurnContext
-from botbuilder.core.adapters import TestAdapter
+from botbuilder.core import ConversationState, MemoryStorage
 from botbuilder.dialogs import DialogInstance, DialogState
-from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationAccount
 
 from bot.teams.state import MeetbotConversationState
+from tests.factories import make_turn_context
 
 
 class _CountingStorage(MemoryStorage):  # type: ignore[misc]
@@ -22,18 +21,6 @@ class _CountingStorage(MemoryStorage):  # type: ignore[misc]
     async def write(self, changes: dict[str, Any]) -> None:
         self.writes += 1
         await super().write(changes)
-
-
-def _context() -> TurnContext:
-    activity = Activity(
-        type=ActivityTypes.message,
-        channel_id="msteams",
-        conversation=ConversationAccount(id="a:conversation"),
-        from_property=ChannelAccount(id="29:user"),
-        recipient=ChannelAccount(id="28:bot"),
-        text="meet",
-    )
-    return TurnContext(TestAdapter(), activity)
 
 
 Change = Callable[[dict[str, Any]], None]
@@ -73,12 +60,12 @@ async def _writes(state_class: type[ConversationState], first: Change, second: C
     """Storage writes in the second turn (the first one's write is not counted)."""
     storage = _CountingStorage()
     state = state_class(storage)
-    turn = _context()
+    turn = make_turn_context()
     await state.load(turn)
     first(state.get(turn))
     await state.save_changes(turn, force=True)
     before = storage.writes
-    turn = _context()
+    turn = make_turn_context()
     await state.load(turn)
     second(state.get(turn))
     await state.save_changes(turn)
@@ -94,7 +81,7 @@ async def test_saves_when_botbuilder_would(first: Change, second: Change) -> Non
 async def test_botbuilder_saves_a_new_conversations_empty_state() -> None:
     storage = _CountingStorage()
     state = ConversationState(storage)
-    turn = _context()
+    turn = make_turn_context()
     await state.load(turn)  # nothing stored yet
     await state.save_changes(turn)
     assert storage.writes == 1
@@ -109,7 +96,7 @@ async def test_a_new_conversations_state_is_saved_once_it_holds_something() -> N
     storage = _CountingStorage()
     state = MeetbotConversationState(storage)
     dialogs = state.create_property("DialogStates")
-    turn = _context()
+    turn = make_turn_context()
     await state.load(turn)  # nothing stored yet
     await dialogs.get(turn, dict)  # what every turn's prune leaves: empty dialog states
     await state.save_changes(turn)
@@ -132,7 +119,7 @@ async def test_the_usual_state_is_hashed_without_jsonpickle(
     storage = _CountingStorage()
     await storage.write({"msteams/conversations/a:conversation": {"DialogStates": {}}})
     state = MeetbotConversationState(storage)
-    turn = _context()
+    turn = make_turn_context()
     await state.load(turn)
     await state.save_changes(turn)
     assert storage.writes == 1  # only the setup's
