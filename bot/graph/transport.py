@@ -75,7 +75,7 @@ class GraphTransport(AiohttpTransport):
             async with self.client.request(
                 method=request.method,
                 url=str(request.url),
-                headers=request.headers,
+                headers=_pairs(request.headers),
                 data=request.content or None,
                 allow_redirects=False,
                 auto_decompress=False,
@@ -98,6 +98,14 @@ class GraphTransport(AiohttpTransport):
             request=request,
             extensions=extensions,
         )
+
+
+def _pairs(headers: httpx.Headers) -> list[tuple[str, str]]:
+    """The request's headers as aiohttp takes them, in one pass, names as the caller wrote them
+    (as httpcore sends them). Handed the `httpx.Headers` itself, aiohttp reads it as a mapping:
+    each name looked up again, a scan of every header per lookup."""
+    encoding = headers.encoding
+    return [(name.decode(encoding), value.decode(encoding)) for name, value in headers.raw]
 
 
 @functools.lru_cache(maxsize=64)

@@ -8,10 +8,12 @@ import copy
 import json
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.teams import shape
 from bot.teams.shape import MAX_DEPTH, MalformedActivity, check_activity
 from tests.security.test_security_activity_properties import _bases, mutate, mutations
 from tests.teams import shape_reference
@@ -76,3 +78,52 @@ def test_hand_made_problems_get_the_same_words(change: dict[str, Any]) -> None:
     activity = _bases()[0] | change
     assert _verdict(check_activity, activity) is not None
     _same(activity)
+
+
+def _from_wire(activity: dict[str, Any]) -> tuple[Any, bytes]:
+    source = orjson.dumps(activity)
+    return orjson.loads(source), source
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(base=st.sampled_from(_bases()), changes=mutations)
+def test_the_bytes_orjson_parsed_change_no_verdict(base: dict[str, Any], changes: Any) -> None:
+    activity = json.loads(json.dumps(base))
+    for path, value in changes:
+        mutate(activity, path, value)
+    try:
+        body, source = _from_wire(activity)
+    except orjson.JSONEncodeError:  # a lone surrogate: no wire carries it to orjson.loads
+        return
+    shortcut = _verdict(lambda parsed: check_activity(parsed, orjson_source=source), body)
+    assert shortcut == _verdict(check_activity, body)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [b'{"text": "\\ud800"}', b'{"\\udfff": 1}', b'{"text": "\xed\xa0\x80"}'],
+)
+def test_orjson_refuses_what_the_tree_walk_would(source: bytes) -> None:
+    """The shortcut's premise: orjson never hands over text that is not valid Unicode."""
+    with pytest.raises(orjson.JSONDecodeError):
+        orjson.loads(source)
+
+
+def test_a_message_from_the_wire_is_not_walked_unless_it_could_nest_too_deep(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    walked: list[Any] = []
+    monkeypatch.setattr(shape, "_check_tree", walked.append)
+    body, source = _from_wire(_bases()[0])
+    check_activity(body, orjson_source=source)
+    assert walked == []
+
+    deep, deep_source = _from_wire(_bases()[0] | {"value": _nested(MAX_DEPTH - 2)})
+    check_activity(deep, orjson_source=deep_source)
+    assert walked == [deep]
+
+
+def test_too_deep_from_the_wire_is_still_refused() -> None:
+    body, source = _from_wire(_bases()[0] | {"value": _nested(MAX_DEPTH + 2)})
+    with pytest.raises(MalformedActivity, match="nests deeper"):
+        check_activity(body, orjson_source=source)
