@@ -67,6 +67,10 @@ class GraphTransport(AiohttpTransport):
         over aiohttp's (three async iterators deep per chunk, each mapping errors), and the
         connection is back in the pool at once. Errors mean what they did: httpx-aiohttp's
         mapping, made precise (see the module docstring), while sending or reading alike.
+
+        The headers go to aiohttp as httpx's `items()` (names lowercased, a repeated name's
+        values joined), what aiohttp made of the `httpx.Headers` mapping itself, but in one
+        pass: read as a mapping, each name was looked up again, a scan of every header each.
         """
         if not isinstance(self.client, aiohttp.ClientSession):
             self.client = self.get_client()
@@ -75,7 +79,7 @@ class GraphTransport(AiohttpTransport):
             async with self.client.request(
                 method=request.method,
                 url=str(request.url),
-                headers=_pairs(request.headers),
+                headers=request.headers.items(),  # one pass (see below)
                 data=request.content or None,
                 allow_redirects=False,
                 auto_decompress=False,
@@ -98,14 +102,6 @@ class GraphTransport(AiohttpTransport):
             request=request,
             extensions=extensions,
         )
-
-
-def _pairs(headers: httpx.Headers) -> list[tuple[str, str]]:
-    """The request's headers as aiohttp takes them, in one pass, names as the caller wrote them
-    (as httpcore sends them). Handed the `httpx.Headers` itself, aiohttp reads it as a mapping:
-    each name looked up again, a scan of every header per lookup."""
-    encoding = headers.encoding
-    return [(name.decode(encoding), value.decode(encoding)) for name, value in headers.raw]
 
 
 @functools.lru_cache(maxsize=64)

@@ -40,12 +40,13 @@ def check_activity(body: Any, *, orjson_source: bytes | None = None) -> None:
 
     `orjson_source`: the bytes `orjson.loads` parsed `body` from. orjson refuses text that is
     not valid Unicode (a lone surrogate, escaped or not), and a document cannot nest deeper
-    than it has `{` and `[` bytes: when there are at most `MAX_DEPTH` of them (a Teams message
-    has about ten), the whole-tree walk could find nothing and is skipped.
+    than it has `{` and `[` bytes (the value inside the innermost one a level below it): when
+    there are fewer than `MAX_DEPTH` of them (a Teams message has about ten), the whole-tree
+    walk could find nothing and is skipped.
     """
     if not isinstance(body, dict):
         raise MalformedActivity("The body is not a Bot Framework activity.")
-    if orjson_source is None or _brackets(orjson_source) > MAX_DEPTH:
+    if orjson_source is None or _brackets(orjson_source) >= MAX_DEPTH:
         _check_tree(body)
     if not isinstance(body.get("type"), str) or not body["type"]:
         raise MalformedActivity("The body is not a Bot Framework activity.")

@@ -29,8 +29,10 @@ def _verdict(check: Any, body: Any) -> str | None:
     return None
 
 
-def _same(body: Any) -> None:
-    ours, theirs = _verdict(check_activity, body), _verdict(shape_reference.check_activity, body)
+def _same(body: Any, source: bytes | None = None) -> None:
+    """Our verdict (given the bytes orjson parsed, when there are some) is the reference's."""
+    ours = _verdict(lambda parsed: check_activity(parsed, orjson_source=source), body)
+    theirs = _verdict(shape_reference.check_activity, body)
     if ours is not None and theirs is not None and any(t in theirs for t in _TREE):
         # Two problems of the whole tree: the walk order decides which one is named first.
         assert any(t in ours for t in _TREE), (ours, theirs)
@@ -95,8 +97,35 @@ def test_the_bytes_orjson_parsed_change_no_verdict(base: dict[str, Any], changes
         body, source = _from_wire(activity)
     except orjson.JSONEncodeError:  # a lone surrogate: no wire carries it to orjson.loads
         return
-    shortcut = _verdict(lambda parsed: check_activity(parsed, orjson_source=source), body)
-    assert shortcut == _verdict(check_activity, body)
+    _same(body, source)
+
+
+def _chain(containers: int, leaf: Any, *, lists: bool) -> Any:
+    node = leaf
+    for _ in range(containers):
+        node = [node] if lists else {"k": node}
+    return node
+
+
+@pytest.mark.parametrize("lists", [True, False])
+@pytest.mark.parametrize("leaf", [1, [], {}])
+@pytest.mark.parametrize("containers", range(MAX_DEPTH - 4, MAX_DEPTH + 2))
+def test_nesting_at_the_limit_from_the_wire_gets_the_same_verdict(
+    containers: int, leaf: Any, lists: bool
+) -> None:
+    """The fewest brackets there can be around a value at each depth near the limit: the root
+    and `conversation` are two, the chain the rest (a leaf inside the innermost is a level
+    below it)."""
+    body, source = _from_wire(
+        {
+            "type": "event",
+            "channelId": "msteams",
+            "serviceUrl": "https://smba.example",
+            "conversation": {"id": "c", "properties": _chain(containers - 2, leaf, lists=lists)},
+        }
+    )
+    assert source.count(b"{") + source.count(b"[") == containers + (1 if leaf != 1 else 0)
+    _same(body, source)
 
 
 @pytest.mark.parametrize(
