@@ -79,7 +79,7 @@ class GraphTransport(AiohttpTransport):
             async with self.client.request(
                 method=request.method,
                 url=str(request.url),
-                headers=request.headers.items(),  # one pass (see below)
+                headers=request.headers.items(),  # one pass (see the docstring)
                 data=request.content or None,
                 allow_redirects=False,
                 auto_decompress=False,

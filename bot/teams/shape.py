@@ -104,13 +104,9 @@ class _Wrong(Exception):
 
 def _check_fields(data: dict[str, Any], model: type, prefix: str) -> None:
     try:
-        _check_model(data, model)
+        _model_check(model)(data)
     except _Wrong as wrong:
         raise wrong.said(prefix) from None
-
-
-def _check_model(data: dict[str, Any], model: type) -> None:
-    _model_check(model)(data)
 
 
 _Check = Callable[[Any], None]
