@@ -36,6 +36,25 @@ from bot.emulators.tls import default_cert_path
 from bot.store import Reminder, ReminderState, open_store, reminder_key
 
 MEETBOT = [sys.executable, "-m", "bot"]
+STALL_SECONDS = 60.0
+
+
+class Watchdog:
+    """Stops the wait when no reminder was delivered for `window` seconds of the run.
+
+    The window opens at `starts`, the moment the reminders fall due: before that nothing can
+    be delivered, so waiting for the due time is not a stall, however long it is.
+    """
+
+    def __init__(self, *, starts: float, window: float) -> None:
+        self._last = starts
+        self._window = window
+
+    def progressed(self, now: float) -> None:
+        self._last = max(self._last, now)
+
+    def stalled(self, now: float) -> bool:
+        return now - self._last > self._window
 
 
 def free_port() -> int:
@@ -178,15 +197,16 @@ async def main(args: argparse.Namespace) -> None:
         print(f"reminders fall due in {wait:.0f} s ...", flush=True)
         async with httpx.AsyncClient(base_url=connector_url, timeout=30) as client:
             delivered = 0
-            last_change = time.monotonic()
+            finished = due
+            watchdog = Watchdog(starts=time.monotonic() + max(wait, 0.0), window=STALL_SECONDS)
             while delivered < args.count:
                 await asyncio.sleep(0.25)
                 stats = (await client.get("/_emulator/stats")).json()
                 if stats["activities"] != delivered:
-                    delivered, last_change = stats["activities"], time.monotonic()
-                    finished = datetime.now(UTC)
-                if time.monotonic() - last_change > 60:
-                    print("no progress for 60 s; stopping", flush=True)
+                    delivered, finished = stats["activities"], datetime.now(UTC)
+                    watchdog.progressed(time.monotonic())
+                if watchdog.stalled(time.monotonic()):
+                    print(f"no progress for {STALL_SECONDS:.0f} s; stopping", flush=True)
                     break
             calls = (await client.get("/_emulator/activities")).json()
             stats = (await client.get("/_emulator/stats")).json()

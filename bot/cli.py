@@ -137,7 +137,7 @@ def _package(args: argparse.Namespace, settings: Settings) -> int:
             domain=args.domain or settings.bot_domain,
         )
         path = build_package(ids, args.output)
-    except (ValueError, OSError) as exc:  # a bad id or domain; no manifest/, an unwritable path
+    except (ValueError, OSError) as exc:  # a bad id or domain, an unwritable path
         print(f"meetbot: {exc}", file=sys.stderr)
         return 2
     print(f"Teams app package: {path}", flush=True)

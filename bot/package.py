@@ -1,6 +1,6 @@
 """The Teams app package: `manifest/manifest.json` with its ids filled in, zipped with the icons.
 
-The template in `manifest/` (next to the `bot/` package; a clone or an editable install) holds
+The template in `manifest/` (installed with the bot as the `manifest` package's data) holds
 Teams-Toolkit-style placeholders:
 
     ${{TEAMS_APP_ID}}  -> PackageIds.app_id  (the Teams app's own id)
@@ -21,14 +21,17 @@ import json
 import re
 import zipfile
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
+
+import manifest
 
 NIL_ID = "00000000-0000-0000-0000-000000000000"
 """A syntactically valid GUID that stands for "not configured yet": the schema accepts it."""
 
-MANIFEST_DIR = Path(__file__).resolve().parent.parent / "manifest"
-"""The template and icons, as checked out next to the `bot` package."""
+MANIFEST_DIR = resources.files(manifest)
+"""The template and icons: the `manifest` package's data, in a clone or any install."""
 
 _GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")  # the schema's
 _LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
@@ -59,17 +62,10 @@ def render_manifest(ids: PackageIds) -> dict[str, Any]:
     """The manifest template with every placeholder replaced by `ids`.
 
     Raises `ValueError` naming the offending value when an id is not a GUID or the domain is
-    not a bare host name, and `FileNotFoundError` when there is no `manifest/` next to `bot/`
-    (a non-editable install ships without it).
+    not a bare host name.
     """
     _check(ids)
-    path = MANIFEST_DIR / "manifest.json"
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"{path} is missing: the app package is built from a clone of the repository "
-            "(or an editable install), whose manifest/ folder sits next to bot/."
-        )
-    template = json.loads(path.read_text(encoding="utf-8"))
+    template = json.loads((MANIFEST_DIR / "manifest.json").read_text(encoding="utf-8"))
     if ids.domain is None:
         template = _without_domain(template)
     values = {"TEAMS_APP_ID": ids.app_id, "BOT_ID": ids.bot_id}

@@ -38,7 +38,7 @@ def test_manifest_validates_against_its_schema(validate: Validate, ids: PackageI
     assert result.errors == []
 
 
-def test_manifest_names_its_schema() -> None:
+def test_manifest_names_its_schema(schemas: None) -> None:
     manifest = render_manifest(REAL_IDS)
     version = manifest["manifestVersion"]
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import html
 import json
-import os
 import re
 import shutil
 from datetime import datetime, timedelta
@@ -23,9 +22,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from cards.text import clean
+from tests import outside
 from tests.cards.helpers import walk
 from tests.conftest import Post, RunningConnector, RunningGraph
 from tests.e2e.test_meet import sent_cards
@@ -74,9 +72,7 @@ async def rendered(texts: list[str]) -> list[str]:
     """Each markdown text as HTML, by markdown-it."""
     node = shutil.which("node")
     if node is None or not (JS / "node_modules" / "markdown-it").is_dir():
-        if os.environ.get("CI"):
-            pytest.fail("CI must run the markdown tests: Node and tests/js/node_modules needed")
-        pytest.skip("needs Node and `npm ci --prefix tests/js`")
+        outside.missing("the markdown tests", "needs Node and `npm ci --prefix tests/js`")
     process = await asyncio.create_subprocess_exec(
         node,
         "--input-type=module",

@@ -1,0 +1,34 @@
+"""bench/reminders.py's watchdog: waiting for the due time is not a stall."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "reminders.py"
+
+
+def _bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_reminders", BENCH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_reminders_due_two_minutes_after_seeding_are_waited_for() -> None:
+    watchdog = _bench().Watchdog(starts=1000.0 + 120.0, window=60.0)  # due 120 s from now
+
+    assert not watchdog.stalled(1000.0 + 90.0)  # 90 s of waiting, still before the due time
+    assert not watchdog.stalled(1000.0 + 170.0)  # 50 s past due
+    assert watchdog.stalled(1000.0 + 181.0)  # 61 s past due and nothing delivered
+
+
+def test_each_delivery_restarts_the_window() -> None:
+    watchdog = _bench().Watchdog(starts=0.0, window=60.0)
+
+    watchdog.progressed(50.0)
+
+    assert not watchdog.stalled(109.0)
+    assert watchdog.stalled(111.0)
