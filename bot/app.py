@@ -149,7 +149,8 @@ async def _services(
         await store.open()
         stack.push_async_callback(store.close)
         bot_config = _BotConfig(config)
-        adapter = MeetbotAdapter(await _bot_authentication(config, bot_config, retry, stack))
+        authentication = await _bot_authentication(config, bot_config, retry, stack)
+        adapter = MeetbotAdapter(authentication)
         adapter.on_turn_error = on_turn_error
         scheduler = ReminderScheduler(
             store=store,
@@ -182,6 +183,7 @@ async def _services(
             mode="local" if endpoint.local else "cloud",
             scheduler=scheduler,
             store=store,
+            channel_keys=authentication.channel_keys,
         )
         runner = asyncio.create_task(scheduler.run(), name="reminder-scheduler")
         stack.push_async_callback(_stop, runner)
