@@ -103,6 +103,10 @@ class Settings(BaseSettings):
             raise ValueError(
                 "must be sqlite:///path.db or postgresql://user:password@host:port/database"
             )
+        try:
+            urlsplit(value).port  # noqa: B018 (reading it checks it)
+        except ValueError:
+            raise ValueError("its port is not a number from 0 to 65535") from None
         return value
 
     @field_validator("allowed_tenants")

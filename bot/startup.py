@@ -35,18 +35,20 @@ DATABASE_ERRORS = (
 
 
 def database_problem(database_url: str, error: BaseException) -> StartupError:
-    """A store that failed to open, as the line `meetbot run` prints."""
-    return StartupError(f"DATABASE_URL: cannot open {_database(database_url)}: {reason(error)}")
+    """A store that failed to open, as the line `meetbot run` prints (never its password:
+    this line is printed, not logged through the masking formatter)."""
+    why = reason(error)
+    password = urlsplit(database_url).password
+    if password:
+        why = why.replace(password, "[redacted]")
+    return StartupError(f"DATABASE_URL: cannot open {_database(database_url)}: {why}")
 
 
 def _database(database_url: str) -> str:
     if database_url.startswith("sqlite:///"):
         return f"the SQLite file {Path(database_url.removeprefix('sqlite:///')).absolute()}"
-    parts = urlsplit(database_url)
-    try:
-        where = f"{parts.hostname or 'localhost'}:{parts.port or 5432}"
-    except ValueError:  # a port that is not a number
-        where = parts.netloc.rpartition("@")[2]
+    parts = urlsplit(database_url)  # its port was checked with the settings
+    where = f"{parts.hostname or 'localhost'}:{parts.port or 5432}"
     return f"the PostgreSQL database {parts.path.lstrip('/') or '(default)'!r} at {where}"
 
 

@@ -83,6 +83,7 @@ def test_settings_are_read_from_a_dotenv_file(tmp_path: Path) -> None:
         ({"PORT": "http"}, "PORT"),
         ({"MicrosoftAppType": "Everyone"}, "MicrosoftAppType"),
         ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "postgresql://meetbot:pw@db:notaport/meetbot"}, "DATABASE_URL"),
         ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
         ({"MicrosoftAppType": "UserAssignedMSI", "MicrosoftAppId": "a"}, "MicrosoftAppTenantId"),
         (
