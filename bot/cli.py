@@ -203,7 +203,9 @@ def _positive_int(text: str) -> int:
 async def serve_graph_emulator(app: web.Application, host: str, port: int) -> int:
     """Serve a Graph emulator's `app` over TLS (a fresh loopback certificate) until a signal."""
     identity = make_loopback_identity()
-    served = await serve(app, host, port, identity.server_context(), sock=listen(host, port))
+    served = await serve(
+        app, host, port, identity.server_context(), sock=listen(host, port, emulator=True)
+    )
     cert = identity.write_cert(default_cert_path(served.port))
     settle_after_startup()
     stopped = _stop_on_signal()  # before the banner: whoever reads it may signal at once
@@ -213,11 +215,16 @@ async def serve_graph_emulator(app: web.Application, host: str, port: int) -> in
     return 0
 
 
-def listen(host: str, port: int) -> socket.socket:
-    """A socket bound to host:port, or a `StartupError` that says why it cannot be."""
+def listen(host: str, port: int, *, emulator: bool = False) -> socket.socket:
+    """A socket bound to host:port, or a `StartupError` that says why it cannot be (and which
+    option changes it: an emulator's `--host`/`--port`, or Meetbot's settings)."""
     try:
         return bind(host, port)
     except OSError as error:
+        if emulator:
+            raise listen_problem(
+                host, port, error, host_option="--host", port_option="--port"
+            ) from None
         raise listen_problem(host, port, error) from None
 
 
@@ -233,7 +240,7 @@ async def serve_until_stopped(
     """Serve `app` (Meetbot or the connector emulator) until SIGINT or SIGTERM, on `sock` if
     given (already bound to host:port); the banner names the URL under `path` (by default
     Meetbot's /api/messages, else the connector's /v3)."""
-    served = await serve(app, host, port, sock=sock or listen(host, port))
+    served = await serve(app, host, port, sock=sock or listen(host, port, emulator=True))
     settle_after_startup()  # everything alive now lives as long as the process
     if path is None:
         path = "/api/messages" if name == "Meetbot" else "/v3"

@@ -52,14 +52,23 @@ def _database(database_url: str) -> str:
     return f"the PostgreSQL database {parts.path.lstrip('/') or '(default)'!r} at {where}"
 
 
-def listen_problem(host: str, port: int, error: OSError) -> StartupError:
-    """A socket that could not be bound to HOST:PORT."""
+def listen_problem(
+    host: str,
+    port: int,
+    error: OSError,
+    *,
+    host_option: str = "HOST",
+    port_option: str = "PORT or --port",
+) -> StartupError:
+    """A socket that could not be bound to host:port; the options are what sets each."""
     if isinstance(error, socket.gaierror):
-        return StartupError(f"HOST: cannot listen on {host!r}: unknown host ({reason(error)})")
+        return StartupError(
+            f"{host_option}: cannot listen on {host!r}: unknown host ({reason(error)})"
+        )
     hints = {
-        errno.EADDRINUSE: "the port is in use (set PORT or pass --port)",
-        errno.EADDRNOTAVAIL: f"{host} is not an address of this machine (set HOST)",
-        errno.EACCES: "permission denied (ports below 1024 need privileges; set PORT)",
+        errno.EADDRINUSE: f"the port is in use (choose another with {port_option})",
+        errno.EADDRNOTAVAIL: f"{host} is not an address of this machine (change {host_option})",
+        errno.EACCES: f"permission denied (ports below 1024 need privileges; change {port_option})",
     }
     return StartupError(
         f"cannot listen on {host}:{port}: {hints.get(error.errno or 0, reason(error))}"

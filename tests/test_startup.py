@@ -33,9 +33,12 @@ def test_a_timeout_and_a_multi_line_error_are_one_line() -> None:
 @pytest.mark.parametrize(
     ("code", "hint"),
     [
-        (errno.EADDRINUSE, "the port is in use (set PORT or pass --port)"),
-        (errno.EADDRNOTAVAIL, "10.9.8.7 is not an address of this machine (set HOST)"),
-        (errno.EACCES, "permission denied (ports below 1024 need privileges; set PORT)"),
+        (errno.EADDRINUSE, "the port is in use (choose another with PORT or --port)"),
+        (errno.EADDRNOTAVAIL, "10.9.8.7 is not an address of this machine (change HOST)"),
+        (
+            errno.EACCES,
+            "permission denied (ports below 1024 need privileges; change PORT or --port)",
+        ),
     ],
 )
 def test_listen_problems_say_what_to_change(code: int, hint: str) -> None:

@@ -187,9 +187,23 @@ async def test_a_port_in_use_is_one_line(tmp_path: Path, listening: socket.socke
     line = await refused_start(tmp_path, PORT=str(port))
     assert line == (
         f"meetbot: cannot start: cannot listen on 127.0.0.1:{port}: the port is in use "
-        "(set PORT or pass --port)"
+        "(choose another with PORT or --port)"
     )
     assert await refused_start(tmp_path, "--port", str(port)) == line
+
+
+@pytest.mark.parametrize("command", ["graph-emulator", "connector-emulator"])
+async def test_an_emulator_on_a_port_in_use_is_one_line(
+    tmp_path: Path, listening: socket.socket, command: str
+) -> None:
+    port = listening.getsockname()[1]
+    process = await start([command, "--port", str(port)], tmp_path)
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 1 and stdout == b""
+    assert stderr.decode() == (
+        f"meetbot: cannot start: cannot listen on 127.0.0.1:{port}: the port is in use "
+        "(choose another with --port)\n"
+    )
 
 
 async def test_an_unknown_host_is_one_line(tmp_path: Path) -> None:
