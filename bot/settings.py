@@ -104,7 +104,7 @@ class Settings(BaseSettings):
                 "must be sqlite:///path.db or postgresql://user:password@host:port/database"
             )
         try:
-            urlsplit(value).port  # noqa: B018 (reading it checks it)
+            _ = urlsplit(value).port  # reading it checks it
         except ValueError:
             raise ValueError("its port is not a number from 0 to 65535") from None
         return value

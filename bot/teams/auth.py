@@ -75,7 +75,8 @@ class Unauthorized(PermissionError):
 
 
 class ChannelNotServed(PermissionError):
-    """A genuine channel token for a channel other than Teams (check 8), answered with 403."""
+    """A genuine channel token for an activity from another channel than Teams (Meetbot's own
+    check, after the seven), answered with 403."""
 
     def __init__(self, channel: str | None) -> None:
         super().__init__(f"channel {channel!r} is not served: Meetbot serves Microsoft Teams only")
