@@ -40,6 +40,7 @@ from bot.reminders import (
 )
 from bot.services import SERVICES, Services
 from bot.settings import AppType, RuntimeConfig, Settings, allowed_tenants, is_loopback_url
+from bot.startup import DATABASE_ERRORS, StartupError, database_problem, reason, trust
 from bot.store import open_store
 from bot.teams.adapter import MeetbotAdapter
 from bot.teams.auth import (
@@ -122,10 +123,20 @@ async def _services(
 ) -> AsyncIterator[None]:
     settings = config.settings
     async with contextlib.AsyncExitStack() as stack:
+        # The store first: a database that does not answer stops start-up before anything
+        # else has started (or said anything).
+        store = open_store(settings.database_url)
+        try:
+            await store.open()
+        except DATABASE_ERRORS as error:
+            raise database_problem(settings.database_url, error) from None
+        stack.push_async_callback(store.close)
         endpoint = await _graph_endpoint(config, stack)
         verify: ssl.SSLContext | bool = True
         if endpoint.ca_file is not None:
-            verify = ssl.create_default_context(cafile=str(endpoint.ca_file))
+            verify = trust(endpoint.ca_file, "GRAPH_CA_BUNDLE")
+        if endpoint.local:  # said once everything it needs is known to be there
+            _announce_local_mode(endpoint.base_url)
         http = await stack.enter_async_context(
             GraphHttp(
                 GraphTransport(
@@ -145,11 +156,9 @@ async def _services(
         )
         stack.callback(tokens.close)
         graph = GraphClient(http, endpoint.base_url, tokens)
-        store = open_store(settings.database_url)
-        await store.open()
-        stack.push_async_callback(store.close)
         bot_config = _BotConfig(config)
-        adapter = MeetbotAdapter(await _bot_authentication(config, bot_config, retry, stack))
+        authentication = await _bot_authentication(config, bot_config, retry, stack)
+        adapter = MeetbotAdapter(authentication)
         adapter.on_turn_error = on_turn_error
         scheduler = ReminderScheduler(
             store=store,
@@ -182,6 +191,7 @@ async def _services(
             mode="local" if endpoint.local else "cloud",
             scheduler=scheduler,
             store=store,
+            channel_keys=authentication.channel_keys,
         )
         runner = asyncio.create_task(scheduler.run(), name="reminder-scheduler")
         stack.push_async_callback(_stop, runner)
@@ -209,7 +219,7 @@ async def _bot_authentication(
     if config.auth_enabled:
         verify: ssl.SSLContext | bool = True
         if settings.bot_ca_bundle is not None:  # a local channel identity's certificate
-            verify = ssl.create_default_context(cafile=str(settings.bot_ca_bundle))
+            verify = trust(settings.bot_ca_bundle, "BOT_CA_BUNDLE")
         identity_http = await stack.enter_async_context(
             # Two fetches (metadata, keys) must fit in the turn's 15 s with room to spare.
             httpx.AsyncClient(verify=verify, timeout=httpx.Timeout(4.0, connect=2.0))
@@ -263,7 +273,12 @@ async def _graph_endpoint(config: RuntimeConfig, stack: contextlib.AsyncExitStac
     if config.graph_base_url:  # an emulator the user already runs on this machine
         parts = urlsplit(config.graph_base_url)
         ca_file = settings.graph_ca_bundle or default_cert_path(parts.port or 443)
-        _announce_local_mode(config.graph_base_url)
+        if settings.graph_ca_bundle is None and not ca_file.is_file():
+            raise StartupError(
+                f"GRAPH_BASE_URL: no certificate for a Graph emulator on port {parts.port} "
+                f"at {ca_file}: start `meetbot graph-emulator --port {parts.port}` first, or "
+                "set GRAPH_CA_BUNDLE to its certificate"
+            )
         return GraphEndpoint(
             base_url=config.graph_base_url,
             authority=f"{parts.scheme}://{parts.netloc}/{LOCAL_TENANT}",
@@ -280,8 +295,14 @@ async def _start_local_emulator(stack: contextlib.AsyncExitStack) -> GraphEndpoi
     served = await serve(GraphEmulator().app, "127.0.0.1", 0, identity.server_context())
     stack.push_async_callback(served.close)
     # One file serves both this process and tools that look the emulator up by its port.
-    ca_file = identity.write_cert(default_cert_path(served.port))
-    _announce_local_mode(served.url)
+    try:
+        ca_file = identity.write_cert(default_cert_path(served.port))
+    except (OSError, RuntimeError) as error:  # RuntimeError: no home directory at all
+        raise StartupError(
+            "local mode keeps the Graph emulator's certificate in $XDG_CACHE_HOME or "
+            f"$HOME/.cache, which cannot be written ({reason(error)}): set HOME or "
+            "XDG_CACHE_HOME to a writable directory"
+        ) from None
     return GraphEndpoint(
         base_url=f"{served.url}/v1.0",
         authority=f"{served.url}/{LOCAL_TENANT}",

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib.metadata
 import logging
 import signal
+import socket
 import sys
 from collections.abc import Coroutine, Sequence
 from pathlib import Path
@@ -17,12 +19,13 @@ from aiohttp import web
 from bot.app import create_app
 from bot.emulators.connector import TEAMS_APP_LIMITS, ConnectorEmulator
 from bot.emulators.graph import GraphEmulator
-from bot.emulators.serve import serve
+from bot.emulators.serve import bind, serve
 from bot.emulators.tls import default_cert_path, make_loopback_identity
 from bot.heap import settle_after_startup
 from bot.logs import configure_logging
 from bot.package import NIL_ID, PackageIds, build_package
 from bot.settings import Settings, SettingsError, load_settings, resolve, secret_values
+from bot.startup import StartupError, listen_problem
 
 log = logging.getLogger("meetbot")
 
@@ -36,8 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    overrides = {"port": args.port} if getattr(args, "port", None) is not None else {}
     try:
-        settings = load_settings()
+        settings = load_settings(**overrides) if args.command == "run" else load_settings()
     except SettingsError as exc:
         print(f"meetbot: configuration error: {exc}", file=sys.stderr)
         return 2
@@ -57,6 +61,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         except SettingsError as exc:
             print(f"meetbot: configuration error: {exc}", file=sys.stderr)
             return 2
+        try:
+            # Bound before anything starts (or logs): a taken port is the only line printed.
+            sock = listen(config.host, config.settings.port)
+        except StartupError as exc:
+            print(f"meetbot: cannot start: {exc}", file=sys.stderr)
+            return 1
         if not config.auth_enabled and config.host_given and config.host not in _LOOPBACK:
             log.warning(
                 "MicrosoftAppId is not set, so incoming requests are not authenticated, yet "
@@ -64,11 +74,24 @@ def main(argv: Sequence[str] | None = None) -> int:
                 config.host,
             )
         app = create_app(config)
-        return run_loop(serve_until_stopped(app, config.host, config.settings.port, "Meetbot"))
+        return _until_stopped(
+            serve_until_stopped(app, config.host, config.settings.port, "Meetbot", sock=sock)
+        )
     if args.command == "graph-emulator":
-        return run_loop(serve_graph_emulator(GraphEmulator().app, args.host, args.port))
+        return _until_stopped(serve_graph_emulator(GraphEmulator().app, args.host, args.port))
     emulator = ConnectorEmulator(rate_limits=args.rate_limits, app_limits=((args.app_rate, 1.0),))
-    return run_loop(serve_until_stopped(emulator.app, args.host, args.port, "Connector emulator"))
+    return _until_stopped(
+        serve_until_stopped(emulator.app, args.host, args.port, "Connector emulator")
+    )
+
+
+def _until_stopped(main: Coroutine[Any, Any, int]) -> int:
+    """Serve until a signal; a start-up failure is one line on stderr and exit status 1."""
+    try:
+        return run_loop(main)
+    except StartupError as exc:
+        print(f"meetbot: cannot start: {exc}", file=sys.stderr)
+        return 1
 
 
 def run_loop(main: Coroutine[Any, Any, T]) -> T:
@@ -86,8 +109,14 @@ _LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="meetbot", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"meetbot {_version()}")
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("run", help="serve /api/messages (local mode when Graph is not configured)")
+    run = sub.add_parser(
+        "run", help="serve /api/messages (local mode when Graph is not configured)"
+    )
+    run.add_argument(
+        "--port", type=_port, help="port to listen on (default: PORT, else 3978; 0: any free port)"
+    )
     package = sub.add_parser("package", help="write the Teams app package (manifest and icons)")
     package.add_argument(
         "-o", "--output", type=Path, default=DEFAULT_PACKAGE, help="default: %(default)s"
@@ -99,10 +128,10 @@ def _parser() -> argparse.ArgumentParser:
     package.add_argument("--domain", help="the bot's public host name (default: BOT_DOMAIN)")
     graph = sub.add_parser("graph-emulator", help="run the local Microsoft Graph emulator")
     graph.add_argument("--host", default="127.0.0.1")
-    graph.add_argument("--port", type=int, default=8443)
+    graph.add_argument("--port", type=_port, default=8443)
     connector = sub.add_parser("connector-emulator", help="run the local Bot Connector emulator")
     connector.add_argument("--host", default="127.0.0.1")
-    connector.add_argument("--port", type=int, default=3979)
+    connector.add_argument("--port", type=_port, default=3979)
     connector.add_argument(
         "--rate-limits",
         action="store_true",
@@ -144,6 +173,23 @@ def _package(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _version() -> str:
+    try:
+        return importlib.metadata.version("meetbot")
+    except importlib.metadata.PackageNotFoundError:  # run from a checkout that is not installed
+        return "(not installed)"
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535, got {text!r}")
+    return value
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -157,34 +203,59 @@ def _positive_int(text: str) -> int:
 async def serve_graph_emulator(app: web.Application, host: str, port: int) -> int:
     """Serve a Graph emulator's `app` over TLS (a fresh loopback certificate) until a signal."""
     identity = make_loopback_identity()
-    served = await serve(app, host, port, identity.server_context())
+    served = await serve(
+        app, host, port, identity.server_context(), sock=listen(host, port, emulator=True)
+    )
     cert = identity.write_cert(default_cert_path(served.port))
     settle_after_startup()
+    stopped = _stop_on_signal()  # before the banner: whoever reads it may signal at once
     print(f"Graph emulator: GRAPH_BASE_URL={served.url}/v1.0 (certificate: {cert})", flush=True)
-    await _wait_for_signal()
+    await stopped.wait()
     await served.close()
     return 0
+
+
+def listen(host: str, port: int, *, emulator: bool = False) -> socket.socket:
+    """A socket bound to host:port, or a `StartupError` that says why it cannot be (and which
+    option changes it: an emulator's `--host`/`--port`, or Meetbot's settings)."""
+    try:
+        return bind(host, port)
+    except OSError as error:
+        if emulator:
+            raise listen_problem(
+                host, port, error, host_option="--host", port_option="--port"
+            ) from None
+        raise listen_problem(host, port, error) from None
 
 
 async def serve_until_stopped(
-    app: web.Application, host: str, port: int, name: str, path: str | None = None
+    app: web.Application,
+    host: str,
+    port: int,
+    name: str,
+    path: str | None = None,
+    *,
+    sock: socket.socket | None = None,
 ) -> int:
-    """Serve `app` (Meetbot or the connector emulator) until SIGINT or SIGTERM; the banner
-    names the URL under `path` (by default Meetbot's /api/messages, else the connector's /v3)."""
-    served = await serve(app, host, port)
+    """Serve `app` (Meetbot or the connector emulator) until SIGINT or SIGTERM, on `sock` if
+    given (already bound to host:port); the banner names the URL under `path` (by default
+    Meetbot's /api/messages, else the connector's /v3)."""
+    served = await serve(app, host, port, sock=sock or listen(host, port, emulator=True))
     settle_after_startup()  # everything alive now lives as long as the process
     if path is None:
         path = "/api/messages" if name == "Meetbot" else "/v3"
+    stopped = _stop_on_signal()  # before the banner: whoever reads it may signal at once
     print(f"{name} listening on {served.url}{path}", flush=True)
-    await _wait_for_signal()
+    await stopped.wait()
     await served.close()
     return 0
 
 
-async def _wait_for_signal() -> None:
+def _stop_on_signal() -> asyncio.Event:
+    """An event set by SIGINT or SIGTERM (from now on, in the running loop)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    return stop

@@ -10,6 +10,7 @@ from botbuilder.integration.aiohttp import CloudAdapter
 
 from bot.reminders import ReminderScheduler
 from bot.store import Store
+from bot.teams.openid import OpenIdKeys
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +20,7 @@ class Services:
     mode: str  # "local" (simulated meetings) or "cloud"
     scheduler: ReminderScheduler
     store: Store
+    channel_keys: OpenIdKeys | None = None  # None: incoming authentication is off
 
 
 SERVICES = web.AppKey("meetbot.services", Services)

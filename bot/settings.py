@@ -9,6 +9,7 @@ Graph emulator.
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -20,6 +21,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_GRAPH_BASE_URL = "https://graph.microsoft.com/v1.0"
 DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com"
+# An Entra tenant id as Teams sends it in `channelData.tenant.id`.
+_TENANT_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# The last segment of a Graph root: `v1.0` or `beta` (every national cloud uses the same).
+_GRAPH_VERSION = re.compile(r"v\d+(\.\d+)?|beta")
 
 
 class SettingsError(ValueError):
@@ -98,6 +103,22 @@ class Settings(BaseSettings):
             raise ValueError(
                 "must be sqlite:///path.db or postgresql://user:password@host:port/database"
             )
+        try:
+            _ = urlsplit(value).port  # reading it checks it
+        except ValueError:
+            raise ValueError("its port is not a number from 0 to 65535") from None
+        return value
+
+    @field_validator("allowed_tenants")
+    @classmethod
+    def _tenant_ids(cls, value: str | None) -> str | None:
+        # Teams names tenants by GUID only: a domain here would silently refuse everyone.
+        for tenant in (value or "").split(","):
+            if tenant.strip() and not _TENANT_ID.fullmatch(tenant.strip().lower()):
+                raise ValueError(
+                    f"{tenant.strip()!r} is not a tenant ID: list Directory (tenant) IDs, "
+                    "such as 72f988bf-86f1-41af-91ab-2d7cd011db47"
+                )
         return value
 
     @field_validator("*", mode="before")
@@ -152,7 +173,8 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]) if first["loc"] else "settings"
-        raise SettingsError(f"{name}: {first['msg']}") from None
+        message = str(first["msg"]).removeprefix("Value error, ")  # pydantic's prefix
+        raise SettingsError(f"{name}: {message}") from None
 
 
 def resolve(settings: Settings) -> RuntimeConfig:
@@ -191,8 +213,18 @@ def resolve(settings: Settings) -> RuntimeConfig:
             )
     elif graph_base_url is None:
         graph_base_url = DEFAULT_GRAPH_BASE_URL
+    if graph_base_url is not None:
+        graph_base_url = _checked_graph_base_url(graph_base_url, real=graph is not None)
 
     auth_enabled = bool(app_id)
+    if graph is not None and not auth_enabled and _real_tenant(graph, graph_base_url):
+        # Without an app id anyone who reaches the port (a tunnel forwards to loopback) could
+        # post activities naming any user's aadObjectId and act on that user's calendar.
+        raise SettingsError(
+            "MicrosoftAppId is required when Graph credentials reach a real tenant: without it "
+            "incoming requests are not authenticated and anyone who reaches the port could "
+            "act on any user's calendar"
+        )
     host_given = settings.host is not None
     host = settings.host or ("0.0.0.0" if auth_enabled else "127.0.0.1")  # noqa: S104
     return RuntimeConfig(
@@ -202,6 +234,36 @@ def resolve(settings: Settings) -> RuntimeConfig:
         host=host,
         host_given=host_given,
         auth_enabled=auth_enabled,
+    )
+
+
+def _checked_graph_base_url(url: str, *, real: bool) -> str:
+    """GRAPH_BASE_URL as the client joins paths to it, or a `SettingsError` now rather than a
+    failure at the first message."""
+    parts = urlsplit(url.rstrip("/"))
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise SettingsError(
+            f"GRAPH_BASE_URL: {url!r} is not a URL such as {DEFAULT_GRAPH_BASE_URL}"
+        )
+    if real and parts.scheme != "https" and not is_loopback_url(url):
+        raise SettingsError(
+            f"GRAPH_BASE_URL must be https:// for a real tenant (got {url!r}): the app's "
+            "tokens would cross the network in clear text"
+        )
+    if not _GRAPH_VERSION.fullmatch(parts.path.rsplit("/", 1)[-1]):
+        raise SettingsError(
+            f"GRAPH_BASE_URL must end in the API version (v1.0), as in {DEFAULT_GRAPH_BASE_URL}"
+        )
+    return url.rstrip("/")
+
+
+def _real_tenant(graph: GraphCredentials, graph_base_url: str | None) -> bool:
+    """Whether Graph calls or Graph tokens leave this machine (anything but an emulator on
+    loopback, where both the base URL and the authority are loopback)."""
+    return not (
+        graph_base_url is not None
+        and is_loopback_url(graph_base_url)
+        and is_loopback_url(graph.authority_host)
     )
 
 
@@ -223,11 +285,16 @@ def _graph_credentials(
             "GRAPH_TENANT_ID is required for Graph application permissions "
             "(or set MicrosoftAppTenantId)"
         )
+    authority_host = settings.graph_authority_host.rstrip("/")
+    if urlsplit(authority_host).scheme != "https":  # msal talks to an https authority only
+        raise SettingsError(
+            f"GRAPH_AUTHORITY_HOST must be an https:// URL such as {DEFAULT_AUTHORITY_HOST}"
+        )
     return GraphCredentials(
         tenant_id=tenant,
         client_id=client_id,
         client_secret=secret,
-        authority_host=settings.graph_authority_host.rstrip("/"),
+        authority_host=authority_host,
     )
 
 

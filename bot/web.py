@@ -15,7 +15,9 @@ from msrest.exceptions import DeserializationError  # type: ignore[attr-defined]
 
 from bot.logs import log_context
 from bot.services import SERVICES
+from bot.teams.auth import ChannelNotServed
 from bot.teams.codec import from_json
+from bot.teams.openid import KeysUnavailable
 from bot.teams.shape import MalformedActivity, check_activity
 
 log = logging.getLogger(__name__)
@@ -51,9 +53,15 @@ async def messages(request: web.Request) -> web.Response:
                 request.headers.get("Authorization", ""), activity, services.bot.on_turn
             )
             status = invoke.status if invoke else 201
+        except ChannelNotServed:
+            status = 403
+            return _problem(403, "Meetbot serves Microsoft Teams only.")
         except PermissionError:
             status = 401
             return _problem(401, "The request is not authorized.")
+        except KeysUnavailable:  # logged, naming the host, where the fetch failed
+            status = 503
+            return _problem(503, "The channel's signing keys cannot be fetched; try again.")
         finally:
             log.info(
                 "activity %s answered %s",
@@ -71,17 +79,14 @@ async def messages(request: web.Request) -> web.Response:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """The store answers and the reminder scheduler is alive: 200, else 503 with what is wrong."""
+    """The store answers, the reminder scheduler is alive and (with authentication on) the
+    channel's signing keys are known or not yet needed: 200, else 503 with what is wrong."""
     services = request.app[SERVICES]
-    store = await services.store.health()
-    scheduler = services.scheduler.health()
-    healthy = store["ok"] and scheduler["ok"]
-    body = {
-        "status": "ok" if healthy else "unhealthy",
-        "mode": services.mode,
-        "store": store,
-        "scheduler": scheduler,
-    }
+    parts = {"store": await services.store.health(), "scheduler": services.scheduler.health()}
+    if services.channel_keys is not None:
+        parts["channel_keys"] = services.channel_keys.health()
+    healthy = all(part["ok"] for part in parts.values())
+    body = {"status": "ok" if healthy else "unhealthy", "mode": services.mode, **parts}
     return web.json_response(body, status=200 if healthy else 503)
 
 

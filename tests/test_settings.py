@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import scheduler_config
-from bot.settings import SettingsError, load_settings, resolve, secret_values
+from bot.settings import SettingsError, allowed_tenants, load_settings, resolve, secret_values
 
 ALL = (
     "MicrosoftAppId",
@@ -20,11 +20,18 @@ ALL = (
     "GRAPH_CLIENT_ID",
     "GRAPH_CLIENT_SECRET",
     "GRAPH_BASE_URL",
+    "GRAPH_AUTHORITY_HOST",
+    "ALLOWED_TENANTS",
     "DATABASE_URL",
     "HOST",
     "PORT",
     "RETENTION_DAYS",
 )
+
+
+TENANT = "8f3c1d2e-4b5a-4c6d-8e7f-9a0b1c2d3e4f"
+BOT = {"MicrosoftAppId": "app-id", "MicrosoftAppPassword": "s", "MicrosoftAppTenantId": TENANT}
+GRAPH = {"GRAPH_CLIENT_ID": "graph-app", "GRAPH_CLIENT_SECRET": "s", "GRAPH_TENANT_ID": TENANT}
 
 
 @pytest.fixture(autouse=True)
@@ -76,6 +83,7 @@ def test_settings_are_read_from_a_dotenv_file(tmp_path: Path) -> None:
         ({"PORT": "http"}, "PORT"),
         ({"MicrosoftAppType": "Everyone"}, "MicrosoftAppType"),
         ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "postgresql://meetbot:pw@db:notaport/meetbot"}, "DATABASE_URL"),
         ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
         ({"MicrosoftAppType": "UserAssignedMSI", "MicrosoftAppId": "a"}, "MicrosoftAppTenantId"),
         (
@@ -85,6 +93,17 @@ def test_settings_are_read_from_a_dotenv_file(tmp_path: Path) -> None:
                 "MicrosoftAppTenantId": "t",
             },
             "GRAPH_CLIENT_SECRET",
+        ),
+        ({"ALLOWED_TENANTS": "contoso.onmicrosoft.com"}, "ALLOWED_TENANTS"),
+        ({"ALLOWED_TENANTS": f"{TENANT}, 11111111-2222-3333-4444-5555"}, "ALLOWED_TENANTS"),
+        ({**BOT, "GRAPH_BASE_URL": "http://graph.microsoft.com/v1.0"}, "GRAPH_BASE_URL"),
+        ({**BOT, "GRAPH_BASE_URL": "https://graph.microsoft.com"}, "GRAPH_BASE_URL"),
+        ({**BOT, "GRAPH_BASE_URL": "https://graph.microsoft.com/"}, "GRAPH_BASE_URL"),
+        ({**BOT, "GRAPH_BASE_URL": "graph.microsoft.com/v1.0"}, "GRAPH_BASE_URL"),
+        ({"GRAPH_BASE_URL": "https://127.0.0.1:8443"}, "GRAPH_BASE_URL"),
+        (
+            {**BOT, "GRAPH_AUTHORITY_HOST": "http://login.microsoftonline.com"},
+            "GRAPH_AUTHORITY_HOST",
         ),
     ],
 )
@@ -132,3 +151,57 @@ def test_retention_days_zero_keeps_history_forever(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("RETENTION_DAYS", "-1")
     with pytest.raises(SettingsError, match="RETENTION_DAYS"):
         load_settings()
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        GRAPH,  # Graph's own defaults: graph.microsoft.com, login.microsoftonline.com
+        GRAPH | {"GRAPH_BASE_URL": "https://graph.microsoft.us/v1.0"},
+        # Graph calls to an emulator on loopback, but the tokens from a real tenant:
+        GRAPH | {"GRAPH_BASE_URL": "https://127.0.0.1:8443/v1.0"},
+        GRAPH | {"GRAPH_AUTHORITY_HOST": "https://127.0.0.1:8443"},
+    ],
+    ids=["public-cloud", "national-cloud", "real-authority", "real-graph"],
+)
+def test_graph_credentials_for_a_real_tenant_need_incoming_authentication(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str]
+) -> None:
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(SettingsError) as caught:
+        resolve(load_settings())
+    message = str(caught.value)
+    assert message.startswith("MicrosoftAppId is required") and "\n" not in message
+    for key, value in BOT.items():  # the same Graph settings with an app id start
+        monkeypatch.setenv(key, value)
+    assert resolve(load_settings()).auth_enabled
+
+
+def test_graph_credentials_for_an_emulator_on_loopback_need_no_app_id(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for key, value in GRAPH.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("GRAPH_BASE_URL", "https://127.0.0.1:8443/v1.0/")
+    monkeypatch.setenv("GRAPH_AUTHORITY_HOST", "https://localhost:8443")
+    config = resolve(load_settings())
+    assert not config.auth_enabled and not config.local_mode
+    assert config.graph_base_url == "https://127.0.0.1:8443/v1.0"  # as the client joins paths
+
+
+def test_allowed_tenants_are_guids_in_any_case_and_spacing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(
+        "ALLOWED_TENANTS", f" {TENANT.upper()} ,, 72f988bf-86f1-41af-91ab-2d7cd011db47"
+    )
+    tenants = allowed_tenants(load_settings())
+    assert tenants == {TENANT, "72f988bf-86f1-41af-91ab-2d7cd011db47"}
+
+
+def test_a_beta_graph_root_is_a_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in BOT.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("GRAPH_BASE_URL", "https://graph.microsoft.com/beta")
+    assert resolve(load_settings()).graph_base_url == "https://graph.microsoft.com/beta"

@@ -29,18 +29,37 @@ class Served:
         await self.runner.cleanup()
 
 
+def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """A TCP socket bound to host:port (port 0 picks a free one); OSError if it cannot be."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
 async def serve(
     app: web.Application,
     host: str = "127.0.0.1",
     port: int = 0,
     ssl_context: ssl.SSLContext | None = None,
+    *,
+    sock: socket.socket | None = None,
 ) -> Served:
-    """Serve `app` on host:port (port 0 picks a free one) and return its URL."""
+    """Serve `app` on host:port (port 0 picks a free one), or on `sock` already bound there,
+    and return its URL. The socket is bound before the app starts, so a taken port fails
+    before any of the app's start-up work."""
+    if sock is None:
+        sock = bind(host, port)
     runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    try:
+        await runner.setup()
+    except BaseException:
+        sock.close()
+        raise
     listener = None
     if ssl_context is None:
         await web.SockSite(runner, sock).start()

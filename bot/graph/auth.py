@@ -15,6 +15,8 @@ from typing import Any, Protocol
 import msal
 import requests
 
+from bot.proxies import proxy_for
+
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 _REFRESH_MARGIN_S = 300.0
 
@@ -110,6 +112,11 @@ class MsalTokenProvider:
         session = requests.Session()
         session.trust_env = False
         session.verify = self._verify
+        # trust_env off also drops HTTPS_PROXY, which a TLS-inspecting proxy (the reason for a
+        # pinned CA) needs most: name it as every other outbound client does.
+        proxy = proxy_for(self._authority)
+        if proxy:
+            session.proxies = {"https": proxy, "http": proxy}
         self._session = session
         return session
 

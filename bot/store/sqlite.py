@@ -551,6 +551,9 @@ def _migrate(db: sqlite3.Connection, busy_s: float) -> None:
             "CREATE TABLE IF NOT EXISTS schema_version ("
             " version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)"
         )
+        # A write that changes nothing: a read-only file fails here, at start-up, rather than
+        # at the first reminder round (an up-to-date schema writes nothing below).
+        db.execute("DELETE FROM schema_version WHERE 0")
         current = _schema_version(db)
         now = _us(datetime.now(UTC))
         for version, steps in enumerate(MIGRATIONS, start=1):

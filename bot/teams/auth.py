@@ -26,6 +26,13 @@ botbuilder's: `MeetbotAuthentication` is a `BotFrameworkAuthentication`, the int
 `bot.teams.connector` clients for replies and proactive sends, and delegates the rest (user
 token clients, skills' clients) to botbuilder's `ConfigurationBotFrameworkAuthentication`.
 
+One check is Meetbot's own: a token that passes all seven must also come with an activity from
+Teams (`channelId` `msteams`), else `ChannelNotServed` (403). The token binds the channel and
+the `serviceUrl`, not the sender: a Web Chat or Direct Line client writes `from.aadObjectId` and
+`channelData.tenant` itself, so on those channels anyone could name any user's calendar. Teams
+fills both from the signed-in user. The tenant is then checked against `ALLOWED_TENANTS` by the
+bot (`bot.teams.handler`).
+
 Without an app id, authentication is off (local use): every request is anonymous, whatever
 header it carries, as botbuilder does without one.
 """
@@ -54,6 +61,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL_ISSUER = "https://api.botframework.com"
 CHANNEL_OPENID_METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+TEAMS_CHANNEL = "msteams"
 CLOCK_SKEW_S = 300
 _ALGORITHMS = ["RS256"]
 
@@ -66,6 +74,15 @@ class Unauthorized(PermissionError):
         self.reason = reason
 
 
+class ChannelNotServed(PermissionError):
+    """A genuine channel token for an activity from another channel than Teams (Meetbot's own
+    check, after the seven), answered with 403."""
+
+    def __init__(self, channel: str | None) -> None:
+        super().__init__(f"channel {channel!r} is not served: Meetbot serves Microsoft Teams only")
+        self.channel = channel
+
+
 class ChannelTokenValidator:
     """The checks in the module docstring, in that order."""
 
@@ -73,6 +90,10 @@ class ChannelTokenValidator:
         self._keys = keys
         self._app_id = app_id
         self._issuer = issuer
+
+    @property
+    def keys(self) -> OpenIdKeys:
+        return self._keys
 
     async def validate(self, authorization: str | None, activity: Activity) -> dict[str, Any]:
         """The token's claims, or Unauthorized."""
@@ -149,6 +170,11 @@ class MeetbotAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
     def enabled(self) -> bool:
         return self._validator is not None
 
+    @property
+    def channel_keys(self) -> OpenIdKeys | None:
+        """The channel's signing keys (for `/healthz`), None when authentication is off."""
+        return self._validator.keys if self._validator is not None else None
+
     async def authenticate_request(
         self, activity: Activity, auth_header: str
     ) -> AuthenticateRequestResult:
@@ -164,6 +190,10 @@ class MeetbotAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
             except Unauthorized as refused:
                 log.info("refused an activity: %s", refused.reason)
                 raise
+            if activity.channel_id != TEAMS_CHANNEL:
+                refusal = ChannelNotServed(activity.channel_id)
+                log.info("refused an activity: %s", refusal)
+                raise refusal
             result.claims_identity = ClaimsIdentity(claims, True, "Bearer")
             result.caller_id = CallerIdConstants.public_azure_channel
         result.audience = AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE

@@ -14,8 +14,8 @@ does the same job over the app's async HTTP client:
   so that waiters do not fetch again what the first one just fetched);
 - a failed refresh keeps the keys already known (they stay valid until rotated away) and is
   tried again no sooner than `min_refresh`; only a bot that has never had keys fails, with
-  `KeysUnavailable` (a 500: the Bot Framework Service retries), and tries again on the next
-  request.
+  `KeysUnavailable` (the HTTP edge answers 503, and a log line names the host that could not
+  be reached), and tries again on the next request. `health()` tells `/healthz` the same.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import jwt
@@ -47,7 +48,12 @@ class SigningKey:
 
 
 class KeysUnavailable(Exception):
-    """The metadata or key document could not be fetched or read, and no keys are known."""
+    """The metadata or key document could not be fetched or read, and no keys are known;
+    `host` is where the failing document lives."""
+
+    def __init__(self, message: str, host: str) -> None:
+        super().__init__(message)
+        self.host = host
 
 
 class OpenIdKeys:
@@ -69,6 +75,7 @@ class OpenIdKeys:
         self._fetched_at: float | None = None  # last successful fetch
         self._tried_at: float | None = None  # last attempt, successful or not
         self._generation = 0  # counts finished attempts: a waiter can tell one ended meanwhile
+        self._last_error: KeysUnavailable | None = None  # the last attempt's, None after success
         self._lock = asyncio.Lock()
 
     async def get(self, kid: str) -> SigningKey | None:
@@ -76,7 +83,9 @@ class OpenIdKeys:
         if self._fetched_at is None:
             await self._refresh(self._generation)
             if self._fetched_at is None:  # another caller's first fetch failed meanwhile
-                raise KeysUnavailable("the channel's signing keys could not be fetched")
+                raise self._last_error or KeysUnavailable(
+                    "the channel's signing keys could not be fetched", self._host
+                )
         elif self._clock() - self._fetched_at >= self._max_age and self._may_refresh():
             await self._refresh(self._generation)
         key = self._keys.get(kid)
@@ -84,6 +93,21 @@ class OpenIdKeys:
             await self._refresh(self._generation)
             key = self._keys.get(kid)
         return key
+
+    def health(self) -> dict[str, Any]:
+        """For `/healthz`: not ok when no keys are known and the last fetch failed (every
+        activity is then refused with 503); before the first activity nothing is fetched."""
+        error = self._last_error
+        return {
+            "ok": bool(self._keys) or error is None,
+            "host": self._host,
+            "keys": len(self._keys),
+            "error": None if error is None else str(error),
+        }
+
+    @property
+    def _host(self) -> str:
+        return _host_of(self._metadata_url)
 
     def _may_refresh(self) -> bool:
         """Not within `min_refresh` of the last attempt (so neither unknown kids nor a
@@ -97,14 +121,27 @@ class OpenIdKeys:
             self._tried_at = self._clock()
             try:
                 keys = await self._fetch()
-            except KeysUnavailable:
+            except KeysUnavailable as error:
+                self._last_error = error
                 if not self._keys:
+                    log.warning(
+                        "cannot fetch the channel's signing keys from %s (%s): every activity "
+                        "is answered 503 until it is reachable (outbound HTTPS, HTTPS_PROXY)",
+                        error.host,
+                        error,
+                    )
                     raise
-                log.warning("refreshing the channel's signing keys failed; keeping the old ones")
+                log.warning(
+                    "refreshing the channel's signing keys from %s failed (%s); keeping the "
+                    "old ones",
+                    error.host,
+                    error,
+                )
                 return
             finally:
                 self._generation += 1
             self._keys = keys
+            self._last_error = None
             self._fetched_at = self._clock()
             log.info("fetched %d channel signing keys", len(keys))
 
@@ -112,11 +149,11 @@ class OpenIdKeys:
         metadata = await self._get_json(self._metadata_url)
         jwks_uri = metadata.get("jwks_uri")
         if not isinstance(jwks_uri, str) or not jwks_uri:
-            raise KeysUnavailable("the OpenID metadata has no jwks_uri")
+            raise KeysUnavailable("the OpenID metadata has no jwks_uri", self._host)
         document = await self._get_json(jwks_uri)
         listed = document.get("keys")
         if not isinstance(listed, list):
-            raise KeysUnavailable("the key document has no keys")
+            raise KeysUnavailable("the key document has no keys", _host_of(jwks_uri))
         keys = {}
         for entry in listed:
             key = _signing_key(entry)
@@ -130,10 +167,14 @@ class OpenIdKeys:
             response.raise_for_status()
             body = response.json()
         except (httpx.HTTPError, ValueError) as error:
-            raise KeysUnavailable(f"{url}: {type(error).__name__}") from error
+            raise KeysUnavailable(f"{url}: {type(error).__name__}", _host_of(url)) from error
         if not isinstance(body, dict):
-            raise KeysUnavailable(f"{url}: not a JSON object")
+            raise KeysUnavailable(f"{url}: not a JSON object", _host_of(url))
         return body
+
+
+def _host_of(url: str) -> str:
+    return urlsplit(url).hostname or url
 
 
 def _signing_key(entry: Any) -> SigningKey | None:

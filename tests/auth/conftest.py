@@ -9,8 +9,10 @@ reached with the bot's own app registration, as a deployed bot would.
 
 from __future__ import annotations
 
+import contextlib
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -123,22 +125,40 @@ def bot_settings(channel: Channel, graph_url: str, graph_ca: Path) -> dict[str, 
     }
 
 
+StartSignedBot = Callable[..., AbstractAsyncContextManager[SignedBot]]
+
+
 @pytest.fixture
-async def signed_bot(
+def start_signed_bot(
     channel: Channel,
     graph_for_bot: tuple[GraphEmulator, str, Path],
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
-) -> AsyncIterator[SignedBot]:
-    """The bot with an app id, served in this test's event loop."""
+) -> StartSignedBot:
+    """`async with start_signed_bot(**settings) as bot`: the bot with an app id, served in this
+    test's event loop, with `settings` (variable names) on top of `bot_settings`."""
     monkeypatch.chdir(tmp_path)  # no stray .env, and the database in tmp_path
     graph, graph_url, graph_ca = graph_for_bot
-    settings = load_settings(**bot_settings(channel, graph_url, graph_ca))
-    app = create_app(resolve(settings))
-    served = await serve(app)
-    async with httpx.AsyncClient(base_url=served.url, timeout=30) as client:
-        yield SignedBot(app[SERVICES], client, channel, graph)
-    await served.close()
+
+    @contextlib.asynccontextmanager
+    async def start(**extra: str) -> AsyncIterator[SignedBot]:
+        settings = load_settings(**(bot_settings(channel, graph_url, graph_ca) | extra))
+        app = create_app(resolve(settings))
+        served = await serve(app)
+        try:
+            async with httpx.AsyncClient(base_url=served.url, timeout=30) as client:
+                yield SignedBot(app[SERVICES], client, channel, graph)
+        finally:
+            await served.close()
+
+    return start
+
+
+@pytest.fixture
+async def signed_bot(start_signed_bot: StartSignedBot) -> AsyncIterator[SignedBot]:
+    """The bot with an app id, served in this test's event loop."""
+    async with start_signed_bot() as bot:
+        yield bot
 
 
 def _loopback_socket() -> socket.socket:

@@ -444,7 +444,9 @@ async def allow_listed(
     """The bot serving only TENANT_ID (written in upper case: ids compare case-insensitively)
     and one other tenant."""
     app = served_app(
-        graph, tmp_path, ALLOWED_TENANTS=f" {TENANT_ID.upper()} , 11111111-2222-3333-4444-5555"
+        graph,
+        tmp_path,
+        ALLOWED_TENANTS=f" {TENANT_ID.upper()} , 11111111-2222-3333-4444-555555555555",
     )
     served = await serve(app)
     async with httpx.AsyncClient(base_url=served.url, timeout=30) as client:
