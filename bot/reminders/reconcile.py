@@ -70,19 +70,19 @@ class PendingCreates:
         self._config = config or ReconcileConfig()
         self.reconciled = 0  # settled by a reconcile, since start
 
-    @property
-    def batch(self) -> int:
-        return self._config.batch
-
-    async def run_once(self) -> int:
-        """Reconcile the pending creates whose hold is over: the number claimed."""
+    async def run_once(self) -> datetime | None:
+        """Reconcile a batch of the pending creates whose hold is over: when the next one is
+        due (now: the batch was full; None: there is none)."""
+        now = self._clock.now()
         claimed = await self._store.claim_pending_creates(
-            self._clock.now(), limit=self._config.batch, lease=self._config.lease
+            now, limit=self._config.batch, lease=self._config.lease
         )
         for pending in claimed:
             with log_context(conversation_id=pending.conversation_id):
                 await self._one(pending)
-        return len(claimed)
+        if len(claimed) >= self._config.batch:
+            return now
+        return await self._store.next_pending_create_at()
 
     async def _one(self, pending: PendingCreate) -> None:
         last_try = pending.attempts >= self._config.max_attempts

@@ -279,6 +279,8 @@ class ReminderScheduler:
             wake_at = min(wake_at, next_due)
         if self._next_watch_scan is not None:
             wake_at = min(wake_at, self._next_watch_scan)
+        if self._next_reconcile is not None:
+            wake_at = min(wake_at, self._next_reconcile)
         delay = (wake_at - now).total_seconds()
         if delay <= 0:
             await asyncio.sleep(0)
@@ -456,18 +458,19 @@ class ReminderScheduler:
     # --- interrupted creates ----------------------------------------------------------------------
 
     async def _reconcile(self) -> None:
-        """Finish the `meet`s a crash or failure interrupted: a batch every poll interval, at
-        once again while batches come back full. Like pruning, a failure is logged and the
-        round goes on."""
+        """Finish the `meet`s a crash or failure interrupted, when the next one is due and at
+        least every poll interval (another instance may have left one). Like pruning, a
+        failure is logged and the round goes on."""
         pending, now = self._pending, self._clock.now()
         if pending is None or (self._next_reconcile is not None and now < self._next_reconcile):
             return
+        latest = now + self._config.poll
         try:
-            claimed = await pending.run_once()
+            due = await pending.run_once()
         except Exception as error:  # the store's own failures: a round must not fail for this
             log.warning("reconciling interrupted meetings failed: %r", error)
-            claimed = 0
-        self._next_reconcile = now if claimed >= pending.batch else now + self._config.poll
+            due = None
+        self._next_reconcile = latest if due is None else min(due, latest)
 
     # --- retention ------------------------------------------------------------------------------
 

@@ -312,6 +312,10 @@ class Store(Storage, abc.ABC):  # type: ignore[misc]
         one (the returned ones carry both; the soonest meeting first). Two instances never
         take the same row from one round of claims."""
 
+    @abc.abstractmethod
+    async def next_pending_create_at(self) -> datetime | None:
+        """The earliest next_attempt_at of any pending create; None when there is none."""
+
     # --- calendar watches ---------------------------------------------------------------------
 
     @abc.abstractmethod

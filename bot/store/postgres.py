@@ -555,6 +555,10 @@ class PostgresStore(Store):
         claimed = (pending_from(row, _utc) for row in rows)
         return sorted(claimed, key=lambda p: (p.starts_at, p.transaction_id))
 
+    async def next_pending_create_at(self) -> datetime | None:
+        moment = await self._db().fetchval("SELECT min(next_attempt_at) FROM pending_creates")
+        return _opt_utc(moment)
+
     # --- calendar watches ---------------------------------------------------------------------
 
     async def set_watch(self, watch: Watch) -> None:

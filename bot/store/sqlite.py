@@ -550,6 +550,10 @@ class SqliteStore(Store):
         claimed = (pending_from(row, _dt) for row in rows)
         return sorted(claimed, key=lambda p: (p.starts_at, p.transaction_id))
 
+    async def next_pending_create_at(self) -> datetime | None:
+        row = await self._fetchone("SELECT min(next_attempt_at) FROM pending_creates")
+        return None if row is None else _opt_dt(row[0])
+
     # --- calendar watches ---------------------------------------------------------------------
 
     async def set_watch(self, watch: Watch) -> None:

@@ -70,6 +70,15 @@ async def test_a_pending_create_is_claimed_only_once_its_hold_is_over(store: Sto
     assert [p.attempts for p in again] == [2]  # a reconcile that died is taken up again
 
 
+async def test_the_next_pending_create_is_the_earliest_due(store: Store) -> None:
+    assert await store.next_pending_create_at() is None
+    await store.add_pending_create(_pending(1, next_attempt_at=T0 + 2 * HOLD))
+    await store.add_pending_create(_pending(2))
+    assert await store.next_pending_create_at() == T0 + HOLD
+    await store.claim_pending_creates(T0 + HOLD, limit=10, lease=3 * HOLD)
+    assert await store.next_pending_create_at() == T0 + 2 * HOLD
+
+
 async def test_a_redelivered_create_keeps_the_first_record(store: Store) -> None:
     await store.add_pending_create(_pending(1))
     await store.add_pending_create(_pending(1, subject="Redelivered", next_attempt_at=T0))
