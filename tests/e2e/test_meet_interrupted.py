@@ -10,10 +10,12 @@ is over: the same transactionId again, so Graph answers with the event it made.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +24,14 @@ import pytest
 
 from bot.app import create_app
 from bot.emulators.serve import serve
+from bot.graph import GraphClient
 from bot.i18n import en
-from bot.reminders import ManualClock
+from bot.reminders import ManualClock, ReconcileConfig
 from bot.services import SERVICES
 from bot.settings import load_settings, resolve
 from bot.store import PendingCreate, ReminderState, SqliteStore
 from tests.conftest import RunningConnector, RunningGraph
+from tests.e2e.test_graph_faults import FAST
 from tests.e2e.test_meet import card_text
 from tests.e2e.test_reminders import LA, T0, TOMORROW_3PM, Bot
 from tests.factories import USER_AAD_ID
@@ -45,6 +49,8 @@ async def bot(
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> AsyncIterator[Bot]:
+    # Graph's rules on a shorter clock (as in test_graph_faults): a failing call costs little.
+    monkeypatch.setattr("bot.app.GraphClient", partial(GraphClient, policy=FAST))
     monkeypatch.chdir(tmp_path)
     settings = load_settings(GRAPH_BASE_URL=f"{graph.url}/v1.0", GRAPH_CA_BUNDLE=str(graph.ca_file))
     clock = ManualClock(T0)
@@ -221,3 +227,31 @@ async def test_graph_refusing_the_create_is_told_and_forgotten(bot: Bot) -> None
     cards = len(bot.cards())
     await bot.at(T0 + 3 * HOLD)
     assert len(bot.cards()) == cards  # forgotten: not asked again, not told twice
+
+
+async def test_graph_away_for_good_is_given_up_with_check_your_calendar(bot: Bot) -> None:
+    await bot.store.add_pending_create(_left_behind())
+    bot.graph.emulator.faults.inject(EVENTS, status=503, times=None)
+    cards = len(bot.cards())
+    for attempt in range(1, ReconcileConfig().max_attempts):
+        await bot.at(T0 + attempt * HOLD)
+        assert len(bot.cards()) == cards  # not yet: tried again after the lease
+    await bot.at(T0 + ReconcileConfig().max_attempts * HOLD)
+    card = bot.cards()[-1]
+    assert title(card) == EN.error_title
+    assert EN.maybe_created in card_text(card)  # it may have been made: check the calendar
+    tried = len(creates(bot))
+    await bot.at(T0 + (ReconcileConfig().max_attempts + 2) * HOLD)
+    assert len(creates(bot)) == tried and len(bot.cards()) == cards + 1  # given up
+
+
+async def test_a_meeting_over_before_its_reconcile_is_forgotten(bot: Bot) -> None:
+    start = T0 - timedelta(hours=1)
+    over = dataclasses.replace(
+        _left_behind(), starts_at=start, ends_at=start + timedelta(minutes=30)
+    )
+    await bot.store.add_pending_create(over)
+    cards = len(bot.cards())
+    await bot.at(T0 + HOLD)
+    assert creates(bot) == [] and len(bot.cards()) == cards
+    assert await bot.store.next_pending_create_at() is None
