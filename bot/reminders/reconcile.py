@@ -17,6 +17,7 @@ transactionId, same reminder key).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -77,14 +78,16 @@ class PendingCreates:
         claimed = await self._store.claim_pending_creates(
             now, limit=self._config.batch, lease=self._config.lease
         )
-        for pending in claimed:
-            with log_context(conversation_id=pending.conversation_id):
-                await self._one(pending)
+        await asyncio.gather(*(self._one(pending) for pending in claimed))
         if len(claimed) >= self._config.batch:
             return now
         return await self._store.next_pending_create_at()
 
     async def _one(self, pending: PendingCreate) -> None:
+        with log_context(conversation_id=pending.conversation_id):
+            await self._finish(pending)
+
+    async def _finish(self, pending: PendingCreate) -> None:
         last_try = pending.attempts >= self._config.max_attempts
         try:
             now = self._clock.now()

@@ -3,6 +3,9 @@ what the finisher is told, what is posted, and that nothing it raises escapes.""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import dataclasses
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -18,9 +21,14 @@ from bot.reminders import (
     ManualClock,
     Outcome,
     PendingCreates,
+    ProactiveSender,
     ReconcileConfig,
+    ReminderScheduler,
+    SendLimits,
 )
 from bot.store import PendingCreate, SqliteStore
+from tests.reminders.conftest import T0 as WORLD_T0
+from tests.reminders.conftest import World
 
 T0 = datetime(2030, 3, 4, 8, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=60)
@@ -150,3 +158,45 @@ async def test_a_card_without_a_conversation_or_delivery_is_only_logged(
     assert len(parts.sender.sent) == 1  # to the known conversation only
     assert "no conversation to tell about create tx-1" in caplog.text
     assert "not delivered: refused HTTP 413" in caplog.text
+
+
+async def test_a_slow_reconcile_does_not_hold_up_a_due_reminder(world: World) -> None:
+    """The scheduler runs a reconcile beside its round, as a task in flight."""
+    started, gate = asyncio.Event(), asyncio.Event()
+
+    class Slow:
+        async def finish(
+            self, pending: PendingCreate, *, now: datetime, last_try: bool
+        ) -> Finished:
+            started.set()
+            await gate.wait()  # Graph taking its time
+            await world.store.drop_pending_create(pending.transaction_id)
+            return Finished(None, settled=True)
+
+    sender = ProactiveSender(world.adapter, "")
+    scheduler = ReminderScheduler(
+        store=world.store,
+        events=world.client,
+        sender=sender,
+        limits=SendLimits.unlimited(),
+        clock=world.clock,
+        pending=PendingCreates(
+            store=world.store, finisher=Slow(), sender=sender, clock=world.clock
+        ),
+    )
+    await world.store.add_pending_create(dataclasses.replace(_pending(1), next_attempt_at=WORLD_T0))
+    reminder = await world.meeting("Due soon", WORLD_T0 + timedelta(minutes=11))
+    runner = asyncio.create_task(scheduler.run())
+    try:
+        await started.wait()
+        world.clock.set(reminder.due_at)
+        await world.connector.emulator.wait_for(
+            lambda e: len(e.activities(reminder.conversation_id)) == 1, timeout=10
+        )
+        assert not gate.is_set()  # sent while the reconcile was still waiting on Graph
+    finally:
+        gate.set()
+        runner.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await runner
+    assert await world.store.next_pending_create_at() is None  # and it finished on shutdown
