@@ -29,6 +29,7 @@ from bot.graph import (
     GraphForbidden,
     GraphNoAnswer,
     GraphThrottled,
+    GraphUnauthorized,
     GraphUnavailable,
     MissingGrant,
     TeamsNotAllowed,
@@ -150,7 +151,7 @@ class MeetingFlow:
             return
         try:
             await self._reminders.refused(transaction_id)
-        except Exception:  # a reconcile will ask Graph again, and be refused again
+        except Exception:  # then a reconcile asks Graph again, with the same transactionId
             log.exception("a refused create could not be forgotten")
 
     async def _created_card(
@@ -193,8 +194,9 @@ class MeetingFlow:
                 attendees=pending.attendees,
                 transaction_id=pending.transaction_id,
             )
-        except (GraphThrottled, GraphUnavailable, TokenError) as exc:
-            if not last_try:  # Graph is away for now: the lease brings it back
+        except (GraphThrottled, GraphUnavailable, GraphUnauthorized, TokenError) as exc:
+            # Graph away, or our sign-in refused: nothing is known of the first create.
+            if not last_try:  # the lease brings it back
                 log.info("create %s: Graph failed for now: %s", pending.transaction_id, exc)
                 return Finished(None, settled=False)
             await self._reminders.refused(pending.transaction_id)
