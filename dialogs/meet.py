@@ -9,6 +9,7 @@ the reminder write. Once Graph has made the event, no later failure (the store l
 the card refused by the connector) tells the user to try again, which would book it twice:
 they get the short "booked, but Meetbot could not finish" card, and whatever the turn left
 undone (its reminder) is done by a reconcile (`bot.reminders.reconcile`), also after a crash.
+A create whose Graph answer was lost is only looked for later, never made again.
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ class MeetingFlow:
                     transaction_id=transaction_id,
                 )
         except (GraphError, TeamsNotAllowed, TokenError) as exc:
-            await self._refused(transaction_id)
+            await self._settle_failed(transaction_id, exc)
             await reply(failure_card(exc, who.catalog, Failed.CREATE))
             return
         # From here on the event exists: every failure ends in `unfinished_card`.
@@ -146,13 +147,18 @@ class MeetingFlow:
             lead=lead,
         )
 
-    async def _refused(self, transaction_id: str) -> None:
+    async def _settle_failed(self, transaction_id: str, exc: Exception) -> None:
+        """A refused create is forgotten; one whose answer was lost (the card says to check
+        the calendar) is left to a reconcile that only looks for it."""
         if self._reminders is None:
             return
         try:
-            await self._reminders.refused(transaction_id)
+            if isinstance(exc, GraphError) and exc.maybe_applied:
+                await self._reminders.doubted(transaction_id)
+            else:
+                await self._reminders.refused(transaction_id)
         except Exception:  # then a reconcile asks Graph again, with the same transactionId
-            log.exception("a refused create could not be forgotten")
+            log.exception("a failed create could not be settled")
 
     async def _created_card(
         self,
@@ -184,6 +190,8 @@ class MeetingFlow:
             await self._reminders.refused(pending.transaction_id)
             return Finished(None, settled=True)
         zone = _zone(pending.zone)
+        if pending.find_only:
+            return await self._find(pending, zone, catalog, last_try=last_try)
         try:
             event = await self._graph.create_online_event(
                 pending.user_id,
@@ -216,6 +224,41 @@ class MeetingFlow:
         )
         view = view_from_event(event, zone, zone_is_fallback=False, simulated=self._simulated)
         card = meeting_card(view, catalog, note=catalog.created_late, reminder=reminder)
+        return Finished(card, settled=True)
+
+    async def _find(
+        self, pending: PendingCreate, zone: ZoneInfo, catalog: Catalog, *, last_try: bool
+    ) -> Finished:
+        """A create whose answer was lost: the event made with its transactionId, if any, gets
+        its reminder and its card; none found, nothing is made (the user was told to check)."""
+        assert self._reminders is not None
+        try:
+            events = await self._graph.list_calendar_view(
+                pending.user_id, pending.starts_at, pending.ends_at, zone=pending.zone
+            )
+        except (GraphThrottled, GraphUnavailable, GraphUnauthorized, TokenError) as exc:
+            if not last_try:
+                log.info("create %s: Graph failed for now: %s", pending.transaction_id, exc)
+                return Finished(None, settled=False)
+            events = []  # given up; the card they saw already says to check the calendar
+        except (GraphError, TeamsNotAllowed):
+            events = []
+        made = [e for e in events if e.transaction_id == pending.transaction_id]
+        if not made:
+            await self._reminders.refused(pending.transaction_id)
+            return Finished(None, settled=True)
+        spot = MeetingSpot(pending.user_id, pending.conversation_id, zone.key, pending.locale)
+        event = made[0]
+        reminder = await remind(
+            self._reminders,
+            event,
+            spot,
+            pending.subject,
+            pending.lead,
+            settles=pending.transaction_id,
+        )
+        view = view_from_event(event, zone, zone_is_fallback=False, simulated=self._simulated)
+        card = meeting_card(view, catalog, note=catalog.created_after_all, reminder=reminder)
         return Finished(card, settled=True)
 
     async def meet_now(

@@ -200,6 +200,8 @@ CATALOG = Catalog(
     "booked twice. Meetbot will set its reminder as soon as it can.",
     created_late="Meetbot was interrupted while booking this meeting. Here it is: "
     "don\u2019t book it again.",
+    created_after_all="Microsoft Graph did create this meeting after all. Here it is, with its "
+    "reminder: don\u2019t book it again.",
     maybe_cancelled="Graph may have cancelled it anyway: check your calendar before you try again.",
     unexpected_error="Sorry, something went wrong on my side. Please try again.",
     reference_label="Reference: {request_id}",

@@ -6,7 +6,9 @@ over was interrupted, after the create or before it; the scheduler's loop hands 
 `Finisher` (the meet flow), which POSTs the create again with the same `transactionId`. Graph
 answers a repeated transactionId with the event it already made, so an interrupted create
 gets its reminder and no duplicate; a create that never reached Graph is made then (the user
-asked for it and was never told otherwise). The card it gives is posted to the conversation.
+asked for it and was never told otherwise). A create whose Graph answer was lost, so that the
+user was told to check the calendar, is `find_only`: looked for by its transactionId, never
+made then. The card the finisher gives is posted to the conversation.
 
 A claim is a lease: a reconcile that fails for now (Graph throttled or away, the store
 locked) is taken up again when the lease ends, `max_attempts` times in all, the last of them

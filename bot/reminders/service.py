@@ -130,6 +130,11 @@ class Reminders:
             )
         )
 
+    async def doubted(self, transaction_id: str) -> None:
+        """Graph's answer to the create was lost (it may have made the event) and the user was
+        told to check their calendar: a reconcile only looks for the event, never makes it."""
+        await self._store.doubt_pending_create(transaction_id)
+
     async def refused(self, transaction_id: str) -> None:
         """Graph refused the create (or made an event that cannot have a reminder): there is
         nothing to reconcile."""

@@ -132,6 +132,9 @@ class PendingCreate:
     locale: str | None
     next_attempt_at: datetime  # reconcilable from then on
     attempts: int = 0  # reconciles claimed so far
+    # Graph's answer was lost and the user told to check the calendar: a reconcile only looks
+    # for the event (by transactionId), it never makes it (they may have booked it again).
+    find_only: bool = False
 
 
 class Store(Storage, abc.ABC):  # type: ignore[misc]
@@ -297,6 +300,10 @@ class Store(Storage, abc.ABC):  # type: ignore[misc]
     async def add_pending_create(self, pending: PendingCreate) -> None:
         """Record a create about to be sent; a redelivered one (same transaction id) keeps the
         row that is there."""
+
+    @abc.abstractmethod
+    async def doubt_pending_create(self, transaction_id: str) -> None:
+        """Graph's answer to the create was lost: make it `find_only`."""
 
     @abc.abstractmethod
     async def drop_pending_create(self, transaction_id: str) -> None:

@@ -123,7 +123,8 @@ MIGRATIONS: tuple[str, ...] = (
         zone            text NOT NULL,
         locale          text,
         next_attempt_at timestamptz NOT NULL,
-        attempts        integer NOT NULL DEFAULT 0
+        attempts        integer NOT NULL DEFAULT 0,
+        find_only       boolean NOT NULL DEFAULT false
     );
     CREATE INDEX pending_creates_due ON pending_creates (next_attempt_at);
     """,
@@ -139,7 +140,7 @@ _MEETING_COLUMNS = (
 )
 _PENDING_COLUMNS = (
     "transaction_id, user_id, conversation_id, subject, starts_at, ends_at, attendees, "
-    "lead_seconds, zone, locale, next_attempt_at, attempts"
+    "lead_seconds, zone, locale, next_attempt_at, attempts, find_only"
 )
 
 
@@ -515,7 +516,7 @@ class PostgresStore(Store):
     async def add_pending_create(self, pending: PendingCreate) -> None:
         await self._db().execute(
             f"INSERT INTO pending_creates ({_PENDING_COLUMNS}) "  # noqa: S608
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
             "ON CONFLICT (transaction_id) DO NOTHING",
             pending.transaction_id,
             pending.user_id,
@@ -529,6 +530,12 @@ class PostgresStore(Store):
             pending.locale,
             _utc(pending.next_attempt_at),
             pending.attempts,
+            pending.find_only,
+        )
+
+    async def doubt_pending_create(self, transaction_id: str) -> None:
+        await self._db().execute(
+            "UPDATE pending_creates SET find_only = true WHERE transaction_id = $1", transaction_id
         )
 
     async def drop_pending_create(self, transaction_id: str) -> None:

@@ -86,4 +86,5 @@ def pending_from(row: Row, instant: Instant) -> PendingCreate:
         locale=row["locale"],
         next_attempt_at=instant(row["next_attempt_at"]),
         attempts=row["attempts"],
+        find_only=bool(row["find_only"]),
     )

@@ -130,7 +130,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             zone            TEXT NOT NULL,
             locale          TEXT,
             next_attempt_at INTEGER NOT NULL,
-            attempts        INTEGER NOT NULL DEFAULT 0
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            find_only       INTEGER NOT NULL DEFAULT 0
         )""",
         "CREATE INDEX pending_creates_due ON pending_creates (next_attempt_at)",
     ),
@@ -146,7 +147,7 @@ _MEETING_COLUMNS = (
 )
 _PENDING_COLUMNS = (
     "transaction_id, user_id, conversation_id, subject, starts_at, ends_at, attendees, "
-    "lead_seconds, zone, locale, next_attempt_at, attempts"
+    "lead_seconds, zone, locale, next_attempt_at, attempts, find_only"
 )
 _DROP_PENDING = "DELETE FROM pending_creates WHERE transaction_id = ?"
 
@@ -515,7 +516,8 @@ class SqliteStore(Store):
     async def add_pending_create(self, pending: PendingCreate) -> None:
         await self._write(
             f"INSERT INTO pending_creates ({_PENDING_COLUMNS}) "  # noqa: S608
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (transaction_id) DO NOTHING",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (transaction_id) DO NOTHING",
             (
                 pending.transaction_id,
                 pending.user_id,
@@ -529,7 +531,13 @@ class SqliteStore(Store):
                 pending.locale,
                 _us(pending.next_attempt_at),
                 pending.attempts,
+                int(pending.find_only),
             ),
+        )
+
+    async def doubt_pending_create(self, transaction_id: str) -> None:
+        await self._write(
+            "UPDATE pending_creates SET find_only = 1 WHERE transaction_id = ?", (transaction_id,)
         )
 
     async def drop_pending_create(self, transaction_id: str) -> None:

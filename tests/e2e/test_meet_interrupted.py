@@ -255,3 +255,34 @@ async def test_a_meeting_over_before_its_reconcile_is_forgotten(bot: Bot) -> Non
     await bot.at(T0 + HOLD)
     assert creates(bot) == [] and len(bot.cards()) == cards
     assert await bot.store.next_pending_create_at() is None
+
+
+async def test_a_create_whose_answer_was_lost_is_found_and_reminded_not_made_again(
+    bot: Bot,
+) -> None:
+    bot.graph.emulator.faults.inject(EVENTS, status=504, after=True, times=None)
+    await bot.say(MEET)
+    card = bot.cards()[-1]
+    assert title(card) == EN.error_title and EN.maybe_created in card_text(card)
+    (event,) = bot.graph.emulator.events(USER_AAD_ID)  # made, its answers lost
+    assert await reminders_of(bot, event["id"]) == []
+    tried = len(creates(bot))
+
+    bot.graph.emulator.faults.clear()
+    await bot.at(T0 + HOLD)
+    assert len(creates(bot)) == tried  # looked for, not created again
+    assert len(await reminders_of(bot, event["id"])) == 1
+    assert EN.created_after_all in card_text(bot.cards()[-1])
+
+
+async def test_a_create_whose_answer_was_lost_and_never_made_stays_unmade(bot: Bot) -> None:
+    bot.graph.emulator.faults.inject(EVENTS, drop=True, times=None)  # never applied
+    await bot.say(MEET)
+    assert EN.maybe_created in card_text(bot.cards()[-1])
+    cards, tried = len(bot.cards()), len(creates(bot))
+
+    bot.graph.emulator.faults.clear()
+    await bot.at(T0 + HOLD)  # the user was told to check: it must not appear now
+    assert len(creates(bot)) == tried and bot.graph.emulator.events(USER_AAD_ID) == []
+    assert len(bot.cards()) == cards
+    assert await bot.store.next_pending_create_at() is None

@@ -91,6 +91,17 @@ async def test_no_reminder_is_kept_as_no_lead(store: Store) -> None:
     assert (stored.lead, stored.attendees, stored.locale) == (None, (), None)
 
 
+async def test_a_doubted_create_is_only_to_be_looked_for(store: Store) -> None:
+    await store.add_pending_create(_pending(1))
+    await store.add_pending_create(_pending(2))
+    await store.doubt_pending_create("tx-0001")
+    await store.doubt_pending_create("tx-unknown")  # a no-op
+    assert [(p.transaction_id, p.find_only) for p in await _everything(store)] == [
+        ("tx-0001", True),
+        ("tx-0002", False),
+    ]
+
+
 async def test_dropping_forgets_only_that_create(store: Store) -> None:
     await store.add_pending_create(_pending(1))
     await store.add_pending_create(_pending(2))
