@@ -31,7 +31,9 @@ from bot.graph.transport import GraphHttp, GraphTransport
 from bot.proxies import proxy_for
 from bot.reminders import (
     Clock,
+    PendingCreates,
     ProactiveSender,
+    ReconcileConfig,
     Reminders,
     ReminderScheduler,
     SchedulerConfig,
@@ -160,22 +162,34 @@ async def _services(
         authentication = await _bot_authentication(config, bot_config, retry, stack)
         adapter = MeetbotAdapter(authentication)
         adapter.on_turn_error = on_turn_error
-        scheduler = ReminderScheduler(
-            store=store,
-            events=graph,
-            sender=ProactiveSender(adapter, bot_config.APP_ID),
-            limits=SendLimits(app_rate=settings.teams_send_rate),
-            clock=clock,
-            config=scheduler_config(settings, simulated=endpoint.local),
-        )
+        sender = ProactiveSender(adapter, bot_config.APP_ID)
+        lease = timedelta(seconds=settings.reminder_lease_seconds)
         reminders = Reminders(
             store,
             default_lead=timedelta(minutes=settings.reminder_minutes),
             clock=clock.now,
-            on_change=scheduler.wake,
+            # The scheduler is made below: it reconciles interrupted `meet`s through the flow.
+            on_change=lambda due: scheduler.wake(due),  # noqa: PLW0108
+            hold=lease,  # a `meet` is reconciled once its turn has had this long
+        )
+        meetings = MeetingFlow(graph, simulated=endpoint.local, reminders=reminders)
+        scheduler = ReminderScheduler(
+            store=store,
+            events=graph,
+            sender=sender,
+            limits=SendLimits(app_rate=settings.teams_send_rate),
+            clock=clock,
+            config=scheduler_config(settings, simulated=endpoint.local),
+            pending=PendingCreates(
+                store=store,
+                finisher=meetings,
+                sender=sender,
+                clock=clock,
+                config=ReconcileConfig(lease=lease),
+            ),
         )
         bot = MeetBot(
-            meetings=MeetingFlow(graph, simulated=endpoint.local, reminders=reminders),
+            meetings=meetings,
             calendar=CalendarFlow(graph, simulated=endpoint.local),
             conversation_state=MeetbotConversationState(store),
             reminders=reminders,

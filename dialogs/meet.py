@@ -3,13 +3,22 @@
 They turn a parsed command into a Graph call and the Graph answer into a card. Failures the
 user can act on become an error card that says what to do (and carries Graph's request-id);
 nothing here builds a half-made meeting: the calendar check happens before the create.
+
+A `meet` is written down as pending before Graph is asked (`Reminders.expect`), and settled by
+the reminder write. Once Graph has made the event, no later failure (the store locked or down,
+the card refused by the connector) tells the user to try again, which would book it twice:
+they get the short "booked, but Meetbot could not finish" card, and whatever the turn left
+undone (its reminder) is done by a reconcile (`bot.reminders.reconcile`), also after a crash.
+A create whose Graph answer was lost is only looked for later, never made again.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,14 +30,17 @@ from bot.graph import (
     GraphForbidden,
     GraphNoAnswer,
     GraphThrottled,
+    GraphUnauthorized,
     GraphUnavailable,
     MissingGrant,
     TeamsNotAllowed,
     TokenError,
 )
 from bot.graph.models import Event, OnlineMeeting
-from bot.i18n import Catalog
+from bot.i18n import Catalog, catalog_for
 from bot.reminders import MeetingSpot, Reminders
+from bot.reminders.reconcile import Finished
+from bot.store import PendingCreate
 from cards import (
     ReminderSetting,
     error_card,
@@ -38,6 +50,9 @@ from cards import (
 )
 
 log = logging.getLogger(__name__)
+
+# How the flow answers the turn: sends one card (the handler's send, or an update in place).
+Reply = Callable[[dict[str, Any]], Awaitable[None]]
 
 # Fixed namespace: the same Teams activity always maps to the same Graph idempotency key.
 _IDEMPOTENCY_NS = uuid.UUID("5d0b7a4e-2f7c-4a51-9a8e-6f1f3c2b9d10")
@@ -72,8 +87,17 @@ class MeetingFlow:
         self._simulated = simulated
         self._reminders = reminders
 
-    async def schedule(self, command: MeetCommand, who: Requester) -> dict[str, Any]:
-        """The meeting card, or the error card; a reminder only once the event exists."""
+    async def schedule(self, command: MeetCommand, who: Requester, reply: Reply) -> None:
+        """Book the meeting and answer with `reply`: the meeting card, or an error card; a
+        reminder only once the event exists."""
+        transaction_id = who.idempotency_key("event")
+        lead = self._lead(command)
+        try:
+            await self._expect(command, who, transaction_id, lead)
+        except Exception:  # whatever the store raised: Graph has not been asked, nothing is made
+            log.exception("the meeting could not be recorded before its create")
+            await reply(error_card(who.catalog, who.catalog.store_unavailable))
+            return
         try:
             with self._graph.budget():
                 event = await self._graph.create_online_event(
@@ -83,41 +107,159 @@ class MeetingFlow:
                     end=command.end,
                     zone=who.zone.key,
                     attendees=command.attendees,
-                    transaction_id=who.idempotency_key("event"),
+                    transaction_id=transaction_id,
                 )
         except (GraphError, TeamsNotAllowed, TokenError) as exc:
-            return failure_card(exc, who.catalog, Failed.CREATE)
+            await self._settle_failed(transaction_id, exc)
+            await reply(failure_card(exc, who.catalog, Failed.CREATE))
+            return
+        # From here on the event exists: every failure ends in `unfinished_card`.
+        try:
+            card = await self._created_card(event, who, command.subject, lead, transaction_id)
+        except Exception:  # the store's, of whatever kind: the pending create is reconciled
+            log.exception("meeting %s was created but its reminder was not written", event.id)
+            card = unfinished_card(who.catalog)
+        try:
+            await reply(card)
+        except Exception:  # the connector refused the card (too large, say): a short one
+            log.exception("the card of meeting %s could not be sent", event.id)
+            await reply(unfinished_card(who.catalog))
+
+    def _lead(self, command: MeetCommand) -> timedelta | None:
+        """The reminder asked for, else the default (`REMINDER_MINUTES`); None: no reminder."""
+        if self._reminders is None:
+            return None
+        asked = command.reminder
+        return self._reminders.default_lead if asked is None else asked.before
+
+    async def _expect(
+        self, command: MeetCommand, who: Requester, transaction_id: str, lead: timedelta | None
+    ) -> None:
+        if self._reminders is None:
+            return
+        await self._reminders.expect(
+            who.spot,
+            transaction_id=transaction_id,
+            subject=command.subject,
+            start=command.start,
+            end=command.end,
+            attendees=command.attendees,
+            lead=lead,
+        )
+
+    async def _settle_failed(self, transaction_id: str, exc: Exception) -> None:
+        """A refused create is forgotten; one whose answer was lost (the card says to check
+        the calendar) is left to a reconcile that only looks for it."""
+        if self._reminders is None:
+            return
+        try:
+            if isinstance(exc, GraphError) and exc.maybe_applied:
+                await self._reminders.doubted(transaction_id)
+            else:
+                await self._reminders.refused(transaction_id)
+        except Exception:  # then a reconcile asks Graph again, with the same transactionId
+            log.exception("a failed create could not be settled")
+
+    async def _created_card(
+        self,
+        event: Event,
+        who: Requester,
+        subject: str,
+        lead: timedelta | None,
+        transaction_id: str,
+    ) -> dict[str, Any]:
         view = view_from_event(
             event, who.zone, zone_is_fallback=who.zone_is_fallback, simulated=self._simulated
         )
-        reminder = await self._remind(command, event, who)
+        reminder = None
+        if self._reminders is not None:
+            reminder = await remind(
+                self._reminders, event, who.spot, subject, lead, settles=transaction_id
+            )
         return meeting_card(view, who.catalog, reminder=reminder)
 
-    async def _remind(
-        self, command: MeetCommand, event: Event, who: Requester
-    ) -> ReminderSetting | None:
-        """The meeting's reminder in this chat: as asked, else the default (`REMINDER_MINUTES`)."""
-        if self._reminders is None or event.start is None or event.end is None:
-            return None
-        asked = command.reminder
-        lead = self._reminders.default_lead if asked is None else asked.before
-        start = event.start.to_datetime()
-        choice = await self._reminders.for_meeting(
-            who.spot,
-            event_id=event.id,
-            subject=event.subject or command.subject,
-            start=start,
-            end=event.end.to_datetime(),
-            join_url=event.join_url,
-            lead=lead,
+    async def finish(self, pending: PendingCreate, *, now: datetime, last_try: bool) -> Finished:
+        """Reconcile a `meet` its turn did not finish (`bot.reminders.reconcile`): the create
+        again, same transactionId, so Graph answers with the event it made (or makes it now,
+        if the first never arrived); then its reminder, and the card to post."""
+        catalog = catalog_for(pending.locale)
+        if self._reminders is None:
+            return Finished(None, settled=False)
+        if now >= pending.ends_at:  # nothing left to book or remind of
+            log.warning("create %s given up: the meeting is over", pending.transaction_id)
+            await self._reminders.refused(pending.transaction_id)
+            return Finished(None, settled=True)
+        zone = _zone(pending.zone)
+        if pending.find_only:
+            return await self._find(pending, zone, catalog, last_try=last_try)
+        try:
+            event = await self._graph.create_online_event(
+                pending.user_id,
+                subject=pending.subject,
+                start=pending.starts_at.astimezone(zone),
+                end=pending.ends_at.astimezone(zone),
+                zone=pending.zone,
+                attendees=pending.attendees,
+                transaction_id=pending.transaction_id,
+            )
+        except (GraphThrottled, GraphUnavailable, GraphUnauthorized, TokenError) as exc:
+            # Graph away, or our sign-in refused: nothing is known of the first create.
+            if not last_try:  # the lease brings it back
+                log.info("create %s: Graph failed for now: %s", pending.transaction_id, exc)
+                return Finished(None, settled=False)
+            await self._reminders.refused(pending.transaction_id)
+            card = error_card(catalog, _reason(exc, catalog), advice=catalog.maybe_created)
+            return Finished(card, settled=True)
+        except (GraphError, TeamsNotAllowed) as exc:  # refused: nothing was made
+            await self._reminders.refused(pending.transaction_id)
+            return Finished(failure_card(exc, catalog, Failed.CREATE), settled=True)
+        spot = MeetingSpot(pending.user_id, pending.conversation_id, zone.key, pending.locale)
+        reminder = await remind(
+            self._reminders,
+            event,
+            spot,
+            pending.subject,
+            pending.lead,
+            settles=pending.transaction_id,
         )
-        return ReminderSetting(
-            reminder_id=choice.reminder.id,
-            for_user=who.user_id,
-            start=start,
-            lead=choice.lead,
-            too_soon=choice.too_soon,
+        view = view_from_event(event, zone, zone_is_fallback=False, simulated=self._simulated)
+        card = meeting_card(view, catalog, note=catalog.created_late, reminder=reminder)
+        return Finished(card, settled=True)
+
+    async def _find(
+        self, pending: PendingCreate, zone: ZoneInfo, catalog: Catalog, *, last_try: bool
+    ) -> Finished:
+        """A create whose answer was lost: the event made with its transactionId, if any, gets
+        its reminder and its card; none found, nothing is made (the user was told to check)."""
+        assert self._reminders is not None
+        try:
+            events = await self._graph.list_calendar_view(
+                pending.user_id, pending.starts_at, pending.ends_at, zone=pending.zone
+            )
+        except (GraphThrottled, GraphUnavailable, GraphUnauthorized, TokenError) as exc:
+            if not last_try:
+                log.info("create %s: Graph failed for now: %s", pending.transaction_id, exc)
+                return Finished(None, settled=False)
+            events = []  # given up; the card they saw already says to check the calendar
+        except (GraphError, TeamsNotAllowed):
+            events = []
+        made = [e for e in events if e.transaction_id == pending.transaction_id]
+        if not made:
+            await self._reminders.refused(pending.transaction_id)
+            return Finished(None, settled=True)
+        spot = MeetingSpot(pending.user_id, pending.conversation_id, zone.key, pending.locale)
+        event = made[0]
+        reminder = await remind(
+            self._reminders,
+            event,
+            spot,
+            pending.subject,
+            pending.lead,
+            settles=pending.transaction_id,
         )
+        view = view_from_event(event, zone, zone_is_fallback=False, simulated=self._simulated)
+        card = meeting_card(view, catalog, note=catalog.created_after_all, reminder=reminder)
+        return Finished(card, settled=True)
 
     async def meet_now(
         self, command: MeetNowCommand, who: Requester
@@ -141,6 +283,55 @@ class MeetingFlow:
             meeting, who.zone, zone_is_fallback=who.zone_is_fallback, simulated=self._simulated
         )
         return meeting_card(view, who.catalog, note=note)
+
+
+async def remind(
+    reminders: Reminders,
+    event: Event,
+    spot: MeetingSpot,
+    subject: str,
+    lead: timedelta | None,
+    *,
+    settles: str,
+) -> ReminderSetting | None:
+    """The meeting's reminder in this chat (`lead` None: none), written with the meeting; it
+    settles the pending create. An event without times can have no reminder: it settles as
+    refused."""
+    if event.start is None or event.end is None:
+        await reminders.refused(settles)
+        return None
+    start = event.start.to_datetime()
+    choice = await reminders.for_meeting(
+        spot,
+        event_id=event.id,
+        subject=event.subject or subject,
+        start=start,
+        end=event.end.to_datetime(),
+        join_url=event.join_url,
+        lead=lead,
+        settles=settles,
+    )
+    return ReminderSetting(
+        reminder_id=choice.reminder.id,
+        for_user=spot.user_id,
+        start=start,
+        lead=choice.lead,
+        too_soon=choice.too_soon,
+    )
+
+
+def unfinished_card(catalog: Catalog) -> dict[str, Any]:
+    """Graph made the event but the turn could not finish (the reminder write or the card
+    failed): look in the calendar, do not book it again. Small, so it gets through where a
+    full meeting card was refused."""
+    return error_card(catalog, catalog.created_unfinished, title=catalog.created_unfinished_title)
+
+
+def _zone(key: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(key)
+    except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+        return ZoneInfo("UTC")
 
 
 class Failed(Enum):

@@ -138,8 +138,7 @@ class MeetDialog(ComponentDialog):  # type: ignore[misc]
             attendees=tuple(draft.get("attendees") or ()),
             reminder=reminder_from_options(draft),
         )
-        card = await self._flow.schedule(command, who)
-        await step.context.send_activity(attachment_message(card_attachment(card)))
+        await self._flow.schedule(command, who, lambda card: _send(step.context, card))
         return await step.end_dialog()
 
     def _resolve(
@@ -183,3 +182,7 @@ class MeetDialog(ComponentDialog):  # type: ignore[misc]
 
 def _catalog(context: TurnContext) -> Catalog:
     return catalog_for(context.activity.locale)
+
+
+async def _send(context: TurnContext, card: dict[str, Any]) -> None:
+    await context.send_activity(attachment_message(card_attachment(card)))

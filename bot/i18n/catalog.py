@@ -151,6 +151,11 @@ class Catalog:
     graph_no_connection: str  # the connection failed or dropped before an answer
     sign_in_failed: str  # no Graph token
     maybe_created: str  # a create that may have happened although it failed
+    store_unavailable: str  # the request could not be saved, so nothing was booked
+    created_unfinished_title: str  # Graph made the event; something after it failed
+    created_unfinished: str  # ... so: check the calendar, do not book again
+    created_late: str  # a card posted by a reconcile: the meeting a crash or failure interrupted
+    created_after_all: str  # a reconcile found the meeting a lost answer left in doubt
     maybe_cancelled: str
     unexpected_error: str
     reference_label: str  # {request_id}

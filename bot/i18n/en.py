@@ -193,6 +193,15 @@ CATALOG = Catalog(
     "tell your admin.",
     maybe_created="Graph may have created it anyway: check your calendar before you try "
     "again, so it isn\u2019t booked twice.",
+    store_unavailable="Meetbot could not save your request, so nothing was booked. "
+    "Please try again shortly.",
+    created_unfinished_title="Your meeting was booked, but Meetbot could not finish",
+    created_unfinished="Check your calendar for it before you try again, so it isn\u2019t "
+    "booked twice. Meetbot will set its reminder as soon as it can.",
+    created_late="Meetbot was interrupted while booking this meeting. Here it is: "
+    "don\u2019t book it again.",
+    created_after_all="Microsoft Graph did create this meeting after all. Here it is, with its "
+    "reminder: don\u2019t book it again.",
     maybe_cancelled="Graph may have cancelled it anyway: check your calendar before you try again.",
     unexpected_error="Sorry, something went wrong on my side. Please try again.",
     reference_label="Reference: {request_id}",

@@ -181,6 +181,12 @@ CATALOG = Catalog(
     graph_no_connection="与 Microsoft Graph 的连接在响应之前中断了，请稍后再试。",
     sign_in_failed="Meetbot 无法登录 Microsoft Graph。如果问题持续出现，请告知管理员。",
     maybe_created="Graph 可能已经创建了该会议：重试之前请先查看日历，以免重复预订。",
+    store_unavailable="Meetbot 无法保存你的请求，因此没有预订任何会议。请稍后再试。",
+    created_unfinished_title="会议已预订，但 Meetbot 未能完成后续步骤",
+    created_unfinished="重试之前请先在日历中查看该会议，以免重复预订。Meetbot 会尽快为它设置提醒。",
+    created_late="Meetbot 在预订这个会议时被中断了。会议在这里，请不要再次预订。",
+    created_after_all="Microsoft Graph 最终还是创建了这个会议。"
+    "会议及其提醒在这里，请不要再次预订。",
     maybe_cancelled="Graph 可能已经取消了该会议：重试之前请先查看日历。",
     unexpected_error="抱歉，我这边出了点问题，请再试一次。",
     reference_label="参考编号：{request_id}",

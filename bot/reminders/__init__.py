@@ -3,16 +3,21 @@
 from bot.reminders.clock import Clock, ManualClock, SystemClock
 from bot.reminders.delivery import Delivery, Outcome, ProactiveSender, Sender
 from bot.reminders.limits import SendLimits, TokenBucket
+from bot.reminders.reconcile import Finished, Finisher, PendingCreates, ReconcileConfig
 from bot.reminders.scheduler import ReminderScheduler, SchedulerConfig, SchedulerStats
 from bot.reminders.service import MeetingSpot, ReminderChoice, Reminders, choice_of
 
 __all__ = [
     "Clock",
     "Delivery",
+    "Finished",
+    "Finisher",
     "ManualClock",
     "MeetingSpot",
     "Outcome",
+    "PendingCreates",
     "ProactiveSender",
+    "ReconcileConfig",
     "ReminderChoice",
     "ReminderScheduler",
     "Reminders",

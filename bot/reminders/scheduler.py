@@ -17,7 +17,9 @@ mid-send, another one (or the restarted one) takes the reminder up again when th
 and sends it with the same delivery key.
 
 Time comes only from the injected `Clock`; calendar watches (`remind me about all my meetings`)
-are scanned in the same loop.
+are scanned in the same loop, and so are pending creates (`bot.reminders.reconcile`): the
+`meet`s a crash or a failed write interrupted between the Graph create and the reminder write,
+looked at from the first round after a start.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from bot.reminders.clock import Clock
 from bot.reminders.delivery import Delivery, Outcome, Sender
 from bot.reminders.limits import SendLimits
 from bot.reminders.plan import first_attempt, next_check
+from bot.reminders.reconcile import PendingCreates
 from bot.store import Reminder, ReminderState, Store, Watch, reminder_key
 from bot.teams.outgoing import attachment_message
 from cards import card_attachment, reminder_card, view_from_event
@@ -110,8 +113,12 @@ class ReminderScheduler:
         limits: SendLimits,
         clock: Clock,
         config: SchedulerConfig | None = None,
+        pending: PendingCreates | None = None,
     ) -> None:
         self._store = store
+        self._pending = pending
+        self._next_reconcile: datetime | None = None  # None: at the first round
+        self._reconciling = False  # a batch is in flight
         self._events = events
         self._sender = sender
         self._limits = limits
@@ -203,6 +210,8 @@ class ReminderScheduler:
     async def run_once(self) -> int:
         """One round, and wait for what it claimed to finish: the number claimed."""
         await self._scan_watches()
+        if self._pending is not None:
+            await self._reconcile(self._pending, self._clock.now())
         claimed = await self._claim(self._config.concurrency)
         await asyncio.gather(*(self._handle(reminder) for reminder in claimed))
         await self._prune()
@@ -218,6 +227,7 @@ class ReminderScheduler:
     async def _round(self) -> bool:
         """Claim into free slots. True when it should go on at once rather than idle."""
         await self._scan_watches()
+        self._start_reconcile()
         free = self._config.concurrency - len(self._tasks)
         if free <= 0:
             await self._wait_for_slot()
@@ -271,6 +281,8 @@ class ReminderScheduler:
             wake_at = min(wake_at, next_due)
         if self._next_watch_scan is not None:
             wake_at = min(wake_at, self._next_watch_scan)
+        if self._next_reconcile is not None and not self._reconciling:  # (else: when it ends)
+            wake_at = min(wake_at, self._next_reconcile)
         delay = (wake_at - now).total_seconds()
         if delay <= 0:
             await asyncio.sleep(0)
@@ -444,6 +456,34 @@ class ReminderScheduler:
             self.stats.failed += 1
         log.info("reminder %s: %s (%s)", reminder.id, state.value, detail)
         await self._store.finish(reminder.id, state, detail=detail)
+
+    # --- interrupted creates ----------------------------------------------------------------------
+
+    def _start_reconcile(self) -> None:
+        """Finish the `meet`s a crash or failure interrupted, when the next one is due and at
+        least every poll interval (another instance may have left one). It runs beside the
+        round, as a task in flight like a send, so its Graph calls never hold up a reminder."""
+        pending, now = self._pending, self._clock.now()
+        if pending is None or self._reconciling:
+            return
+        if self._next_reconcile is not None and now < self._next_reconcile:
+            return
+        self._reconciling = True
+        task = asyncio.create_task(self._reconcile(pending, now))
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    async def _reconcile(self, pending: PendingCreates, now: datetime) -> None:
+        """One batch. Like pruning, a failure is logged and looked at again a poll later."""
+        latest = now + self._config.poll
+        due: datetime | None = None
+        try:
+            due = await pending.run_once()
+        except Exception as error:  # the store's own failures: a round must not fail for this
+            log.warning("reconciling interrupted meetings failed: %r", error)
+        finally:
+            self._next_reconcile = latest if due is None else min(due, latest)
+            self._reconciling = False
 
     # --- retention ------------------------------------------------------------------------------
 

@@ -2,20 +2,31 @@
 
 `Reminders` is the handler's only way into the store's reminder tables. Making a reminder is
 idempotent (its key is conversation + event), so a redelivered `meet` finds the first one.
+A `meet` is first recorded as pending (`expect`), before Graph is called, and settled by the
+reminder write (`for_meeting(..., settles=)`) or `refused`: what a crash or a failed write
+leaves between the two is reconciled later (`bot.reminders.reconcile`).
 The scheduler (`bot.reminders.scheduler`) is told through `on_change(due)` that there is new
 work, due at `due` (None: look again now).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from bot import randomness
 from bot.reminders.plan import first_attempt
-from bot.store import MeetingRecord, Reminder, ReminderState, Store, Watch, reminder_key
+from bot.store import (
+    MeetingRecord,
+    PendingCreate,
+    Reminder,
+    ReminderState,
+    Store,
+    Watch,
+    reminder_key,
+)
 
 _KNOWN_LIMIT = 10_000
 TOO_SOON = "the meeting starts sooner than the reminder"
@@ -49,11 +60,15 @@ class Reminders:
         default_lead: timedelta,
         clock: Callable[[], datetime],
         on_change: Callable[[datetime | None], None] = lambda due: None,
+        hold: timedelta = timedelta(seconds=60),
     ) -> None:
+        """`hold`: how long a turn keeps its pending create before a reconcile may take it up
+        (longer than the turn's Graph budget, so a live turn is not raced)."""
         self._store = store
         self.default_lead = default_lead
         self._clock = clock
         self._on_change = on_change
+        self._hold = hold
         self._known: dict[str, object] = {}  # what this instance last wrote each reference from
 
     # --- conversations ----------------------------------------------------------------------
@@ -86,6 +101,45 @@ class Reminders:
 
     # --- reminders for meetings the bot made --------------------------------------------------
 
+    async def expect(
+        self,
+        spot: MeetingSpot,
+        *,
+        transaction_id: str,
+        subject: str,
+        start: datetime,
+        end: datetime,
+        attendees: Sequence[str],
+        lead: timedelta | None,
+    ) -> None:
+        """Record a create about to go to Graph (durably: it is committed when this returns),
+        so that it ends in a reminder even if nothing after the create does."""
+        await self._store.add_pending_create(
+            PendingCreate(
+                transaction_id=transaction_id,
+                user_id=spot.user_id,
+                conversation_id=spot.conversation_id,
+                subject=subject,
+                starts_at=start,
+                ends_at=end,
+                attendees=tuple(attendees),
+                lead=lead,
+                zone=spot.zone,
+                locale=spot.locale,
+                next_attempt_at=self._clock() + self._hold,
+            )
+        )
+
+    async def doubted(self, transaction_id: str) -> None:
+        """Graph's answer to the create was lost (it may have made the event) and the user was
+        told to check their calendar: a reconcile only looks for the event, never makes it."""
+        await self._store.doubt_pending_create(transaction_id)
+
+    async def refused(self, transaction_id: str) -> None:
+        """Graph refused the create (or made an event that cannot have a reminder): there is
+        nothing to reconcile."""
+        await self._store.drop_pending_create(transaction_id)
+
     async def for_meeting(
         self,
         spot: MeetingSpot,
@@ -96,9 +150,10 @@ class Reminders:
         end: datetime,
         join_url: str | None,
         lead: timedelta | None,
+        settles: str | None = None,
     ) -> ReminderChoice:
         """Record the meeting and give it its reminder (`lead` None: no reminder), in one
-        write."""
+        write that also settles the pending create `settles` (a transaction id)."""
         now = self._clock()
         meeting = MeetingRecord(
             meeting_id=event_id,
@@ -134,7 +189,7 @@ class Reminders:
             state=state,
             detail=detail,
         )
-        stored = await self._store.add_meeting(meeting, reminder)
+        stored = await self._store.add_meeting(meeting, reminder, settles=settles)
         if stored.state.is_open:
             self._on_change(stored.next_attempt_at)
         return choice_of(stored)

@@ -1,7 +1,15 @@
 """Persistent state: a `Store` (botbuilder `Storage` plus the scheduler's tables), chosen by
 DATABASE_URL: `sqlite:///path` (the default) or `postgresql://...`."""
 
-from bot.store.base import MeetingRecord, Reminder, ReminderState, Store, Watch, reminder_key
+from bot.store.base import (
+    MeetingRecord,
+    PendingCreate,
+    Reminder,
+    ReminderState,
+    Store,
+    Watch,
+    reminder_key,
+)
 from bot.store.postgres import PostgresStore
 from bot.store.serialize import EtagConflict
 from bot.store.sqlite import SqliteStore, sqlite_path
@@ -9,6 +17,7 @@ from bot.store.sqlite import SqliteStore, sqlite_path
 __all__ = [
     "EtagConflict",
     "MeetingRecord",
+    "PendingCreate",
     "PostgresStore",
     "Reminder",
     "ReminderState",

@@ -7,7 +7,9 @@ also holds the rows the reminder scheduler runs on:
   sent later to the same chat or channel thread (`continue_conversation`);
 - the meetings the bot made;
 - reminders, claimed atomically by whichever instance gets there first;
-- calendar watches (`remind me about all my meetings`).
+- calendar watches (`remind me about all my meetings`);
+- pending creates: a `meet` recorded before its Graph create and settled with its reminder,
+  so a crash or a failed write between the two is reconciled later (`bot.reminders.reconcile`).
 
 Every datetime crossing this interface is timezone-aware; stores keep them in UTC and give them
 back in UTC. `SqliteStore` (the default) and `PostgresStore` implement it; `open_store` picks
@@ -108,6 +110,33 @@ class Watch:
     next_scan_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class PendingCreate:
+    """A `meet` whose Graph create may have happened while its reminder is not yet written.
+
+    Written before the create; deleted with the reminder (`add_meeting(..., settles=)`) or
+    when Graph refused. Until `next_attempt_at` it belongs to the turn that wrote it; after
+    that, a reconcile re-POSTs it with the same `transaction_id` (Graph answers with the event
+    it already made) and writes the reminder.
+    """
+
+    transaction_id: str  # Graph's idempotency key for the create, derived from the activity
+    user_id: str  # the organizer
+    conversation_id: str
+    subject: str
+    starts_at: datetime
+    ends_at: datetime
+    attendees: tuple[str, ...]
+    lead: timedelta | None  # the reminder asked for; None: no reminder
+    zone: str  # IANA zone of the create and of the card
+    locale: str | None
+    next_attempt_at: datetime  # reconcilable from then on
+    attempts: int = 0  # reconciles claimed so far
+    # Graph's answer was lost and the user told to check the calendar: a reconcile only looks
+    # for the event (by transactionId), it never makes it (they may have booked it again).
+    find_only: bool = False
+
+
 class Store(Storage, abc.ABC):  # type: ignore[misc]
     """botbuilder `Storage` (read/write/delete with eTags) plus the scheduler's tables."""
 
@@ -161,10 +190,14 @@ class Store(Storage, abc.ABC):  # type: ignore[misc]
     async def get_meeting(self, user_id: str, meeting_id: str) -> MeetingRecord | None: ...
 
     @abc.abstractmethod
-    async def add_meeting(self, meeting: MeetingRecord, reminder: Reminder) -> Reminder:
+    async def add_meeting(
+        self, meeting: MeetingRecord, reminder: Reminder, *, settles: str | None = None
+    ) -> Reminder:
         """`record_meeting` then `add_reminder`, in one transaction: both or neither is kept.
+        `settles`: the transaction id of the pending create this completes, deleted in the
+        same transaction (the reminder is kept exactly when the pending create is gone).
 
-        `meet` makes one write of it (one COMMIT) instead of two.
+        `meet` makes one write of it (one COMMIT) instead of three.
         """
 
     # --- reminders ----------------------------------------------------------------------------
@@ -260,6 +293,35 @@ class Store(Storage, abc.ABC):  # type: ignore[misc]
         prune at once: on PostgreSQL each skips the rows another is deleting. The number of
         rows deleted (both tables); call again while it is not 0.
         """
+
+    # --- pending creates ------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def add_pending_create(self, pending: PendingCreate) -> None:
+        """Record a create about to be sent; a redelivered one (same transaction id) keeps the
+        row that is there."""
+
+    @abc.abstractmethod
+    async def doubt_pending_create(self, transaction_id: str) -> None:
+        """Graph's answer to the create was lost: make it `find_only`."""
+
+    @abc.abstractmethod
+    async def drop_pending_create(self, transaction_id: str) -> None:
+        """The create is settled without a reminder (Graph refused): forget it (a no-op when
+        unknown)."""
+
+    @abc.abstractmethod
+    async def claim_pending_creates(
+        self, now: datetime, *, limit: int, lease: timedelta
+    ) -> list[PendingCreate]:
+        """Atomically take up to `limit` pending creates with next_attempt_at <= now (the
+        longest due first): their next_attempt_at becomes now + lease and attempts grows by
+        one (the returned ones carry both; the soonest meeting first). Two instances never
+        take the same row from one round of claims."""
+
+    @abc.abstractmethod
+    async def next_pending_create_at(self) -> datetime | None:
+        """The earliest next_attempt_at of any pending create; None when there is none."""
 
     # --- calendar watches ---------------------------------------------------------------------
 

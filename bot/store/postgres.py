@@ -22,8 +22,8 @@ from typing import Any
 
 import asyncpg
 
-from bot.store.base import MeetingRecord, Reminder, ReminderState, Store, Watch
-from bot.store.rows import meeting_from, reminder_from, watch_from
+from bot.store.base import MeetingRecord, PendingCreate, Reminder, ReminderState, Store, Watch
+from bot.store.rows import meeting_from, pending_from, reminder_from, watch_from
 from bot.store.serialize import (
     EtagConflict,
     _conflict,
@@ -109,6 +109,25 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # Retention (`prune`) finds meetings that ended long ago without reading the table.
     "CREATE INDEX meetings_ends ON meetings (ends_at);",
+    # A `meet` between its Graph create and its reminder write (`PendingCreate`).
+    """
+    CREATE TABLE pending_creates (
+        transaction_id  text PRIMARY KEY,
+        user_id         text NOT NULL,
+        conversation_id text NOT NULL,
+        subject         text NOT NULL,
+        starts_at       timestamptz NOT NULL,
+        ends_at         timestamptz NOT NULL,
+        attendees       text NOT NULL,
+        lead_seconds    bigint,
+        zone            text NOT NULL,
+        locale          text,
+        next_attempt_at timestamptz NOT NULL,
+        attempts        integer NOT NULL DEFAULT 0,
+        find_only       boolean NOT NULL DEFAULT false
+    );
+    CREATE INDEX pending_creates_due ON pending_creates (next_attempt_at);
+    """,
 )
 
 _REMINDER_COLUMNS = (
@@ -118,6 +137,10 @@ _REMINDER_COLUMNS = (
 _WATCH_COLUMNS = "user_id, conversation_id, zone, locale, lead_seconds, next_scan_at"
 _MEETING_COLUMNS = (
     "meeting_id, kind, user_id, conversation_id, subject, starts_at, ends_at, join_url, created_at"
+)
+_PENDING_COLUMNS = (
+    "transaction_id, user_id, conversation_id, subject, starts_at, ends_at, attendees, "
+    "lead_seconds, zone, locale, next_attempt_at, attempts, find_only"
 )
 
 
@@ -131,11 +154,13 @@ _INSERT_MEETING = (
 )
 
 
-# The meeting ($1-$9), then its reminder ($10-$27, key $11) unless the key exists; the stored
-# reminder either way. A data-modifying WITH runs exactly once whether or not it is read, and
-# the outer SELECT sees the table as it was when the statement began, hence the UNION.
+# The meeting ($1-$9), then its reminder ($10-$27, key $11) unless the key exists, and the
+# pending create it settles ($28, NULL for none) deleted; the stored reminder either way. A
+# data-modifying WITH runs exactly once whether or not it is read, and the outer SELECT sees
+# the table as it was when the statement began, hence the UNION.
 _ADD_MEETING = (
-    f"WITH meeting AS ({_INSERT_MEETING}), added AS ("  # noqa: S608
+    f"WITH meeting AS ({_INSERT_MEETING}),"  # noqa: S608
+    " settled AS (DELETE FROM pending_creates WHERE transaction_id = $28::text), added AS ("
     f" INSERT INTO reminders ({_REMINDER_COLUMNS})"
     " VALUES ($10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25,"
     f" $26, $27) ON CONFLICT (key) DO NOTHING RETURNING {_REMINDER_COLUMNS}"
@@ -276,10 +301,12 @@ class PostgresStore(Store):
     async def record_meeting(self, meeting: MeetingRecord) -> None:
         await self._db().execute(_INSERT_MEETING, *_meeting_params(meeting))
 
-    async def add_meeting(self, meeting: MeetingRecord, reminder: Reminder) -> Reminder:
-        # One statement, so one implicit transaction and one round trip: both rows or neither.
+    async def add_meeting(
+        self, meeting: MeetingRecord, reminder: Reminder, *, settles: str | None = None
+    ) -> Reminder:
+        # One statement, so one implicit transaction and one round trip: all rows or none.
         row = await self._fetchrow(
-            _ADD_MEETING, *_meeting_params(meeting), *_reminder_params(reminder)
+            _ADD_MEETING, *_meeting_params(meeting), *_reminder_params(reminder), settles
         )
         if row is None:
             # The key was inserted concurrently, after this statement's snapshot was taken (its
@@ -483,6 +510,61 @@ class PostgresStore(Store):
                 limit,
             )
         return _deleted(reminders) + _deleted(meetings)
+
+    # --- pending creates ------------------------------------------------------------------------
+
+    async def add_pending_create(self, pending: PendingCreate) -> None:
+        await self._db().execute(
+            f"INSERT INTO pending_creates ({_PENDING_COLUMNS}) "  # noqa: S608
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
+            "ON CONFLICT (transaction_id) DO NOTHING",
+            pending.transaction_id,
+            pending.user_id,
+            pending.conversation_id,
+            pending.subject,
+            _utc(pending.starts_at),
+            _utc(pending.ends_at),
+            json.dumps(list(pending.attendees)),
+            None if pending.lead is None else _seconds(pending.lead),
+            pending.zone,
+            pending.locale,
+            _utc(pending.next_attempt_at),
+            pending.attempts,
+            pending.find_only,
+        )
+
+    async def doubt_pending_create(self, transaction_id: str) -> None:
+        await self._db().execute(
+            "UPDATE pending_creates SET find_only = true WHERE transaction_id = $1", transaction_id
+        )
+
+    async def drop_pending_create(self, transaction_id: str) -> None:
+        await self._db().execute(
+            "DELETE FROM pending_creates WHERE transaction_id = $1", transaction_id
+        )
+
+    async def claim_pending_creates(
+        self, now: datetime, *, limit: int, lease: timedelta
+    ) -> list[PendingCreate]:
+        if limit <= 0:
+            return []
+        rows = await self._fetch(
+            "WITH due AS MATERIALIZED ("  # noqa: S608
+            " SELECT transaction_id FROM pending_creates WHERE next_attempt_at <= $1"
+            " ORDER BY next_attempt_at, transaction_id LIMIT $2 FOR UPDATE SKIP LOCKED"
+            ") UPDATE pending_creates SET next_attempt_at = $3, attempts = attempts + 1"
+            " WHERE transaction_id IN (SELECT transaction_id FROM due)"
+            f" RETURNING {_PENDING_COLUMNS}",
+            _utc(now),
+            limit,
+            _utc(now + lease),
+        )
+        claimed = (pending_from(row, _utc) for row in rows)
+        return sorted(claimed, key=lambda p: (p.starts_at, p.transaction_id))
+
+    async def next_pending_create_at(self) -> datetime | None:
+        moment = await self._db().fetchval("SELECT min(next_attempt_at) FROM pending_creates")
+        return _opt_utc(moment)
 
     # --- calendar watches ---------------------------------------------------------------------
 

@@ -6,11 +6,12 @@ Both engines name their columns alike; they differ only in how an instant is sto
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from bot.store.base import MeetingRecord, Reminder, ReminderState, Watch
+from bot.store.base import MeetingRecord, PendingCreate, Reminder, ReminderState, Watch
 
 Instant = Callable[[Any], datetime]
 
@@ -67,4 +68,23 @@ def meeting_from(row: Row, instant: Instant) -> MeetingRecord:
         ends_at=instant(row["ends_at"]),
         join_url=row["join_url"],
         created_at=instant(row["created_at"]),
+    )
+
+
+def pending_from(row: Row, instant: Instant) -> PendingCreate:
+    lead = row["lead_seconds"]
+    return PendingCreate(
+        transaction_id=row["transaction_id"],
+        user_id=row["user_id"],
+        conversation_id=row["conversation_id"],
+        subject=row["subject"],
+        starts_at=instant(row["starts_at"]),
+        ends_at=instant(row["ends_at"]),
+        attendees=tuple(json.loads(row["attendees"])),
+        lead=None if lead is None else timedelta(seconds=lead),
+        zone=row["zone"],
+        locale=row["locale"],
+        next_attempt_at=instant(row["next_attempt_at"]),
+        attempts=row["attempts"],
+        find_only=bool(row["find_only"]),
     )

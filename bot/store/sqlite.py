@@ -28,8 +28,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.store.base import MeetingRecord, Reminder, ReminderState, Store, Watch
-from bot.store.rows import meeting_from, reminder_from, watch_from
+from bot.store.base import MeetingRecord, PendingCreate, Reminder, ReminderState, Store, Watch
+from bot.store.rows import meeting_from, pending_from, reminder_from, watch_from
 from bot.store.serialize import (
     EtagConflict,
     _conflict,
@@ -116,6 +116,25 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     # Retention (`prune`) finds meetings that ended long ago without reading the table.
     ("CREATE INDEX meetings_ends ON meetings (ends_at)",),
+    # A `meet` between its Graph create and its reminder write (`PendingCreate`).
+    (
+        """CREATE TABLE pending_creates (
+            transaction_id  TEXT PRIMARY KEY,
+            user_id         TEXT NOT NULL,
+            conversation_id TEXT NOT NULL,
+            subject         TEXT NOT NULL,
+            starts_at       INTEGER NOT NULL,
+            ends_at         INTEGER NOT NULL,
+            attendees       TEXT NOT NULL,
+            lead_seconds    INTEGER,
+            zone            TEXT NOT NULL,
+            locale          TEXT,
+            next_attempt_at INTEGER NOT NULL,
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            find_only       INTEGER NOT NULL DEFAULT 0
+        )""",
+        "CREATE INDEX pending_creates_due ON pending_creates (next_attempt_at)",
+    ),
 )
 
 _REMINDER_COLUMNS = (
@@ -126,6 +145,11 @@ _WATCH_COLUMNS = "user_id, conversation_id, zone, locale, lead_seconds, next_sca
 _MEETING_COLUMNS = (
     "meeting_id, kind, user_id, conversation_id, subject, starts_at, ends_at, join_url, created_at"
 )
+_PENDING_COLUMNS = (
+    "transaction_id, user_id, conversation_id, subject, starts_at, ends_at, attendees, "
+    "lead_seconds, zone, locale, next_attempt_at, attempts, find_only"
+)
+_DROP_PENDING = "DELETE FROM pending_creates WHERE transaction_id = ?"
 
 
 # Index ranges only (tests read their query plans): what is open, what is old enough to go.
@@ -309,12 +333,17 @@ class SqliteStore(Store):
         params = _reminder_params(reminder)
         return await self._run(lambda db: _insert_reminder(db, params), writes=True)
 
-    async def add_meeting(self, meeting: MeetingRecord, reminder: Reminder) -> Reminder:
+    async def add_meeting(
+        self, meeting: MeetingRecord, reminder: Reminder, *, settles: str | None = None
+    ) -> Reminder:
         meeting_params, reminder_params = _meeting_params(meeting), _reminder_params(reminder)
 
         def both(db: sqlite3.Connection) -> Reminder:
             _insert_meeting(db, meeting_params)
-            return _insert_reminder(db, reminder_params)
+            stored = _insert_reminder(db, reminder_params)
+            if settles is not None:
+                db.execute(_DROP_PENDING, (settles,))
+            return stored
 
         return await self._run(both, writes=True)
 
@@ -481,6 +510,57 @@ class SqliteStore(Store):
             return int(reminders) + int(meetings)
 
         return await self._run(both, writes=True)
+
+    # --- pending creates ------------------------------------------------------------------------
+
+    async def add_pending_create(self, pending: PendingCreate) -> None:
+        await self._write(
+            f"INSERT INTO pending_creates ({_PENDING_COLUMNS}) "  # noqa: S608
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (transaction_id) DO NOTHING",
+            (
+                pending.transaction_id,
+                pending.user_id,
+                pending.conversation_id,
+                pending.subject,
+                _us(pending.starts_at),
+                _us(pending.ends_at),
+                json.dumps(list(pending.attendees)),
+                None if pending.lead is None else _seconds(pending.lead),
+                pending.zone,
+                pending.locale,
+                _us(pending.next_attempt_at),
+                pending.attempts,
+                int(pending.find_only),
+            ),
+        )
+
+    async def doubt_pending_create(self, transaction_id: str) -> None:
+        await self._write(
+            "UPDATE pending_creates SET find_only = 1 WHERE transaction_id = ?", (transaction_id,)
+        )
+
+    async def drop_pending_create(self, transaction_id: str) -> None:
+        await self._write(_DROP_PENDING, (transaction_id,))
+
+    async def claim_pending_creates(
+        self, now: datetime, *, limit: int, lease: timedelta
+    ) -> list[PendingCreate]:
+        if limit <= 0:
+            return []
+        rows = await self._write(
+            "UPDATE pending_creates SET next_attempt_at = ?, attempts = attempts + 1 "  # noqa: S608
+            "WHERE transaction_id IN (SELECT transaction_id FROM pending_creates"
+            " WHERE next_attempt_at <= ? ORDER BY next_attempt_at, transaction_id LIMIT ?)"
+            f" RETURNING {_PENDING_COLUMNS}",
+            (_us(now + lease), _us(now), limit),
+        )
+        claimed = (pending_from(row, _dt) for row in rows)
+        return sorted(claimed, key=lambda p: (p.starts_at, p.transaction_id))
+
+    async def next_pending_create_at(self) -> datetime | None:
+        row = await self._fetchone("SELECT min(next_attempt_at) FROM pending_creates")
+        return None if row is None else _opt_dt(row[0])
 
     # --- calendar watches ---------------------------------------------------------------------
 

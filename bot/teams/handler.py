@@ -305,7 +305,7 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
             await dialog.begin_dialog(MEET_DIALOG, draft_to_options(draft))
             return
         complete = dataclasses.replace(command, attendees=attendees, mentions=())
-        await _send_card(turn_context, await self._meetings.schedule(complete, who))
+        await self._meetings.schedule(complete, who, lambda card: _send_card(turn_context, card))
 
     async def _meet_now(
         self, turn_context: TurnContext, command: MeetNowCommand, who: Requester
@@ -433,7 +433,9 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
             )
             await _replace_or_send(turn_context, card)
             return
-        await _replace_or_send(turn_context, await self._meetings.schedule(result, who))
+        await self._meetings.schedule(
+            result, who, lambda card: _replace_or_send(turn_context, card)
+        )
 
     async def _answer_parse_error(
         self, turn_context: TurnContext, error: ParseError, catalog: Catalog

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,7 +17,7 @@ from botbuilder.dialogs import DialogSet, DialogTurnStatus
 
 from bot.commands import IncompleteMeet, MeetCommand, ReminderRequest, parse
 from bot.i18n import catalog_for
-from dialogs.meet import Requester
+from dialogs.meet import Reply, Requester
 from dialogs.meet_dialog import (
     MEET_DIALOG,
     MeetDialog,
@@ -37,9 +36,9 @@ class _Flow:
     def __init__(self) -> None:
         self.scheduled: list[MeetCommand] = []
 
-    async def schedule(self, command: MeetCommand, who: Requester) -> dict[str, Any]:
+    async def schedule(self, command: MeetCommand, who: Requester, reply: Reply) -> None:
         self.scheduled.append(command)
-        return {"type": "AdaptiveCard", "version": "1.5", "body": []}
+        await reply({"type": "AdaptiveCard", "version": "1.5", "body": []})
 
 
 def _requester(context: TurnContext) -> Requester:

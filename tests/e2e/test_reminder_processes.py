@@ -1,26 +1,33 @@
-"""Real `meetbot run` processes delivering due reminders: two sharing PostgreSQL, and one
-killed with SIGKILL mid-send and started again. The test waits for deliveries, not for time."""
+"""Real `meetbot run` processes delivering due reminders: two sharing PostgreSQL, one killed
+with SIGKILL mid-send and started again, and one killed between a `meet`'s Graph create and
+its reminder write. The tests wait for deliveries, not for time."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import asyncpg
+import httpx
 import pytest
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
+from bot.i18n import en
 from bot.store import PostgresStore, Reminder, ReminderState, SqliteStore, Store, reminder_key
 from tests.conftest import RunningConnector, RunningGraph
+from tests.e2e.test_meet import card_text
 from tests.factories import make_message
 from tests.processes import start_bot, stop
 
 COUNT = 500
+EN = en.CATALOG
 
 
 async def _seed(store: Store, graph: RunningGraph, connector: RunningConnector) -> None:
@@ -168,3 +175,73 @@ async def test_a_process_killed_mid_send_and_restarted_delivers_all_once(
     assert len(keys) == COUNT and set(keys.values()) == {1}  # every one delivered, none twice
     # Resends after the kill were recognised by their delivery key; at most what was in flight.
     assert len(connector.emulator.duplicates) <= 64
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgres"])
+async def test_a_process_killed_between_the_create_and_the_reminder_write_reconciles_it(
+    engine: str,
+    graph: RunningGraph,
+    connector: RunningConnector,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+) -> None:
+    """SIGKILL while Graph holds the answer to a create it has made; started again, the bot
+    gives that meeting its one reminder and tells the chat, and books nothing twice."""
+    if engine == "postgres":
+        database_url = request.getfixturevalue("postgres_url")
+        store: Store = PostgresStore(database_url)
+    else:
+        path = tmp_path / "meetbot.db"
+        database_url = f"sqlite:///{path}"
+        store = SqliteStore(path)
+    user, cid = str(uuid.uuid4()), "a:killed-mid-meet"
+    env = _bot_env(graph, database_url, REMINDER_LEASE_SECONDS="1")
+    faults = graph.emulator.faults
+    faults.inject(f"POST /users/{user}/events", slow=True, after=True)  # made, answer held
+    activity = make_message(
+        "meet Design review tomorrow 3pm for 30m",
+        service_url=connector.url,
+        conversation_id=cid,
+        aad_object_id=user,
+        local_now=datetime.now(UTC).astimezone(ZoneInfo("America/Los_Angeles")),
+    )
+    process, url = await start_bot(tmp_path, **env)
+    try:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+            turn = asyncio.create_task(client.post("/api/messages", json=activity))
+            await faults.until_held()
+            process.send_signal(signal.SIGKILL)
+            await process.wait()
+            with contextlib.suppress(httpx.HTTPError):  # the bot died before it answered
+                await turn
+    finally:
+        await _kill(process)
+    faults.release()
+    (event,) = graph.emulator.events(user)
+    await store.open()
+    try:
+        assert await store.reminder_counts() == {}  # the kill came before the reminder write
+
+        process, _ = await start_bot(tmp_path, **env)
+        try:
+            await connector.emulator.wait_for(
+                lambda e: any(
+                    EN.created_late in card_text(a["content"])
+                    for call in e.activities(cid)
+                    for a in call.body.get("attachments") or []
+                ),
+                timeout=60,
+            )
+            await stop(process)
+        finally:
+            await _kill(process)
+        assert [e["id"] for e in graph.emulator.events(user)] == [event["id"]]  # no duplicate
+        (reminder,) = await store.open_reminders(user)
+        assert reminder.event_id == event["id"]
+        assert await store.reminder_counts() == {ReminderState.PENDING: 1}
+    finally:
+        await store.close()
+    posts = [
+        r for r in graph.emulator.requests if r.method == "POST" and r.path.endswith("/events")
+    ]
+    assert len(posts) == 2 and len({r.json["transactionId"] for r in posts}) == 1
