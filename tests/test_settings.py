@@ -132,3 +132,21 @@ def test_retention_days_zero_keeps_history_forever(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("RETENTION_DAYS", "-1")
     with pytest.raises(SettingsError, match="RETENTION_DAYS"):
         load_settings()
+
+
+def test_default_timezone_is_utc_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().default_timezone == "UTC"
+    monkeypatch.setenv("DEFAULT_TIMEZONE", "Asia/Shanghai")
+    assert load_settings().default_timezone == "Asia/Shanghai"
+
+
+@pytest.mark.parametrize(
+    "name", ["Mars/Olympus_Mons", "../../etc/passwd", "UTC+8", "/etc/localtime"]
+)
+def test_default_timezone_must_be_an_iana_name(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    monkeypatch.setenv("DEFAULT_TIMEZONE", name)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert message.startswith("DEFAULT_TIMEZONE: ") and "IANA time zone name" in message
+    assert "\n" not in message
