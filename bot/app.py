@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import httpx
@@ -196,6 +197,7 @@ async def _services(
             local_mode=config.local_mode,
             clock=clock.now,
             allowed_tenants=allowed_tenants(settings),
+            default_zone=ZoneInfo(settings.default_timezone),
         )
         # Turns answered early (Teams' 15 s window) finish before the connector and store close.
         stack.push_async_callback(bot.drain)

@@ -13,10 +13,18 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_GRAPH_BASE_URL = "https://graph.microsoft.com/v1.0"
@@ -35,6 +43,14 @@ class AppType(StrEnum):
     MULTI_TENANT = "MultiTenant"
     SINGLE_TENANT = "SingleTenant"
     USER_ASSIGNED_MSI = "UserAssignedMSI"
+
+
+def _iana_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{name!r} is not an IANA time zone name such as Europe/Berlin") from None
+    return name
 
 
 def _env(name: str) -> Any:
@@ -95,6 +111,10 @@ class Settings(BaseSettings):
     retention_days: float = Field(
         default=30.0, ge=0, le=36500, validation_alias=AliasChoices("RETENTION_DAYS")
     )  # 0 keeps finished reminders and meetings forever
+    # The zone for a sender whose client names none (`localTimezone`); the card names it.
+    default_timezone: Annotated[str, AfterValidator(_iana_zone)] = Field(
+        default="UTC", validation_alias=AliasChoices("DEFAULT_TIMEZONE")
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -67,7 +67,7 @@ class MeetingView:
     start: datetime
     end: datetime
     zone: ZoneInfo  # the sender's zone; times are shown in it
-    zone_is_fallback: bool  # the client sent no zone, so `zone` is UTC and the card says so
+    zone_is_fallback: bool  # the client sent no zone: `zone` is the default, the card says so
     join_url: str | None
     dial_in: DialIn | None
     attendees: tuple[str, ...] = ()
@@ -203,7 +203,8 @@ def meeting_card(
     body.append(_SUBJECT(text=subject))
     body.append(_FACTS(facts=_detail_facts(view, catalog, reminder, parts)))
     if view.zone_is_fallback:
-        body.append(parts.zone_fallback_note())
+        note = catalog.zone_fallback_note.format(zone=display_text(view.zone.key))
+        body.append(_NOTE(text=note))
     phone = _dial_in_section(view.dial_in, parts)
     if phone is not None:
         body.append(phone)
@@ -317,6 +318,7 @@ def _part(model: CardElement | Action | Fact) -> Template:
 
 _TEXT = _part(_text(hole("text")))
 _SUBJECT = _part(_subject(hole("text")))
+_NOTE = _part(_note(hole("text")))
 _FACT = _part(Fact(title=hole("title"), value=hole("value")))
 _FACTS = _part(FactSet(facts=[Fact(title=spread("facts"))]))  # of `_FACT`s
 _BODY = TextBlock(text=spread("body"))
@@ -328,7 +330,6 @@ _CARD_WITHOUT_ACTIONS = Template(dump_card(new_card([_BODY])))
 class _Parts:
     """The parts of the meeting card that hold a catalog's words, made once per catalog."""
 
-    zone_fallback_note: Template
     simulated_note: Template
     phone: Template  # spread: items (after the heading)
     join: Template  # hole: url
@@ -345,7 +346,6 @@ class _Parts:
     @classmethod
     def of(cls, catalog: Catalog) -> _Parts:
         return cls(
-            zone_fallback_note=_part(_note(catalog.zone_fallback_note)),
             simulated_note=_part(_note(catalog.simulated_note)),
             phone=_part(_phone(catalog, [TextBlock(text=spread("items"))])),
             join=_part(_join(catalog, hole("url"))),

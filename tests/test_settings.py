@@ -205,3 +205,21 @@ def test_a_beta_graph_root_is_a_version(monkeypatch: pytest.MonkeyPatch) -> None
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("GRAPH_BASE_URL", "https://graph.microsoft.com/beta")
     assert resolve(load_settings()).graph_base_url == "https://graph.microsoft.com/beta"
+
+
+def test_default_timezone_is_utc_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().default_timezone == "UTC"
+    monkeypatch.setenv("DEFAULT_TIMEZONE", "Asia/Shanghai")
+    assert load_settings().default_timezone == "Asia/Shanghai"
+
+
+@pytest.mark.parametrize(
+    "name", ["Mars/Olympus_Mons", "../../etc/passwd", "UTC+8", "/etc/localtime"]
+)
+def test_default_timezone_must_be_an_iana_name(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    monkeypatch.setenv("DEFAULT_TIMEZONE", name)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert message.startswith("DEFAULT_TIMEZONE: ") and "IANA time zone name" in message
+    assert "\n" not in message

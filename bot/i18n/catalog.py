@@ -18,7 +18,7 @@ class Catalog:
     time_range: str  # {date} {start} {end} {zone}
     time_range_short: str  # {date} {start} {end}: a range in a list that names its zone once
     zone_note: str  # {zone}
-    zone_fallback_note: str
+    zone_fallback_note: str  # {zone}: the default zone used instead (DEFAULT_TIMEZONE)
     dial_in_heading: str
     toll_label: str
     toll_free_label: str

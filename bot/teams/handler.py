@@ -24,6 +24,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from botbuilder.core import (
     ActivityHandler,
@@ -68,7 +69,7 @@ from bot.teams.codec import to_json
 from bot.teams.mentions import mentions_bot, resolve_mentions, text_without_bot_mention
 from bot.teams.outgoing import attachment_message, text_message
 from bot.teams.pacing import Pacer
-from bot.teams.sender import SenderClock, organizer_id, sender_clock, tenant_ids
+from bot.teams.sender import UTC_ZONE, SenderClock, organizer_id, sender_clock, tenant_ids
 from cards import (
     CANCEL_REMINDER,
     NO_REMINDER,
@@ -111,9 +112,11 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
         clock: Callable[[], datetime],
         allowed_tenants: frozenset[str] | None = None,
         pacer: Pacer | None = None,
+        default_zone: ZoneInfo = UTC_ZONE,
     ) -> None:
         """`allowed_tenants`: lower-case tenant ids Meetbot serves, None for any tenant.
-        `pacer`: how message turns meet Teams' window (default: answer within 2.5 s)."""
+        `pacer`: how message turns meet Teams' window (default: answer within 2.5 s).
+        `default_zone`: the sender's zone when their client names none (`DEFAULT_TIMEZONE`)."""
         super().__init__()
         self._meetings = meetings
         self._calendar = calendar
@@ -123,6 +126,7 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
         self._clock = clock
         self._allowed_tenants = allowed_tenants
         self._pacer = pacer or Pacer()
+        self._default_zone = default_zone
         self._one_turn_at_a_time = _OneTurnAtATime()
         self._running = conversation_state.create_property("RunningMeeting")
         self._dialog_states = _PerSender(conversation_state.create_property("DialogStates"))
@@ -454,7 +458,7 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
         the card, the dialogs) works with the same `now`."""
         clock: SenderClock | None = turn_context.turn_state.get(_SENDER_CLOCK)
         if clock is None:
-            clock = sender_clock(turn_context.activity, self._clock())
+            clock = sender_clock(turn_context.activity, self._clock(), self._default_zone)
             turn_context.turn_state[_SENDER_CLOCK] = clock
         return clock
 

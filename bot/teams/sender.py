@@ -2,6 +2,8 @@
 
 Teams activities carry the sender's IANA zone in `localTimezone` and their wall clock in
 `localTimestamp`; times typed in chat are resolved against those, never the server's zone.
+A client that names no zone (the Bot Framework Emulator, a bare activity) gets the configured
+default (`DEFAULT_TIMEZONE`, UTC unless set), and its cards say which zone that was.
 """
 
 from __future__ import annotations
@@ -12,16 +14,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from botbuilder.schema import Activity
 
+UTC_ZONE = ZoneInfo("UTC")
+
 
 @dataclass(frozen=True, slots=True)
 class SenderClock:
     zone: ZoneInfo
-    zone_is_fallback: bool  # no usable zone came with the activity: UTC, and the card says so
+    zone_is_fallback: bool  # no usable zone came: the default stands in, and the card says so
     now: datetime  # aware, in `zone`
 
 
-def sender_clock(activity: Activity, server_now: datetime) -> SenderClock:
-    zone, fallback = _zone(getattr(activity, "local_timezone", None))
+def sender_clock(
+    activity: Activity, server_now: datetime, default_zone: ZoneInfo = UTC_ZONE
+) -> SenderClock:
+    zone, fallback = _zone(getattr(activity, "local_timezone", None), default_zone)
     now = server_now
     stamp = getattr(activity, "local_timestamp", None)
     if isinstance(stamp, datetime) and stamp.tzinfo is not None and _plausible(stamp):
@@ -42,13 +48,13 @@ def _plausible(stamp: datetime) -> bool:
         return False
 
 
-def _zone(name: object) -> tuple[ZoneInfo, bool]:
+def _zone(name: object, default: ZoneInfo) -> tuple[ZoneInfo, bool]:
     if isinstance(name, str) and name.strip():
         try:
             return ZoneInfo(name.strip()), False
         except (ZoneInfoNotFoundError, ValueError):
             pass
-    return ZoneInfo("UTC"), True
+    return default, True
 
 
 def organizer_id(activity: Activity, *, local_mode: bool) -> str | None:

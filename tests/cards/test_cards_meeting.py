@@ -380,10 +380,22 @@ def test_dial_in_data_that_yields_no_rows_means_no_section(catalog: Catalog) -> 
 def test_zone_fallback_note(catalog: Catalog) -> None:
     with_note = event_card(catalog, make_event(), UTC_ZONE, zone_is_fallback=True)
     without = event_card(catalog, make_event(), UTC_ZONE, zone_is_fallback=False)
+    note = catalog.zone_fallback_note.format(zone="UTC")
 
-    assert catalog.zone_fallback_note in texts(with_note)
-    assert catalog.zone_fallback_note not in texts(without)
+    assert note in texts(with_note)
+    assert note not in texts(without)
     assert fact_value(with_note, catalog.when_label) == "Sun, Nov 22, 11:00 PM – 11:45 PM (UTC)"
+
+
+def test_zone_fallback_note_names_the_default_zone(catalog: Catalog) -> None:
+    # DEFAULT_TIMEZONE=Asia/Shanghai: the card says which zone stood in for the missing one.
+    card = event_card(catalog, make_event(), ZoneInfo("Asia/Shanghai"), zone_is_fallback=True)
+
+    assert "Times are in Asia/Shanghai because your Teams client" in " ".join(texts(card))
+    assert "UTC" not in " ".join(texts(card))
+    assert fact_value(card, catalog.when_label) == (
+        "Mon, Nov 23, 7:00 AM – 7:45 AM (Asia/Shanghai)"
+    )
 
 
 def test_simulated_note_only_in_local_mode(catalog: Catalog) -> None:
@@ -785,5 +797,5 @@ def test_chinese_meeting_card(
 
     assert_no_empty_values(card)
     assert fact_value(card, "时间") == "11月22日 周日 下午3:00 – 下午3:45（America/Los_Angeles）"
-    assert zh_catalog.zone_fallback_note in texts(card)
+    assert zh_catalog.zone_fallback_note.format(zone="America/Los\\_Angeles") in texts(card)
     assert card["actions"][0]["title"] == "加入会议"

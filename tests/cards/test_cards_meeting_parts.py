@@ -58,7 +58,7 @@ ZH = catalog_for("zh-CN")
 VARIANT = dataclasses.replace(
     EN,
     join_button="Beitreten",
-    zone_fallback_note="Zeiten in UTC.",
+    zone_fallback_note="Zeiten in {zone}.",
     simulated_note="Simuliert.",
     dial_in_heading="Per Telefon",
     local_numbers_link="Lokale Nummer",
@@ -94,7 +94,8 @@ def model_card(
     body.append(TextBlock(text=subject, weight="Bolder", size="Medium", wrap=True))
     body.append(FactSet(facts=_model_facts(view, catalog, reminder)))
     if view.zone_is_fallback:
-        body.append(_model_note(catalog.zone_fallback_note))
+        zone = display_text(view.zone.key)
+        body.append(_model_note(catalog.zone_fallback_note.format(zone=zone)))
     if (phone := _model_phone(view.dial_in, catalog)) is not None:
         body.append(phone)
     if view.simulated:
@@ -340,7 +341,7 @@ def test_the_kept_parts_follow_the_catalog() -> None:
 
         for words in (
             catalog.join_button,
-            catalog.zone_fallback_note,
+            catalog.zone_fallback_note.format(zone=display_text(view.zone.key)),
             catalog.simulated_note,
             catalog.dial_in_heading,
             catalog.reminder_change_button,

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import datetime, time
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
+from bot.app import create_app
+from bot.emulators.serve import serve
 from bot.graph.models import Event
+from bot.settings import load_settings, resolve
 from bot.teams.sender import SenderClock, sender_clock
 from cards.schema import validate_card
 from tests.conftest import Post, RunningConnector, RunningGraph
@@ -87,8 +91,8 @@ async def test_a_turn_reads_the_senders_clock_once(
     """The parser, the requester and the card share one `now` (and it is worked out once)."""
     reads: list[datetime] = []
 
-    def counted(activity: Any, server_now: datetime) -> SenderClock:
-        clock = sender_clock(activity, server_now)
+    def counted(activity: Any, server_now: datetime, default_zone: ZoneInfo) -> SenderClock:
+        clock = sender_clock(activity, server_now, default_zone)
         reads.append(clock.now)
         return clock
 
@@ -231,6 +235,50 @@ async def test_without_a_client_zone_times_are_utc_and_the_card_says_so(
     [card] = sent_cards(connector, activity["conversation"]["id"])
     text = card_text(card)
     assert "(UTC)" in text and "did not send its time zone" in text
+
+
+async def test_without_a_client_zone_default_timezone_applies_and_the_card_names_it(
+    graph: RunningGraph,
+    connector: RunningConnector,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(
+        GRAPH_BASE_URL=f"{graph.url}/v1.0",
+        GRAPH_CA_BUNDLE=str(graph.ca_file),
+        DEFAULT_TIMEZONE="Asia/Shanghai",
+    )
+    served = await serve(create_app(resolve(settings)))
+    try:
+        async with httpx.AsyncClient(base_url=served.url, timeout=30) as client:
+            activity = make_message(
+                "meet Planning tomorrow 9am", service_url=connector.url, zone=None
+            )
+            assert (await client.post("/api/messages", json=activity)).status_code in {200, 201}
+            with_zone = make_message(
+                "meet Review tomorrow 9am", service_url=connector.url, conversation_id="a:other"
+            )
+            assert (await client.post("/api/messages", json=with_zone)).status_code in {200, 201}
+    finally:
+        await served.close()
+
+    shanghai, la = ZoneInfo("Asia/Shanghai"), ZoneInfo("America/Los_Angeles")
+    starts = {
+        stored["subject"]: Event.model_validate(stored).start
+        for stored in graph.emulator.events(USER_AAD_ID)
+    }
+    assert starts["Planning"] is not None and starts["Review"] is not None
+    # 9am on the Shanghai clock (01:00 UTC), where a UTC default would have made it 17:00.
+    assert starts["Planning"].to_datetime().astimezone(shanghai).time() == time(9, 0)
+    # A client that names its zone keeps it: the default is only a stand-in.
+    assert starts["Review"].to_datetime().astimezone(la).time() == time(9, 0)
+    [card] = sent_cards(connector, activity["conversation"]["id"])
+    text = card_text(card)
+    assert "(Asia/Shanghai)" in text
+    assert "Times are in Asia/Shanghai because your Teams client did not send" in text
+    [other] = sent_cards(connector, "a:other")
+    assert "did not send its time zone" not in card_text(other)
 
 
 async def test_a_missing_access_policy_is_named_with_graphs_request_id(

@@ -22,6 +22,7 @@ import pytest
 from aiohttp import web
 
 from bot.emulators.graph import FaultError, GraphEmulator, GraphEmulatorConfig
+from bot.emulators.graph.people import PEOPLE
 from bot.emulators.serve import Served, serve
 from bot.emulators.tls import TlsIdentity, make_loopback_identity
 
@@ -332,6 +333,25 @@ async def test_calendar_has_the_seed_shape_and_follows_the_user_config(env: Env)
     assert skype_only["defaultOnlineMeetingProvider"] == "skypeForBusiness"
     assert skype_only["owner"]["name"] == "Alex Wilber"
     assert none["defaultOnlineMeetingProvider"] == "unknown"
+
+
+async def test_the_tenants_people_have_their_own_names_and_addresses(env: Env) -> None:
+    """The Playground's mock users are these people: a meeting Adele makes there is hers."""
+    adele = next(p for p in PEOPLE if p.given_name == "Adele")
+    token = await env.token()
+
+    by_id = (await env.graph("GET", f"/users/{adele.aad_object_id}/calendar", token)).json()
+    upper = (await env.graph("GET", f"/users/{adele.aad_object_id.upper()}/calendar", token)).json()
+    by_upn = (await env.graph("GET", "/users/AdeleV@contoso.com/calendar", token)).json()
+    created = await env.graph("POST", f"/users/{adele.aad_object_id}/events", json=make_event())
+    env.emulator.configure_user(adele.aad_object_id, audio_conferencing=False)
+    reconfigured = (await env.graph("GET", f"/users/{adele.aad_object_id}/calendar", token)).json()
+
+    owner = {"name": "Adele Vance", "address": "adelev@contoso.com"}
+    assert by_id["owner"] == upper["owner"] == by_upn["owner"] == reconfigured["owner"] == owner
+    assert created.json()["organizer"] == {"emailAddress": owner}
+    assert adele.aad_object_id == str(uuid.uuid5(uuid.NAMESPACE_URL, "mailto:adelev@contoso.com"))
+    assert len({p.aad_object_id for p in PEOPLE}) == len({p.teams_id for p in PEOPLE}) == 6
 
 
 # --- events --------------------------------------------------------------------------------

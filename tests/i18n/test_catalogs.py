@@ -20,6 +20,7 @@ CONTRACT: dict[str, set[str]] = {
     "time_range": {"date", "start", "end", "zone"},
     "time_range_short": {"date", "start", "end"},
     "zone_note": {"zone"},
+    "zone_fallback_note": {"zone"},
     "date_format": {"weekday", "month", "day"},
     "time_format": {"hour12", "minute", "period"},
     "date_time_format": {"date", "time"},

@@ -30,6 +30,16 @@ def test_no_zone_falls_back_to_utc_and_says_so() -> None:
     assert clock.now == SERVER_NOW
 
 
+def test_no_zone_falls_back_to_the_configured_default() -> None:
+    shanghai = ZoneInfo("Asia/Shanghai")
+    clock = sender_clock(activity(zone=None), SERVER_NOW, shanghai)
+    assert clock.zone == shanghai and clock.zone_is_fallback
+    assert clock.now == SERVER_NOW and clock.now.utcoffset() == shanghai.utcoffset(SERVER_NOW)
+
+    named = sender_clock(activity(zone="Europe/Berlin"), SERVER_NOW, shanghai)
+    assert named.zone.key == "Europe/Berlin" and not named.zone_is_fallback
+
+
 def test_an_unknown_zone_name_falls_back_to_utc() -> None:
     raw = activity()
     raw.local_timezone = "Mars/Olympus_Mons"

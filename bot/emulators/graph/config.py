@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.emulators.graph.people import person
+
 TEAMS = "teamsForBusiness"
 PROVIDERS = ("unknown", "teamsForBusiness", "skypeForBusiness", "skypeForConsumer")
 CALENDARS_READ_WRITE = "Calendars.ReadWrite"
@@ -51,11 +53,14 @@ class UserConfig:
     def name_for(self, user_id: str) -> str:
         if self.display_name is not None:
             return self.display_name
-        return f"User {_short(user_id)}"
+        known = person(user_id)
+        return known.name if known else f"User {_short(user_id)}"
 
     def email_for(self, user_id: str) -> str:
         if self.email is not None:
             return self.email
+        if known := person(user_id):
+            return known.email
         # A user addressed by UPN already has an address; a GUID gets a derived one.
         return user_id if "@" in user_id else f"user-{_short(user_id)}@{TENANT_DOMAIN}"
 
