@@ -383,7 +383,7 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
         lead: timedelta | None
         if choice == NO_REMINDER:
             lead = None
-        elif choice.isdigit() and int(choice) <= _MAX_REMINDER_MINUTES:
+        elif choice.isascii() and choice.isdigit() and int(choice) <= _MAX_REMINDER_MINUTES:
             lead = timedelta(minutes=int(choice))
         else:
             await _say(turn_context, who.catalog.bad_reminder.format(detail=choice))

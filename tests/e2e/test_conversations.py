@@ -203,6 +203,33 @@ async def test_an_invalid_form_is_sent_back_with_the_problem_and_creates_nothing
     )
 
 
+async def test_a_form_duration_in_unicode_digits_is_sent_back_not_crashed_on(
+    post: Post, graph: RunningGraph, connector: RunningConnector
+) -> None:
+    """ "²" passes `str.isdigit()` but `int()` refuses it: the form comes back naming it."""
+    conversation = new_conversation_id()
+    submit = make_message(
+        "",
+        service_url=connector.url,
+        conversation_id=conversation,
+        local_now=MORNING,
+        replyToId="1:form",
+        value={
+            "meetbot": "schedule_form",
+            "subject": "Budget",
+            "date": "2026-11-23",
+            "time": "14:30",
+            "duration": "²",
+            "attendees": "",
+        },
+    )
+    await post(submit)
+
+    assert graph.emulator.events(USER_AAD_ID) == []
+    [update] = connector.emulator.activities(conversation)
+    assert update.kind == "update" and "²" in card_text(update.body["attachments"][0]["content"])
+
+
 async def test_online_makes_an_event_online_with_exactly_two_fields(
     post: Post, graph: RunningGraph, connector: RunningConnector
 ) -> None:
