@@ -22,6 +22,7 @@ from bot.graph import (
     GraphNoAnswer,
     GraphThrottled,
     GraphUnavailable,
+    InvalidGraphId,
     MissingGrant,
     TeamsNotAllowed,
     TokenError,
@@ -206,4 +207,6 @@ def _reason(exc: Exception, catalog: Catalog) -> str:
         return catalog.graph_unavailable if transient else catalog.graph_failed
     if isinstance(exc, TokenError):
         return catalog.sign_in_failed
+    if isinstance(exc, InvalidGraphId):
+        return catalog.invalid_graph_id
     return catalog.unexpected_error
