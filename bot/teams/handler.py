@@ -69,6 +69,7 @@ from bot.teams.mentions import mentions_bot, resolve_mentions, text_without_bot_
 from bot.teams.outgoing import attachment_message, text_message
 from bot.teams.pacing import Pacer
 from bot.teams.sender import SenderClock, organizer_id, sender_clock, tenant_ids
+from bot.teams.state import SENDER_KEY_PREFIX, sender_state_key
 from cards import (
     CANCEL_REMINDER,
     NO_REMINDER,
@@ -535,21 +536,21 @@ class _PerSender(StatePropertyAccessor):  # type: ignore[misc]
 
     async def get(self, turn_context: TurnContext, default_value_or_factory: Any = None) -> Any:
         states = await self._all(turn_context)
-        key = _sender_key(turn_context.activity)
+        key = sender_state_key(turn_context.activity)
         if key not in states:
             default = default_value_or_factory
             states[key] = default() if callable(default) else (default or DialogState())
         return states[key]
 
     async def set(self, turn_context: TurnContext, value: Any) -> None:
-        (await self._all(turn_context))[_sender_key(turn_context.activity)] = value
+        (await self._all(turn_context))[sender_state_key(turn_context.activity)] = value
 
     async def delete(self, turn_context: TurnContext) -> None:
-        (await self._all(turn_context)).pop(_sender_key(turn_context.activity), None)
+        (await self._all(turn_context)).pop(sender_state_key(turn_context.activity), None)
 
     async def prune(self, turn_context: TurnContext) -> None:
         states = await self._all(turn_context)
-        for key in [k for k, state in states.items() if not getattr(state, "dialog_stack", None)]:
+        for key in [k for k, state in states.items() if not _kept(k, state)]:
             del states[key]
 
     async def _all(self, turn_context: TurnContext) -> dict[str, Any]:
@@ -560,9 +561,9 @@ class _PerSender(StatePropertyAccessor):  # type: ignore[misc]
         return states
 
 
-def _sender_key(activity: Activity) -> str:
-    sender = activity.from_property
-    return str(getattr(sender, "aad_object_id", None) or getattr(sender, "id", None) or "")
+def _kept(key: str, state: Any) -> bool:
+    """A running dialog under a current key (one stored before keys had their prefix goes)."""
+    return key.startswith(SENDER_KEY_PREFIX) and bool(getattr(state, "dialog_stack", None))
 
 
 def _addressed_to_bot(activity: Activity) -> bool:
