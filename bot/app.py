@@ -145,7 +145,7 @@ async def _services(
         )
         stack.callback(tokens.close)
         graph = GraphClient(http, endpoint.base_url, tokens)
-        store = open_store(settings.database_url)
+        store = open_store(settings.database_url, timeout=settings.store_timeout_seconds)
         await store.open()
         stack.push_async_callback(store.close)
         bot_config = _BotConfig(config)

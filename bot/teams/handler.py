@@ -64,6 +64,7 @@ from bot.commands import (
 from bot.graph.models import OnlineMeeting
 from bot.i18n import Catalog, catalog_for
 from bot.reminders import Reminders
+from bot.store import StoreUnavailable
 from bot.teams.codec import to_json
 from bot.teams.mentions import mentions_bot, resolve_mentions, text_without_bot_mention
 from bot.teams.outgoing import attachment_message, text_message
@@ -629,17 +630,27 @@ async def _replace_or_send(turn_context: TurnContext, card: dict[str, Any]) -> N
 
 
 async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
-    """Last resort: log with the activity id as correlation id; the user gets a short apology."""
+    """Last resort: log with the activity id as correlation id; the user gets a short apology,
+    or, when the store did not answer in time, the sentence that says so (nothing after that
+    store call was done)."""
     activity = turn_context.activity
-    log.exception(
-        "unhandled error in turn activity=%s conversation=%s",
-        activity.id,
-        activity.conversation.id if activity.conversation else None,
-        exc_info=error,
-    )
+    conversation = activity.conversation.id if activity.conversation else None
     catalog = catalog_for(activity.locale)
+    text = catalog.unexpected_error
+    if isinstance(error, StoreUnavailable):
+        log.warning(
+            "turn stopped, activity=%s conversation=%s: %s", activity.id, conversation, error
+        )
+        text = catalog.store_unavailable
+    else:
+        log.exception(
+            "unhandled error in turn activity=%s conversation=%s",
+            activity.id,
+            conversation,
+            exc_info=error,
+        )
     try:
-        await turn_context.send_activity(text_message(catalog.unexpected_error))
+        await turn_context.send_activity(text_message(text))
     except Exception:  # the connector itself may be what failed
         log.exception("could not send the apology for activity=%s", activity.id)
 
