@@ -153,7 +153,7 @@ class Catalog:
     maybe_created: str  # a create that may have happened although it failed
     maybe_cancelled: str
     invalid_graph_id: str  # an id Graph never issues (a tampered button): nothing was sent
-    store_unavailable: str  # the bot's own database did not answer in time: nothing was done
+    store_unavailable: str  # the bot's own database did not answer in time: the turn stopped
     unexpected_error: str
     reference_label: str  # {request_id}
     no_reference: str  # Graph sent no answer, so no request id to quote

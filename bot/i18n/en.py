@@ -196,7 +196,7 @@ CATALOG = Catalog(
     maybe_cancelled="Graph may have cancelled it anyway: check your calendar before you try again.",
     invalid_graph_id="That button carries an id Microsoft Graph never gives out, so I sent "
     "nothing. Ask me for the list again and use a button from the new card.",
-    store_unavailable="The bot\u2019s database is not answering right now, so I did nothing. "
+    store_unavailable="The bot\u2019s database is not answering right now, so I stopped. "
     "Please try again in a few minutes; if it keeps happening, tell your admin.",
     unexpected_error="Sorry, something went wrong on my side. Please try again.",
     reference_label="Reference: {request_id}",

@@ -184,7 +184,7 @@ CATALOG = Catalog(
     maybe_cancelled="Graph 可能已经取消了该会议：重试之前请先查看日历。",
     invalid_graph_id="该按钮携带的 ID 不是 Microsoft Graph 会给出的，所以我没有发送任何请求。"
     "请让我重新列出会议，并使用新卡片上的按钮。",
-    store_unavailable="机器人的数据库暂时没有响应，所以我什么也没做。请过几分钟再试；"
+    store_unavailable="机器人的数据库暂时没有响应，所以我停了下来。请过几分钟再试；"
     "如果问题持续出现，请告知管理员。",
     unexpected_error="抱歉，我这边出了点问题，请再试一次。",
     reference_label="参考编号：{request_id}",

@@ -3,9 +3,9 @@
 Every call to a `Store` is bounded (`STORE_TIMEOUT_SECONDS`): PostgreSQL's pool acquire and
 statements, SQLite's queue and run. A database that is down, unreachable or hung (its
 processes stopped) becomes `StoreUnavailable` within that bound instead of a turn that waits
-forever and acts (books a meeting) long after the user gave up. A message turn reads its
-conversation's state before any Graph call, so it fails before anything is booked, and the
-user is told the bot's database is not answering (`bot.teams.handler.on_turn_error`).
+forever and acts (books a meeting) long after the user gave up. Every turn reads its
+conversation's state before anything else (`MeetBot._turn`), so it fails before any Graph
+call, and the user is told the bot's database is not answering (`on_turn_error`).
 """
 
 from __future__ import annotations

@@ -159,6 +159,9 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
             if not held:
                 log.info("a %s turn ran beside a long turn of its conversation", activity.type)
             await self._remember_conversation(turn_context)
+            # Every turn reads its state (to prune and save it); reading it first means that a
+            # store that does not answer fails the turn here, before any Graph call.
+            await self._state.load(turn_context)
             await super().on_turn(turn_context)
             await self._dialog_states.prune(turn_context)
             await self._state.save_changes(turn_context)

@@ -102,3 +102,37 @@ async def test_a_stopped_database_fails_the_turn_before_graph_and_healthz_says_s
         await client.post("/api/messages", json=message("meet Budget tomorrow 4pm"))
         assert [method for method, _ in _graph_writes(graph)] == ["POST"]
         assert (await client.get("/healthz")).status_code == 200
+
+
+async def test_a_schedule_form_submitted_while_the_database_hangs_books_nothing(
+    bot_url: str,
+    own_postgres: postgres.OwnServer,
+    graph: RunningGraph,
+    connector: RunningConnector,
+) -> None:
+    """A card action reads no dialog state before its Graph call: the turn's state is read
+    first all the same, so the form's create is never sent."""
+    conversation = new_conversation_id()
+    value = {
+        "meetbot": "schedule_form",
+        "subject": "Budget",
+        "date": "2026-11-23",
+        "time": "14:30",
+        "duration": "30",
+        "attendees": "",
+    }
+    submit = make_message(
+        "", service_url=connector.url, conversation_id=conversation, local_now=MORNING, value=value
+    )
+    async with httpx.AsyncClient(base_url=bot_url, timeout=30) as client:
+        await client.post("/api/messages", json={**submit, "value": None, "text": "help"})
+        answered = len(connector.emulator.activities(conversation))
+        with postgres.frozen(own_postgres.directory):
+            await client.post("/api/messages", json=submit)
+            await connector.emulator.wait_for(
+                lambda e: len(e.activities(conversation)) > answered, timeout=30
+            )
+
+    assert _graph_writes(graph) == []
+    reply = connector.emulator.activities(conversation)[-1]
+    assert reply.body["text"] == catalog_for("en").store_unavailable
