@@ -128,7 +128,7 @@ async def _services(
     async with contextlib.AsyncExitStack() as stack:
         # The store first: a database that does not answer stops start-up before anything
         # else has started (or said anything).
-        store = open_store(settings.database_url)
+        store = open_store(settings.database_url, timeout=settings.store_timeout_seconds)
         try:
             await store.open()
         except DATABASE_ERRORS as error:

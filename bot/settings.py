@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     bot_login_url: str | None = _env("TO_CHANNEL_FROM_BOT_LOGIN_URL")
     bot_ca_bundle: Path | None = _env("BOT_CA_BUNDLE")
     bot_domain: str | None = _env("BOT_DOMAIN")
+    store_timeout_seconds: float = Field(
+        default=5.0, gt=0, le=60, validation_alias=AliasChoices("STORE_TIMEOUT_SECONDS")
+    )  # one store call, PostgreSQL's pool wait included; then StoreUnavailable
     reminder_minutes: int = Field(
         default=10, ge=0, le=1440, validation_alias=AliasChoices("REMINDER_MINUTES")
     )

@@ -24,6 +24,15 @@ _MARKDOWN_ESCAPES = str.maketrans({char: f"\\{char}" for char in _MARKDOWN_SPECI
 _ORDERED_LIST_START = re.compile(r"^(\d+)\.")
 # Bidi embeddings, overrides and isolates: invisible, and they can reorder what the reader sees.
 _BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Zero-width characters that show nothing and join nothing, so they only hide things
+# ("pay\u200broll" reads as "payroll" and matches neither): zero-width space, word joiner,
+# byte order mark, Mongolian vowel separator, invisible operators.
+_ZERO_WIDTH = frozenset("\u200b\u2060\ufeff\u180e\u2061\u2062\u2063\u2064")
+# Zero-width non-joiner and joiner do a job between two letters of a script that joins
+# (Persian "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645") and inside emoji sequences
+# ("\U0001f469\u200d\U0001f4bb"), always between two non-ASCII characters; anywhere else they
+# only hide things, like the others.
+_JOINERS = frozenset("\u200c\u200d")
 # Characters left as they are in a markdown link destination; `(` `)` `<` `>` `[` `]`, spaces and
 # the like are percent-encoded so the destination cannot end early.
 _URL_SAFE = "-._~:/?#@!$&'*+,;=%"
@@ -31,22 +40,40 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc, all of it
 
 
 def clean(text: str) -> str:
-    """One line of visible text: line breaks and tabs become spaces, other control characters and
-    bidi controls are dropped, runs of whitespace collapse to one space."""
+    """One line of visible text: line breaks and tabs become spaces, other control characters,
+    bidi controls and zero-width characters are dropped (a zero-width joiner or non-joiner is
+    kept between two non-ASCII characters), runs of whitespace collapse to one space.
+
+    Cards show untrusted text through it, and subjects go through it before they reach Graph
+    (and so the invitations Graph sends): `bot.commands`."""
     if text.isprintable():
-        # Nothing to drop or replace: printable text holds no control, surrogate or bidi
-        # control characters (categories C*), and no whitespace but " " (categories Z*).
+        # Nothing to drop or replace: printable text holds no control, surrogate, bidi control
+        # or zero-width characters (categories C*), and no whitespace but " " (categories Z*).
         return " ".join(text.split())
     kept: list[str] = []
-    for char in text:
-        category = unicodedata.category(char)
+    for index, char in enumerate(text):
         if char.isspace():
             kept.append(" ")
-        elif category in ("Cc", "Cs") or char in _BIDI_CONTROLS:
-            continue
-        else:
+        elif not _hidden(text, index):
             kept.append(char)
     return " ".join("".join(kept).split())
+
+
+def _hidden(text: str, index: int) -> bool:
+    """Whether `clean` drops `text[index]`: a control or surrogate, a bidi control, a
+    zero-width character, or a (non-)joiner with nothing to join."""
+    char = text[index]
+    if unicodedata.category(char) in ("Cc", "Cs") or char in _BIDI_CONTROLS or char in _ZERO_WIDTH:
+        return True
+    if char in _JOINERS:
+        inside = 0 < index < len(text) - 1
+        return not (inside and _joinable(text[index - 1]) and _joinable(text[index + 1]))
+    return False
+
+
+def _joinable(char: str) -> bool:
+    """A neighbour a zero-width (non-)joiner may do its job beside: visible and not ASCII."""
+    return not char.isascii() and char.isprintable() and not char.isspace()
 
 
 def truncate(text: str, limit: int) -> str:

@@ -39,7 +39,7 @@ def read_form(values: dict[str, Any], now: datetime) -> MeetCommand | FormProble
     except ValueError:
         return FormProblem("time", _text(values, "time"))
     raw_minutes = _text(values, "duration") or "30"
-    if not raw_minutes.isdigit() or not 0 < int(raw_minutes) <= 24 * 60:
+    if not (raw_minutes.isascii() and raw_minutes.isdigit()) or not 0 < int(raw_minutes) <= 24 * 60:
         return FormProblem("duration", raw_minutes)
     typed = [a for a in _SEPARATORS.split(_text(values, "attendees")) if a]
     attendees = tuple({a.casefold(): a for a in reversed(typed)}.values())[::-1]

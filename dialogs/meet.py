@@ -32,6 +32,7 @@ from bot.graph import (
     GraphThrottled,
     GraphUnauthorized,
     GraphUnavailable,
+    InvalidGraphId,
     MissingGrant,
     TeamsNotAllowed,
     TokenError,
@@ -397,4 +398,6 @@ def _reason(exc: Exception, catalog: Catalog) -> str:
         return catalog.graph_unavailable if transient else catalog.graph_failed
     if isinstance(exc, TokenError):
         return catalog.sign_in_failed
+    if isinstance(exc, InvalidGraphId):
+        return catalog.invalid_graph_id
     return catalog.unexpected_error

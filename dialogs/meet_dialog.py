@@ -28,6 +28,7 @@ from bot.commands import IncompleteMeet, MeetCommand, ParseError, ReminderReques
 from bot.i18n import Catalog, catalog_for
 from bot.teams.outgoing import attachment_message
 from cards import card_attachment
+from cards.text import clean
 from dialogs.form import MAX_SUBJECT
 from dialogs.meet import MeetingFlow, Requester
 from dialogs.texts import parse_error_text
@@ -105,7 +106,7 @@ class MeetDialog(ComponentDialog):  # type: ignore[misc]
 
     async def _ask_time(self, step: WaterfallStepContext) -> DialogTurnResult:
         draft: dict[str, Any] = step.values["draft"]
-        draft["subject"] = str(step.result).strip()
+        draft["subject"] = clean(str(step.result))
         if draft.get("start") and draft.get("end"):
             return await step.next(None)
         catalog = _catalog(step.context)
@@ -163,7 +164,7 @@ class MeetDialog(ComponentDialog):  # type: ignore[misc]
         )
 
     async def _valid_subject(self, prompt: PromptValidatorContext) -> bool:
-        text = (prompt.recognized.value or "").strip() if prompt.recognized.succeeded else ""
+        text = clean(prompt.recognized.value or "") if prompt.recognized.succeeded else ""
         return 0 < len(text) <= MAX_SUBJECT
 
     async def _valid_time(self, prompt: PromptValidatorContext) -> bool:

@@ -132,6 +132,28 @@ def postgres_server() -> Iterator[str]:
         watchdog.wait()
 
 
+@pytest.fixture(scope="module")
+def own_postgres() -> Iterator[postgres.OwnServer]:
+    """A throwaway PostgreSQL server of the test module's own, never the shared one: tests
+    stop its processes (`postgres.frozen`), which no other test may notice."""
+    try:
+        postgres.bindir()
+    except postgres.NoPostgres as missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the PostgreSQL tests: {missing}", pytrace=False)
+        pytest.skip(str(missing))
+    directory = Path(tempfile.mkdtemp(prefix="meetbot-pg-own-"))
+    url, stop = postgres.start(directory)
+    watchdog = postgres.start_watchdog(directory)
+    try:
+        yield postgres.OwnServer(url, directory)
+    finally:
+        stop()
+        shutil.rmtree(directory, ignore_errors=True)
+        watchdog.terminate()
+        watchdog.wait()
+
+
 @pytest.fixture
 def postgres_url(postgres_server: str) -> Iterator[str]:
     """A fresh, empty database on the test server, dropped after the test."""

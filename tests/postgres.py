@@ -4,6 +4,9 @@
     python3 tests/postgres.py stop DIR
     python3 tests/postgres.py watch DIR PID   # stop it once process PID has ended
 
+`frozen(DIR)` stops every process of a running server (SIGSTOP) and continues them after: a
+database that accepts connections and then answers nothing, for the timeout tests.
+
 The server keeps everything in DIR (data, socket, log) and listens on 127.0.0.1 on a free port,
 with durability off (fsync, full_page_writes, synchronous_commit): it is fast and disposable.
 initdb refuses to run as root, so as root (CI) the server runs as the `postgres` user that the
@@ -13,15 +16,18 @@ Debian package creates, and DIR is handed to it (so DIR's parents must let that 
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 USER = "meetbot"
@@ -166,6 +172,44 @@ def stop(directory: Path) -> None:
         [str(bindir() / "pg_ctl"), "-D", str(directory / "data"), "-m", "immediate", "-w", "stop"],
         directory,
     )
+
+
+@contextlib.contextmanager
+def frozen(directory: Path) -> Iterator[None]:
+    """The server started in DIR with all its processes stopped (SIGSTOP): the postmaster and
+    every backend, so connections open and queries go out, and nothing answers. They are
+    continued (SIGCONT) however the block ends."""
+    postmaster = int((directory / "data" / "postmaster.pid").read_text().split()[0])
+    processes = [postmaster, *_children(postmaster)]
+    stopped: list[int] = []
+    try:
+        for pid in processes:
+            os.kill(pid, signal.SIGSTOP)
+            stopped.append(pid)
+        yield
+    finally:
+        for pid in stopped:
+            os.kill(pid, signal.SIGCONT)
+
+
+def _children(parent: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        if int(fields[1]) == parent:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class OwnServer:
+    """A server of one test module's own (`own_postgres`), which it may stop (`frozen`)."""
+
+    url: str
+    directory: Path
 
 
 def watch(directory: Path, pid: int) -> None:

@@ -12,6 +12,8 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum, auto
 from typing import TypeAlias
 
+from cards.text import clean
+
 
 @dataclass(frozen=True, slots=True)
 class ReminderRequest:
@@ -30,6 +32,12 @@ class MeetCommand:
     attendees: tuple[str, ...]  # email addresses, de-duplicated case-insensitively, order kept
     mentions: tuple[str, ...] = ()  # `<at>Name</at>` display texts in the with-clause, in order
     reminder: ReminderRequest | None = None  # None: nothing said, the bot's default applies
+
+    def __post_init__(self) -> None:
+        # The subject goes to Graph, and in the invitations to every attendee. The parser's
+        # text is clean already; a subject from the schedule form or a dialog's answer is
+        # cleaned here, the same way (no control, bidi or zero-width characters).
+        object.__setattr__(self, "subject", clean(self.subject))
 
 
 @dataclass(frozen=True, slots=True)

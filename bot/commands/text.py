@@ -4,6 +4,10 @@ A mention `<at>Adele Vance</at>` holds spaces, so before anything splits on whit
 becomes a single private-use character that stands for its display name. `Message.restore`
 turns placeholders back into names wherever text is kept (subjects, queries), and
 `Message.mention` tells an attendee item that is a mention.
+
+The text and every name are cleaned first, as cards clean what they show (`cards.text.clean`):
+control characters, bidi overrides and zero-width characters never reach a subject, so never
+Graph or the invitations it sends.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
+
+from cards.text import clean
 
 _T = TypeVar("_T")
 
@@ -37,11 +43,11 @@ class Message:
         names: list[str] = []
 
         def placeholder(match: re.Match[str]) -> str:
-            names.append(" ".join(html.unescape(match["name"]).split()))
+            names.append(clean(html.unescape(match["name"])))
             return chr(_FIRST_PLACEHOLDER + len(names) - 1)
 
         # Placeholders are private-use characters; any the sender typed are dropped first.
-        body = _MENTION.sub(placeholder, _PRIVATE_USE.sub("", text))
+        body = _MENTION.sub(placeholder, _PRIVATE_USE.sub("", clean(text)))
         return cls(" ".join(body.split()), tuple(names))
 
     def restore(self, text: str) -> str:

@@ -38,8 +38,12 @@ Faults (an emulator feature, to prove the bot's retries): `fail_next(kind, times
 the next `times` calls of one kind ("send", "reply", "update", "delete", "create", "members", or
 "any") answer `status` (429 with `Retry-After`, 412, 502, 504, ...) or, with `status=None`, drop
 the connection without an answer. `POST /_emulator/faults {"kind", "times", "status",
-"retryAfter"}` does the same over HTTP (`"status": "drop"`). Each injected fault is appended to
-`faults_served`; a faulted call is neither recorded nor counted.
+"retryAfter"}` does the same over HTTP (`"status": "drop"`; `{"kind", "oversized": size}` for
+`answer_oversized`). Each injected fault is appended to
+`faults_served`; a faulted call is neither recorded nor counted. `answer_oversized(kind, size)`
+makes the next call of a kind answer 201 with a `size`-byte body, streamed (chunked, or with its
+Content-Length when `declare_length`) and never held in memory, to prove the bot stops reading;
+its `ServedFault.body_sent` says how much was written before the bot hung up.
 
 With a channel identity (`ConnectorEmulator(identity=ChannelIdentity(app_id, password))`, see
 `bot.emulators.channel_identity`) the emulator also serves the channel's OpenID metadata, its
@@ -168,6 +172,8 @@ class Fault:
 
     status: int | None
     retry_after: float | None = None
+    body_bytes: int | None = None  # an oversized answer: 201 with this many bytes of body
+    declare_length: bool = False  # ... sent with its Content-Length (else chunked)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +181,10 @@ class ServedFault:
     kind: str
     path: str
     status: int | None  # None: the connection was dropped
+    body_sent: int | None = None  # an oversized answer: the bytes written before it ended
+
+
+_CHUNK = b" " * 65536  # an oversized answer's body, written again and again
 
 
 _ACTIVITY_KINDS = frozenset({"send", "reply", "update"})
@@ -320,6 +330,15 @@ class ConnectorEmulator:
             retry_after = 1.0
         self._faults.setdefault(kind, deque()).extend([Fault(status, retry_after)] * times)
 
+    def answer_oversized(self, kind: str, size: int, *, declare_length: bool = False) -> None:
+        """Make the next call of `kind` answer 201 with a body of `size` bytes (spaces), written
+        as fast as the client reads it: chunked, or after a Content-Length when
+        `declare_length`."""
+        if kind not in FAULT_KINDS or size < 1:
+            raise ValueError(f"an oversized answer needs a call kind and a size, not {kind!r}")
+        fault = Fault(201, body_bytes=size, declare_length=declare_length)
+        self._faults.setdefault(kind, deque()).append(fault)
+
     def activities(self, conversation_id: str | None = None) -> list[ConnectorCall]:
         """Calls that carried an activity (sends, replies, updates), optionally for one
         conversation."""
@@ -444,6 +463,8 @@ class ConnectorEmulator:
         if kind is None or kind not in FAULT_KINDS:  # admin and identity routes
             return await handler(request)
         fault = self._next_fault(kind)
+        if fault is not None and fault.body_bytes is not None:
+            return await self._oversized(request, kind, fault.body_bytes, fault.declare_length)
         if fault is not None:
             self.faults_served.append(ServedFault(kind, request.path, fault.status))
             self._notify()
@@ -463,6 +484,29 @@ class ConnectorEmulator:
                 self._notify()
                 return _error(401, "Unauthorized", f"Authorization has been denied: {refused}.")
         return await handler(request)
+
+    async def _oversized(
+        self, request: web.Request, kind: str, size: int, declare_length: bool
+    ) -> web.StreamResponse:
+        await request.read()
+        response = web.StreamResponse(status=201, headers={"Content-Type": "application/json"})
+        if declare_length:
+            response.content_length = size
+        sent = 0
+        try:
+            await response.prepare(request)
+            while sent < size:
+                piece = _CHUNK if size - sent >= len(_CHUNK) else _CHUNK[: size - sent]
+                await response.write(piece)  # waits while the client is not reading
+                sent += len(piece)
+            await response.write_eof()
+        except ConnectionError:  # the client hung up: what it refused to read is the point
+            if request.transport is not None:
+                request.transport.abort()
+        finally:
+            self.faults_served.append(ServedFault(kind, request.path, 201, body_sent=sent))
+            self._notify()
+        return response
 
     def _next_fault(self, kind: str) -> Fault | None:
         for key in (kind, "any"):
@@ -565,6 +609,9 @@ class ConnectorEmulator:
         status = body.get("status", 502)
         retry_after = body.get("retryAfter")
         try:
+            if "oversized" in body:
+                self.answer_oversized(str(body.get("kind", "any")), int(body["oversized"]))
+                return web.json_response(body, status=201)
             self.fail_next(
                 str(body.get("kind", "any")),
                 int(body.get("times", 1)),

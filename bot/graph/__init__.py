@@ -11,6 +11,7 @@ from bot.graph.errors import (
     GraphThrottled,
     GraphUnauthorized,
     GraphUnavailable,
+    InvalidGraphId,
     MissingGrant,
     TeamsNotAllowed,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "GraphThrottled",
     "GraphUnauthorized",
     "GraphUnavailable",
+    "InvalidGraphId",
     "MissingGrant",
     "MsalTokenProvider",
     "RetryPolicy",

@@ -30,7 +30,6 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 import orjson
@@ -47,6 +46,7 @@ from bot.graph.errors import (
     TeamsNotAllowed,
     raise_for_response,
 )
+from bot.graph.ids import event_segment, user_segment
 from bot.graph.models import (
     Calendar,
     DateTimeTimeZone,
@@ -137,7 +137,9 @@ class GraphClient:
         cached = self._calendars.get(user_id)
         if cached and self._clock() < cached[0]:
             return cached[1]
-        data = await self._request("GET", f"/users/{_seg(user_id)}/calendar", resource="calendar")
+        data = await self._request(
+            "GET", f"/users/{user_segment(user_id)}/calendar", resource="calendar"
+        )
         calendar = Calendar.model_validate(data)
         self._calendars[user_id] = (self._clock() + self._calendar_ttl, calendar)
         return calendar
@@ -175,7 +177,7 @@ class GraphClient:
         }
         data = await self._request(
             "POST",
-            f"/users/{_seg(user_id)}/events",
+            f"/users/{user_segment(user_id)}/events",
             json=body,
             headers={"Prefer": f'outlook.timezone="{zone_name}"'},
             resource="events",
@@ -185,7 +187,7 @@ class GraphClient:
     async def get_event_online_info(self, user_id: str, event_id: str) -> Event:
         data = await self._request(
             "GET",
-            f"/users/{_seg(user_id)}/events/{_seg(event_id)}",
+            f"/users/{user_segment(user_id)}/events/{event_segment(event_id)}",
             params={"$select": ONLINE_INFO_SELECT},
             resource="events",
         )
@@ -197,7 +199,7 @@ class GraphClient:
         """The event as it is now, times in UTC (whatever zone it was made in)."""
         data = await self._request(
             "GET",
-            f"/users/{_seg(user_id)}/events/{_seg(event_id)}",
+            f"/users/{user_segment(user_id)}/events/{event_segment(event_id)}",
             params={"$select": select},
             headers={"Prefer": 'outlook.timezone="UTC"'},
             resource="events",
@@ -229,7 +231,7 @@ class GraphClient:
             params["$select"] = select
         # Graph wants the Prefer header on every page, not only the first.
         headers = {"Prefer": f'outlook.timezone="{graph_zone_name(zone)}"'}
-        path = f"/users/{_seg(user_id)}/calendarView"
+        path = f"/users/{user_segment(user_id)}/calendarView"
         query: dict[str, str] | None = params
         events: list[Event] = []
         for _ in range(MAX_VIEW_PAGES):
@@ -260,7 +262,7 @@ class GraphClient:
             raise TeamsNotAllowed(calendar.allowed_online_meeting_providers)
         data = await self._request(
             "PATCH",
-            f"/users/{_seg(user_id)}/events/{_seg(event_id)}",
+            f"/users/{user_segment(user_id)}/events/{event_segment(event_id)}",
             json=dict(MAKE_ONLINE_PATCH),
             resource="events",
         )
@@ -284,7 +286,7 @@ class GraphClient:
         """
         await self._send(
             "POST",
-            f"/users/{_seg(user_id)}/events/{_seg(event_id)}/cancel",
+            f"/users/{user_segment(user_id)}/events/{event_segment(event_id)}/cancel",
             json={"comment": comment} if comment else {},
             resource="events",
             gone_after_retry_is_success=True,
@@ -309,7 +311,7 @@ class GraphClient:
             body["endDateTime"] = _utc_instant(end)
         response = await self._send(
             "POST",
-            f"/users/{_seg(user_id)}/onlineMeetings/createOrGet",
+            f"/users/{user_segment(user_id)}/onlineMeetings/createOrGet",
             json=body,
             resource="onlineMeetings",
         )
@@ -467,10 +469,6 @@ def _url(text: str) -> httpx.URL:
     """The parsed URL, once per distinct URL: httpx checks and splits the text of every
     request (~25 µs), and a bot calls the same few paths for the same users over and over."""
     return httpx.URL(text)
-
-
-def _seg(value: str) -> str:
-    return quote(value, safe="")
 
 
 def _dtz(value: datetime, zone_name: str) -> dict[str, str]:

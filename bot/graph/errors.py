@@ -2,6 +2,8 @@
 
     GraphError                    any failed Graph call; carries status, code and request-id
     ├── GraphBadRequest           400: Graph rejected what we sent
+    │   └── InvalidGraphId        an id that cannot be a Graph id ("..", a stray character):
+    │                             refused before sending (`bot.graph.ids`); no request-id
     ├── GraphUnauthorized         401: our token was refused
     ├── GraphForbidden            403: a permission or the application access policy is missing
     ├── GraphNotFound             404: the user, event or meeting does not exist
@@ -46,6 +48,16 @@ class GraphError(Exception):
 
 class GraphBadRequest(GraphError):
     pass
+
+
+class InvalidGraphId(GraphBadRequest):
+    """An event or user id that Graph never issues, refused before any request was made: as
+    a URL path segment it could point the call at another resource (see `bot.graph.ids`)."""
+
+    def __init__(self, kind: str, value: object) -> None:
+        shown = repr(value)[:80]
+        super().__init__(400, "invalidId", f"{kind} id {shown} refused before sending")
+        self.kind = kind
 
 
 class GraphUnauthorized(GraphError):

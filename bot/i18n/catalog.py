@@ -157,6 +157,8 @@ class Catalog:
     created_late: str  # a card posted by a reconcile: the meeting a crash or failure interrupted
     created_after_all: str  # a reconcile found the meeting a lost answer left in doubt
     maybe_cancelled: str
+    invalid_graph_id: str  # an id Graph never issues (a tampered button): nothing was sent
+    store_not_answering: str  # the bot's own database did not answer in time: the turn stopped
     unexpected_error: str
     reference_label: str  # {request_id}
     no_reference: str  # Graph sent no answer, so no request id to quote

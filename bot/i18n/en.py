@@ -203,6 +203,10 @@ CATALOG = Catalog(
     created_after_all="Microsoft Graph did create this meeting after all. Here it is, with its "
     "reminder: don\u2019t book it again.",
     maybe_cancelled="Graph may have cancelled it anyway: check your calendar before you try again.",
+    invalid_graph_id="That button carries an id Microsoft Graph never gives out, so I sent "
+    "nothing. Ask me for the list again and use a button from the new card.",
+    store_not_answering="The bot\u2019s database is not answering right now, so I stopped. "
+    "Please try again in a few minutes; if it keeps happening, tell your admin.",
     unexpected_error="Sorry, something went wrong on my side. Please try again.",
     reference_label="Reference: {request_id}",
     no_reference="No reference number: Microsoft Graph sent no answer.",

@@ -188,6 +188,10 @@ CATALOG = Catalog(
     created_after_all="Microsoft Graph 最终还是创建了这个会议。"
     "会议及其提醒在这里，请不要再次预订。",
     maybe_cancelled="Graph 可能已经取消了该会议：重试之前请先查看日历。",
+    invalid_graph_id="该按钮携带的 ID 不是 Microsoft Graph 会给出的，所以我没有发送任何请求。"
+    "请让我重新列出会议，并使用新卡片上的按钮。",
+    store_not_answering="机器人的数据库暂时没有响应，所以我停了下来。请过几分钟再试；"
+    "如果问题持续出现，请告知管理员。",
     unexpected_error="抱歉，我这边出了点问题，请再试一次。",
     reference_label="参考编号：{request_id}",
     no_reference="没有参考编号：Microsoft Graph 没有返回响应。",

@@ -10,6 +10,7 @@ from bot.store.base import (
     Watch,
     reminder_key,
 )
+from bot.store.errors import DEFAULT_STORE_TIMEOUT_S, StoreUnavailable
 from bot.store.postgres import PostgresStore
 from bot.store.serialize import EtagConflict
 from bot.store.sqlite import SqliteStore, sqlite_path
@@ -23,6 +24,7 @@ __all__ = [
     "ReminderState",
     "SqliteStore",
     "Store",
+    "StoreUnavailable",
     "Watch",
     "open_store",
     "reminder_key",
@@ -30,12 +32,13 @@ __all__ = [
 ]
 
 
-def open_store(database_url: str) -> Store:
-    """The store for DATABASE_URL, not yet opened (`await store.open()` connects and migrates)."""
+def open_store(database_url: str, *, timeout: float = DEFAULT_STORE_TIMEOUT_S) -> Store:
+    """The store for DATABASE_URL, not yet opened (`await store.open()` connects and migrates);
+    each of its calls gives up after `timeout` seconds (`StoreUnavailable`)."""
     if database_url.startswith("sqlite:///"):
-        return SqliteStore(sqlite_path(database_url))
+        return SqliteStore(sqlite_path(database_url), timeout=timeout)
     if database_url.startswith(("postgresql://", "postgres://")):
-        return PostgresStore(database_url)
+        return PostgresStore(database_url, timeout=timeout)
     scheme = database_url.split(":", 1)[0] if ":" in database_url else database_url
     raise ValueError(
         f"unsupported DATABASE_URL scheme {scheme!r}: use sqlite:///path or postgresql://..."

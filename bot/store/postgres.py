@@ -11,18 +11,27 @@ Several bot instances may share the database:
 Bot state values are text (jsonpickle JSON, exactly as in `SqliteStore`); datetimes are
 `timestamptz` (microseconds, returned in UTC); leads are integer seconds; conversation
 references are `jsonb`.
+
+Every call after `open()` is bounded by `timeout` (`STORE_TIMEOUT_SECONDS`): the pool acquire,
+the statements and the release together (`_BoundedPool`, which `_db()` hands out). A server
+that does not answer (down, unreachable, its processes stopped) or a lost connection becomes
+`StoreUnavailable` (`bot.store.errors`); asyncpg's own wait for a connection is unbounded, and
+a statement on a stopped server waits forever.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
 
 from bot.store.base import MeetingRecord, PendingCreate, Reminder, ReminderState, Store, Watch
+from bot.store.errors import DEFAULT_STORE_TIMEOUT_S, StoreUnavailable
 from bot.store.rows import meeting_from, pending_from, reminder_from, watch_from
 from bot.store.serialize import (
     EtagConflict,
@@ -198,11 +207,16 @@ def _by_due(reminders: Iterable[Reminder]) -> list[Reminder]:
 class PostgresStore(Store):
     engine = "postgresql"
 
-    def __init__(self, dsn: str, *, max_size: int = 10) -> None:
+    def __init__(
+        self, dsn: str, *, max_size: int = 10, timeout: float = DEFAULT_STORE_TIMEOUT_S
+    ) -> None:
+        """`timeout`: seconds one store call may take, connection included (see above)."""
         super().__init__()
         self._dsn = dsn
         self._max_size = max_size
+        self._timeout = timeout
         self._pool: Any = None  # asyncpg.Pool
+        self._bounded: _BoundedPool | None = None
 
     # --- connection, schema -------------------------------------------------------------------
 
@@ -216,21 +230,25 @@ class PostgresStore(Store):
             pool.terminate()
             raise
         self._pool = pool
+        self._bounded = _BoundedPool(pool, self._timeout)
 
     async def close(self) -> None:
-        pool, self._pool = self._pool, None
+        pool, self._pool, self._bounded = self._pool, None, None
         if pool is not None:
-            await pool.close()
+            try:
+                await asyncio.wait_for(pool.close(), self._timeout)
+            except TimeoutError:  # a connection the server does not answer on: let it go
+                pool.terminate()
 
     async def schema_version(self) -> int:
         """The last migration step applied to the database."""
         async with self._db().acquire() as conn:
             return await _schema_version(conn)
 
-    def _db(self) -> Any:
-        if self._pool is None:
+    def _db(self) -> _BoundedPool:
+        if self._bounded is None:
             raise RuntimeError("PostgresStore.open() was not awaited")
-        return self._pool
+        return self._bounded
 
     async def _fetch(self, query: str, *args: Any) -> list[Any]:
         return list(await self._db().fetch(query, *args))
@@ -610,6 +628,57 @@ class PostgresStore(Store):
 
     async def next_watch_scan_at(self) -> datetime | None:
         return _opt_utc(await self._db().fetchval("SELECT min(next_scan_at) FROM watches"))
+
+
+# What a server that is down, unreachable or not answering looks like to asyncpg: the timeout,
+# a refused or reset connection, one the server closed or shut down. Not SQL errors.
+_UNAVAILABLE = (
+    TimeoutError,
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.OperatorInterventionError,
+)
+
+
+class _BoundedPool:
+    """The pool's calls, each one (acquire, statements, release) within `timeout` seconds, and
+    a failure to get an answer as StoreUnavailable. `acquire()` bounds the caller's whole
+    block: everything inside it is the database's work."""
+
+    def __init__(self, pool: Any, timeout: float) -> None:
+        self._pool = pool
+        self._timeout = timeout
+
+    @contextlib.asynccontextmanager
+    async def acquire(self) -> AsyncIterator[Any]:
+        try:
+            async with (
+                asyncio.timeout(self._timeout),
+                # Its own timeout too: asyncpg then releases (or terminates) the connection
+                # within it, after a statement was cut off.
+                self._pool.acquire(timeout=self._timeout) as connection,
+            ):
+                yield connection
+        except _UNAVAILABLE as error:
+            what = "no answer" if isinstance(error, TimeoutError) else type(error).__name__
+            raise StoreUnavailable(f"PostgreSQL: {what} within {self._timeout:g} s") from error
+
+    async def fetch(self, query: str, *args: Any) -> list[Any]:
+        async with self.acquire() as connection:
+            return list(await connection.fetch(query, *args))
+
+    async def fetchrow(self, query: str, *args: Any) -> Any:
+        async with self.acquire() as connection:
+            return await connection.fetchrow(query, *args)
+
+    async def fetchval(self, query: str, *args: Any) -> Any:
+        async with self.acquire() as connection:
+            return await connection.fetchval(query, *args)
+
+    async def execute(self, query: str, *args: Any) -> str:
+        async with self.acquire() as connection:
+            return str(await connection.execute(query, *args))
 
 
 async def _schema_version(conn: Any) -> int:

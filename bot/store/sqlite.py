@@ -17,10 +17,16 @@ what makes that cheap under load (one fsync per batch, not per operation).
 
 Datetimes are INTEGER microseconds since the Unix epoch (UTC), so comparisons and ordering are
 numeric and exact; leads are INTEGER seconds.
+
+Every call waits at most `timeout` (`STORE_TIMEOUT_SECONDS`) for its operation, queue included,
+then fails with `StoreUnavailable` (a stalled disk, a thread stuck behind one); the operation
+itself still runs to its end, or is rolled back, in the thread. Lock waits are bounded sooner,
+by SQLite's busy timeout.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
@@ -29,6 +35,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.store.base import MeetingRecord, PendingCreate, Reminder, ReminderState, Store, Watch
+from bot.store.errors import DEFAULT_STORE_TIMEOUT_S, StoreUnavailable
 from bot.store.rows import meeting_from, pending_from, reminder_from, watch_from
 from bot.store.serialize import (
     EtagConflict,
@@ -202,10 +209,17 @@ def _by_due(reminders: Iterable[Reminder]) -> list[Reminder]:
 class SqliteStore(Store):
     engine = "sqlite"
 
-    def __init__(self, path: Path, *, busy_timeout: timedelta = timedelta(seconds=5)) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        busy_timeout: timedelta = timedelta(seconds=5),
+        timeout: float = DEFAULT_STORE_TIMEOUT_S,
+    ) -> None:
         super().__init__()
         self._path = path
         self._busy_timeout = busy_timeout
+        self._timeout = timeout
         self._worker: SqliteWorker | None = None
         self._closed_stats = SqliteStats()
 
@@ -241,7 +255,11 @@ class SqliteStore(Store):
     async def _run(self, work: Operation[T], *, writes: bool) -> T:
         if self._worker is None:
             raise RuntimeError("SqliteStore.open() was not awaited")
-        return await self._worker.run(work, writes=writes)
+        try:
+            async with asyncio.timeout(self._timeout):
+                return await self._worker.run(work, writes=writes)
+        except TimeoutError as error:
+            raise StoreUnavailable(f"SQLite: no answer within {self._timeout:g} s") from error
 
     async def _read(self, work: Operation[T]) -> T:
         return await self._run(work, writes=False)

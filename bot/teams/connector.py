@@ -26,6 +26,9 @@ botbuilder stays the framework: replies, updates and proactive sends go through 
   an app id there is none, as botbuilder does.
 - A connection that fails before an answer becomes `ConnectorUnreachable` (an msrest
   `ClientRequestError`, as msrest's own senders raise).
+- An answer is read up to `MAX_ANSWER_BYTES` and no further (`ConnectorAnswerTooLarge`, also a
+  `ClientRequestError`, not retried): the connector answers an id, an error or a page of
+  members, and a 400 MB answer read whole took the bot from 110 MB to 1.3 GB of memory.
 
 msrest's own retry setting was the alternative: it is urllib3's `Retry` inside `requests`, in a
 worker thread, so it cannot bound a whole turn, its sleep cannot be injected, and it needs the
@@ -69,6 +72,9 @@ from bot.teams.tokens import BotTokens
 log = logging.getLogger(__name__)
 
 USER_AGENT = "Meetbot (botbuilder-python)"
+# Far above any answer the connector gives (an id; a roster page of at most 500 members is a
+# few hundred kB), far below what would hurt the bot's memory.
+MAX_ANSWER_BYTES = 4 * 1024 * 1024
 _MAX_SERVICE_URLS = 64
 _ACCEPTED = frozenset({200, 201, 202})
 
@@ -82,6 +88,10 @@ _T = TypeVar("_T")
 
 class ConnectorUnreachable(ClientRequestError):
     """The connection failed, dropped or timed out before the connector answered."""
+
+
+class ConnectorAnswerTooLarge(ClientRequestError):
+    """The connector's answer was larger than `MAX_ANSWER_BYTES`; the rest was not read."""
 
 
 class Budgets:
@@ -367,10 +377,35 @@ async def _request(
             allow_redirects=False,
             proxy=proxy_for(url),
         ) as response:
-            body = await response.read()
+            body = await _read_capped(response, method, url)
     except (aiohttp.ClientError, TimeoutError) as error:  # connect, drop, protocol, timeouts
         raise ConnectorUnreachable(type(error).__name__) from error
     return Answer(response.status, response.reason, response.headers, body)
+
+
+async def _read_capped(response: aiohttp.ClientResponse, method: str, url: str) -> bytes:
+    """The body, or ConnectorAnswerTooLarge as soon as it is known to pass MAX_ANSWER_BYTES:
+    from its Content-Length, else while reading (chunked, or compressed: a declared length
+    then counts the compressed bytes). Either way the connection is closed, not pooled."""
+    declared = response.content_length
+    if (
+        declared is not None
+        and declared <= MAX_ANSWER_BYTES
+        and not response.headers.get("Content-Encoding")
+    ):
+        return await response.read()  # exactly `declared` bytes
+    body = bytearray()
+    if declared is None or declared <= MAX_ANSWER_BYTES:
+        async for chunk in response.content.iter_any():
+            body += chunk
+            if len(body) > MAX_ANSWER_BYTES:
+                break
+        if len(body) <= MAX_ANSWER_BYTES:
+            return bytes(body)
+    response.close()
+    call = _describe(method, url)
+    log.warning("connector %s answered more than %d bytes: not read", call, MAX_ANSWER_BYTES)
+    raise ConnectorAnswerTooLarge(f"the answer to {call} is larger than {MAX_ANSWER_BYTES} bytes")
 
 
 async def with_retries(

@@ -65,11 +65,13 @@ from bot.commands import (
 from bot.graph.models import OnlineMeeting
 from bot.i18n import Catalog, catalog_for
 from bot.reminders import Reminders
+from bot.store import StoreUnavailable
 from bot.teams.codec import to_json
 from bot.teams.mentions import mentions_bot, resolve_mentions, text_without_bot_mention
 from bot.teams.outgoing import attachment_message, text_message
 from bot.teams.pacing import Pacer
 from bot.teams.sender import UTC_ZONE, SenderClock, organizer_id, sender_clock, tenant_ids
+from bot.teams.state import SENDER_KEY_PREFIX, sender_state_key
 from cards import (
     CANCEL_REMINDER,
     NO_REMINDER,
@@ -161,6 +163,9 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
             if not held:
                 log.info("a %s turn ran beside a long turn of its conversation", activity.type)
             await self._remember_conversation(turn_context)
+            # Every turn reads its state (to prune and save it); reading it first means that a
+            # store that does not answer fails the turn here, before any Graph call.
+            await self._state.load(turn_context)
             await super().on_turn(turn_context)
             await self._dialog_states.prune(turn_context)
             await self._state.save_changes(turn_context)
@@ -387,7 +392,7 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
         lead: timedelta | None
         if choice == NO_REMINDER:
             lead = None
-        elif choice.isdigit() and int(choice) <= _MAX_REMINDER_MINUTES:
+        elif choice.isascii() and choice.isdigit() and int(choice) <= _MAX_REMINDER_MINUTES:
             lead = timedelta(minutes=int(choice))
         else:
             await _say(turn_context, who.catalog.bad_reminder.format(detail=choice))
@@ -541,21 +546,21 @@ class _PerSender(StatePropertyAccessor):  # type: ignore[misc]
 
     async def get(self, turn_context: TurnContext, default_value_or_factory: Any = None) -> Any:
         states = await self._all(turn_context)
-        key = _sender_key(turn_context.activity)
+        key = sender_state_key(turn_context.activity)
         if key not in states:
             default = default_value_or_factory
             states[key] = default() if callable(default) else (default or DialogState())
         return states[key]
 
     async def set(self, turn_context: TurnContext, value: Any) -> None:
-        (await self._all(turn_context))[_sender_key(turn_context.activity)] = value
+        (await self._all(turn_context))[sender_state_key(turn_context.activity)] = value
 
     async def delete(self, turn_context: TurnContext) -> None:
-        (await self._all(turn_context)).pop(_sender_key(turn_context.activity), None)
+        (await self._all(turn_context)).pop(sender_state_key(turn_context.activity), None)
 
     async def prune(self, turn_context: TurnContext) -> None:
         states = await self._all(turn_context)
-        for key in [k for k, state in states.items() if not getattr(state, "dialog_stack", None)]:
+        for key in [k for k, state in states.items() if not _kept(k, state)]:
             del states[key]
 
     async def _all(self, turn_context: TurnContext) -> dict[str, Any]:
@@ -566,9 +571,9 @@ class _PerSender(StatePropertyAccessor):  # type: ignore[misc]
         return states
 
 
-def _sender_key(activity: Activity) -> str:
-    sender = activity.from_property
-    return str(getattr(sender, "aad_object_id", None) or getattr(sender, "id", None) or "")
+def _kept(key: str, state: Any) -> bool:
+    """A running dialog under a current key (one stored before keys had their prefix goes)."""
+    return key.startswith(SENDER_KEY_PREFIX) and bool(getattr(state, "dialog_stack", None))
 
 
 def _addressed_to_bot(activity: Activity) -> bool:
@@ -634,17 +639,27 @@ async def _replace_or_send(turn_context: TurnContext, card: dict[str, Any]) -> N
 
 
 async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
-    """Last resort: log with the activity id as correlation id; the user gets a short apology."""
+    """Last resort: log with the activity id as correlation id; the user gets a short apology,
+    or, when the store did not answer in time, the sentence that says so (nothing after that
+    store call was done)."""
     activity = turn_context.activity
-    log.exception(
-        "unhandled error in turn activity=%s conversation=%s",
-        activity.id,
-        activity.conversation.id if activity.conversation else None,
-        exc_info=error,
-    )
+    conversation = activity.conversation.id if activity.conversation else None
     catalog = catalog_for(activity.locale)
+    text = catalog.unexpected_error
+    if isinstance(error, StoreUnavailable):
+        log.warning(
+            "turn stopped, activity=%s conversation=%s: %s", activity.id, conversation, error
+        )
+        text = catalog.store_not_answering
+    else:
+        log.exception(
+            "unhandled error in turn activity=%s conversation=%s",
+            activity.id,
+            conversation,
+            exc_info=error,
+        )
     try:
-        await turn_context.send_activity(text_message(catalog.unexpected_error))
+        await turn_context.send_activity(text_message(text))
     except Exception:  # the connector itself may be what failed
         log.exception("could not send the apology for activity=%s", activity.id)
 

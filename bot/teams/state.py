@@ -8,6 +8,9 @@ turn, for Meetbot's usual `{"DialogStates": {}}`. Here, state made only of plain
 which differ whenever the values do; anything else (a dialog's `DialogState` on the stack) is
 hashed as botbuilder hashes it. A change between the two kinds is a change (bytes never equal a
 string), so nothing is ever left unsaved.
+
+Also here: how a sender's own entry in per-sender state is keyed (`sender_state_key`), so that
+no sender id can be read back as one of jsonpickle's tags.
 """
 
 from __future__ import annotations
@@ -16,8 +19,23 @@ import orjson
 from botbuilder.core import ConversationState, TurnContext
 from botbuilder.core.bot_assert import BotAssert
 from botbuilder.core.bot_state import CachedBotState
+from botbuilder.schema import Activity
 
 from bot.store.serialize import NEW, plain_json
+
+# Before every sender's key in a dict of per-sender state. jsonpickle reads a key such as
+# `py/b64` or `py/object` in a stored dict as one of its tags: a sender whose id is one would
+# make the conversation's state fail to load (every later turn of it failing) or lose entries.
+# Every tag starts with `py/`; no key that starts with this prefix can.
+SENDER_KEY_PREFIX = "sender:"
+
+
+def sender_state_key(activity: Activity) -> str:
+    """The key of the sender's own entry in a dict of per-sender state (their dialog stack):
+    `SENDER_KEY_PREFIX` + their Entra object id, else their channel id."""
+    sender = activity.from_property
+    who = getattr(sender, "aad_object_id", None) or getattr(sender, "id", None) or ""
+    return f"{SENDER_KEY_PREFIX}{who}"
 
 
 class _QuickCachedBotState(CachedBotState):  # type: ignore[misc]

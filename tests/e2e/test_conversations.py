@@ -203,6 +203,33 @@ async def test_an_invalid_form_is_sent_back_with_the_problem_and_creates_nothing
     )
 
 
+async def test_a_form_duration_in_unicode_digits_is_sent_back_not_crashed_on(
+    post: Post, graph: RunningGraph, connector: RunningConnector
+) -> None:
+    """ "²" passes `str.isdigit()` but `int()` refuses it: the form comes back naming it."""
+    conversation = new_conversation_id()
+    submit = make_message(
+        "",
+        service_url=connector.url,
+        conversation_id=conversation,
+        local_now=MORNING,
+        replyToId="1:form",
+        value={
+            "meetbot": "schedule_form",
+            "subject": "Budget",
+            "date": "2026-11-23",
+            "time": "14:30",
+            "duration": "²",
+            "attendees": "",
+        },
+    )
+    await post(submit)
+
+    assert graph.emulator.events(USER_AAD_ID) == []
+    [update] = connector.emulator.activities(conversation)
+    assert update.kind == "update" and "²" in card_text(update.body["attachments"][0]["content"])
+
+
 async def test_online_makes_an_event_online_with_exactly_two_fields(
     post: Post, graph: RunningGraph, connector: RunningConnector
 ) -> None:
@@ -459,3 +486,34 @@ async def test_members_answering_at_once_in_a_thread_each_keep_their_dialog(
     await asyncio.gather(*(post(said(member, f"Review {member}")) for member in members))
     asked = sorted(texts(connector, thread)[3:])
     assert [line.split("”")[0] for line in asked] == [f"When should “Review {m}" for m in members]
+
+
+async def test_a_sender_whose_id_is_a_jsonpickle_tag_keeps_the_conversation_working(
+    post: Post, graph: RunningGraph, connector: RunningConnector
+) -> None:
+    """Per-sender dialog stacks are keyed by sender id inside the stored state. Unprefixed, an
+    id such as `py/b64` was read back as jsonpickle's tag: the state failed to load, and every
+    later turn of the conversation with it. Two members are in the middle of a dialog each."""
+    conversation = new_conversation_id()
+
+    async def say(text: str, sender: str) -> None:
+        activity = make_message(
+            text,
+            service_url=connector.url,
+            conversation_id=conversation,
+            aad_object_id=sender,
+            local_now=MORNING,
+        )
+        response = await post(activity)
+        assert response.status_code in {200, 201}
+
+    await say("meet", "py/b64")
+    await say("meet", "py/object")
+    await say("meet", USER_AAD_ID)
+    await say("Design review", "py/b64")
+    await say("Budget", USER_AAD_ID)
+
+    asked = texts(connector, conversation)
+    assert asked[:3] == ["What is the meeting about?"] * 3
+    assert asked[3].startswith("When should \u201cDesign review\u201d be?")
+    assert asked[4].startswith("When should \u201cBudget\u201d be?")

@@ -19,6 +19,7 @@ import pytest
 
 from bot.app import create_app
 from bot.emulators.serve import serve
+from bot.i18n import catalog_for
 from bot.reminders import ManualClock, ReminderScheduler
 from bot.services import SERVICES
 from bot.settings import load_settings, resolve
@@ -204,6 +205,16 @@ async def test_no_reminder_then_the_card_button_turns_one_on(bot: Bot) -> None:
     assert bot.reminders_sent() == []
     await bot.at(TOMORROW_3PM - timedelta(minutes=15))
     assert len(bot.reminders_sent()) == 1
+
+
+async def test_a_reminder_choice_in_unicode_digits_is_refused_politely(bot: Bot) -> None:
+    """ "²" passes `str.isdigit()` but not `int()`: the sender is told, the reminder stays."""
+    await bot.say("meet Quiet time tomorrow 3pm no reminder")
+    data = _submit(bot.cards()[-1], "Save") | {"minutes": "²"}
+    await bot.click(data)
+    assert bot.texts()[-1] == catalog_for("en").bad_reminder.format(detail="²")
+    await bot.at(TOMORROW_3PM)
+    assert bot.reminders_sent() == []
 
 
 async def test_reminders_lists_them_and_cancel_stops_one(bot: Bot) -> None:

@@ -596,6 +596,25 @@ async def test_faults_can_be_injected_over_http(connector: RunningConnector) -> 
     assert answer.status_code == 429 and answer.headers["Retry-After"] == "2"
 
 
+@pytest.mark.parametrize("declare_length", [False, True])
+async def test_an_oversized_answer_is_streamed_whole_to_a_client_that_reads_it(
+    connector: RunningConnector, declare_length: bool
+) -> None:
+    """The emulator's side of the bot's cap: a reader that wants it all gets all of it."""
+    size = 3 * 65536 + 17
+    connector.emulator.answer_oversized("send", size, declare_length=declare_length)
+    async with httpx.AsyncClient(base_url=connector.url) as http:
+        refused = await http.post("/_emulator/faults", json={"kind": "send", "oversized": "x"})
+        answer = await http.post(SEND, json={"type": "message"})
+    await connector.emulator.wait_for(lambda e: bool(e.faults_served), timeout=10)
+
+    assert refused.status_code == 400
+    assert answer.status_code == 201 and answer.content == b" " * size
+    assert ("content-length" in answer.headers) is declare_length
+    assert [f.body_sent for f in connector.emulator.faults_served] == [size]
+    assert connector.emulator.activities() == []
+
+
 def test_a_fault_needs_a_known_kind_and_an_error_status() -> None:
     emulator = ConnectorEmulator()
     for kind, times, status in (("post", 1, 502), ("send", 0, 502), ("send", 1, 200)):

@@ -1472,3 +1472,15 @@ async def test_reset_and_shutdown_release_held_answers(identity: TlsIdentity) ->
         await served.close()  # would wait out aiohttp's shutdown timeout for a held answer
         assert asyncio.get_running_loop().time() - started < 5
         assert (await second).status_code == 201
+
+
+@pytest.mark.parametrize("digits", ["²", "١"])  # a superscript two; an Arabic-Indic one
+async def test_only_ascii_digits_count_as_numbers(env: Env, digits: str) -> None:
+    """`str.isdigit()` accepts "²", which `int()` then refuses: a 400 and a 404, never a 500."""
+    token = await env.token()
+    path = f"/users/{USER}/calendarView"
+    top = await env.graph("GET", path, token, params=WINDOW | {"$top": digits})
+    unknown_rule = await env.client.delete(f"/_emulator/faults/{digits}")
+
+    assert graph_error(top)[:2] == (400, "BadRequest")
+    assert unknown_rule.status_code == 404

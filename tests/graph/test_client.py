@@ -19,6 +19,7 @@ from bot.graph import (
     GraphForbidden,
     GraphThrottled,
     GraphUnavailable,
+    InvalidGraphId,
     MissingGrant,
     TeamsNotAllowed,
 )
@@ -254,3 +255,60 @@ async def test_graph_rejecting_a_body_surfaces_as_bad_request() -> None:
     client, _, _ = client_for(handler)
     with pytest.raises(GraphBadRequest):
         await client.get_calendar("user-1")
+
+
+# --- ids in URL paths ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("user_id", "event_id"),
+    [
+        ("user-1", ".."),
+        ("user-1", "."),
+        ("user-1", "AAMk/../x"),  # no dots in base64 at all
+        ("user-1", "AAMk\x00"),
+        ("user-1", "AAMk\u200b"),
+        ("..", "AAMkAD="),
+        (".", "AAMkAD="),
+        ("user 1", "AAMkAD="),
+        ("user/1", "AAMkAD="),
+    ],
+)
+async def test_an_id_graph_never_issues_is_refused_before_any_request(
+    user_id: str, event_id: str
+) -> None:
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(
+            200, json=CALENDAR if request.url.path.endswith("calendar") else EVENT
+        )
+
+    client, _, _ = client_for(handler)
+    calls = [
+        client.get_event(user_id, event_id),
+        client.get_event_online_info(user_id, event_id),
+        client.make_event_online(user_id, event_id),
+        client.cancel_event(user_id, event_id),
+    ]
+    for call in calls:
+        with pytest.raises(InvalidGraphId) as refused:
+            await call
+        assert isinstance(refused.value, GraphBadRequest) and not refused.value.maybe_applied
+    assert [r.url.path for r in sent if not r.url.path.endswith("/calendar")] == []
+
+
+async def test_slash_and_plus_in_an_event_id_are_encoded_not_refused() -> None:
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json=EVENT)
+
+    client, _, _ = client_for(handler)
+    await client.get_event("29:local-user", "AAMkADRiMDjYwOABGv/GAA+A=")
+    [request] = sent
+    assert request.url.raw_path.startswith(
+        b"/v1.0/users/29%3Alocal-user/events/AAMkADRiMDjYwOABGv%2FGAA%2BA%3D?"
+    )

@@ -7,6 +7,7 @@ connection, and answers that must not be retried); time is fake, so nothing here
 from __future__ import annotations
 
 import logging
+import tracemalloc
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -19,10 +20,16 @@ from botframework.connector.aio import ConnectorClient
 
 from bot.app import create_app
 from bot.emulators.serve import serve
+from bot.i18n import catalog_for
 from bot.logs import ContextFilter
 from bot.reminders.delivery import Delivery, classify
 from bot.settings import load_settings, resolve
-from bot.teams.connector import ConnectorUnreachable, MeetbotConnectorFactory
+from bot.teams.connector import (
+    MAX_ANSWER_BYTES,
+    ConnectorAnswerTooLarge,
+    ConnectorUnreachable,
+    MeetbotConnectorFactory,
+)
 from bot.teams.retry import RetryPolicy
 from tests.conftest import RunningConnector, RunningGraph
 from tests.factories import make_message
@@ -235,3 +242,57 @@ async def test_a_reply_under_persistent_502_gives_up_in_time_and_is_logged(
         assert record.levelno == logging.WARNING
         assert getattr(record, "activity_id", None) == activity["id"]
         assert getattr(record, "conversation_id", None) == activity["conversation"]["id"]
+
+
+# --- answers too large to read --------------------------------------------------------------
+
+HUGE = 256 * 1024 * 1024
+
+
+@pytest.mark.parametrize("declare_length", [False, True], ids=["chunked", "content-length"])
+async def test_an_oversized_answer_is_read_no_further_than_the_cap(
+    http: aiohttp.ClientSession, connector: RunningConnector, declare_length: bool
+) -> None:
+    """A 256 MB answer: the read stops at MAX_ANSWER_BYTES (before it, for a declared length),
+    the call fails at once with a clear error, and the bot's memory never holds the answer."""
+    connector.emulator.answer_oversized("reply", HUGE, declare_length=declare_length)
+    client = await _client(http, connector, FakeTime().policy())
+    tracemalloc.start()
+    try:
+        with pytest.raises(ConnectorAnswerTooLarge, match="larger than 4194304 bytes"):
+            await _reply(client)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    await connector.emulator.wait_for(lambda e: bool(e.faults_served), timeout=10)
+
+    [served] = connector.emulator.faults_served  # not retried
+    assert served.body_sent is not None and served.body_sent < HUGE // 4
+    assert peak < 3 * MAX_ANSWER_BYTES  # the emulator's writes included: the same process
+    if declare_length:  # refused on its Content-Length: nothing was read into the bot
+        assert peak < MAX_ANSWER_BYTES
+    assert connector.emulator.activities(CONVERSATION) == []
+
+
+async def test_a_turn_whose_reply_is_answered_with_400_mb_ends_and_says_why(
+    retrying_bot: tuple[httpx.AsyncClient, FakeTime, RetryPolicy],
+    connector: RunningConnector,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Through /api/messages: the huge answer to the reply is cut off at the cap, the log says
+    what happened, and the apology that follows is delivered."""
+    client, _, _ = retrying_bot
+    caplog.handler.addFilter(ContextFilter())
+    connector.emulator.answer_oversized("reply", 400 * 1024 * 1024)
+    activity = make_message("help", service_url=connector.url)
+
+    response = await client.post("/api/messages", json=activity)
+
+    assert response.status_code in {200, 201}
+    await connector.emulator.wait_for(lambda e: bool(e.faults_served), timeout=10)
+    [served] = connector.emulator.faults_served
+    assert served.body_sent is not None and served.body_sent < 64 * 1024 * 1024
+    [refused] = [r for r in caplog.records if "answered more than" in r.getMessage()]
+    assert getattr(refused, "activity_id", None) == activity["id"]
+    [apology] = connector.emulator.activities(activity["conversation"]["id"])
+    assert apology.body["text"] == catalog_for("en").unexpected_error

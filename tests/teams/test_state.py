@@ -9,7 +9,8 @@ import pytest
 from botbuilder.core import ConversationState, MemoryStorage
 from botbuilder.dialogs import DialogInstance, DialogState
 
-from bot.teams.state import MeetbotConversationState
+from bot.store.serialize import _flatten, _restore
+from bot.teams.state import SENDER_KEY_PREFIX, MeetbotConversationState, sender_state_key
 from tests.factories import make_turn_context
 
 
@@ -123,3 +124,18 @@ async def test_the_usual_state_is_hashed_without_jsonpickle(
     await state.load(turn)
     await state.save_changes(turn)
     assert storage.writes == 1  # only the setup's
+
+
+@pytest.mark.parametrize("sender", ["py/b64", "py/object", "py/id", "py/reduce", "29:user"])
+async def test_per_sender_keys_survive_the_stores_serialization(sender: str) -> None:
+    """Stored as jsonpickle JSON, a dict key that is a jsonpickle tag is read as the tag: the
+    load fails (`py/b64`) or the entry is lost. `sender_state_key` keys never are one."""
+    turn = make_turn_context()
+    turn.activity.from_property.id = sender
+    key = sender_state_key(turn.activity)
+    value = {"DialogStates": {key: DialogState([DialogInstance(id="meet", state={})])}}
+
+    restored = _restore(_flatten(value), 1)
+
+    assert key.startswith(SENDER_KEY_PREFIX) and key.endswith(sender)
+    assert [i.id for i in restored["DialogStates"][key].dialog_stack] == ["meet"]

@@ -137,7 +137,9 @@ def admin_routes(emulator: GraphEmulator) -> list[web.RouteDef]:
 
     async def remove_fault(request: web.Request) -> web.Response:
         rule_id = request.match_info["id"]
-        if not rule_id.isdigit() or not emulator.faults.remove(int(rule_id)):
+        if not (rule_id.isascii() and rule_id.isdigit()) or not emulator.faults.remove(
+            int(rule_id)
+        ):
             return _error(404, f"No fault with id {rule_id}.")
         return web.Response(status=204)
 

@@ -120,9 +120,10 @@ def page(events: list[StoredEvent], query: Mapping[str, str]) -> Page:
 def _count(raw: str | None, name: str, default: int) -> int:
     if raw is None or raw == "":
         return default
-    if not raw.strip().isdigit():
+    text = raw.strip()
+    if not (text.isascii() and text.isdigit()):  # str.isdigit() alone lets "²" through to int()
         raise bad_request(f"Invalid value '{raw}' for the query option {name}.")
-    return int(raw)
+    return int(text)
 
 
 def next_link(url: URL, skip: int) -> str:
