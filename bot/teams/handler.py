@@ -442,6 +442,11 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
             )
             await _replace_or_send(turn_context, card)
             return
+        # Keyed on the form card and the sender, not the activity: a second submit of the same
+        # form (a double click, a resend) gets Graph's same event back through transactionId.
+        form_id = turn_context.activity.reply_to_id
+        if form_id:
+            who = dataclasses.replace(who, activity_id=f"form|{form_id}|{who.user_id}")
         await self._meetings.schedule(
             result, who, lambda card: _replace_or_send(turn_context, card)
         )

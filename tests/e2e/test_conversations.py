@@ -517,3 +517,35 @@ async def test_a_sender_whose_id_is_a_jsonpickle_tag_keeps_the_conversation_work
     assert asked[:3] == ["What is the meeting about?"] * 3
     assert asked[3].startswith("When should \u201cDesign review\u201d be?")
     assert asked[4].startswith("When should \u201cBudget\u201d be?")
+
+
+async def test_one_form_submitted_twice_books_one_meeting(
+    post: Post, graph: RunningGraph, connector: RunningConnector
+) -> None:
+    conversation = new_conversation_id()
+    await post(make_message("schedule", service_url=connector.url, conversation_id=conversation))
+    [form_reply] = connector.emulator.activities(conversation)
+    value = {
+        "meetbot": "schedule_form",
+        "subject": "Budget review",
+        "date": "2026-11-23",
+        "time": "14:30",
+        "duration": "60",
+        "attendees": "adele@contoso.com",
+    }
+    for _ in range(2):  # a double click: two activities, each with its own id, from one card
+        await post(
+            make_message(
+                "",
+                service_url=connector.url,
+                conversation_id=conversation,
+                local_now=MORNING,
+                replyToId=form_reply.resource_id,
+                value=value,
+            )
+        )
+
+    creates = [r for r in graph.emulator.requests if r.method == "POST" and "/events" in r.path]
+    assert len(creates) == 2
+    assert creates[0].json["transactionId"] == creates[1].json["transactionId"]
+    assert len(graph.emulator.events(USER_AAD_ID)) == 1
