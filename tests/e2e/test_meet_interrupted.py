@@ -52,7 +52,13 @@ async def bot(
     # Graph's rules on a shorter clock (as in test_graph_faults): a failing call costs little.
     monkeypatch.setattr("bot.app.GraphClient", partial(GraphClient, policy=FAST))
     monkeypatch.chdir(tmp_path)
-    settings = load_settings(GRAPH_BASE_URL=f"{graph.url}/v1.0", GRAPH_CA_BUNDLE=str(graph.ca_file))
+    # SQLite's busy timeout (5 s) ends a locked write before the call's own bound does: the
+    # tests below need the write to fail, not to wait out the lock and land after it.
+    settings = load_settings(
+        GRAPH_BASE_URL=f"{graph.url}/v1.0",
+        GRAPH_CA_BUNDLE=str(graph.ca_file),
+        STORE_TIMEOUT_SECONDS="20",
+    )
     clock = ManualClock(T0)
     app = create_app(resolve(settings), clock=clock)
     served = await serve(app)
