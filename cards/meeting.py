@@ -47,6 +47,7 @@ from cards.text import (
 
 ADAPTIVE_CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 DIALIN_HOST = "dialin.teams.microsoft.com"
+MAX_ATTENDEES_SHOWN = 10  # on the meeting card; the rest are counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +249,16 @@ meeting_attachment = card_attachment
 # -- card parts -------------------------------------------------------------------------------
 
 
+def _attendees_line(attendees: tuple[str, ...], catalog: Catalog) -> str:
+    """The first `MAX_ATTENDEES_SHOWN` attendees, then how many more (a card that names every
+    one of a large invitation is too long to read, and Teams refuses cards above ~28 KB)."""
+    shown = display_list(attendees[:MAX_ATTENDEES_SHOWN])
+    if len(attendees) > MAX_ATTENDEES_SHOWN:
+        more = catalog.more_people.format(count=len(attendees) - MAX_ATTENDEES_SHOWN)
+        return f"{shown}, {more}" if shown else more
+    return shown
+
+
 def _detail_facts(
     view: MeetingView, catalog: Catalog, reminder: ReminderSetting | None, parts: _Parts
 ) -> list[dict[str, Any]]:
@@ -255,7 +266,7 @@ def _detail_facts(
     if reminder is not None:
         shown = reminder_text(reminder, view.zone, catalog)
         facts.append(_FACT(title=parts.reminder_title, value=shown))
-    if attendees := display_list(view.attendees):
+    if attendees := _attendees_line(view.attendees, catalog):
         facts.append(_FACT(title=parts.attendees_title, value=attendees))
     if view.meeting_id and (meeting_id := _meeting_id(view.meeting_id)):
         facts.append(_FACT(title=parts.meeting_id_title, value=meeting_id))

@@ -73,6 +73,7 @@ class Catalog:
     make_online_button: str
     no_offline_candidates: str
     more_items: str  # {count}
+    more_people: str  # {count}: attendees a card does not name
     # Commands on existing meetings
     no_match: str  # {query}
     already_running: str

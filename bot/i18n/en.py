@@ -97,6 +97,7 @@ CATALOG = Catalog(
     make_online_button="Make online",
     no_offline_candidates="All your upcoming meetings are already online.",
     more_items="+{count} more",
+    more_people="+{count} more",
     no_match="I couldn't find an upcoming meeting matching \u201c{query}\u201d.",
     already_running="A meeting is already running in this conversation:",
     made_online="\u201c{subject}\u201d is now a Teams meeting.",

@@ -93,6 +93,7 @@ CATALOG = Catalog(
     make_online_button="设为联机会议",
     no_offline_candidates="你即将举行的会议都已经是联机会议。",
     more_items="还有 {count} 个",
+    more_people="另有 {count} 人",
     no_match="找不到与“{query}”匹配的即将举行的会议。",
     already_running="此对话中已经有一个正在进行的会议：",
     made_online="“{subject}”已设为 Teams 会议。",

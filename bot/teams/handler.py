@@ -7,7 +7,8 @@ and dialog state are saved to the store at the end of every turn.
 
 Who may act: the calendar Meetbot acts on is always the authenticated sender's
 (`from.aadObjectId`); nothing in the text, a card's values or a mention can name another one.
-A card button made for one user is refused when another clicks it. With an allow-list of
+A card button made for one user is refused when another clicks it, and a click replaces only
+a card Meetbot sent to the one who clicked (`SentCards`), whatever `replyToId` names. With an allow-list of
 tenants, an activity from any other tenant gets one polite sentence and nothing else: no
 state, no stored conversation reference, no Graph call. Every text the bot sends is marked
 plain text, so user input quoted back cannot turn into links or formatting.
@@ -71,7 +72,7 @@ from bot.teams.mentions import mentions_bot, resolve_mentions, text_without_bot_
 from bot.teams.outgoing import attachment_message, text_message
 from bot.teams.pacing import Pacer
 from bot.teams.sender import UTC_ZONE, SenderClock, organizer_id, sender_clock, tenant_ids
-from bot.teams.state import SENDER_KEY_PREFIX, sender_state_key
+from bot.teams.state import SENDER_KEY_PREFIX, SentCards, sender_state_key
 from cards import (
     CANCEL_REMINDER,
     NO_REMINDER,
@@ -132,6 +133,7 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
         self._one_turn_at_a_time = _OneTurnAtATime()
         self._running = conversation_state.create_property("RunningMeeting")
         self._dialog_states = _PerSender(conversation_state.create_property("DialogStates"))
+        self._sent_cards = SentCards(conversation_state.create_property("SentCards"))
         self._dialogs = DialogSet(self._dialog_states)
         self._dialogs.add(MeetDialog(meetings, self._requester, self._now))
 
@@ -298,6 +300,9 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
             return
         else:
             card = help_card(who.catalog)
+        if isinstance(command, ScheduleFormCommand | RemindersCommand | CancelMeetingCommand):
+            await self._send_replaceable(turn_context, card)  # a click on it replaces it
+            return
         await _send_card(turn_context, card)
 
     async def _meet(
@@ -366,7 +371,7 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
             await self._set_reminder(turn_context, reminder_id, value.get("minutes"), who)
         elif action == CANCEL_REMINDER and reminder_id:
             await self._reminders.cancel(reminder_id, who.user_id)
-            await _replace_or_send(turn_context, await self._reminders_card(who))
+            await self._replace_or_send(turn_context, await self._reminders_card(who))
         elif action == "make_online" and event_id:
             await _send_card(turn_context, await self._calendar.make_online(who, event_id))
         elif action == "cancel_meeting" and event_id:
@@ -375,7 +380,7 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
                 card = await self._calendar.cancel(who, event_id, subject)
             else:
                 card = notice_card(catalog, catalog.cancel_kept)
-            await _replace_or_send(turn_context, card)
+            await self._replace_or_send(turn_context, card)
         else:
             await _send_card(turn_context, help_card(catalog))
 
@@ -440,7 +445,7 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
                 defaults=FormDefaults.from_values(value),
                 error=error,
             )
-            await _replace_or_send(turn_context, card)
+            await self._replace_or_send(turn_context, card)
             return
         # Keyed on the form card and the sender, not the activity: a second submit of the same
         # form (a double click, a resend) gets Graph's same event back through transactionId.
@@ -448,8 +453,27 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
         if form_id:
             who = dataclasses.replace(who, activity_id=f"form|{form_id}|{who.user_id}")
         await self._meetings.schedule(
-            result, who, lambda card: _replace_or_send(turn_context, card)
+            result, who, lambda card: self._replace_or_send(turn_context, card)
         )
+
+    async def _send_replaceable(self, turn_context: TurnContext, card: dict[str, Any]) -> None:
+        """Send a card that a click on it replaces, recorded as the sender's."""
+        sent = await turn_context.send_activity(attachment_message(card_attachment(card)))
+        await self._sent_cards.record(turn_context, sent)
+
+    async def _replace_or_send(self, turn_context: TurnContext, card: dict[str, Any]) -> None:
+        """Replace the card the sender clicked (Teams sets `replyToId` to it) when Meetbot sent
+        that card to them; else send `card` as a new message (see `SentCards`)."""
+        target = turn_context.activity.reply_to_id
+        if not target or not await self._sent_cards.sent_to_sender(turn_context, target):
+            await self._send_replaceable(turn_context, card)
+            return
+        update = Activity(
+            id=target,
+            type=ActivityTypes.message,
+            attachments=[card_attachment(card)],
+        )
+        await turn_context.update_activity(update)
 
     async def _answer_parse_error(
         self, turn_context: TurnContext, error: ParseError, catalog: Catalog
@@ -627,20 +651,6 @@ async def _say(turn_context: TurnContext, text: str) -> None:
 
 async def _send_card(turn_context: TurnContext, card: dict[str, Any]) -> None:
     await turn_context.send_activity(attachment_message(card_attachment(card)))
-
-
-async def _replace_or_send(turn_context: TurnContext, card: dict[str, Any]) -> None:
-    """Replace the card the user clicked (Teams sets replyToId to it), else send a new one."""
-    target = turn_context.activity.reply_to_id
-    if not target:
-        await _send_card(turn_context, card)
-        return
-    update = Activity(
-        id=target,
-        type=ActivityTypes.message,
-        attachments=[card_attachment(card)],
-    )
-    await turn_context.update_activity(update)
 
 
 async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:

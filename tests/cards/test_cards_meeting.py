@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.graph.models import Event, OnlineMeeting
-from bot.i18n import Catalog
+from bot.i18n import Catalog, catalog_for
 from cards import (
     DialIn,
     MeetingView,
@@ -28,7 +29,7 @@ from cards import (
     view_from_event,
     view_from_online_meeting,
 )
-from cards.meeting import _first_href
+from cards.meeting import MAX_ATTENDEES_SHOWN, _first_href
 from tests.cards.helpers import readable
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -495,6 +496,25 @@ def test_attendees_are_escaped_and_deduplicated(catalog: Catalog) -> None:
     card = event_card(catalog, event)
 
     assert fact_value(card, catalog.attendees_label) == r"adele\_v@contoso.com, \*bold\*@x.com"
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_a_large_invitation_names_the_first_attendees_and_counts_the_rest(locale: str) -> None:
+    catalog = catalog_for(locale)
+    people = tuple(f"person{n}@contoso.com" for n in range(1, 101))
+    card = event_card(catalog, make_event(attendees=people))
+
+    named = ", ".join(people[:MAX_ATTENDEES_SHOWN])
+    more = catalog.more_people.format(count=100 - MAX_ATTENDEES_SHOWN)
+    assert fact_value(card, catalog.attendees_label) == f"{named}, {more}"
+    assert "person11@" not in json.dumps(card)
+
+
+def test_an_invitation_of_exactly_the_shown_number_counts_no_one(catalog: Catalog) -> None:
+    people = tuple(f"person{n}@contoso.com" for n in range(1, MAX_ATTENDEES_SHOWN + 1))
+    card = event_card(catalog, make_event(attendees=people))
+
+    assert fact_value(card, catalog.attendees_label) == ", ".join(people)
 
 
 def test_long_subject_is_capped(catalog: Catalog) -> None:

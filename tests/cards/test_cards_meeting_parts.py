@@ -40,11 +40,17 @@ from cards import (
     reminder_text,
     validate_card,
 )
-from cards.meeting import _conference_digits, _group, _meeting_id, _tel_link, _when
+from cards.meeting import (
+    _attendees_line,
+    _conference_digits,
+    _group,
+    _meeting_id,
+    _tel_link,
+    _when,
+)
 from cards.schema import dump_card, new_card
 from cards.text import (
     SUBJECT_LIMIT,
-    display_list,
     display_text,
     fact_title,
     link_target,
@@ -119,7 +125,7 @@ def _model_facts(
     if reminder is not None:
         text = reminder_text(reminder, view.zone, catalog)
         facts.append(Fact(title=fact_title(catalog.reminder_label), value=text))
-    if attendees := display_list(view.attendees):
+    if attendees := _attendees_line(view.attendees, catalog):
         facts.append(Fact(title=fact_title(catalog.attendees_label), value=attendees))
     if view.meeting_id and (meeting_id := _meeting_id(view.meeting_id)):
         facts.append(Fact(title=fact_title(catalog.meeting_id_label), value=meeting_id))

@@ -141,6 +141,14 @@ async def test_meet_now_in_a_thread_with_a_running_meeting_returns_that_meeting(
     assert "already running" in card_text(two)
 
 
+async def sent_form(post: Post, connector: RunningConnector, conversation: str) -> str:
+    """The id of the schedule form the bot sent when asked for it in `conversation`."""
+    await post(make_message("schedule", service_url=connector.url, conversation_id=conversation))
+    form = connector.emulator.activities(conversation)[-1]
+    assert form.resource_id
+    return form.resource_id
+
+
 async def test_the_schedule_form_creates_the_meeting_and_replaces_itself(
     post: Post, graph: RunningGraph, connector: RunningConnector
 ) -> None:
@@ -179,12 +187,13 @@ async def test_an_invalid_form_is_sent_back_with_the_problem_and_creates_nothing
     post: Post, graph: RunningGraph, connector: RunningConnector
 ) -> None:
     conversation = new_conversation_id()
+    form_id = await sent_form(post, connector, conversation)
     submit = make_message(
         "",
         service_url=connector.url,
         conversation_id=conversation,
         local_now=MORNING,
-        replyToId="1:form",
+        replyToId=form_id,
         value={
             "meetbot": "schedule_form",
             "subject": "Budget",
@@ -197,8 +206,9 @@ async def test_an_invalid_form_is_sent_back_with_the_problem_and_creates_nothing
     await post(submit)
 
     assert graph.emulator.events(USER_AAD_ID) == []
-    [update] = connector.emulator.activities(conversation)
-    assert update.kind == "update" and "not-an-email" in card_text(
+    [_, update] = connector.emulator.activities(conversation)
+    assert update.kind == "update" and update.activity_id == form_id
+    assert "not-an-email" in card_text(
         update.body["attachments"][0]["content"]
     )
 
@@ -208,12 +218,13 @@ async def test_a_form_duration_in_unicode_digits_is_sent_back_not_crashed_on(
 ) -> None:
     """ "²" passes `str.isdigit()` but `int()` refuses it: the form comes back naming it."""
     conversation = new_conversation_id()
+    form_id = await sent_form(post, connector, conversation)
     submit = make_message(
         "",
         service_url=connector.url,
         conversation_id=conversation,
         local_now=MORNING,
-        replyToId="1:form",
+        replyToId=form_id,
         value={
             "meetbot": "schedule_form",
             "subject": "Budget",
@@ -226,8 +237,9 @@ async def test_a_form_duration_in_unicode_digits_is_sent_back_not_crashed_on(
     await post(submit)
 
     assert graph.emulator.events(USER_AAD_ID) == []
-    [update] = connector.emulator.activities(conversation)
-    assert update.kind == "update" and "²" in card_text(update.body["attachments"][0]["content"])
+    [_, update] = connector.emulator.activities(conversation)
+    assert update.kind == "update" and update.activity_id == form_id
+    assert "²" in card_text(update.body["attachments"][0]["content"])
 
 
 async def test_online_makes_an_event_online_with_exactly_two_fields(

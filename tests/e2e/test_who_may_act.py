@@ -346,6 +346,79 @@ async def test_another_members_click_on_a_card_is_refused_politely_and_changes_n
     assert sent_cards(connector, conversation)[-1] == reminders_before
 
 
+# --- a card action names the card it came from; only the sender's own card is replaced ---------
+
+
+FORGED_ACTIONS = {
+    "schedule-form": {
+        "meetbot": "schedule_form",
+        "subject": "Her sync",
+        "date": "2031-03-04",
+        "time": "10:00",
+        "duration": "30",
+        "attendees": "",
+    },
+    "schedule-form-invalid": {
+        "meetbot": "schedule_form",
+        "subject": "Her sync",
+        "date": "2031-03-04",
+        "time": "10:00",
+        "duration": "30",
+        "attendees": "not-an-email",
+    },
+    "cancel-meeting-kept": {
+        "meetbot": "cancel_meeting",
+        "for": ADELE_AAD_ID,
+        "eventId": "AAMkHer",
+        "subject": "Her sync",
+        "confirm": False,
+    },
+    "cancel-reminder": {"meetbot": "cancel_reminder", "for": ADELE_AAD_ID, "reminderId": "r-1"},
+}
+
+
+@pytest.mark.parametrize("value", FORGED_ACTIONS.values(), ids=FORGED_ACTIONS.keys())
+async def test_a_card_action_naming_another_members_card_answers_with_a_new_message(
+    value: dict[str, Any], send: Send, connector: RunningConnector
+) -> None:
+    """Adele's own action, with `replyToId` set to the reminders list Meetbot sent Alex: her
+    answer comes as a new message and his card is left as it is."""
+    conversation = new_conversation_id()
+    await send(message("meet Budget sync tomorrow 5pm", connector, conversation, group=True))
+    await send(message("reminders", connector, conversation, group=True))
+    alex_card = connector.emulator.activities(conversation)[-1]
+    assert alex_card.resource_id and alex_card.body["attachments"]
+    said_before = len(connector.emulator.activities(conversation))
+
+    forged = message(
+        "",
+        connector,
+        conversation,
+        sender=ADELE,
+        group=True,
+        value=value,
+        replyToId=alex_card.resource_id,
+    )
+    await send(forged)
+
+    answers = connector.emulator.activities(conversation)[said_before:]
+    assert [c.kind for c in answers] == ["reply"]
+    assert answers[0].body["attachments"]
+    # his card, clicked by him, is still his to replace
+    await send(
+        message(
+            "",
+            connector,
+            conversation,
+            group=True,
+            replyToId=alex_card.resource_id,
+            value=button(alex_card.body["attachments"][0]["content"], "cancel_reminder"),
+        )
+    )
+    [update] = connector.emulator.activities(conversation)[said_before + 1 :]
+    assert update.kind == "update" and update.activity_id == alex_card.resource_id
+
+
 # --- a dialog belongs to the member who started it -----------------------------------------------
 
 

@@ -31,6 +31,7 @@ CONTRACT: dict[str, set[str]] = {
     "duration_hours": {"hours"},
     "duration_hours_minutes": {"hours", "minutes"},
     "more_items": {"count"},
+    "more_people": {"count"},
     "no_match": {"query"},
     "made_online": {"subject"},
     "not_organizer": {"subject"},
