@@ -1,4 +1,4 @@
-"""The Bot Connector emulator (`bot.emulators.connector`), plus running counts of what bots
+"""The Bot Connector emulator (`emulators.connector`), plus running counts of what bots
 sent it and over how many TCP connections, for `bench/compare.py`.
 
     python bench/counting_connector.py [--port 0]
@@ -42,7 +42,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from bot.cli import run_loop, serve_until_stopped
-from bot.emulators.connector import ConnectorEmulator
+from emulators.connector import ConnectorEmulator
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

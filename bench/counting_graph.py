@@ -1,4 +1,4 @@
-"""The Graph emulator (`bot.emulators.graph`), plus running counts of what bots asked it, for
+"""The Graph emulator (`emulators.graph`), plus running counts of what bots asked it, for
 `bench/compare.py`.
 
     python bench/counting_graph.py [--port 0]
@@ -29,7 +29,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from bot.cli import run_loop, serve_graph_emulator
-from bot.emulators.graph import GraphEmulator
+from emulators.graph import GraphEmulator
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

@@ -42,9 +42,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.cli import run_loop, serve_until_stopped  # noqa: E402 (after the path is set)
-from bot.emulators.graph.config import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET  # noqa: E402
-from bot.emulators.tls import default_cert_path  # noqa: E402
 from bot.graph.auth import MsalTokenProvider  # noqa: E402
+from bot.local import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, default_cert_path  # noqa: E402
 
 EVENT = orjson.dumps(
     {

@@ -32,7 +32,7 @@ import httpx
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
 
-from bot.emulators.tls import default_cert_path
+from bot.local import default_cert_path
 from bot.store import Reminder, ReminderState, open_store, reminder_key
 
 MEETBOT = [sys.executable, "-m", "bot"]

@@ -1,14 +1,16 @@
 """The composition root: `create_app(config)` wires every part; nothing runs at import time.
 
-Start-up (in the aiohttp cleanup context, so it also shuts down cleanly) decides where Graph is:
-the real Microsoft Graph with the configured app registration, a loopback emulator the user
-already runs, or, with no configuration at all, a built-in emulator started right here.
+Start-up (in the aiohttp cleanup context, so it also shuts down cleanly) finds where Graph is:
+the endpoint the caller resolved (`meetbot run` with no Graph configured starts a Graph emulator
+and passes it in), else the real Microsoft Graph with the configured app registration, else a
+loopback emulator the user already runs.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import ssl
 from collections.abc import AsyncIterator
@@ -24,11 +26,9 @@ from aiohttp import web
 from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
 
 from bot import web as routes
-from bot.emulators.graph import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, GraphEmulator
-from bot.emulators.serve import serve
-from bot.emulators.tls import default_cert_path, make_loopback_identity
 from bot.graph import GraphClient, MsalTokenProvider
 from bot.graph.transport import GraphHttp, GraphTransport
+from bot.local import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_TENANT, default_cert_path
 from bot.proxies import proxy_for
 from bot.reminders import (
     Clock,
@@ -43,7 +43,7 @@ from bot.reminders import (
 )
 from bot.services import SERVICES, Services
 from bot.settings import AppType, RuntimeConfig, Settings, allowed_tenants, is_loopback_url
-from bot.startup import DATABASE_ERRORS, StartupError, database_problem, reason, trust
+from bot.startup import DATABASE_ERRORS, StartupError, database_problem, trust
 from bot.store import open_store
 from bot.teams.adapter import MeetbotAdapter
 from bot.teams.auth import (
@@ -63,7 +63,6 @@ from dialogs.meet import MeetingFlow
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 256 * 1024
-LOCAL_TENANT = "local"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +73,18 @@ class GraphEndpoint:
     client_secret: str
     ca_file: Path | None  # trust exactly this certificate (a local emulator), else system CAs
     local: bool
+
+    @classmethod
+    def emulator(cls, url: str, ca_file: Path) -> GraphEndpoint:
+        """A Graph emulator at `url` (scheme, host and port), its certificate in `ca_file`."""
+        return cls(
+            base_url=f"{url}/v1.0",
+            authority=f"{url}/{LOCAL_TENANT}",
+            client_id=LOCAL_CLIENT_ID,
+            client_secret=LOCAL_CLIENT_SECRET,
+            ca_file=ca_file,
+            local=True,
+        )
 
 
 class _BotConfig:
@@ -97,14 +108,16 @@ class _BotConfig:
 def create_app(
     config: RuntimeConfig,
     *,
+    graph: GraphEndpoint | None = None,
     clock: Clock | None = None,
     connector_retry: RetryPolicy | None = None,
 ) -> web.Application:
-    """The bot's web app; `clock` (default: the system's) drives replies and reminders,
-    `connector_retry` how Bot Connector calls are retried (default: `RetryPolicy()`)."""
+    """The bot's web app; `graph` where Graph is (default: from `config`), `clock` (default:
+    the system's) drives replies and reminders, `connector_retry` how Bot Connector calls are
+    retried (default: `RetryPolicy()`)."""
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     retry = connector_retry or RetryPolicy()
-    app.cleanup_ctx.append(lambda app: _services(app, config, clock or SystemClock(), retry))
+    app.cleanup_ctx.append(lambda app: _services(app, config, graph, clock or SystemClock(), retry))
     app.router.add_post("/api/messages", routes.messages)
     app.router.add_get("/healthz", routes.healthz)
     return app
@@ -122,7 +135,11 @@ def scheduler_config(settings: Settings, *, simulated: bool) -> SchedulerConfig:
 
 
 async def _services(
-    app: web.Application, config: RuntimeConfig, clock: Clock, retry: RetryPolicy
+    app: web.Application,
+    config: RuntimeConfig,
+    graph_endpoint: GraphEndpoint | None,
+    clock: Clock,
+    retry: RetryPolicy,
 ) -> AsyncIterator[None]:
     settings = config.settings
     async with contextlib.AsyncExitStack() as stack:
@@ -134,7 +151,7 @@ async def _services(
         except DATABASE_ERRORS as error:
             raise database_problem(settings.database_url, error) from None
         stack.push_async_callback(store.close)
-        endpoint = await _graph_endpoint(config, stack)
+        endpoint = graph_endpoint or _graph_endpoint(config)
         verify: ssl.SSLContext | bool = True
         if endpoint.ca_file is not None:
             verify = trust(endpoint.ca_file, "GRAPH_CA_BUNDLE")
@@ -274,7 +291,7 @@ async def _stop(task: asyncio.Task[None]) -> None:
         await task
 
 
-async def _graph_endpoint(config: RuntimeConfig, stack: contextlib.AsyncExitStack) -> GraphEndpoint:
+def _graph_endpoint(config: RuntimeConfig) -> GraphEndpoint:
     settings = config.settings
     if config.graph is not None:
         assert config.graph_base_url is not None
@@ -286,47 +303,22 @@ async def _graph_endpoint(config: RuntimeConfig, stack: contextlib.AsyncExitStac
             ca_file=settings.graph_ca_bundle,
             local=False,
         )
-    if config.graph_base_url:  # an emulator the user already runs on this machine
-        parts = urlsplit(config.graph_base_url)
-        ca_file = settings.graph_ca_bundle or default_cert_path(parts.port or 443)
-        if settings.graph_ca_bundle is None and not ca_file.is_file():
-            raise StartupError(
-                f"GRAPH_BASE_URL: no certificate for a Graph emulator on port {parts.port} "
-                f"at {ca_file}: start `meetbot graph-emulator --port {parts.port}` first, or "
-                "set GRAPH_CA_BUNDLE to its certificate"
-            )
-        return GraphEndpoint(
-            base_url=config.graph_base_url,
-            authority=f"{parts.scheme}://{parts.netloc}/{LOCAL_TENANT}",
-            client_id=LOCAL_CLIENT_ID,
-            client_secret=LOCAL_CLIENT_SECRET,
-            ca_file=ca_file,
-            local=True,
-        )
-    return await _start_local_emulator(stack)
-
-
-async def _start_local_emulator(stack: contextlib.AsyncExitStack) -> GraphEndpoint:
-    identity = make_loopback_identity()
-    served = await serve(GraphEmulator().app, "127.0.0.1", 0, identity.server_context())
-    stack.push_async_callback(served.close)
-    # One file serves both this process and tools that look the emulator up by its port.
-    try:
-        ca_file = identity.write_cert(default_cert_path(served.port))
-    except (OSError, RuntimeError) as error:  # RuntimeError: no home directory at all
+    if not config.graph_base_url:
         raise StartupError(
-            "local mode keeps the Graph emulator's certificate in $XDG_CACHE_HOME or "
-            f"$HOME/.cache, which cannot be written ({reason(error)}): set HOME or "
-            "XDG_CACHE_HOME to a writable directory"
-        ) from None
-    return GraphEndpoint(
-        base_url=f"{served.url}/v1.0",
-        authority=f"{served.url}/{LOCAL_TENANT}",
-        client_id=LOCAL_CLIENT_ID,
-        client_secret=LOCAL_CLIENT_SECRET,
-        ca_file=ca_file,
-        local=True,
-    )
+            "Graph is not configured: set GRAPH_BASE_URL (a Graph emulator) or the Graph app "
+            "registration, or start with `meetbot run`, which starts a Graph emulator itself"
+        )
+    # an emulator the user already runs on this machine
+    parts = urlsplit(config.graph_base_url)
+    ca_file = settings.graph_ca_bundle or default_cert_path(parts.port or 443)
+    if settings.graph_ca_bundle is None and not ca_file.is_file():
+        raise StartupError(
+            f"GRAPH_BASE_URL: no certificate for a Graph emulator on port {parts.port} "
+            f"at {ca_file}: start `meetbot graph-emulator --port {parts.port}` first, or "
+            "set GRAPH_CA_BUNDLE to its certificate"
+        )
+    endpoint = GraphEndpoint.emulator(f"{parts.scheme}://{parts.netloc}", ca_file)
+    return dataclasses.replace(endpoint, base_url=config.graph_base_url)
 
 
 def _announce_local_mode(url: str) -> None:

@@ -1,4 +1,10 @@
-"""The `meetbot` command: `run` the bot, or run one of the local emulators on its own."""
+"""The `meetbot` command: `run` the bot, or run one of the local emulators on its own.
+
+`run` decides on local mode: with no Graph configured at all it starts a Graph emulator as its
+child process (`python -m emulators graph --embedded`) and hands `create_app` that endpoint.
+The emulator commands run `python -m emulators`, in place of this process: `bot/` never
+imports the emulators.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ import asyncio
 import contextlib
 import importlib.metadata
 import logging
+import os
 import signal
 import socket
 import sys
@@ -16,15 +23,20 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from bot.app import create_app
-from bot.emulators.connector import TEAMS_APP_LIMITS, ConnectorEmulator
-from bot.emulators.graph import GraphEmulator
-from bot.emulators.serve import bind, serve
-from bot.emulators.tls import default_cert_path, make_loopback_identity
+from bot.app import GraphEndpoint, create_app
 from bot.heap import settle_after_startup
+from bot.local import EMBEDDED_FAILED, EMBEDDED_READY
 from bot.logs import configure_logging
 from bot.package import NIL_ID, PackageIds, build_package
-from bot.settings import Settings, SettingsError, load_settings, resolve, secret_values
+from bot.serve import bind, serve
+from bot.settings import (
+    RuntimeConfig,
+    Settings,
+    SettingsError,
+    load_settings,
+    resolve,
+    secret_values,
+)
 from bot.startup import StartupError, listen_problem
 
 log = logging.getLogger("meetbot")
@@ -34,8 +46,12 @@ T = TypeVar("T")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments and arguments[0] in _EMULATORS:  # the emulators' own command, in our place
+        command = [sys.executable, "-m", "emulators", _EMULATORS[arguments[0]], *arguments[1:]]
+        os.execv(sys.executable, command)  # noqa: S606
     parser = _parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     if args.command is None:
         parser.print_help()
         return 2
@@ -73,16 +89,69 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "HOST=%s exposes the bot beyond this machine.",
                 config.host,
             )
-        app = create_app(config)
-        return _until_stopped(
-            serve_until_stopped(app, config.host, config.settings.port, "Meetbot", sock=sock)
+        return _until_stopped(_run(config, sock))
+    raise AssertionError(args.command)  # every command is handled above
+
+
+_EMULATORS = {"graph-emulator": "graph", "connector-emulator": "connector"}
+
+
+async def _run(config: RuntimeConfig, sock: socket.socket) -> int:
+    """Serve Meetbot; with no Graph configured, beside a Graph emulator of its own."""
+    async with contextlib.AsyncExitStack() as stack:
+        graph = None
+        if config.graph is None and not config.graph_base_url:
+            graph = await _start_graph_emulator(stack)
+        app = create_app(config, graph=graph)
+        return await serve_until_stopped(
+            app, config.host, config.settings.port, "Meetbot", sock=sock
         )
-    if args.command == "graph-emulator":
-        return _until_stopped(serve_graph_emulator(GraphEmulator().app, args.host, args.port))
-    emulator = ConnectorEmulator(rate_limits=args.rate_limits, app_limits=((args.app_rate, 1.0),))
-    return _until_stopped(
-        serve_until_stopped(emulator.app, args.host, args.port, "Connector emulator")
+
+
+async def _start_graph_emulator(stack: contextlib.AsyncExitStack) -> GraphEndpoint:
+    """A Graph emulator on a free loopback port, as a child process that stops when this one
+    closes its stdin (on the way out, or by dying)."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "emulators",
+        "graph",
+        "--port",
+        "0",
+        "--embedded",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
     )
+    stack.push_async_callback(_stop_child, child)
+    assert child.stdout is not None
+    try:
+        async with asyncio.timeout(_EMULATOR_START_S):
+            line = (await child.stdout.readline()).decode().strip()
+    except TimeoutError:
+        line = ""
+    status, _, rest = line.partition(" ")
+    if status == EMBEDDED_READY:
+        url, _, cert = rest.partition(" ")
+        return GraphEndpoint.emulator(url, Path(cert))
+    if status == EMBEDDED_FAILED:
+        raise StartupError(rest)
+    raise StartupError(
+        f"the built-in Graph emulator did not start within {_EMULATOR_START_S:.0f} s"
+    )
+
+
+_EMULATOR_START_S = 30.0
+
+
+async def _stop_child(child: asyncio.subprocess.Process) -> None:
+    assert child.stdin is not None
+    child.stdin.close()
+    try:
+        async with asyncio.timeout(5.0):
+            await child.wait()
+    except TimeoutError:
+        child.kill()
+        await child.wait()
 
 
 def _until_stopped(main: Coroutine[Any, Any, int]) -> int:
@@ -126,23 +195,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     package.add_argument("--bot-id", help="the Azure Bot's app id (default: MicrosoftAppId)")
     package.add_argument("--domain", help="the bot's public host name (default: BOT_DOMAIN)")
-    graph = sub.add_parser("graph-emulator", help="run the local Microsoft Graph emulator")
-    graph.add_argument("--host", default="127.0.0.1")
-    graph.add_argument("--port", type=_port, default=8443)
-    connector = sub.add_parser("connector-emulator", help="run the local Bot Connector emulator")
-    connector.add_argument("--host", default="127.0.0.1")
-    connector.add_argument("--port", type=_port, default=3979)
-    connector.add_argument(
-        "--rate-limits",
-        action="store_true",
-        help="enforce Teams' per-conversation and per-app rate limits",
-    )
-    connector.add_argument(
-        "--app-rate",
-        type=_positive_int,
-        default=TEAMS_APP_LIMITS[0][0],
-        metavar="N",
-        help="with --rate-limits, the sends per second allowed per app (default: %(default)s)",
+    # Run by `python -m emulators`, which has their options: `meetbot graph-emulator --help`.
+    sub.add_parser("graph-emulator", help="run the local Microsoft Graph emulator", add_help=False)
+    sub.add_parser(
+        "connector-emulator", help="run the local Bot Connector emulator", add_help=False
     )
     return parser
 
@@ -198,21 +254,6 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
     return value
-
-
-async def serve_graph_emulator(app: web.Application, host: str, port: int) -> int:
-    """Serve a Graph emulator's `app` over TLS (a fresh loopback certificate) until a signal."""
-    identity = make_loopback_identity()
-    served = await serve(
-        app, host, port, identity.server_context(), sock=listen(host, port, emulator=True)
-    )
-    cert = identity.write_cert(default_cert_path(served.port))
-    settle_after_startup()
-    stopped = _stop_on_signal()  # before the banner: whoever reads it may signal at once
-    print(f"Graph emulator: GRAPH_BASE_URL={served.url}/v1.0 (certificate: {cert})", flush=True)
-    await stopped.wait()
-    await served.close()
-    return 0
 
 
 def listen(host: str, port: int, *, emulator: bool = False) -> socket.socket:

@@ -18,14 +18,16 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import httpx
 import pytest
+from aiohttp import web
 
 from bot.app import create_app
-from bot.emulators.connector import ConnectorEmulator
-from bot.emulators.graph import GraphEmulator
-from bot.emulators.serve import serve
-from bot.emulators.tls import TlsIdentity, make_loopback_identity
 from bot.graph.transport import GraphHttp, GraphTransport
+from bot.serve import serve
+from bot.services import SERVICES
 from bot.settings import load_settings, resolve
+from emulators.connector import ConnectorEmulator
+from emulators.graph import GraphEmulator
+from emulators.tls import TlsIdentity, make_loopback_identity
 from tests import outside, postgres
 
 
@@ -75,27 +77,39 @@ async def connector() -> AsyncIterator[RunningConnector]:
 
 
 @pytest.fixture
-async def bot_url(
+async def bot_app(
     graph: RunningGraph, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> AsyncIterator[str]:
-    """The bot in local mode against the test's Graph emulator, served on a real socket."""
+) -> AsyncIterator[tuple[str, web.Application]]:
+    """The bot in local mode against the test's Graph emulator, served on a real socket: its
+    base URL and its app."""
     monkeypatch.chdir(tmp_path)  # no stray .env from the developer's checkout
     settings = load_settings(GRAPH_BASE_URL=f"{graph.url}/v1.0", GRAPH_CA_BUNDLE=str(graph.ca_file))
-    served = await serve(create_app(resolve(settings)))
-    yield served.url
+    app = create_app(resolve(settings))
+    served = await serve(app)
+    yield served.url, app
     await served.close()
+
+
+@pytest.fixture
+def bot_url(bot_app: tuple[str, web.Application]) -> str:
+    return bot_app[0]
 
 
 Post = Callable[[dict[str, Any]], Awaitable[httpx.Response]]
 
 
 @pytest.fixture
-async def post(bot_url: str) -> AsyncIterator[Post]:
-    """POST an activity to the bot's /api/messages the way the Bot Connector does."""
-    async with httpx.AsyncClient(base_url=bot_url, timeout=30) as client:
+async def post(bot_app: tuple[str, web.Application]) -> AsyncIterator[Post]:
+    """POST an activity to the bot's /api/messages the way the Bot Connector does, and return
+    its answer once the turn has finished: Teams gets its answer within its window even while
+    the turn is still at work (its card follows), and the tests look at all the turn did."""
+    url, app = bot_app
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
 
         async def _post(activity: dict[str, Any]) -> httpx.Response:
-            return await client.post("/api/messages", json=activity)
+            response = await client.post("/api/messages", json=activity)
+            await app[SERVICES].bot.drain()
+            return response
 
         yield _post
 

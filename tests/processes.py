@@ -48,8 +48,13 @@ async def start(args: list[str], tmp_path: Path, **env: str) -> asyncio.subproce
 async def start_bot(tmp_path: Path, **env: str) -> tuple[asyncio.subprocess.Process, str]:
     """`meetbot run` on a free port; returns the process and its base URL once it listens."""
     process = await start(["run"], tmp_path, PORT="0", **env)
-    assert process.stdout is not None
-    line = await asyncio.wait_for(read_until(process.stdout, "listening on", []), 30)
+    assert process.stdout is not None and process.stderr is not None
+    try:
+        line = await asyncio.wait_for(read_until(process.stdout, "listening on", []), 30)
+    except AssertionError as ended:  # say why: the process's own last words
+        await process.wait()
+        said = (await process.stderr.read())[-3000:].decode(errors="replace")
+        raise AssertionError(f"{ended} (exit status {process.returncode}):\n{said}") from None
     return process, line.rsplit(" ", 1)[1].removesuffix("/api/messages")
 
 

@@ -8,9 +8,9 @@ and dialog state are saved to the store at the end of every turn.
 Who may act: the calendar Meetbot acts on is always the authenticated sender's
 (`from.aadObjectId`); nothing in the text, a card's values or a mention can name another one.
 A card button made for one user is refused when another clicks it, and a click replaces only
-a card Meetbot sent to the one who clicked (`SentCards`), whatever `replyToId` names. With an allow-list of
-tenants, an activity from any other tenant gets one polite sentence and nothing else: no
-state, no stored conversation reference, no Graph call. Every text the bot sends is marked
+a card Meetbot sent to the one who clicked (`SentCards`), whatever `replyToId` names. With an
+allow-list of tenants, an activity from any other tenant gets one polite sentence and nothing
+else: no state, no stored conversation reference, no Graph call. Every text the bot sends is marked
 plain text, so user input quoted back cannot turn into links or formatting.
 
 Message turns run under a `Pacer`: typing while the work runs, and the HTTP answer within

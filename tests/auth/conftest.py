@@ -22,13 +22,13 @@ import pytest
 from aiohttp import web
 
 from bot.app import create_app
-from bot.emulators.channel_identity import LOGIN_TENANT, METADATA_PATH, ChannelIdentity
-from bot.emulators.connector import ConnectorEmulator
-from bot.emulators.graph import GraphEmulator, GraphEmulatorConfig
-from bot.emulators.serve import serve
-from bot.emulators.tls import TlsIdentity
+from bot.serve import serve
 from bot.services import SERVICES, Services
 from bot.settings import load_settings, resolve
+from emulators.channel_identity import LOGIN_TENANT, METADATA_PATH, ChannelIdentity
+from emulators.connector import ConnectorEmulator
+from emulators.graph import GraphEmulator, GraphEmulatorConfig
+from emulators.tls import TlsIdentity
 from tests.factories import make_message
 
 BOT_ID = "7d2c9e4f-1a3b-4c5d-9e8f-a1b2c3d4e5f6"

@@ -20,8 +20,8 @@ from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.schema import Activity
 from cryptography.hazmat.primitives import serialization
 
-from bot.emulators.channel_identity import SigningKey
 from bot.reminders import Delivery, ProactiveSender
+from emulators.channel_identity import SigningKey
 from tests.auth.conftest import BOT_ID, SignedBot
 
 

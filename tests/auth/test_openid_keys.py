@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from bot.emulators.channel_identity import SigningKey
 from bot.teams.openid import KEYS_MAX_AGE_S, MIN_REFRESH_S, KeysUnavailable, OpenIdKeys
+from emulators.channel_identity import SigningKey
 
 METADATA = "https://login.example/v1/.well-known/openidconfiguration"
 JWKS = "https://login.example/v1/.well-known/keys"

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.emulators.channel_identity import SigningKey
 from bot.i18n import en
+from emulators.channel_identity import SigningKey
 from tests.auth.conftest import SignedBot, StartSignedBot
 from tests.factories import TENANT_ID, USER_AAD_ID, new_conversation_id
 

@@ -21,8 +21,8 @@ import httpx
 import pytest
 
 from bot.app import create_app
-from bot.emulators.serve import serve
 from bot.i18n import catalog_for
+from bot.serve import serve
 from bot.settings import load_settings, resolve
 from tests import postgres
 from tests.conftest import RunningConnector, RunningGraph

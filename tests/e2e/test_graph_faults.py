@@ -33,16 +33,16 @@ import pytest
 import pytest_asyncio
 
 from bot.app import create_app
-from bot.emulators.connector import ConnectorCall, ConnectorEmulator
-from bot.emulators.graph import GraphEmulator, RecordedRequest
-from bot.emulators.serve import serve
-from bot.emulators.tls import TlsIdentity
 from bot.graph import GraphClient, RetryPolicy
 from bot.i18n import en
 from bot.reminders import ManualClock, ReminderScheduler
+from bot.serve import serve
 from bot.services import SERVICES
 from bot.settings import load_settings, resolve
 from bot.store import Store
+from emulators.connector import ConnectorCall, ConnectorEmulator
+from emulators.graph import GraphEmulator, RecordedRequest
+from emulators.tls import TlsIdentity
 from tests.conftest import RunningConnector, RunningGraph
 from tests.e2e.test_meet import card_text, join_url, sent_cards
 from tests.factories import make_message, new_conversation_id

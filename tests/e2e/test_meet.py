@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from bot.app import create_app
-from bot.emulators.serve import serve
 from bot.graph.models import Event
+from bot.serve import serve
 from bot.settings import load_settings, resolve
 from bot.teams.sender import SenderClock, sender_clock
 from cards.schema import validate_card

@@ -23,10 +23,10 @@ import httpx
 import pytest
 
 from bot.app import create_app
-from bot.emulators.serve import serve
 from bot.graph import GraphClient
 from bot.i18n import en
 from bot.reminders import ManualClock, ReconcileConfig
+from bot.serve import serve
 from bot.services import SERVICES
 from bot.settings import load_settings, resolve
 from bot.store import PendingCreate, ReminderState, SqliteStore

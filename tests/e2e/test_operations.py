@@ -18,13 +18,13 @@ import httpx
 import pytest
 
 from bot.app import create_app
-from bot.emulators.graph import GraphEmulator, GraphEmulatorConfig
-from bot.emulators.serve import serve
-from bot.emulators.tls import TlsIdentity
+from bot.serve import serve
 from bot.services import SERVICES, Services
 from bot.settings import load_settings, resolve
 from bot.teams import handler
 from bot.teams.handler import MeetBot
+from emulators.graph import GraphEmulator, GraphEmulatorConfig
+from emulators.tls import TlsIdentity
 from tests.conftest import RunningConnector, RunningGraph
 from tests.factories import make_message
 from tests.processes import start_bot

@@ -18,9 +18,9 @@ import httpx
 import pytest
 
 from bot.app import create_app
-from bot.emulators.serve import serve
 from bot.i18n import catalog_for
 from bot.reminders import ManualClock, ReminderScheduler
+from bot.serve import serve
 from bot.services import SERVICES
 from bot.settings import load_settings, resolve
 from bot.store import Store

@@ -58,6 +58,34 @@ async def test_meetbot_run_with_no_configuration_answers_meet(
     assert join["url"].startswith("https://teams.microsoft.com/l/meetup-join/")
 
 
+async def test_the_built_in_graph_emulator_is_a_child_that_ends_with_the_bot(
+    tmp_path: Path,
+) -> None:
+    """Local mode's Graph emulator is its own process (`bot/` never imports the emulators), and
+    it goes when the bot goes, even when the bot is killed without a chance to clean up."""
+    process, _ = await start_bot(tmp_path)
+    [child] = _children(process.pid)
+    assert "emulators" in _command_line(child)
+    ended = asyncio.Event()
+    watch = os.pidfd_open(child)  # readable once the child has ended (Linux)
+    asyncio.get_running_loop().add_reader(watch, ended.set)
+    try:
+        process.kill()
+        await process.wait()
+        await asyncio.wait_for(ended.wait(), 10)
+    finally:
+        asyncio.get_running_loop().remove_reader(watch)
+        os.close(watch)
+
+
+def _children(pid: int) -> list[int]:
+    return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def _command_line(pid: int) -> str:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+
+
 async def test_a_standalone_graph_emulator_is_found_through_graph_base_url(
     tmp_path: Path, connector: RunningConnector
 ) -> None:

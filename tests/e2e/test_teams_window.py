@@ -20,7 +20,7 @@ import pytest
 from aiohttp import web
 
 from bot.app import create_app
-from bot.emulators.serve import serve
+from bot.serve import serve
 from bot.services import SERVICES
 from bot.settings import load_settings, resolve
 from bot.teams.pacing import ANSWER_WITHIN

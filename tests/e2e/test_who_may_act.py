@@ -21,8 +21,8 @@ import pytest
 from aiohttp import web
 
 from bot.app import create_app
-from bot.emulators.serve import serve
 from bot.i18n import en
+from bot.serve import serve
 from bot.services import SERVICES
 from bot.settings import load_settings, resolve
 from tests.conftest import RunningConnector, RunningGraph

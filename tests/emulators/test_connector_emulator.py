@@ -21,23 +21,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jwt.algorithms import RSAAlgorithm
 
-from bot.cli import _parser
-from bot.emulators import channel_identity
-from bot.emulators.channel_identity import (
+from bot.serve import serve
+from emulators import channel_identity
+from emulators.channel_identity import (
     LOGIN_TENANT,
     METADATA_PATH,
     BotTokenRefused,
     ChannelIdentity,
     SigningKey,
 )
-from bot.emulators.connector import (
+from emulators.cli import parser
+from emulators.connector import (
     TEAMS_APP_LIMITS,
     TEAMS_CONVERSATION_LIMITS,
     ConnectorEmulator,
     SlidingWindowLimiter,
     _resource_answer,
 )
-from bot.emulators.serve import serve
 from tests.conftest import RunningConnector
 
 CHANNEL_THREAD = "19:abc@thread.tacv2;messageid=1700000000001"
@@ -763,11 +763,9 @@ def bearer_of(token: str) -> dict[str, str]:
 
 
 def test_the_connector_emulator_command_takes_an_app_rate() -> None:
-    args = _parser().parse_args(
-        ["connector-emulator", "--port", "4000", "--rate-limits", "--app-rate", "30"]
-    )
+    args = parser().parse_args(["connector", "--port", "4000", "--rate-limits", "--app-rate", "30"])
     assert (args.port, args.rate_limits, args.app_rate) == (4000, True, 30)
-    defaults = _parser().parse_args(["connector-emulator"])
+    defaults = parser().parse_args(["connector"])
     assert (defaults.rate_limits, defaults.app_rate) == (False, 50)
     with pytest.raises(SystemExit):
-        _parser().parse_args(["connector-emulator", "--app-rate", "0"])
+        parser().parse_args(["connector", "--app-rate", "0"])

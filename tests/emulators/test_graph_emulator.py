@@ -21,10 +21,10 @@ import msal
 import pytest
 from aiohttp import web
 
-from bot.emulators.graph import FaultError, GraphEmulator, GraphEmulatorConfig
-from bot.emulators.graph.people import PEOPLE
-from bot.emulators.serve import Served, serve
-from bot.emulators.tls import TlsIdentity, make_loopback_identity
+from bot.serve import Served, serve
+from emulators.graph import FaultError, GraphEmulator, GraphEmulatorConfig
+from emulators.graph.people import PEOPLE
+from emulators.tls import TlsIdentity, make_loopback_identity
 
 TENANT = "6c7e1f0a-5b3d-4e2f-9a8b-0c1d2e3f4a5b"
 USER = "64339082-ed84-4b0b-b4ab-004ae54f3747"

@@ -17,9 +17,9 @@ from urllib.parse import quote
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from bot.emulators.graph.config import UserConfig
-from bot.emulators.graph.errors import GraphError
-from bot.emulators.graph.events import (
+from emulators.graph.config import UserConfig
+from emulators.graph.errors import GraphError
+from emulators.graph.events import (
     Organizer,
     _json_value,
     apply_patch,
@@ -29,7 +29,7 @@ from bot.emulators.graph.events import (
     render_event,
     seeded_event,
 )
-from bot.emulators.graph.zones import (
+from emulators.graph.zones import (
     UTC_ZONE,
     Zone,
     instant_text,

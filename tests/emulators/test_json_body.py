@@ -1,4 +1,4 @@
-"""`bot.emulators.json_body.loads` reads every body exactly as `json.loads` does."""
+"""`emulators.json_body.loads` reads every body exactly as `json.loads` does."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.emulators.json_body import loads
+from emulators.json_body import loads
 
 PROPERTY = settings(
     derandomize=True,  # a fixed seed: CI sees the same cases every run

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from multidict import CIMultiDict
 
-from bot.emulators.graph import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, GraphEmulator
 from bot.graph import GraphBadRequest, GraphClient, MsalTokenProvider, TeamsNotAllowed
+from bot.local import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET
+from emulators.graph import GraphEmulator
 from tests.conftest import RunningGraph
 
 USER = "64339082-ed84-4b0b-b4ab-004ae54f3747"

@@ -6,8 +6,8 @@ import httpx
 import pytest
 from aiohttp import web
 
-from bot.emulators.serve import serve
 from bot.graph.transport import USER_AGENT, GraphHttp, GraphTransport
+from bot.serve import serve
 
 
 def _answer(seen: list[httpx.Request], response: httpx.Response) -> httpx.MockTransport:

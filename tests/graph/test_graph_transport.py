@@ -11,8 +11,8 @@ import httpx
 import pytest
 from aiohttp import web
 
-from bot.emulators.serve import Served, serve
 from bot.graph.transport import GraphHttp, GraphTransport
+from bot.serve import Served, serve
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Start = Callable[[Handler], Awaitable[Served]]

@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from bot import proxies
-from bot.emulators.graph import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET
 from bot.graph.auth import MsalTokenProvider
+from bot.local import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET
 from tests.conftest import RunningGraph
 
 

@@ -1,7 +1,7 @@
 """The Agents Playground's configuration, written from the Graph emulator's people.
 
 `.m365agentsplayground.yml` at the root of the clone is what `render()` returns; a test checks
-the committed file still is, and this rewrites it after `bot/emulators/graph/people.py` changes:
+the committed file still is, and this rewrites it after `emulators/graph/people.py` changes:
 
     .venv/bin/python -m tests.playground.config
 
@@ -18,8 +18,8 @@ import json
 import uuid
 from pathlib import Path
 
-from bot.emulators.graph import GraphEmulatorConfig
-from bot.emulators.graph.people import PEOPLE, Person
+from emulators.graph import GraphEmulatorConfig
+from emulators.graph.people import PEOPLE, Person
 
 CONFIG_FILE = Path(__file__).resolve().parents[2] / ".m365agentsplayground.yml"
 BOT_ID = "28:meetbot-local"
@@ -33,7 +33,7 @@ CHANNEL_NAME = "Planning"
 HEADER = """\
 # Microsoft 365 Agents Playground: mock data for talking to Meetbot in local mode (README,
 # "Talking to the bot locally"). Written by `python -m tests.playground.config` from
-# bot/emulators/graph/people.py: edit that, not this file.
+# emulators/graph/people.py: edit that, not this file.
 #
 # The users are the Graph emulator's people, with the emulator's tenant id, so the meeting
 # a user makes here is on that person's emulated calendar and an @mention resolves, through

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import shlex
 
-from bot.emulators.graph import GraphEmulatorConfig
-from bot.emulators.graph.people import PEOPLE
+from emulators.graph import GraphEmulatorConfig
+from emulators.graph.people import PEOPLE
 from tests.playground.config import CONFIG_FILE, render
 from tests.playground.processes import JS_DIR
 
 
 def test_the_committed_configuration_is_written_from_the_emulators_people() -> None:
-    """Run `python -m tests.playground.config` after changing bot/emulators/graph/people.py."""
+    """Run `python -m tests.playground.config` after changing emulators/graph/people.py."""
     assert CONFIG_FILE.read_text(encoding="utf-8") == render()
 
 

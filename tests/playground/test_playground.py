@@ -22,8 +22,8 @@ import pytest_asyncio
 from playwright.async_api import Locator
 from playwright.async_api import expect as expect_that
 
-from bot.emulators.graph.people import PEOPLE
 from bot.graph.models import Event
+from emulators.graph.people import PEOPLE
 from tests.playground.conftest import ZONE, Local
 from tests.playground.page import PlaygroundPage
 from tests.playground.processes import RunningBot

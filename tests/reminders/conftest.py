@@ -18,9 +18,8 @@ from botbuilder.integration.aiohttp import (
 )
 from botbuilder.schema import Activity
 
-from bot.emulators.connector import ConnectorCall
-from bot.emulators.graph import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET
 from bot.graph import GraphClient, MsalTokenProvider
+from bot.local import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET
 from bot.reminders import (
     ManualClock,
     MeetingSpot,
@@ -31,6 +30,7 @@ from bot.reminders import (
     SendLimits,
 )
 from bot.store import Reminder, SqliteStore, Store
+from emulators.connector import ConnectorCall
 from tests.conftest import RunningConnector, RunningGraph
 from tests.factories import make_message
 

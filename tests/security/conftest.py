@@ -20,12 +20,12 @@ import httpx
 import pytest
 
 from bot.app import create_app
-from bot.emulators.connector import ConnectorEmulator
-from bot.emulators.graph import GraphEmulator
-from bot.emulators.serve import Served, serve
-from bot.emulators.tls import TlsIdentity
+from bot.serve import Served, serve
 from bot.services import SERVICES
 from bot.settings import load_settings, resolve
+from emulators.connector import ConnectorEmulator
+from emulators.graph import GraphEmulator
+from emulators.tls import TlsIdentity
 
 
 class _Records(logging.Handler):

@@ -19,10 +19,10 @@ from botbuilder.schema import Activity, ActivityTypes, ErrorResponseException
 from botframework.connector.aio import ConnectorClient
 
 from bot.app import create_app
-from bot.emulators.serve import serve
 from bot.i18n import catalog_for
 from bot.logs import ContextFilter
 from bot.reminders.delivery import Delivery, classify
+from bot.serve import serve
 from bot.settings import load_settings, resolve
 from bot.teams.connector import (
     MAX_ANSWER_BYTES,

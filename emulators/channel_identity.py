@@ -14,7 +14,7 @@ The Bot Connector emulator serves it when built with one (`ConnectorEmulator(ide
 mirroring `login.botframework.com` and `login.microsoftonline.com/botframework.com`. Point the
 bot at the first with `TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL` and at the login with
 `TO_CHANNEL_FROM_BOT_LOGIN_URL` (`https://host:port/botframework.com`); msal talks only to an
-https authority, so serve the emulator over TLS for the login (`bot.emulators.tls`).
+https authority, so serve the emulator over TLS for the login (`emulators.tls`).
 
 `channel_token(...)` mints what the Bot Framework Service sends in `Authorization`: RS256 with
 the key's `kid`, `iss` https://api.botframework.com, `aud` the bot's app id, the `serviceurl`
@@ -42,7 +42,7 @@ from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from bot.emulators.graph.identity import AadError, client_credentials, openid_configuration
+from emulators.graph.identity import AadError, client_credentials, openid_configuration
 
 CHANNEL_ISSUER = "https://api.botframework.com"
 BOT_FRAMEWORK_AUDIENCE = "https://api.botframework.com"

@@ -18,8 +18,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote_plus
 
-from bot.emulators.graph.config import GraphEmulatorConfig
-from bot.emulators.graph.errors import invalid_token
+from emulators.graph.config import GraphEmulatorConfig
+from emulators.graph.errors import invalid_token
 
 GRAPH_SCOPES = (
     "https://graph.microsoft.com/.default",

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.emulators.graph.people import person
+from emulators.graph.people import person
 
 TEAMS = "teamsForBusiness"
 PROVIDERS = ("unknown", "teamsForBusiness", "skypeForBusiness", "skypeForConsumer")
@@ -21,9 +21,6 @@ CALENDARS_READ_WRITE = "Calendars.ReadWrite"
 ONLINE_MEETINGS_READ_WRITE_ALL = "OnlineMeetings.ReadWrite.All"
 DEFAULT_ROLES = (CALENDARS_READ_WRITE, ONLINE_MEETINGS_READ_WRITE_ALL)
 TENANT_DOMAIN = "contoso.com"
-LOCAL_CLIENT_ID = "meetbot-local"
-# Not a secret: the loopback emulator's well-known app registration for zero-config local mode.
-LOCAL_CLIENT_SECRET = "meetbot-local-secret"  # noqa: S105
 
 
 def _utc_now() -> datetime:

@@ -17,9 +17,9 @@ from typing import Any
 
 from yarl import URL
 
-from bot.emulators.graph.errors import GraphError, bad_request
-from bot.emulators.graph.events import StoredEvent
-from bot.emulators.graph.zones import parse_instant
+from emulators.graph.errors import GraphError, bad_request
+from emulators.graph.events import StoredEvent
+from emulators.graph.zones import parse_instant
 
 DEFAULT_TOP = 10
 NO_WINDOW = (

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.emulators.graph.config import UserConfig
-from bot.emulators.graph.events import Organizer, StoredEvent
+from emulators.graph.config import UserConfig
+from emulators.graph.events import Organizer, StoredEvent
 
 
 def _calendar_id() -> str:

@@ -14,10 +14,10 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.emulators.graph.errors import bad_request
-from bot.emulators.graph.events import Organizer
-from bot.emulators.graph.teams import TOLL_NUMBER, JoinInfo, mint_join_info, random_digits
-from bot.emulators.graph.zones import instant_text, parse_instant
+from emulators.graph.errors import bad_request
+from emulators.graph.events import Organizer
+from emulators.graph.teams import TOLL_NUMBER, JoinInfo, mint_join_info, random_digits
+from emulators.graph.zones import instant_text, parse_instant
 
 _PASSCODE_ALPHABET = string.ascii_letters + string.digits
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import os
 import ssl
 import tempfile
 from dataclasses import dataclass
@@ -76,13 +75,3 @@ def make_loopback_identity() -> TlsIdentity:
             serialization.NoEncryption(),
         ),
     )
-
-
-def default_cert_path(port: int) -> Path:
-    """Where an emulator listening on `port` leaves its certificate for local clients.
-
-    `meetbot graph-emulator` writes it, and `meetbot run` pointed at that emulator through a
-    loopback GRAPH_BASE_URL finds it here without any setting.
-    """
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "meetbot" / f"graph-emulator-{port}.pem"

@@ -18,21 +18,21 @@ from typing import Any
 from aiohttp import web
 
 from bot import randomness
-from bot.emulators.graph.admin import admin_routes
-from bot.emulators.graph.config import GraphEmulatorConfig, UserConfig
-from bot.emulators.graph.errors import GraphError, RequestIds, error_body
-from bot.emulators.graph.events import (
+from emulators.graph.admin import admin_routes
+from emulators.graph.config import GraphEmulatorConfig, UserConfig
+from emulators.graph.errors import GraphError, RequestIds, error_body
+from emulators.graph.events import (
     apply_patch,
     canonical_properties,
     render_event,
     seeded_event,
 )
-from bot.emulators.graph.faults import Dropped, FaultInjector, FaultRule
-from bot.emulators.graph.identity import AadError, TokenIssuer, openid_configuration
-from bot.emulators.graph.recording import RecordedRequest, RequestLog
-from bot.emulators.graph.routes import GraphCall, Handler, Route, graph_json, resolve
-from bot.emulators.graph.state import Directory, UserState
-from bot.emulators.graph.zones import UTC_ZONE, instant_text
+from emulators.graph.faults import Dropped, FaultInjector, FaultRule
+from emulators.graph.identity import AadError, TokenIssuer, openid_configuration
+from emulators.graph.recording import RecordedRequest, RequestLog
+from emulators.graph.routes import GraphCall, Handler, Route, graph_json, resolve
+from emulators.graph.state import Directory, UserState
+from emulators.graph.zones import UTC_ZONE, instant_text
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ class GraphEmulator:
     request after it has passed auth and routing and holds its mailbox slot, so a test can keep
     requests in flight (to reach the concurrency limit) without sleeping.
 
-    `faults` injects failures per route (see `bot.emulators.graph.faults`): throttling, 5xx,
+    `faults` injects failures per route (see `emulators.graph.faults`): throttling, 5xx,
     answers held past the client's timeout and dropped connections, before or after the
     request takes effect. Shutting the app down releases every held answer.
     """

@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.emulators.graph.errors import GraphError
+from emulators.graph.errors import GraphError
 
 FAULT_STATUSES: Mapping[int, tuple[str, str]] = {
     429: ("TooManyRequests", "Too many requests. Retry after the delay in Retry-After."),

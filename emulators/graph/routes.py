@@ -15,16 +15,16 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.emulators import json_body
-from bot.emulators.graph.config import CALENDARS_READ_WRITE, ONLINE_MEETINGS_READ_WRITE_ALL
-from bot.emulators.graph.errors import (
+from emulators import json_body
+from emulators.graph.config import CALENDARS_READ_WRITE, ONLINE_MEETINGS_READ_WRITE_ALL
+from emulators.graph.errors import (
     GraphError,
     access_denied,
     bad_request,
     invalid_json,
     item_not_found,
 )
-from bot.emulators.graph.events import (
+from emulators.graph.events import (
     Organizer,
     StoredEvent,
     apply_patch,
@@ -36,11 +36,11 @@ from bot.emulators.graph.events import (
     selected_names,
     trim,
 )
-from bot.emulators.graph.identity import IssuedToken
-from bot.emulators.graph.online_meetings import external_id_of, new_online_meeting
-from bot.emulators.graph.state import UserState
-from bot.emulators.graph.views import in_window, next_link, ordered, page, query_value, time_window
-from bot.emulators.graph.zones import UTC_ZONE, preferred_zone
+from emulators.graph.identity import IssuedToken
+from emulators.graph.online_meetings import external_id_of, new_online_meeting
+from emulators.graph.state import UserState
+from emulators.graph.views import in_window, next_link, ordered, page, query_value, time_window
+from emulators.graph.zones import UTC_ZONE, preferred_zone
 
 GRAPH_CONTENT_TYPE = (
     "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;"

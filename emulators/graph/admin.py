@@ -13,7 +13,7 @@ routes are how `meetbot graph-emulator` users and out-of-process tests steer it.
     GET    /_emulator/stats
     POST   /_emulator/reset                      forget everything, faults included
 
-Faults (`bot.emulators.graph.faults` has the details):
+Faults (`emulators.graph.faults` has the details):
 
     POST   /_emulator/faults           add a rule; 201 with the rule, 400 for a bad one
     GET    /_emulator/faults           the active rules, each with how often it `fired`, and
@@ -42,18 +42,18 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from bot.emulators.graph.config import (
+from emulators.graph.config import (
     UserConfig,
     UserConfigError,
     user_config_fields,
     user_config_json,
 )
-from bot.emulators.graph.errors import GraphError
-from bot.emulators.graph.faults import FaultError, FaultRule
-from bot.emulators.graph.recording import RecordedRequest
+from emulators.graph.errors import GraphError
+from emulators.graph.faults import FaultError, FaultRule
+from emulators.graph.recording import RecordedRequest
 
 if TYPE_CHECKING:
-    from bot.emulators.graph.emulator import GraphEmulator
+    from emulators.graph.emulator import GraphEmulator
 
 
 def _error(status: int, message: str) -> web.Response:

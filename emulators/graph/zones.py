@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tzlocal.windows_tz import win_tz
 
-from bot.emulators.graph.errors import bad_request, property_validation, zone_not_supported
+from emulators.graph.errors import bad_request, property_validation, zone_not_supported
 
 # Exchange matches Windows zone names without regard to case.
 _WINDOWS = {name.lower(): iana for name, iana in win_tz.items()}

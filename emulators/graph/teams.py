@@ -12,7 +12,7 @@ import html
 from dataclasses import dataclass
 
 from bot import randomness
-from bot.emulators.graph.config import UserConfig
+from emulators.graph.config import UserConfig
 
 TOLL_NUMBER = "+1 323-555-0166"
 TOLL_FREE_NUMBER = "+1 866-555-0142"

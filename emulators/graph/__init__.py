@@ -7,26 +7,19 @@ Prefer time zone, $select, PATCH rules, cancel), calendarView and the events lis
 $top/$skip and @odata.nextLink), onlineMeetings createOrGet, Graph's error shapes, and Outlook's
 per-mailbox concurrency limit. `emulator.faults` (and `/_emulator/faults`) makes it fail on
 purpose, per route: 429/5xx, answers held past a client's timeout, dropped connections, before
-or after the request takes effect (see `bot.emulators.graph.faults`).
+or after the request takes effect (see `emulators.graph.faults`).
 
     emulator = GraphEmulator()
     served = await serve(emulator.app, ssl_context=make_loopback_identity().server_context())
     # authority: f"{served.url}/{emulator.config.tenant_id}", Graph: f"{served.url}/v1.0"
 """
 
-from bot.emulators.graph.config import (
-    LOCAL_CLIENT_ID,
-    LOCAL_CLIENT_SECRET,
-    GraphEmulatorConfig,
-    UserConfig,
-)
-from bot.emulators.graph.emulator import GraphEmulator
-from bot.emulators.graph.faults import FaultError, FaultInjector, FaultRule
-from bot.emulators.graph.recording import RecordedRequest
+from emulators.graph.config import GraphEmulatorConfig, UserConfig
+from emulators.graph.emulator import GraphEmulator
+from emulators.graph.faults import FaultError, FaultInjector, FaultRule
+from emulators.graph.recording import RecordedRequest
 
 __all__ = [
-    "LOCAL_CLIENT_ID",
-    "LOCAL_CLIENT_SECRET",
     "FaultError",
     "FaultInjector",
     "FaultRule",

@@ -24,16 +24,16 @@ from typing import Any
 from urllib.parse import quote
 
 from bot import randomness
-from bot.emulators.graph.config import PROVIDERS, TEAMS, UserConfig
-from bot.emulators.graph.errors import bad_request, property_validation
-from bot.emulators.graph.teams import (
+from emulators.graph.config import PROVIDERS, TEAMS, UserConfig
+from emulators.graph.errors import bad_request, property_validation
+from emulators.graph.teams import (
     JoinInfo,
     event_online_meeting,
     invitation_html,
     invitation_preview,
     mint_join_info,
 )
-from bot.emulators.graph.zones import (
+from emulators.graph.zones import (
     Zone,
     instant_text,
     local_date_time,

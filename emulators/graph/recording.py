@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
-from bot.emulators import json_body
+from emulators import json_body
 
 _SECRET_FORM_FIELDS = ("client_secret", "client_assertion")
 

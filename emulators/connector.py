@@ -46,7 +46,7 @@ Content-Length when `declare_length`) and never held in memory, to prove the bot
 its `ServedFault.body_sent` says how much was written before the bot hung up.
 
 With a channel identity (`ConnectorEmulator(identity=ChannelIdentity(app_id, password))`, see
-`bot.emulators.channel_identity`) the emulator also serves the channel's OpenID metadata, its
+`emulators.channel_identity`) the emulator also serves the channel's OpenID metadata, its
 signing keys and the bot's login, and requires on every `/v3/` call the bot token that login
 issued (401 otherwise), as the real connector does.
 
@@ -71,8 +71,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.emulators import json_body
-from bot.emulators.channel_identity import BotTokenRefused, ChannelIdentity
+from emulators import json_body
+from emulators.channel_identity import BotTokenRefused, ChannelIdentity
 
 
 class ConnectorCall:

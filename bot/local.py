@@ -1,0 +1,29 @@
+"""How Meetbot reaches a Graph emulator on this machine: the emulator's well-known app
+registration, its tenant, and where it leaves its certificate. The emulators (`emulators/`)
+read these from here; nothing in `bot/` imports the emulators.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+LOCAL_CLIENT_ID = "meetbot-local"
+# Not a secret: the loopback emulator's well-known app registration for zero-config local mode.
+LOCAL_CLIENT_SECRET = "meetbot-local-secret"  # noqa: S105
+LOCAL_TENANT = "local"
+
+# `meetbot run` in local mode starts `python -m emulators graph --embedded` as its child, which
+# prints one line: `EMBEDDED_READY <base URL> <certificate file>` or `EMBEDDED_FAILED <reason>`.
+EMBEDDED_READY = "graph-emulator-ready"
+EMBEDDED_FAILED = "graph-emulator-failed"
+
+
+def default_cert_path(port: int) -> Path:
+    """Where an emulator listening on `port` leaves its certificate for local clients.
+
+    `meetbot graph-emulator` writes it, and `meetbot run` pointed at that emulator through a
+    loopback GRAPH_BASE_URL finds it here without any setting.
+    """
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "meetbot" / f"graph-emulator-{port}.pem"

@@ -1,0 +1,168 @@
+"""`python -m emulators graph|connector`: run one of the local stand-ins on its own.
+
+`meetbot graph-emulator` and `meetbot connector-emulator` run these; `meetbot run` in local
+mode starts `graph --embedded` as its child: the emulator then says where it listens (or why it
+cannot start) in one line on stdout, and stops when the bot closes its stdin, also when the bot
+dies without cleaning up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import sys
+from collections.abc import Sequence
+
+from aiohttp import web
+
+from bot.cli import run_loop
+from bot.heap import settle_after_startup
+from bot.local import EMBEDDED_FAILED, EMBEDDED_READY, default_cert_path
+from bot.logs import configure_logging
+from bot.serve import bind, serve
+from bot.startup import StartupError, listen_problem, reason
+from emulators.connector import TEAMS_APP_LIMITS, ConnectorEmulator
+from emulators.graph import GraphEmulator
+from emulators.tls import make_loopback_identity
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    level = os.environ.get("LOG_LEVEL", "INFO")
+    configure_logging(level, "json" if os.environ.get("LOG_FORMAT") == "json" else "text")
+    try:
+        if args.command == "graph":
+            return run_loop(_serve_graph(args.host, args.port, embedded=args.embedded))
+        emulator = ConnectorEmulator(
+            rate_limits=args.rate_limits, app_limits=((args.app_rate, 1.0),)
+        )
+        return run_loop(_serve(emulator.app, args.host, args.port, "Connector emulator"))
+    except StartupError as exc:
+        if getattr(args, "embedded", False):
+            print(f"{EMBEDDED_FAILED} {exc}", flush=True)
+        else:
+            print(f"meetbot: cannot start: {exc}", file=sys.stderr)
+        return 1
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m emulators", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    graph = sub.add_parser("graph", help="run the local Microsoft Graph emulator")
+    graph.add_argument("--host", default="127.0.0.1")
+    graph.add_argument("--port", type=port, default=8443)
+    graph.add_argument("--embedded", action="store_true", help=argparse.SUPPRESS)
+    connector = sub.add_parser("connector", help="run the local Bot Connector emulator")
+    connector.add_argument("--host", default="127.0.0.1")
+    connector.add_argument("--port", type=port, default=3979)
+    connector.add_argument(
+        "--rate-limits",
+        action="store_true",
+        help="enforce Teams' per-conversation and per-app rate limits",
+    )
+    connector.add_argument(
+        "--app-rate",
+        type=_positive_int,
+        default=TEAMS_APP_LIMITS[0][0],
+        metavar="N",
+        help="with --rate-limits, the sends per second allowed per app (default: %(default)s)",
+    )
+    return parser
+
+
+async def _serve_graph(host: str, port: int, *, embedded: bool) -> int:
+    """Serve a Graph emulator over TLS (a fresh loopback certificate) until a signal, or, when
+    `embedded`, until stdin closes."""
+    identity = make_loopback_identity()
+    served = await serve(
+        GraphEmulator().app, host, port, identity.server_context(), sock=_listen(host, port)
+    )
+    try:
+        cert = identity.write_cert(default_cert_path(served.port))
+    except (OSError, RuntimeError) as error:  # RuntimeError: no home directory at all
+        await served.close()
+        raise StartupError(
+            "local mode keeps the Graph emulator's certificate in $XDG_CACHE_HOME or "
+            f"$HOME/.cache, which cannot be written ({reason(error)}): set HOME or "
+            "XDG_CACHE_HOME to a writable directory"
+        ) from None
+    settle_after_startup()
+    stopped = _stop_on_signal()  # before the banner: whoever reads it may signal at once
+    if embedded:
+        watch = _stop_at_end_of_stdin(stopped)
+        print(f"{EMBEDDED_READY} {served.url} {cert}", flush=True)
+    else:
+        print(f"Graph emulator: GRAPH_BASE_URL={served.url}/v1.0 (certificate: {cert})", flush=True)
+    await stopped.wait()
+    if embedded:
+        watch.cancel()
+    await served.close()
+    return 0
+
+
+async def _serve(app: web.Application, host: str, port: int, name: str) -> int:
+    served = await serve(app, host, port, sock=_listen(host, port))
+    settle_after_startup()
+    stopped = _stop_on_signal()
+    print(f"{name} listening on {served.url}/v3", flush=True)
+    await stopped.wait()
+    await served.close()
+    return 0
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    try:
+        return bind(host, port)
+    except OSError as error:
+        raise listen_problem(
+            host, port, error, host_option="--host", port_option="--port"
+        ) from None
+
+
+def _stop_on_signal() -> asyncio.Event:
+    """An event set by SIGINT or SIGTERM (from now on, in the running loop)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+def _stop_at_end_of_stdin(stop: asyncio.Event) -> asyncio.Task[None]:
+    """Set `stop` when stdin reaches its end: the parent closed it, or exited."""
+
+    loop = asyncio.get_running_loop()
+
+    async def wait() -> None:
+        reader = asyncio.StreamReader()
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+        while await reader.read(4096):
+            pass
+        stop.set()
+
+    return loop.create_task(wait(), name="end-of-stdin")
+
+
+def port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535, got {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value

@@ -1,0 +1,36 @@
+"""Where things live, as imports show it: the product (`bot/`, `cards/`, `dialogs/`) never
+imports the local stand-ins (`emulators/`)."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def imported_modules(package: str) -> Iterator[tuple[Path, str]]:
+    """Every module imported anywhere under `package` (a directory of the project), by file."""
+    for path in sorted((ROOT / package).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                yield from ((path, alias.name) for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                yield path, node.module
+
+
+@pytest.mark.parametrize("package", ["bot", "cards", "dialogs"])
+def test_the_product_never_imports_the_emulators(package: str) -> None:
+    found = [
+        f"{path.relative_to(ROOT)}: {module}"
+        for path, module in imported_modules(package)
+        if module == "emulators" or module.startswith("emulators.")
+    ]
+    assert found == []
+
+
+def test_the_walk_sees_imports() -> None:  # the check above would pass on a walk that finds none
+    assert any(module == "emulators.graph" for _, module in imported_modules("tests"))
