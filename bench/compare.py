@@ -502,7 +502,8 @@ _ID_MARK = "bench-activity-id-goes-here"
 @dataclass(frozen=True)
 class BodyTemplate:
     """One conversation's request body, JSON-encoded once and split around the activity id, so
-    a request costs a join instead of `make_message` and `json.dumps` (~0.3 ms of CPU)."""
+    a request costs a join instead of `make_message` and `json.dumps`, which would cost the
+    harness more CPU than some bots spend on the message."""
 
     head: bytes
     tail: bytes
