@@ -1,14 +1,14 @@
 """Python bytecodes per `meet`: what the bot's event-loop thread executes, counted exactly.
 
-CPU time per message drifts 10-15% on a shared virtual machine and instruction counts
-(`instructions.py`) vary by ~3%, which hides a change worth 1-2%. The number of bytecodes the
-interpreter executes for a `meet` is the same on every run: this starts Meetbot against the two
-emulators, warms it up, then counts every bytecode of its main thread (`sys.settrace` with
-opcode events, switched on and off by SIGUSR1 and SIGUSR2) while N `meet`s are answered, and
-prints the count per `meet`, by package and for the costliest functions. Only Python code is
-counted: C code (aiohttp's parser, uvloop, orjson, SQLite, regular expressions, the system)
-is not, and a bytecode's cost varies, so this ranks Python-level work; it does not measure
-time. The store's thread is not traced. Tracing makes the bot ~20 times slower.
+CPU time per message drifts on a shared virtual machine and instruction counts
+(`instructions.py`) vary by a few percent, which hides a change worth 1-2%. The number of
+bytecodes the interpreter executes for a `meet` is the same on every run: this starts Meetbot
+against the two emulators, warms it up, then counts every bytecode of its main thread
+(`sys.settrace` with opcode events, switched on and off by SIGUSR1 and SIGUSR2) while N `meet`s
+are answered, and prints the count per `meet`, by package and for the costliest functions. Only
+Python code is counted: C code (aiohttp's parser, uvloop, orjson, SQLite, regular expressions,
+the system) is not, and a bytecode's cost varies, so this ranks Python-level work; it does not
+measure time. The store's thread is not traced. Tracing makes the bot ~20 times slower.
 
     python bench/bytecodes.py [--conversations 16] [--messages 1600] [--top 25] [--json PATH]
 """

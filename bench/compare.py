@@ -1,22 +1,25 @@
-"""Meetbot against the stock botbuilder echo bot, side by side, under the same load, with the
-acceptance figures of issue 7 computed from the one run.
+"""Meetbot against two echo bots, Microsoft's stock botbuilder sample and the Microsoft 365
+Agents SDK's quickstart, side by side under the same load, with issue 7's acceptance figures and
+issue 23's performance guard computed from the one run.
 
-Five processes on loopback: the Graph emulator (`bench/counting_graph.py`: `meetbot
+Six processes on loopback: the Graph emulator (`bench/counting_graph.py`: `meetbot
 graph-emulator` plus running counts of what it was asked), the Bot Connector emulator
 (`bench/counting_connector.py`: the same emulator plus counts of messages, typing indicators and
-TCP connections), the stock echo bot (`bench/stock_echo_bot.py`, Microsoft's sample shape) and
-Meetbot (`meetbot run` as deployed: LOG_LEVEL unset, so its default level, its stderr in a log
-file; SQLite in a temp directory), plus this one, the load generator. Each bot in turn gets 1, 16
-and 64 concurrent conversations (one virtual user each, posting Teams 1:1 messages shaped by
-`tests/factories.make_message` back to back) for a bounded time; Meetbot gets `meet Design review
-tomorrow 3pm for 45m` (a Graph create and a card reply), the echo bot the same text (it echoes
-it). Then Meetbot alone runs a soak at 16 conversations (`--soak`, default 300 s; none with
-`--quick` unless given).
+TCP connections), the stock echo bot (`bench/stock_echo_bot.py`, Microsoft's sample shape), the
+Agents SDK echo agent (`bench/agents_echo.py`, the quickstart's shape, anonymous, on the
+interpreter of its own virtualenv, `bench/.venv-agents`, which `bench/setup_agents.sh` makes on
+first use) and Meetbot (`meetbot run` as deployed: LOG_LEVEL unset, so its default level, its
+stderr in a log file; SQLite in a temp directory), plus this one, the load generator. Each bot
+in turn (stock, agents, Meetbot) gets 1, 16 and 64 concurrent conversations (one virtual user
+each, posting Teams 1:1 messages shaped by `tests/factories.make_message` back to back) for a
+bounded time; Meetbot gets `meet Design review tomorrow 3pm for 45m` (a Graph create, a durable
+write and a card reply), the echo bots the same text (they echo it). Then Meetbot alone runs a
+soak at 16 conversations (`--soak`, default 300 s; none with `--quick` unless given).
 
     python bench/compare.py [--seconds 10] [--quick] [--levels 1,16,64] [--soak SECONDS]
                             [--floor] [--no-pin] [--json PATH]
 
-With `--floor`, a third bot runs the levels after Meetbot: `bench/floor_bot.py`, the I/O of one
+With `--floor`, a fourth bot runs the levels after Meetbot: `bench/floor_bot.py`, the I/O of one
 `meet` (a TLS POST to Graph, a durable SQLite write on a thread, a reply to the connector) with
 no framework and no features. Its rows show what this machine's network and disk work cost,
 and so what Meetbot's layers add; it takes no part in the acceptance.
@@ -72,6 +75,12 @@ level's (at most 1.02: each conversation is a new user, whose first meet also re
 calendar, so a level needs 50 meets per conversation to stay under it on that read alone); token
 requests are Meetbot's whole run, at most one per token lifetime begun (the Graph emulator's
 lifetime); cold start is Meetbot's.
+
+Performance guard (issue 23, printed after the acceptance, PASS/FAIL, exit status 0 either way):
+the bot's CPU per message at 16 conversations, the issue's reference level. Meetbot's `meet`
+may cost at most the Agents SDK echo's CPU (a ratio of at most `MEET_OVER_AGENTS_CPU`), and the
+stock echo must cost at least `STOCK_OVER_MEET_CPU` times Meetbot's. The other levels' ratios
+are printed beside them.
 """
 
 from __future__ import annotations
@@ -90,6 +99,7 @@ import shutil
 import signal
 import socket
 import ssl
+import subprocess
 import sys
 import tempfile
 import time
@@ -132,6 +142,17 @@ RSS_SLOPE_MB_PER_MIN = 1.0
 FD_SLACK = 2
 GRAPH_PER_MEET = 1.02
 COLD_START_S = 1.5
+
+# The performance guard (issue 23): CPU per message at this level, Meetbot against both peers.
+GUARD_LEVEL = 16
+MEET_OVER_AGENTS_CPU = 1.0  # at most
+STOCK_OVER_MEET_CPU = 6.0  # at least
+
+# The Agents SDK lives in its own virtualenv, apart from Meetbot's dependencies.
+AGENTS_SETUP = ROOT / "bench" / "setup_agents.sh"
+AGENTS_PYTHON = ROOT / "bench" / ".venv-agents" / "bin" / "python"
+# The quickstart's anonymous mode: no app registration, no token on requests or replies.
+AGENTS_ENV = {"CONNECTIONS__SERVICE_CONNECTION__SETTINGS__ANONYMOUS_ALLOWED": "true"}
 
 
 # ---------------------------------------------------------------- placement
@@ -481,7 +502,8 @@ _ID_MARK = "bench-activity-id-goes-here"
 @dataclass(frozen=True)
 class BodyTemplate:
     """One conversation's request body, JSON-encoded once and split around the activity id, so
-    a request costs a join instead of `make_message` and `json.dumps` (~0.3 ms of CPU)."""
+    a request costs a join instead of `make_message` and `json.dumps`, which would cost the
+    harness more CPU than some bots spend on the message."""
 
     head: bytes
     tail: bytes
@@ -1123,6 +1145,45 @@ def _tokens(meetbot: BotFigures) -> Verdict:
     )
 
 
+def guard(meetbot: BotFigures, stock: BotFigures, agents: BotFigures) -> list[Verdict]:
+    """Issue 23's performance guard: Meetbot's CPU per `meet` against each echo peer's per
+    message, at `GUARD_LEVEL` conversations."""
+    cpu = {
+        bot.name: {level.concurrency: level.cpu_ms_per_message for level in bot.levels}
+        for bot in (meetbot, stock, agents)
+    }
+    if GUARD_LEVEL not in cpu["meetbot"]:
+        missing = f"no level {GUARD_LEVEL} in this run"
+        return [
+            Verdict(f"meet CPU / agents echo CPU at {GUARD_LEVEL} conv", missing, "", None),
+            Verdict(f"stock echo CPU / meet CPU at {GUARD_LEVEL} conv", missing, "", None),
+        ]
+
+    def per_level(numerator: str, denominator: str) -> str:
+        return ", ".join(
+            f"{c} conv {_ratio(cpu[numerator][c], cpu[denominator][c]):.2f}" for c in cpu["meetbot"]
+        )
+
+    meet, theirs, stocks = (cpu[name][GUARD_LEVEL] for name in ("meetbot", "agents", "stock"))
+    over_agents, stock_over = _ratio(meet, theirs), _ratio(stocks, meet)
+    return [
+        Verdict(
+            f"meet CPU / agents echo CPU at {GUARD_LEVEL} conv",
+            f"{over_agents:.2f} ({meet:.3f} / {theirs:.3f} ms)",
+            f"<= {MEET_OVER_AGENTS_CPU:g}",
+            over_agents <= MEET_OVER_AGENTS_CPU,
+            f"per level: {per_level('meetbot', 'agents')}",
+        ),
+        Verdict(
+            f"stock echo CPU / meet CPU at {GUARD_LEVEL} conv",
+            f"{stock_over:.2f}x ({stocks:.3f} / {meet:.3f} ms)",
+            f">= {STOCK_OVER_MEET_CPU:g}x",
+            stock_over >= STOCK_OVER_MEET_CPU,
+            f"per level: {per_level('stock', 'meetbot')}",
+        ),
+    ]
+
+
 # ---------------------------------------------------------------- printing
 
 Column = tuple[str, int, Callable[[LevelFigures], str]]
@@ -1181,12 +1242,19 @@ def _rows(bots: list[BotFigures]) -> list[tuple[str, str, LevelFigures]]:
 
 
 def print_report(
-    bots: list[BotFigures], compared: dict[str, Any], verdicts: list[Verdict], seconds: float
+    bots: list[BotFigures],
+    compared: dict[str, dict[str, Any]],
+    verdicts: list[Verdict],
+    guards: list[Verdict],
+    seconds: float,
 ) -> None:
     rows = _rows(bots)
     print()
     print(f"Each level: {seconds:g} s of closed-loop load, one conversation per virtual user.")
-    print(f"Command: {COMMAND!r} (Meetbot: Graph create + card; stock echo bot: echoes it).")
+    print(
+        f"Command: {COMMAND!r} (meetbot: Graph create, durable write and card; stock, the "
+        "botbuilder echo sample, and agents, the Agents SDK quickstart echo: echo it)."
+    )
     print()
     _table(rows, LOAD_COLUMNS)
     print()
@@ -1202,9 +1270,14 @@ def print_report(
             print()
             print_soak(bot.name, bot.soak)
     print()
-    print_ratios(compared)
+    print_cpu_per_message(bots)
+    for peer, figures in compared.items():
+        print()
+        print_ratios(peer, figures)
     print()
-    print_acceptance(verdicts)
+    print_acceptance("Acceptance (issue 7), from this run:", verdicts)
+    print()
+    print_acceptance("Performance guard (issue 23), from this run:", guards)
     flagged = sum(bool(level.warnings) for _, _, level in rows)
     if flagged:
         print(
@@ -1266,9 +1339,19 @@ def print_soak(name: str, soak: SoakFigures) -> None:
     print(f"{'':<8} samples (t s: RSS MB, FDs): {shown}")
 
 
-def print_ratios(compared: dict[str, Any]) -> None:
+def print_cpu_per_message(bots: list[BotFigures]) -> None:
+    """The bot process's CPU per message of every bot at every level, in one small table."""
+    levels = [level.concurrency for level in bots[0].levels]
+    print("bot CPU ms per message    " + "".join(f"{f'{c} conv':>12}" for c in levels))
+    for bot in bots:
+        cells = "".join(f"{level.cpu_ms_per_message:>12.3f}" for level in bot.levels)
+        print(f"{bot.name:<26}{cells}")
+
+
+def print_ratios(peer: str, compared: dict[str, Any]) -> None:
     levels = list(compared["per_level"])
-    print("Meetbot / stock, same run " + "".join(f"{c + ' conv':>12}" for c in levels))
+    title = f"Meetbot / {peer}, same run"
+    print(f"{title:<26}" + "".join(f"{c + ' conv':>12}" for c in levels))
     for key, label in (
         ("throughput", "throughput (msg/s)"),
         ("cpu_per_message", "CPU per message"),
@@ -1281,8 +1364,8 @@ def print_ratios(compared: dict[str, Any]) -> None:
     print(f"{'cold start':<26}{compared['cold_start']:>12.3f}")
 
 
-def print_acceptance(verdicts: list[Verdict]) -> None:
-    print("Acceptance (issue 7), from this run:")
+def print_acceptance(title: str, verdicts: list[Verdict]) -> None:
+    print(title)
     for verdict in verdicts:
         mark = {True: "PASS", False: "FAIL", None: "n/a"}[verdict.passed]
         print(f"  {mark:<4}  {verdict.criterion:<46} {verdict.measured:<44} {verdict.threshold}")
@@ -1352,6 +1435,18 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 seconds=args.seconds,
                 placement=placement,
             )
+            agents_port = free_port()
+            agents = await measure_bot(
+                "agents",
+                children,
+                emulators,
+                [str(AGENTS_PYTHON), str(ROOT / "bench" / "agents_echo.py")],
+                AGENTS_ENV | {"PORT": str(agents_port)},
+                port=agents_port,
+                levels=args.levels,
+                seconds=args.seconds,
+                placement=placement,
+            )
             meetbot = await measure_bot(
                 "meetbot",
                 children,
@@ -1391,8 +1486,16 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         await children.close()
     shutil.rmtree(work, ignore_errors=True)
     compared = ratios(meetbot, stock)
+    against_agents = ratios(meetbot, agents)
     verdicts = acceptance(meetbot, stock, compared)
-    print_report([stock, meetbot, *others], compared, verdicts, args.seconds)
+    guards = guard(meetbot, stock, agents)
+    print_report(
+        [stock, agents, meetbot, *others],
+        {"stock": compared, "agents": against_agents},
+        verdicts,
+        guards,
+        args.seconds,
+    )
     return {
         "command": COMMAND,
         "seconds_per_level": args.seconds,
@@ -1405,9 +1508,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "described": placement.describe(),
         },
         "meetbot_log_level": "default (LOG_LEVEL unset)",
-        "bots": {bot.name: asdict(bot) for bot in (stock, meetbot, *others)},
+        "bots": {bot.name: asdict(bot) for bot in (stock, agents, meetbot, *others)},
         "ratios_meetbot_over_stock": compared,
+        "ratios_meetbot_over_agents": against_agents,
         "acceptance": [asdict(verdict) for verdict in verdicts],
+        "performance_guard": [asdict(verdict) for verdict in guards],
     }
 
 
@@ -1447,6 +1552,9 @@ def main() -> int:
         args.seconds = 8.0
     if args.soak is None:
         args.soak = 0.0 if args.quick else 300.0
+    # Before the event loop: the first run installs the Agents SDK (a minute), later runs only
+    # check its imports.
+    subprocess.run(["bash", str(AGENTS_SETUP)], check=True)
 
     async def guarded() -> dict[str, Any]:
         task = asyncio.current_task()

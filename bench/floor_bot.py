@@ -1,8 +1,8 @@
 """The floor: the network and disk work of one `meet`, with no framework and no features.
 
-What `bench/compare.py --floor` measures beside Meetbot, to tell what its ~1.2 ms of CPU per
-`meet` is made of: this machine's cost of the I/O a `meet` needs, and what Meetbot's layers
-(botbuilder, httpx, the parser, cards, reminders, state, logs) add on top. Per message it does
+What `bench/compare.py --floor` measures beside Meetbot, to tell what its CPU per `meet` is
+made of: this machine's cost of the I/O a `meet` needs, and what Meetbot's layers (botbuilder,
+httpx, the parser, cards, reminders, state, logs) add on top. Per message it does
 what Meetbot does on the wire and on disk, and nothing else:
 
 1. reads the activity POSTed to /api/messages (aiohttp, orjson);

@@ -2,10 +2,10 @@
 costs where it is spent.
 
 A function timed alone runs from warm caches. In the bot, under load, it shares the core with
-everything else a turn does, and the same code takes two to three times as long: the scan for
-the local-numbers link took 16.5 µs alone and 41 µs in the bot. Profilers do not settle it
-either: cProfile's per-call overhead inflates small Python functions several times over, and
-py-spy's samples of a coroutine's frames lose their callers on this interpreter.
+everything else a turn does, and the same code takes longer, several times as long for some
+(bench/README.md has the figures). Profilers do not settle it either: cProfile's per-call
+overhead inflates small Python functions several times over, and py-spy's samples of a
+coroutine's frames lose their callers on this interpreter.
 
 This starts the two emulators and Meetbot (`meetbot run`, LOG_LEVEL INFO, pinned to the first
 CPU as `compare.py` pins it), with each named function wrapped to add up the CPU time of its
@@ -19,7 +19,7 @@ FUNCTION is `module:name` or `module:Class.method`, such as `cards.meeting:meeti
 `botbuilder.core.bot_state:CachedBotState.compute_hash`; a module function is replaced
 wherever it was imported by name. Only plain functions: a coroutine's CPU time would include
 whatever ran while it waited. A function called inside another is counted in both, and each
-call carries the wrapper's own cost (~0.3 µs). The figures drift with the machine like every CPU
+call carries the wrapper's own small cost. The figures drift with the machine like every CPU
 figure here; compare functions within one run.
 """
 

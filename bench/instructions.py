@@ -1,16 +1,15 @@
 """Instructions per `meet`: what Meetbot (or the floor bot) executes in user space, counted by
 valgrind, steadier than CPU time.
 
-CPU time per message on a shared virtual machine drifts (10-15% between runs of
-`bench/compare.py` here, unchanged code included). Instruction counts do not depend on the
-machine's speed: this runs the bot under `valgrind --tool=callgrind` against the
-two emulators, sends warm-up messages and then N `meet`s, stops it, and reads the total; twice,
-with N1 and N2 messages, so start-up, warm-up and shutdown cancel out and the difference is
-what N2 - N1 messages cost. Every thread of the bot is counted (the store's too); the kernel's
-work (system calls, the network, the disk) is not. Under valgrind the bot runs ~50 times
-slower, and what depends on timing (how many turns share a store commit, when the garbage
-collector runs) still varies from run to run: five runs of the same code gave 4.98 to 5.26
-million per `meet` (±3%). Run it a few times and compare the ranges.
+CPU time per message on a shared virtual machine drifts between runs of `bench/compare.py`,
+unchanged code included. Instruction counts do not depend on the machine's speed: this runs the
+bot under `valgrind --tool=callgrind` against the two emulators, sends warm-up messages and then
+N `meet`s, stops it, and reads the total; twice, with N1 and N2 messages, so start-up, warm-up
+and shutdown cancel out and the difference is what N2 - N1 messages cost. Every thread of the
+bot is counted (the store's too); the kernel's work (system calls, the network, the disk) is
+not. Under valgrind the bot runs ~50 times slower, and what depends on timing (how many turns
+share a store commit, when the garbage collector runs) still varies from run to run by a few
+percent (bench/README.md). Run it a few times and compare the ranges.
 
     python bench/instructions.py [--bot meetbot|floor] [--conversations 16]
                                  [--messages 160,480] [--keep DIR]
