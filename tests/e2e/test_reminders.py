@@ -24,7 +24,6 @@ from bot.reminders import ManualClock, ReminderScheduler
 from bot.services import SERVICES
 from bot.settings import load_settings, resolve
 from bot.store import Store
-from bot.teams import handler
 from tests.cards.helpers import readable
 from tests.conftest import RunningConnector, RunningGraph
 from tests.factories import USER_AAD_ID, make_message
@@ -333,24 +332,24 @@ async def test_references_are_kept_on_install_and_dropped_on_removal(bot: Bot) -
     assert await bot.store.get_reference("a:fresh") is None
 
 
-async def test_a_reference_is_rebuilt_only_when_what_it_is_made_of_changed(
+async def test_a_reference_is_written_only_when_it_changed(
     bot: Bot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    built: list[str] = []
-    real = handler.reference_json
+    written: list[str] = []
+    real = bot.store.save_reference
 
-    def counting(activity: Any) -> dict[str, Any]:
-        built.append(activity.id)
-        return real(activity)
+    async def counting(conversation_id: str, reference: Any, **kwargs: Any) -> None:
+        written.append(conversation_id)
+        await real(conversation_id, reference, **kwargs)
 
-    monkeypatch.setattr(handler, "reference_json", counting)
+    monkeypatch.setattr(bot.store, "save_reference", counting)
     await bot.say("help", conversation_id="a:kept")
     await bot.say("help", conversation_id="a:kept")  # same accounts, service URL, locale
-    assert len(built) == 1
+    assert len(written) == 1
     assert (await bot.store.get_reference("a:kept") or {})["locale"] == "en-US"
 
     await bot.say("help", conversation_id="a:kept", locale="de-DE")
-    assert len(built) == 2
+    assert len(written) == 2
     assert (await bot.store.get_reference("a:kept") or {})["locale"] == "de-DE"
 
     base = make_message("", service_url=bot.connector.url, conversation_id="a:kept")
@@ -358,5 +357,5 @@ async def test_a_reference_is_rebuilt_only_when_what_it_is_made_of_changed(
     await bot.client.post("/api/messages", json=removed)
     assert await bot.store.get_reference("a:kept") is None
     await bot.say("help", conversation_id="a:kept", locale="de-DE")  # forgotten: written again
-    assert len(built) == 3
+    assert len(written) == 3
     assert (await bot.store.get_reference("a:kept") or {})["locale"] == "de-DE"
