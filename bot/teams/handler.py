@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from botbuilder.core import ActivityHandler, ConversationState, TurnContext
 from botbuilder.dialogs import DialogSet, DialogState
-from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
+from botbuilder.schema import ChannelAccount
 
 from bot.commands import (
     MAX_TEXT_LENGTH,
@@ -49,10 +49,15 @@ from bot.commands import (
     parse,
 )
 from bot.i18n import Catalog, catalog_for
-from bot.teams.mentions import mentions_bot, resolve_mentions, text_without_bot_mention
+from bot.teams.mentions import (
+    mentions_bot,
+    resolve_mentions,
+    text_without_bot_mention,
+    with_mentioned,
+)
 from bot.teams.middleware import GROUP_TYPES
 from bot.teams.outgoing import attachment_message, text_message
-from bot.teams.sender import UTC_ZONE, organizer_id, sender_clock
+from bot.teams.sender import UTC_ZONE, turn_sender
 from bot.teams.sender_state import PerSender, SentCards
 from cards import (
     FormDefaults,
@@ -125,7 +130,8 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
-        sender = self._turn_sender(turn_context)
+        sender = turn_sender(activity, self._clock(), self._default_zone, self._local_mode)
+        keep_turn_sender(turn_context, sender)  # for the dialogs: one `now` for the whole turn
         if is_card_action(activity.value):
             await self._on_card_action(turn_context, activity.value, sender)
             return
@@ -171,7 +177,7 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
     async def _route(
         self, turn: TurnContext, command: Command, who: Requester, now: datetime
     ) -> None:
-        """One flow per command; a card a click on it replaces is sent as `_send_replaceable`."""
+        """One flow per command; a card that a click on it replaces goes through `SentCards`."""
         calendar, kind = self._calendar, turn.activity.conversation.conversation_type
         match command:
             case MeetCommand() | IncompleteMeet():
@@ -181,7 +187,7 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
                 card = await self._meet_now.card(turn, command, who, now=now, shared=shared)
                 await _send_card(turn, card)
             case ScheduleFormCommand():
-                await self._send_replaceable(turn, _schedule_form(who, now))
+                await self._sent_cards.send(turn, _schedule_form(who, now))
             case UpcomingCommand():
                 await _send_card(turn, await calendar.upcoming(who, now))
             case OnlineCommand():
@@ -192,11 +198,11 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
                 await _send_card(turn, await calendar.join(who, command.query, now))
             case CancelMeetingCommand():
                 card = await calendar.confirm_cancel(who, command.query, now)
-                await self._send_replaceable(turn, card)
+                await self._sent_cards.send(turn, card)
             case ProvidersCommand():
                 await _send_card(turn, await calendar.providers(who))
             case RemindersCommand():
-                await self._send_replaceable(turn, await self._reminders.listing(who))
+                await self._sent_cards.send(turn, await self._reminders.listing(who))
             case WatchCommand():
                 personal = (kind or "personal") == "personal"
                 await _say(turn, await self._reminders.watch(who, command, personal=personal))
@@ -217,7 +223,7 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
             return
         match action:
             case ScheduleForm():
-                reply = functools.partial(self._replace_or_send, turn)
+                reply = functools.partial(self._sent_cards.replace_or_send, turn)
                 form_id = turn.activity.reply_to_id
                 await submit_form(
                     self._meetings, action, who, now=sender.now, form_id=form_id, reply=reply
@@ -226,11 +232,13 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
                 await _say(turn, await self._reminders.set_lead(who, action))
             case CancelReminder():
                 card = await self._reminders.cancel(who, action.reminder_id)
-                await self._replace_or_send(turn, card)
+                await self._sent_cards.replace_or_send(turn, card)
             case MakeOnline():
                 await _send_card(turn, await self._calendar.make_online(who, action.event_id))
             case CancelMeeting():
-                await self._replace_or_send(turn, await self._calendar.answer_confirm(who, action))
+                await self._sent_cards.replace_or_send(
+                    turn, await self._calendar.answer_confirm(who, action)
+                )
             case ActionProblem(kind=ActionProblemKind.BAD_MINUTES):
                 await _say(turn, catalog.bad_reminder.format(detail=action.detail))
             case ActionProblem():
@@ -240,7 +248,7 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
         self, turn: TurnContext, command: MeetCommand | IncompleteMeet, who: Requester
     ) -> None:
         emails, unresolved = await resolve_mentions(turn, command.mentions)
-        attendees = _merge(command.attendees, emails)
+        attendees = with_mentioned(command.attendees, emails)
         if unresolved:
             names = ", ".join(unresolved)
             await _say(turn, who.catalog.unresolved_mentions.format(names=names))
@@ -252,23 +260,6 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
         complete = dataclasses.replace(command, attendees=attendees, mentions=())
         await self._meetings.schedule(complete, who, lambda card: _send_card(turn, card))
 
-    async def _send_replaceable(self, turn: TurnContext, card: dict[str, Any]) -> None:
-        """Send a card that a click on it replaces, recorded as the sender's."""
-        sent = await turn.send_activity(attachment_message(card_attachment(card)))
-        await self._sent_cards.record(turn, sent)
-
-    async def _replace_or_send(self, turn: TurnContext, card: dict[str, Any]) -> None:
-        """Replace the card the sender clicked (Teams sets `replyToId` to it) when Meetbot sent
-        that card to them; else send `card` as a new message (see `SentCards`)."""
-        target = turn.activity.reply_to_id
-        if not target or not await self._sent_cards.sent_to_sender(turn, target):
-            await self._send_replaceable(turn, card)
-            return
-        update = Activity(
-            id=target, type=ActivityTypes.message, attachments=[card_attachment(card)]
-        )
-        await turn.update_activity(update)
-
     async def _answer_parse_error(
         self, turn: TurnContext, error: ParseError, catalog: Catalog
     ) -> None:
@@ -278,39 +269,12 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
             return
         await _say(turn, parse_error_text(error, catalog))
 
-    def _turn_sender(self, turn: TurnContext) -> TurnSender:
-        """The sender's clock and identity, read once per turn and kept in the turn state: every
-        part of a turn (the parser, the card, the dialogs) works with the same `now`."""
-        activity = turn.activity
-        clock = sender_clock(activity, self._clock(), self._default_zone)
-        user_id = organizer_id(activity, local_mode=self._local_mode)
-        requester = None
-        if user_id is not None:
-            requester = Requester(
-                user_id=user_id,
-                conversation_id=activity.conversation.id,
-                activity_id=activity.id or "",
-                zone=clock.zone,
-                zone_is_fallback=clock.zone_is_fallback,
-                catalog=catalog_for(activity.locale),
-            )
-        sender = TurnSender(now=clock.now, requester=requester)
-        keep_turn_sender(turn, sender)
-        return sender
-
 
 def _schedule_form(who: Requester, now: datetime) -> dict[str, Any]:
     defaults = FormDefaults.starting_at(now)
     return schedule_form_card(
         who.catalog, today=now.date(), zone_label=who.zone.key, defaults=defaults
     )
-
-
-def _merge(typed: tuple[str, ...], resolved: list[str]) -> tuple[str, ...]:
-    seen: dict[str, str] = {}
-    for address in (*typed, *resolved):
-        seen.setdefault(address.casefold(), address)
-    return tuple(seen.values())
 
 
 async def _say(turn_context: TurnContext, text: str) -> None:

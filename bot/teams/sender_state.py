@@ -12,7 +12,10 @@ from typing import Any
 
 from botbuilder.core import StatePropertyAccessor, TurnContext
 from botbuilder.dialogs import DialogState
-from botbuilder.schema import Activity, ResourceResponse
+from botbuilder.schema import Activity, ActivityTypes, ResourceResponse
+
+from bot.teams.outgoing import attachment_message
+from cards import card_attachment
 
 # Before every sender's key in a dict of per-sender state. jsonpickle reads a key such as
 # `py/b64` or `py/object` in a stored dict as one of its tags: a sender whose id is one would
@@ -101,6 +104,23 @@ class SentCards:
         cards[key] = [*mine, sent.id]  # (re)inserted last: the most recent sender
         for oldest in list(cards)[: max(0, len(cards) - self._senders)]:
             del cards[oldest]
+
+    async def send(self, turn_context: TurnContext, card: dict[str, Any]) -> None:
+        """Send a card that a click on it replaces, recorded as the sender's."""
+        sent = await turn_context.send_activity(attachment_message(card_attachment(card)))
+        await self.record(turn_context, sent)
+
+    async def replace_or_send(self, turn_context: TurnContext, card: dict[str, Any]) -> None:
+        """Replace the card the sender clicked (Teams sets `replyToId` to it) when Meetbot sent
+        that card to them; else `send` it as a new message."""
+        target = turn_context.activity.reply_to_id
+        if not target or not await self.sent_to_sender(turn_context, target):
+            await self.send(turn_context, card)
+            return
+        update = Activity(
+            id=target, type=ActivityTypes.message, attachments=[card_attachment(card)]
+        )
+        await turn_context.update_activity(update)
 
     async def sent_to_sender(self, turn_context: TurnContext, card_id: str) -> bool:
         cards = await _per_sender(self._states, turn_context)

@@ -26,7 +26,7 @@ from bot.settings import load_settings, resolve
 from bot.store import Store
 from tests.cards.helpers import readable
 from tests.conftest import RunningConnector, RunningGraph
-from tests.factories import USER_AAD_ID, make_message
+from tests.factories import TENANT_ID, USER_AAD_ID, make_message
 
 LA = ZoneInfo("America/Los_Angeles")
 T0 = datetime(2030, 3, 4, 16, 0, tzinfo=UTC)  # Monday 8:00 in Los Angeles
@@ -100,9 +100,15 @@ async def bot(
     connector: RunningConnector,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
+    request: pytest.FixtureRequest,
 ) -> AsyncIterator[Bot]:
+    """A test may ask for more settings with `indirect` parametrization."""
     monkeypatch.chdir(tmp_path)
-    settings = load_settings(GRAPH_BASE_URL=f"{graph.url}/v1.0", GRAPH_CA_BUNDLE=str(graph.ca_file))
+    settings = load_settings(
+        GRAPH_BASE_URL=f"{graph.url}/v1.0",
+        GRAPH_CA_BUNDLE=str(graph.ca_file),
+        **getattr(request, "param", {}),
+    )
     clock = ManualClock(T0)
     app = create_app(resolve(settings), clock=clock)
     served = await serve(app)
@@ -166,6 +172,16 @@ async def test_remind_5m_sends_the_reminder_card_five_minutes_before(bot: Bot) -
     joins = [a["url"] for a in content["actions"] if a["type"] == "Action.OpenUrl"]
     assert joins == [event["onlineMeeting"]["joinUrl"]]
     assert "tel:" in _text(content)
+
+
+@pytest.mark.parametrize("bot", [{"ALLOWED_TENANTS": TENANT_ID}], indirect=True, ids=["allow-list"])
+async def test_with_an_allow_list_of_tenants_reminders_still_go_out(bot: Bot) -> None:
+    """A reminder's send is a turn the bot starts itself: no tenant check holds it back."""
+    await bot.say("meet Design review tomorrow 3pm for 45m remind 5m")
+    await bot.at(TOMORROW_3PM - timedelta(minutes=5))
+    (reminder,) = bot.reminders_sent()
+    assert "Starts in 5 min" in _text(reminder["attachments"][0]["content"])
+    assert bot.texts() == []  # nothing refused along the way
 
 
 async def test_the_default_reminder_goes_to_the_channel_thread(bot: Bot) -> None:
