@@ -4,6 +4,7 @@ Teams activities carry the sender's IANA zone in `localTimezone` and their wall 
 `localTimestamp`; times typed in chat are resolved against those, never the server's zone.
 A client that names no zone (the Bot Framework Emulator, a bare activity) gets the configured
 default (`DEFAULT_TIMEZONE`, UTC unless set), and its cards say which zone that was.
+`turn_sender` puts the two together for the flows (`dialogs.turn.TurnSender`).
 """
 
 from __future__ import annotations
