@@ -52,13 +52,23 @@ from bot.teams.auth import (
     MeetbotAuthentication,
 )
 from bot.teams.connector import MeetbotConnectorFactory
-from bot.teams.handler import MeetBot, on_turn_error
+from bot.teams.handler import MeetBot
+from bot.teams.middleware import (
+    AdmitTenants,
+    OneTurnAtATime,
+    Paced,
+    PlainText,
+    RememberConversation,
+    on_turn_error,
+)
 from bot.teams.openid import OpenIdKeys
+from bot.teams.pacing import Pacer
 from bot.teams.retry import RetryPolicy
 from bot.teams.state import MeetbotConversationState
 from bot.teams.tokens import BotTokens, ManagedIdentityBotTokens, login_authority, msal_bot_tokens
 from dialogs.calendar import CalendarFlow
 from dialogs.meet import MeetingFlow
+from dialogs.reminders import ReminderFlow
 
 log = logging.getLogger(__name__)
 
@@ -209,15 +219,24 @@ async def _services(
         bot = MeetBot(
             meetings=meetings,
             calendar=CalendarFlow(graph, simulated=endpoint.local),
+            reminders=ReminderFlow(reminders),
             conversation_state=MeetbotConversationState(store),
-            reminders=reminders,
             local_mode=config.local_mode,
             clock=clock.now,
-            allowed_tenants=allowed_tenants(settings),
             default_zone=ZoneInfo(settings.default_timezone),
         )
+        # In this order (`bot.teams.middleware`): nothing of a refused tenant's is stored, and
+        # the lock and the store are waited on inside the Pacer's window.
+        pacer, turns = Pacer(), OneTurnAtATime()
+        adapter.use(PlainText())
+        tenants = allowed_tenants(settings)
+        if tenants is not None:
+            adapter.use(AdmitTenants(tenants))
+        adapter.use(Paced(pacer))
+        adapter.use(turns)
+        adapter.use(RememberConversation(reminders))
         # Turns answered early (Teams' 15 s window) finish before the connector and store close.
-        stack.push_async_callback(bot.drain)
+        stack.push_async_callback(pacer.drain)
         app[SERVICES] = Services(
             adapter=adapter,
             bot=bot,
@@ -225,6 +244,8 @@ async def _services(
             scheduler=scheduler,
             store=store,
             channel_keys=authentication.channel_keys,
+            pacer=pacer,
+            turns=turns,
         )
         runner = asyncio.create_task(scheduler.run(), name="reminder-scheduler")
         stack.push_async_callback(_stop, runner)

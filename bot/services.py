@@ -10,7 +10,9 @@ from botbuilder.integration.aiohttp import CloudAdapter
 
 from bot.reminders import ReminderScheduler
 from bot.store import Store
+from bot.teams.middleware import OneTurnAtATime
 from bot.teams.openid import OpenIdKeys
+from bot.teams.pacing import Pacer
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +23,8 @@ class Services:
     scheduler: ReminderScheduler
     store: Store
     channel_keys: OpenIdKeys | None = None  # None: incoming authentication is off
+    pacer: Pacer | None = None  # message turns against Teams' window; drained at shutdown
+    turns: OneTurnAtATime | None = None  # one turn at a time per conversation
 
 
 SERVICES = web.AppKey("meetbot.services", Services)

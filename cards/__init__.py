@@ -2,9 +2,10 @@
 form, agenda lists, the cancel confirmation and the providers card.
 
 Cards take a `Catalog` for every word they show and escape everything else (`cards.text`).
-Buttons that talk back to the bot are Action.Submit with `data["meetbot"]` naming the action.
+Buttons that talk back to the bot are Action.Submit whose `data` is a model of `cards.actions`.
 """
 
+from cards.actions import CANCEL_REMINDER, NO_REMINDER, SET_REMINDER
 from cards.agenda import MAX_ITEMS, AgendaItem, online_candidates_card, upcoming_card
 from cards.confirm import cancel_confirm_card
 from cards.error import error_card
@@ -22,15 +23,8 @@ from cards.meeting import (
 )
 from cards.notice import notice_card
 from cards.providers import provider_name, providers_card
-from cards.reminder_setting import (
-    NO_REMINDER,
-    REMINDER_CHOICES,
-    SET_REMINDER,
-    ReminderSetting,
-    reminder_text,
-)
+from cards.reminder_setting import REMINDER_CHOICES, ReminderSetting, reminder_text
 from cards.reminders import (
-    CANCEL_REMINDER,
     ReminderItem,
     reminder_card,
     reminders_card,

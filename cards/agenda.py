@@ -25,12 +25,12 @@ from microsoft_teams.cards import (
 )
 
 from bot.i18n import Catalog
+from cards.actions import MakeOnline
 from cards.dates import format_range
 from cards.schema import dump_card, new_card
 from cards.text import SUBJECT_LIMIT, display_text, link_target
 
 MAX_ITEMS = 20
-MAKE_ONLINE = "make_online"  # the `meetbot` value of the "Make online" button's data
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +69,7 @@ def online_candidates_card(
     catalog: Catalog, items: Sequence[AgendaItem], zone: ZoneInfo, *, for_user: str
 ) -> dict[str, Any]:
     """The events in `items` that are not online yet, each with a "Make online" button whose
-    data is `{"meetbot": "make_online", "eventId": <id>, "for": for_user}`."""
+    data is `MakeOnline` (`cards.actions`) for the event and `for_user`."""
     if not for_user.strip():
         raise ValueError("for_user must name the user the card is for")
     return _list_card(
@@ -80,7 +80,7 @@ def online_candidates_card(
         zone=zone,
         action=lambda item: SubmitAction(
             title=catalog.make_online_button,
-            data={"meetbot": MAKE_ONLINE, "eventId": item.event_id, "for": for_user},
+            data=MakeOnline(event_id=item.event_id, for_user=for_user).data(),
         ),
     )
 

@@ -1,6 +1,6 @@
 """The cancel confirmation: "Cancel “Design review” on ...?" with Cancel and Keep buttons.
 
-Both buttons send `{"meetbot": "cancel_meeting", "eventId", "for", "confirm": bool, "subject"}`;
+Both buttons send `CancelMeeting` (`cards.actions`), `confirm` true on the first only;
 `for` is the user who asked, so the handler can ignore clicks by others in a channel.
 """
 
@@ -12,12 +12,11 @@ from zoneinfo import ZoneInfo
 from microsoft_teams.cards import SubmitAction, TextBlock
 
 from bot.i18n import Catalog
+from cards.actions import CancelMeeting
 from cards.agenda import AgendaItem
 from cards.dates import format_when
 from cards.schema import dump_card, new_card
 from cards.text import SUBJECT_LIMIT, clean, display_text, truncate
-
-CANCEL_MEETING = "cancel_meeting"  # the `meetbot` value of both buttons' data
 
 
 def cancel_confirm_card(
@@ -44,10 +43,7 @@ def cancel_confirm_card(
 
 
 def _data(item: AgendaItem, for_user: str, *, confirm: bool) -> dict[str, Any]:
-    return {
-        "meetbot": CANCEL_MEETING,
-        "eventId": item.event_id,
-        "for": for_user,
-        "confirm": confirm,
-        "subject": item.subject,  # plain text for the "was cancelled" notice; escaped there
-    }
+    # The subject is plain text for the "was cancelled" notice; escaped there.
+    return CancelMeeting(
+        event_id=item.event_id, for_user=for_user, confirm=confirm, subject=item.subject
+    ).data()

@@ -1,8 +1,8 @@
 """The reminder row and "Reminder…" button of a meeting card.
 
 The button opens a choice of how long before the start this chat is reminded (or not at all);
-its Submit carries `{"meetbot": "set_reminder", "reminderId": ..., "for": <user id>}` plus the
-chosen `minutes` ("none" or a number), so the handler can refuse clicks by anyone else.
+its Submit carries `SetReminder` (`cards.actions`: the reminder and the user it is for) plus
+the chosen `minutes` ("none" or a number), so the handler can refuse clicks by anyone else.
 """
 
 from __future__ import annotations
@@ -21,14 +21,13 @@ from microsoft_teams.cards import (
 )
 
 from bot.i18n import Catalog
+from cards.actions import NO_REMINDER, SetReminder
 from cards.dates import format_time
 from cards.per_catalog import PerCatalog
 from cards.schema import dump_part
 from cards.template import Template, hole, spread
 
-SET_REMINDER = "set_reminder"
 REMINDER_CHOICES = (0, 5, 10, 15, 30, 60)  # minutes before the start
-NO_REMINDER = "none"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +77,7 @@ def _action(
         actions=[
             SubmitAction(
                 title=catalog.reminder_save_button,
-                data={"meetbot": SET_REMINDER, "reminderId": reminder_id, "for": for_user},
+                data=SetReminder(reminder_id=reminder_id, for_user=for_user).data(),
             )
         ],
     )

@@ -2,8 +2,7 @@
 
 The reminder card is the meeting card with how soon it starts on top: Join button, dial-in
 numbers with one-tap links, conference ID. The list shows the sender's pending reminders,
-each with a "Cancel reminder" button carrying
-`{"meetbot": "cancel_reminder", "reminderId": ..., "for": <user id>}`.
+each with a "Cancel reminder" button carrying `CancelReminder` (`cards.actions`).
 """
 
 from __future__ import annotations
@@ -18,12 +17,12 @@ from zoneinfo import ZoneInfo
 from microsoft_teams.cards import ActionSet, CardElement, Container, SubmitAction, TextBlock
 
 from bot.i18n import Catalog
+from cards.actions import CancelReminder
 from cards.agenda import subject_text
 from cards.dates import format_range, format_time
 from cards.meeting import MeetingView, meeting_card
 from cards.schema import dump_card, new_card
 
-CANCEL_REMINDER = "cancel_reminder"
 MAX_LISTED = 20
 
 
@@ -93,11 +92,9 @@ def reminders_card(
                         actions=[
                             SubmitAction(
                                 title=catalog.reminders_cancel_button,
-                                data={
-                                    "meetbot": CANCEL_REMINDER,
-                                    "reminderId": item.reminder_id,
-                                    "for": for_user,
-                                },
+                                data=CancelReminder(
+                                    reminder_id=item.reminder_id, for_user=for_user
+                                ).data(),
                             )
                         ]
                     ),

@@ -1,16 +1,15 @@
 """The schedule form: subject, date, start time, length and invitees as card inputs.
 
-Its one button sends `{"meetbot": "schedule_form"}` merged (by the client) with the input values
+Its one button sends `ScheduleForm` (`cards.actions`): the client merges the input values
 under their ids: "subject", "date" (YYYY-MM-DD), "time" (HH:MM), "duration" (minutes, one of
 `DURATION_CHOICES`) and "attendees" (comma-separated emails). When the input cannot be used,
-the bot sends the form again with `error` and `FormDefaults.from_values(submitted)`, so nothing
+the bot sends the form again with `error` and `FormDefaults.from_form(submitted)`, so nothing
 the user typed is lost.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -27,10 +26,10 @@ from microsoft_teams.cards import (
 )
 
 from bot.i18n import Catalog
+from cards.actions import ScheduleForm
 from cards.schema import dump_card, new_card
 from cards.text import SUBJECT_LIMIT, clean, display_text, truncate
 
-SCHEDULE_FORM = "schedule_form"  # the `meetbot` value of the submit button's data
 DURATION_CHOICES = (15, 30, 45, 60, 90, 120)  # minutes
 DEFAULT_DURATION = "30"
 ATTENDEES_LIMIT = 2000
@@ -56,19 +55,14 @@ class FormDefaults:
         return cls(date=start.date().isoformat(), time=f"{start.hour:02d}:{start.minute:02d}")
 
     @classmethod
-    def from_values(cls, values: Mapping[str, object]) -> FormDefaults:
-        """The defaults that show a submitted form again (non-string values are ignored)."""
-
-        def text(key: str, default: str = "") -> str:
-            value = values.get(key)
-            return value if isinstance(value, str) else default
-
+    def from_form(cls, form: ScheduleForm) -> FormDefaults:
+        """The defaults that show a submitted form again."""
         return cls(
-            subject=text("subject"),
-            date=text("date"),
-            time=text("time"),
-            duration_minutes=text("duration", DEFAULT_DURATION),
-            attendees=text("attendees"),
+            subject=form.subject,
+            date=form.date,
+            time=form.time,
+            duration_minutes=form.duration or DEFAULT_DURATION,
+            attendees=form.attendees,
         )
 
 
@@ -147,9 +141,7 @@ def schedule_form_card(
             value=_input_text(values.attendees, ATTENDEES_LIMIT),
         ),
     ]
-    submit = SubmitAction(
-        title=catalog.form_submit, style="positive", data={"meetbot": SCHEDULE_FORM}
-    )
+    submit = SubmitAction(title=catalog.form_submit, style="positive", data=ScheduleForm().data())
     return _integral_numbers(dump_card(new_card(body, [submit])))
 
 

@@ -1,7 +1,7 @@
 """The calendar commands: upcoming, online / make online, join, cancel meeting, providers.
 
 Each returns a card. Lookups read the organizer's calendarView for today and the next 7 days;
-card buttons carry the event id and the user they were made for, and the handler checks the
+card buttons carry the event id and the user they were made for, and the router checks the
 clicker is that user before anything changes.
 """
 
@@ -23,6 +23,7 @@ from cards import (
     upcoming_card,
     view_from_event,
 )
+from cards.actions import CancelMeeting
 from dialogs.meet import Failed, Requester, failure_card
 
 LOOKAHEAD = timedelta(days=7)
@@ -92,6 +93,12 @@ class CalendarFlow:
             subject = match.subject or who.catalog.untitled_meeting
             return notice_card(who.catalog, who.catalog.not_organizer.format(subject=subject))
         return cancel_confirm_card(who.catalog, _item(match, who), who.zone, for_user=who.user_id)
+
+    async def answer_confirm(self, who: Requester, click: CancelMeeting) -> dict[str, Any]:
+        """A click on the cancel confirmation: cancel the meeting, or keep it."""
+        if not click.confirm:
+            return notice_card(who.catalog, who.catalog.cancel_kept)
+        return await self.cancel(who, click.event_id, click.subject or who.catalog.untitled_meeting)
 
     async def cancel(self, who: Requester, event_id: str, subject: str) -> dict[str, Any]:
         try:

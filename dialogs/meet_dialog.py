@@ -26,18 +26,16 @@ from botbuilder.dialogs.prompts import PromptOptions, PromptValidatorContext, Te
 
 from bot.commands import IncompleteMeet, MeetCommand, ParseError, ReminderRequest, parse_when
 from bot.i18n import Catalog, catalog_for
-from bot.teams.outgoing import attachment_message
 from cards import card_attachment
 from cards.text import clean
 from dialogs.form import MAX_SUBJECT
-from dialogs.meet import MeetingFlow, Requester
+from dialogs.meet import MeetingFlow
 from dialogs.texts import parse_error_text
+from dialogs.turn import turn_sender
 
 MEET_DIALOG = "meet"
 _SUBJECT_PROMPT = "meet.subject"
 _TIME_PROMPT = "meet.time"
-
-RequesterFor = Callable[[TurnContext], Requester | None]
 
 
 def draft_to_options(draft: IncompleteMeet) -> dict[str, Any]:
@@ -70,16 +68,10 @@ def _reminder_to_json(reminder: ReminderRequest | None) -> dict[str, Any] | None
 
 
 class MeetDialog(ComponentDialog):  # type: ignore[misc]
-    def __init__(
-        self,
-        flow: MeetingFlow,
-        requester_for: RequesterFor,
-        clock_for: Callable[[TurnContext], datetime],
-    ) -> None:
+    def __init__(self, flow: MeetingFlow) -> None:
+        """Who asks, and their clock, come from the turn (`dialogs.turn`)."""
         super().__init__(MEET_DIALOG)
         self._flow = flow
-        self._requester_for = requester_for
-        self._clock_for = clock_for
         self.add_dialog(TextPrompt(_SUBJECT_PROMPT, self._valid_subject))
         self.add_dialog(TextPrompt(_TIME_PROMPT, self._valid_time))
         steps: list[Callable[[WaterfallStepContext], Awaitable[DialogTurnResult]]] = [
@@ -129,7 +121,7 @@ class MeetDialog(ComponentDialog):  # type: ignore[misc]
         if step.result is not None:  # the answer to "when?", already validated
             start, end = self._resolve(step.context, str(step.result), draft)
             draft["start"], draft["end"] = start.isoformat(), end.isoformat()
-        who = self._requester_for(step.context)
+        who = turn_sender(step.context).requester
         if who is None:
             return await step.end_dialog()
         command = MeetCommand(
@@ -157,7 +149,7 @@ class MeetDialog(ComponentDialog):  # type: ignore[misc]
         duration_s, day = draft.get("duration_s"), draft.get("day")
         return parse_when(
             text.strip(),
-            self._clock_for(context),
+            turn_sender(context).now,
             locale=context.activity.locale,
             duration=timedelta(seconds=duration_s) if duration_s else None,
             day=date.fromisoformat(day) if day else None,
@@ -186,4 +178,4 @@ def _catalog(context: TurnContext) -> Catalog:
 
 
 async def _send(context: TurnContext, card: dict[str, Any]) -> None:
-    await context.send_activity(attachment_message(card_attachment(card)))
+    await context.send_activity(MessageFactory.attachment(card_attachment(card)))

@@ -24,12 +24,18 @@ HIDDEN_DIRECTORIES = (
     Path("/usr/lib/postgresql"),
     Path("/usr/lib/chromium"),
     ROOT / "tests/js/node_modules",
+    ROOT / "bench/.venv-agents",
 )
 HIDDEN_PROGRAMS = ("node", "npm", "npx", "chromium", "pg_config", "initdb", "pg_ctl", "postgres")
 # Checked against the outer run's own suite: ruff and mypy need nothing from outside Python.
 NOT_REPEATED = ("tests/test_outside_parts.py", "tests/test_code_quality.py")
 # Each outside part, and a word its skip reason names it by.
-PARTS = {"PostgreSQL": "postgresql", "Chromium or the renderer": "render", "Node.js": "node"}
+PARTS = {
+    "PostgreSQL": "postgresql",
+    "Chromium or the renderer": "render",
+    "Node.js": "node",
+    "the Agents SDK": "agents",
+}
 
 
 def _hiding_script() -> str:

@@ -25,11 +25,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from botbuilder.core import MessageFactory
+
 from bot.logs import log_context
 from bot.reminders.clock import Clock
 from bot.reminders.delivery import Delivery, Sender
 from bot.store import PendingCreate, Store
-from bot.teams.outgoing import attachment_message
 from cards import card_attachment
 
 log = logging.getLogger(__name__)
@@ -112,7 +113,9 @@ class PendingCreates:
         if reference is None:
             log.warning("no conversation to tell about create %s", pending.transaction_id)
             return
-        outcome = await self._sender.send(reference, attachment_message(card_attachment(card)))
+        outcome = await self._sender.send(
+            reference, MessageFactory.attachment(card_attachment(card))
+        )
         if outcome.delivery is not Delivery.SENT:
             log.warning(
                 "the card of reconciled create %s was not delivered: %s %s",

@@ -36,6 +36,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from botbuilder.core import MessageFactory
 from botbuilder.schema import Activity
 
 from bot import randomness
@@ -56,7 +57,6 @@ from bot.reminders.limits import SendLimits
 from bot.reminders.plan import first_attempt, next_check
 from bot.reminders.reconcile import PendingCreates
 from bot.store import Reminder, ReminderState, Store, Watch, reminder_key
-from bot.teams.outgoing import attachment_message
 from cards import card_attachment, reminder_card, view_from_event
 
 log = logging.getLogger(__name__)
@@ -402,7 +402,7 @@ class ReminderScheduler:
             event, zone, zone_is_fallback=False, simulated=self._config.simulated
         )
         card = reminder_card(view, catalog, now=self._clock.now())
-        activity = attachment_message(card_attachment(card))
+        activity = MessageFactory.attachment(card_attachment(card))
         activity.summary = catalog.reminder_summary.format(subject=view.subject or "")
         # `deliveryKey` names this delivery on every attempt; `alert` puts it in the user's feed.
         activity.channel_data = {

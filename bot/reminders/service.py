@@ -69,31 +69,24 @@ class Reminders:
         self._clock = clock
         self._on_change = on_change
         self._hold = hold
-        self._known: dict[str, object] = {}  # what this instance last wrote each reference from
+        self._known: dict[str, dict[str, Any]] = {}  # the reference this instance last wrote
 
     # --- conversations ----------------------------------------------------------------------
 
     async def remember(
-        self,
-        conversation_id: str,
-        source: object,
-        build: Callable[[], dict[str, Any]],
-        *,
-        always: bool = False,
+        self, conversation_id: str, reference: dict[str, Any], *, always: bool = False
     ) -> None:
-        """Keep where a conversation is: the reference `build` makes from `source` (what it is
-        made of, compared with ==). Unless `always` (an installation or membership change,
-        after which a dropped reference must come back), it is neither built nor written while
-        `source` equals what this instance last wrote it from: a message builds nothing (four
-        models written to JSON) when the reference has not changed. A proactive send starts a
-        turn of its own, so the last message's activity id is not part of it."""
-        if not always and self._known.get(conversation_id) == source:
+        """Keep where a conversation is: its reference (JSON, without `activityId`: a proactive
+        send starts a turn of its own). It is written only when it differs from what this
+        instance last wrote, unless `always` (an installation or membership change, after which
+        a reference another instance dropped must come back)."""
+        reference = {key: value for key, value in reference.items() if key != "activityId"}
+        if not always and self._known.get(conversation_id) == reference:
             return
-        reference = {key: value for key, value in build().items() if key != "activityId"}
         await self._store.save_reference(conversation_id, reference, now=self._clock())
         if len(self._known) >= _KNOWN_LIMIT:
             self._known.clear()
-        self._known[conversation_id] = source
+        self._known[conversation_id] = reference
 
     async def forget(self, conversation_id: str) -> None:
         self._known.pop(conversation_id, None)

@@ -85,3 +85,11 @@ async def _member_email(turn_context: TurnContext, member_id: str) -> str | None
         return None
     email = getattr(member, "email", None) or getattr(member, "user_principal_name", None)
     return str(email) if email else None
+
+
+def with_mentioned(typed: tuple[str, ...], resolved: list[str]) -> tuple[str, ...]:
+    """The typed addresses and the mentioned people's, each once (case-insensitive)."""
+    seen: dict[str, str] = {}
+    for address in (*typed, *resolved):
+        seen.setdefault(address.casefold(), address)
+    return tuple(seen.values())

@@ -4,6 +4,7 @@ Teams activities carry the sender's IANA zone in `localTimezone` and their wall 
 `localTimestamp`; times typed in chat are resolved against those, never the server's zone.
 A client that names no zone (the Bot Framework Emulator, a bare activity) gets the configured
 default (`DEFAULT_TIMEZONE`, UTC unless set), and its cards say which zone that was.
+`turn_sender` puts the two together for the flows (`dialogs.turn.TurnSender`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,10 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from botbuilder.schema import Activity
+
+from bot.i18n import catalog_for
+from dialogs.meet import Requester
+from dialogs.turn import TurnSender
 
 UTC_ZONE = ZoneInfo("UTC")
 
@@ -88,6 +93,25 @@ def tenant_ids(activity: Activity) -> frozenset[str]:
         if isinstance(named, str):
             found.add(named)
     return frozenset(t.strip().lower() for t in found if t.strip())
+
+
+def turn_sender(
+    activity: Activity, server_now: datetime, default_zone: ZoneInfo, local_mode: bool
+) -> TurnSender:
+    """The sender's clock and, when Meetbot may act on their calendar, who they are."""
+    clock = sender_clock(activity, server_now, default_zone)
+    user_id = organizer_id(activity, local_mode=local_mode)
+    if user_id is None:
+        return TurnSender(now=clock.now, requester=None)
+    requester = Requester(
+        user_id=user_id,
+        conversation_id=activity.conversation.id,
+        activity_id=activity.id or "",
+        zone=clock.zone,
+        zone_is_fallback=clock.zone_is_fallback,
+        catalog=catalog_for(activity.locale),
+    )
+    return TurnSender(now=clock.now, requester=requester)
 
 
 def utc_now() -> datetime:

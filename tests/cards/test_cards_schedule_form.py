@@ -11,6 +11,7 @@ import pytest
 
 from bot.i18n import Catalog
 from cards import FormDefaults, next_half_hour, schedule_form_card, validate_card
+from cards.actions import ScheduleForm
 from tests.cards.helpers import inputs, of_type, texts
 
 TODAY = date(2020, 11, 22)
@@ -213,7 +214,7 @@ def test_defaults_from_submitted_values() -> None:
         "attendees": 42,  # not a string: ignored
     }
 
-    assert FormDefaults.from_values(submitted) == FormDefaults(
+    assert FormDefaults.from_form(ScheduleForm.model_validate(submitted)) == FormDefaults(
         subject="Retro", date="2020-11-23", time="10:00", duration_minutes="45", attendees=""
     )
-    assert FormDefaults.from_values({}) == FormDefaults()
+    assert FormDefaults.from_form(ScheduleForm()) == FormDefaults()

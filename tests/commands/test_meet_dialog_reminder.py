@@ -24,6 +24,7 @@ from dialogs.meet_dialog import (
     draft_to_options,
     reminder_from_options,
 )
+from dialogs.turn import TurnSender, keep_turn_sender
 
 LA = ZoneInfo("America/Los_Angeles")
 NOW = datetime(2026, 11, 18, 9, 0, tzinfo=LA)  # a Wednesday
@@ -41,7 +42,7 @@ class _Flow:
         await reply({"type": "AdaptiveCard", "version": "1.5", "body": []})
 
 
-def _requester(context: TurnContext) -> Requester:
+def _requester() -> Requester:
     return Requester("user", "conversation", "activity", LA, False, catalog_for("en-US"))
 
 
@@ -53,9 +54,10 @@ async def _converse(line: str, answers: list[str]) -> list[MeetCommand]:
     flow = _Flow()
     state = ConversationState(MemoryStorage())
     dialogs = DialogSet(state.create_property("DialogState"))
-    dialogs.add(MeetDialog(flow, _requester, lambda context: NOW))  # type: ignore[arg-type]
+    dialogs.add(MeetDialog(flow))  # type: ignore[arg-type]
 
     async def turn(context: TurnContext) -> None:
+        keep_turn_sender(context, TurnSender(now=NOW, requester=_requester()))
         dialog = await dialogs.create_context(context)
         result = await dialog.continue_dialog()
         if result.status == DialogTurnStatus.Empty:

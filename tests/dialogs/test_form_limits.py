@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from cards.actions import ScheduleForm
 from cards.schedule_form import ATTENDEES_LIMIT
 from dialogs.form import DETAIL_LIMIT, MAX_ATTENDEES, FormProblem, read_form
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))
 
 
-def _form(**values: str) -> dict[str, str]:
-    return {"subject": "Budget", "date": "2026-11-23", "time": "14:30", "duration": "60"} | values
+def _form(**values: str) -> ScheduleForm:
+    typed = {"subject": "Budget", "date": "2026-11-23", "time": "14:30", "duration": "60"}
+    return ScheduleForm.model_validate(typed | values)
 
 
 def test_more_attendees_than_the_form_allows_are_refused() -> None:

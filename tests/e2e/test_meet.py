@@ -96,7 +96,7 @@ async def test_a_turn_reads_the_senders_clock_once(
         reads.append(clock.now)
         return clock
 
-    monkeypatch.setattr("bot.teams.handler.sender_clock", counted)
+    monkeypatch.setattr("bot.teams.sender.sender_clock", counted)
     response = await post(make_message(MEET, service_url=connector.url, local_now=MORNING))
     assert response.status_code in {200, 201}
     assert reads == [MORNING]

@@ -21,7 +21,7 @@ from bot.app import create_app
 from bot.serve import serve
 from bot.services import SERVICES, Services
 from bot.settings import load_settings, resolve
-from bot.teams import handler
+from bot.teams import middleware
 from bot.teams.handler import MeetBot
 from emulators.graph import GraphEmulator, GraphEmulatorConfig
 from emulators.tls import TlsIdentity
@@ -254,13 +254,14 @@ async def test_a_membership_event_waits_a_while_for_its_conversations_turn_then_
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Teams waits on a conversationUpdate's HTTP answer (no Pacer answers it early): behind a
-    turn of its conversation that does not end, it runs after `_NOT_PACED_WAIT_S`."""
+    turn of its conversation that does not end, it runs after `NOT_PACED_WAIT_S`."""
     services, client = bot_services
     assert isinstance(services.bot, MeetBot)
-    monkeypatch.setattr(handler, "_NOT_PACED_WAIT_S", 0.05)
-    turns = services.bot._one_turn_at_a_time
-    busy = turns.enter("a:busy")
-    await busy.acquire()  # a turn of this conversation, still running
+    monkeypatch.setattr(middleware, "NOT_PACED_WAIT_S", 0.05)
+    turns = services.turns
+    assert turns is not None
+    busy = turns.turn("a:busy", None)
+    assert await busy.__aenter__()  # a turn of this conversation, still running
     try:
         added = make_message("", service_url=connector.url, conversation_id="a:busy") | {
             "type": "conversationUpdate",
@@ -270,8 +271,7 @@ async def test_a_membership_event_waits_a_while_for_its_conversations_turn_then_
         answer = await asyncio.wait_for(client.post("/api/messages", json=added), timeout=10)
         assert answer.status_code in (200, 201)
         assert len(connector.emulator.activities("a:busy")) == 1  # the help card
-        assert busy.locked()
+        assert len(turns) == 1  # the busy turn still holds its conversation
     finally:
-        busy.release()
-        turns.leave("a:busy")
-    assert turns._locks == {}
+        await busy.__aexit__(None, None, None)
+    assert len(turns) == 0

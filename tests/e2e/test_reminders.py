@@ -24,10 +24,9 @@ from bot.serve import serve
 from bot.services import SERVICES
 from bot.settings import load_settings, resolve
 from bot.store import Store
-from bot.teams import handler
 from tests.cards.helpers import readable
 from tests.conftest import RunningConnector, RunningGraph
-from tests.factories import USER_AAD_ID, make_message
+from tests.factories import TENANT_ID, USER_AAD_ID, make_message
 
 LA = ZoneInfo("America/Los_Angeles")
 T0 = datetime(2030, 3, 4, 16, 0, tzinfo=UTC)  # Monday 8:00 in Los Angeles
@@ -101,9 +100,15 @@ async def bot(
     connector: RunningConnector,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
+    request: pytest.FixtureRequest,
 ) -> AsyncIterator[Bot]:
+    """A test may ask for more settings with `indirect` parametrization."""
     monkeypatch.chdir(tmp_path)
-    settings = load_settings(GRAPH_BASE_URL=f"{graph.url}/v1.0", GRAPH_CA_BUNDLE=str(graph.ca_file))
+    settings = load_settings(
+        GRAPH_BASE_URL=f"{graph.url}/v1.0",
+        GRAPH_CA_BUNDLE=str(graph.ca_file),
+        **getattr(request, "param", {}),
+    )
     clock = ManualClock(T0)
     app = create_app(resolve(settings), clock=clock)
     served = await serve(app)
@@ -167,6 +172,16 @@ async def test_remind_5m_sends_the_reminder_card_five_minutes_before(bot: Bot) -
     joins = [a["url"] for a in content["actions"] if a["type"] == "Action.OpenUrl"]
     assert joins == [event["onlineMeeting"]["joinUrl"]]
     assert "tel:" in _text(content)
+
+
+@pytest.mark.parametrize("bot", [{"ALLOWED_TENANTS": TENANT_ID}], indirect=True, ids=["allow-list"])
+async def test_with_an_allow_list_of_tenants_reminders_still_go_out(bot: Bot) -> None:
+    """A reminder's send is a turn the bot starts itself: no tenant check holds it back."""
+    await bot.say("meet Design review tomorrow 3pm for 45m remind 5m")
+    await bot.at(TOMORROW_3PM - timedelta(minutes=5))
+    (reminder,) = bot.reminders_sent()
+    assert "Starts in 5 min" in _text(reminder["attachments"][0]["content"])
+    assert bot.texts() == []  # nothing refused along the way
 
 
 async def test_the_default_reminder_goes_to_the_channel_thread(bot: Bot) -> None:
@@ -333,24 +348,24 @@ async def test_references_are_kept_on_install_and_dropped_on_removal(bot: Bot) -
     assert await bot.store.get_reference("a:fresh") is None
 
 
-async def test_a_reference_is_rebuilt_only_when_what_it_is_made_of_changed(
+async def test_a_reference_is_written_only_when_it_changed(
     bot: Bot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    built: list[str] = []
-    real = handler.reference_json
+    written: list[str] = []
+    real = bot.store.save_reference
 
-    def counting(activity: Any) -> dict[str, Any]:
-        built.append(activity.id)
-        return real(activity)
+    async def counting(conversation_id: str, reference: Any, **kwargs: Any) -> None:
+        written.append(conversation_id)
+        await real(conversation_id, reference, **kwargs)
 
-    monkeypatch.setattr(handler, "reference_json", counting)
+    monkeypatch.setattr(bot.store, "save_reference", counting)
     await bot.say("help", conversation_id="a:kept")
     await bot.say("help", conversation_id="a:kept")  # same accounts, service URL, locale
-    assert len(built) == 1
+    assert len(written) == 1
     assert (await bot.store.get_reference("a:kept") or {})["locale"] == "en-US"
 
     await bot.say("help", conversation_id="a:kept", locale="de-DE")
-    assert len(built) == 2
+    assert len(written) == 2
     assert (await bot.store.get_reference("a:kept") or {})["locale"] == "de-DE"
 
     base = make_message("", service_url=bot.connector.url, conversation_id="a:kept")
@@ -358,5 +373,5 @@ async def test_a_reference_is_rebuilt_only_when_what_it_is_made_of_changed(
     await bot.client.post("/api/messages", json=removed)
     assert await bot.store.get_reference("a:kept") is None
     await bot.say("help", conversation_id="a:kept", locale="de-DE")  # forgotten: written again
-    assert len(built) == 3
+    assert len(written) == 3
     assert (await bot.store.get_reference("a:kept") or {})["locale"] == "de-DE"

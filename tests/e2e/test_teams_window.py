@@ -50,7 +50,7 @@ async def post(graph: RunningGraph, tmp_path: Path) -> AsyncIterator[Post]:
             return await client.post("/api/messages", json=activity)
 
         yield _post
-    await app[SERVICES].bot.drain()  # type: ignore[attr-defined]
+    await app[SERVICES].pacer.drain()  # type: ignore[union-attr]
     await served.close()
 
 

@@ -34,6 +34,7 @@ from cards import (
     view_from_event,
     view_from_online_meeting,
 )
+from cards.actions import ScheduleForm
 
 EN = catalog_for("en-US")
 ZH = catalog_for("zh-CN")
@@ -258,14 +259,16 @@ def _reminders(catalog: Catalog) -> dict[str, Any]:
 def _schedule_form(catalog: Catalog, *, error: str | None = None) -> dict[str, Any]:
     defaults = FormDefaults.starting_at(NOW.astimezone(LA))
     if error is not None:
-        defaults = FormDefaults.from_values(
-            {
-                "subject": "Design review",
-                "date": "2026-06-11",
-                "time": "15:00",
-                "duration": "45",
-                "attendees": "adele.vance@contoso.com, alex@",
-            }
+        defaults = FormDefaults.from_form(
+            ScheduleForm.model_validate(
+                {
+                    "subject": "Design review",
+                    "date": "2026-06-11",
+                    "time": "15:00",
+                    "duration": "45",
+                    "attendees": "adele.vance@contoso.com, alex@",
+                }
+            )
         )
     return schedule_form_card(
         catalog, today=date(2026, 6, 10), zone_label=LA.key, defaults=defaults, error=error

@@ -78,7 +78,7 @@ class LoopBot:
         response = self.loop.run_until_complete(
             self._client.post("/api/messages", content=body, headers=headers)
         )
-        self.loop.run_until_complete(self.app[SERVICES].bot.drain())  # type: ignore[attr-defined]
+        self.loop.run_until_complete(self.app[SERVICES].pacer.drain())  # type: ignore[union-attr]
         return Seen(
             status=response.status_code,
             body=response.content,

@@ -9,7 +9,7 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
 from bot.teams.codec import from_json, to_json
-from bot.teams.handler import reference_json
+from bot.teams.middleware import reference_json
 from tests.factories import make_message
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from botbuilder.core import MemoryStorage, TurnContext
 from botbuilder.schema import ChannelAccount, ResourceResponse
 
-from bot.teams.state import MeetbotConversationState, SentCards
+from bot.teams.sender_state import SentCards
+from bot.teams.state import MeetbotConversationState
 from tests.factories import make_turn_context
 
 

@@ -10,7 +10,8 @@ from botbuilder.core import ConversationState, MemoryStorage
 from botbuilder.dialogs import DialogInstance, DialogState
 
 from bot.store.serialize import _flatten, _restore
-from bot.teams.state import SENDER_KEY_PREFIX, MeetbotConversationState, sender_state_key
+from bot.teams.sender_state import SENDER_KEY_PREFIX, sender_state_key
+from bot.teams.state import MeetbotConversationState
 from tests.factories import make_turn_context
 
 
