@@ -9,7 +9,7 @@ from botbuilder.core import ActivityHandler
 from botbuilder.integration.aiohttp import CloudAdapter
 
 from bot.reminders import ReminderScheduler
-from bot.store import Store
+from bot.store import StoreHealth
 from bot.teams.openid import OpenIdKeys
 
 
@@ -19,7 +19,7 @@ class Services:
     bot: ActivityHandler
     mode: str  # "local" (simulated meetings) or "cloud"
     scheduler: ReminderScheduler
-    store: Store
+    store: StoreHealth  # what /healthz asks of it
     channel_keys: OpenIdKeys | None = None  # None: incoming authentication is off
 
 

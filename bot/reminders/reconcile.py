@@ -28,7 +28,7 @@ from typing import Any, Protocol
 from bot.logs import log_context
 from bot.reminders.clock import Clock
 from bot.reminders.delivery import Delivery, Sender
-from bot.store import PendingCreate, Store
+from bot.store import PendingCreate, PendingCreateStore, ReferenceStore
 from bot.teams.outgoing import attachment_message
 from cards import card_attachment
 
@@ -41,6 +41,10 @@ class Finished:
 
     card: dict[str, Any] | None  # posted to the conversation (None: nothing to say)
     settled: bool  # False: nothing was settled, try again when the lease ends
+
+
+class ReconcileStore(PendingCreateStore, ReferenceStore, Protocol):
+    """The pending creates, and where to post what reconciling one came to."""
 
 
 class Finisher(Protocol):
@@ -60,7 +64,7 @@ class PendingCreates:
     def __init__(
         self,
         *,
-        store: Store,
+        store: ReconcileStore,
         finisher: Finisher,
         sender: Sender,
         clock: Clock,
