@@ -9,7 +9,7 @@ from botbuilder.core import ActivityHandler
 from botbuilder.integration.aiohttp import CloudAdapter
 
 from bot.reminders import ReminderScheduler
-from bot.store import Store
+from bot.store import StoreHealth
 from bot.teams.middleware import OneTurnAtATime
 from bot.teams.openid import OpenIdKeys
 from bot.teams.pacing import Pacer
@@ -21,7 +21,7 @@ class Services:
     bot: ActivityHandler
     mode: str  # "local" (simulated meetings) or "cloud"
     scheduler: ReminderScheduler
-    store: Store
+    store: StoreHealth  # what /healthz asks of it
     channel_keys: OpenIdKeys | None = None  # None: incoming authentication is off
     pacer: Pacer | None = None  # message turns against Teams' window; drained at shutdown
     turns: OneTurnAtATime | None = None  # one turn at a time per conversation

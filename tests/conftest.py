@@ -108,7 +108,9 @@ async def post(bot_app: tuple[str, web.Application]) -> AsyncIterator[Post]:
 
         async def _post(activity: dict[str, Any]) -> httpx.Response:
             response = await client.post("/api/messages", json=activity)
-            await app[SERVICES].bot.drain()
+            pacer = app[SERVICES].pacer
+            if pacer is not None:
+                await pacer.drain()
             return response
 
         yield _post

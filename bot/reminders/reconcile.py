@@ -30,7 +30,7 @@ from botbuilder.core import MessageFactory
 from bot.logs import log_context
 from bot.reminders.clock import Clock
 from bot.reminders.delivery import Delivery, Sender
-from bot.store import PendingCreate, Store
+from bot.store import PendingCreate, PendingCreateStore, ReferenceStore
 from cards import card_attachment
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,10 @@ class Finished:
 
     card: dict[str, Any] | None  # posted to the conversation (None: nothing to say)
     settled: bool  # False: nothing was settled, try again when the lease ends
+
+
+class ReconcileStore(PendingCreateStore, ReferenceStore, Protocol):
+    """The pending creates, and where to post what reconciling one came to."""
 
 
 class Finisher(Protocol):
@@ -61,7 +65,7 @@ class PendingCreates:
     def __init__(
         self,
         *,
-        store: Store,
+        store: ReconcileStore,
         finisher: Finisher,
         sender: Sender,
         clock: Clock,

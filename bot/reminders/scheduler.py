@@ -56,10 +56,23 @@ from bot.reminders.delivery import Delivery, Outcome, Sender
 from bot.reminders.limits import SendLimits
 from bot.reminders.plan import first_attempt, next_check
 from bot.reminders.reconcile import PendingCreates
-from bot.store import Reminder, ReminderState, Store, Watch, reminder_key
+from bot.store import (
+    ReferenceStore,
+    Reminder,
+    ReminderState,
+    ReminderStore,
+    RetentionStore,
+    Watch,
+    WatchStore,
+    reminder_key,
+)
 from cards import card_attachment, reminder_card, view_from_event
 
 log = logging.getLogger(__name__)
+
+
+class SchedulerStore(ReminderStore, ReferenceStore, WatchStore, RetentionStore, Protocol):
+    """The store's tables a round works on (every `Store` has them)."""
 
 
 class EventSource(Protocol):
@@ -107,7 +120,7 @@ class ReminderScheduler:
     def __init__(
         self,
         *,
-        store: Store,
+        store: SchedulerStore,
         events: EventSource,
         sender: Sender,
         limits: SendLimits,

@@ -14,23 +14,33 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from bot import randomness
 from bot.reminders.plan import first_attempt
 from bot.store import (
     MeetingRecord,
+    MeetingStore,
     PendingCreate,
+    PendingCreateStore,
+    ReferenceStore,
     Reminder,
     ReminderState,
-    Store,
+    ReminderStore,
     Watch,
+    WatchStore,
     reminder_key,
 )
 
 _KNOWN_LIMIT = 10_000
 TOO_SOON = "the meeting starts sooner than the reminder"
 NOT_WANTED = "no reminder was wanted"
+
+
+class ChatSideStore(
+    ReferenceStore, MeetingStore, ReminderStore, PendingCreateStore, WatchStore, Protocol
+):
+    """The store's tables the chat side reads and writes (every `Store` has them)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +65,7 @@ class ReminderChoice:
 class Reminders:
     def __init__(
         self,
-        store: Store,
+        store: ChatSideStore,
         *,
         default_lead: timedelta,
         clock: Callable[[], datetime],

@@ -1,31 +1,48 @@
-"""Persistent state: a `Store` (botbuilder `Storage` plus the scheduler's tables), chosen by
-DATABASE_URL: `sqlite:///path` (the default) or `postgresql://...`."""
+"""Persistent state: botbuilder `Storage` plus the reminder side's tables, one Protocol per kind
+of row (`bot.store.base`), kept by a `Store` chosen by DATABASE_URL: `sqlite:///path` (the
+default) or `postgresql://...`."""
 
 from bot.store.base import (
+    MeetingStore,
+    PendingCreateStore,
+    ReferenceStore,
+    ReminderStore,
+    RetentionStore,
+    Store,
+    StoreHealth,
+    WatchStore,
+)
+from bot.store.errors import DEFAULT_STORE_TIMEOUT_S, StoreUnavailable
+from bot.store.postgres import PostgresStore
+from bot.store.records import (
     MeetingRecord,
     PendingCreate,
     Reminder,
     ReminderState,
-    Store,
     Watch,
     reminder_key,
 )
-from bot.store.errors import DEFAULT_STORE_TIMEOUT_S, StoreUnavailable
-from bot.store.postgres import PostgresStore
 from bot.store.serialize import EtagConflict
 from bot.store.sqlite import SqliteStore, sqlite_path
 
 __all__ = [
     "EtagConflict",
     "MeetingRecord",
+    "MeetingStore",
     "PendingCreate",
+    "PendingCreateStore",
     "PostgresStore",
+    "ReferenceStore",
     "Reminder",
     "ReminderState",
+    "ReminderStore",
+    "RetentionStore",
     "SqliteStore",
     "Store",
+    "StoreHealth",
     "StoreUnavailable",
     "Watch",
+    "WatchStore",
     "open_store",
     "reminder_key",
     "sqlite_path",

@@ -1,19 +1,21 @@
-"""What Meetbot keeps, and the one interface both database engines implement.
+"""What each part of Meetbot asks of the store: one Protocol per kind of row, and `Store`, what
+a database engine is.
 
-A `Store` is a botbuilder `Storage` (dialog and conversation state, with eTag concurrency) and
-also holds the rows the reminder scheduler runs on:
+- dialog and conversation state: botbuilder's own `Storage` (read/write/delete with eTags);
+- `ReferenceStore`: conversation references, saved on installation and on every message, so a
+  reminder can be sent later to the same chat or channel thread (`continue_conversation`);
+- `MeetingStore`: the meetings the bot made (written together with their reminder);
+- `ReminderStore`: reminders, claimed atomically by whichever instance gets there first;
+- `PendingCreateStore`: a `meet` recorded before its Graph create and settled with its
+  reminder, so a crash or a failed write between the two is reconciled later
+  (`bot.reminders.reconcile`);
+- `WatchStore`: calendar watches (`remind me about all my meetings`);
+- `RetentionStore`: forgetting old history; `StoreHealth`: the probe behind /healthz.
 
-- conversation references, saved on installation and on every message, so a reminder can be
-  sent later to the same chat or channel thread (`continue_conversation`);
-- the meetings the bot made;
-- reminders, claimed atomically by whichever instance gets there first;
-- calendar watches (`remind me about all my meetings`);
-- pending creates: a `meet` recorded before its Graph create and settled with its reminder,
-  so a crash or a failed write between the two is reconciled later (`bot.reminders.reconcile`).
-
-Every datetime crossing this interface is timezone-aware; stores keep them in UTC and give them
-back in UTC. `SqliteStore` (the default) and `PostgresStore` implement it; `open_store` picks
-one by `DATABASE_URL`. The schema is created and migrated by `open()`.
+A consumer types its dependency as the Protocols it uses (the scheduler declares its Graph
+reads as `EventSource` the same way). `SqliteStore` (the default) and `PostgresStore` implement
+every one of them as a `Store`; `open_store` picks one by `DATABASE_URL`, and `open()` creates
+and migrates the schema. Every datetime crossing these interfaces is timezone-aware.
 """
 
 from __future__ import annotations
@@ -22,150 +24,21 @@ import abc
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from botbuilder.core import Storage
+
+from bot.store.records import MeetingRecord, PendingCreate, Reminder, ReminderState, Watch
 
 log = logging.getLogger(__name__)
 HEALTH_TIMEOUT_S = 2.0
 
-
-class ReminderState(StrEnum):
-    PENDING = "pending"  # waiting for next_attempt_at
-    SENDING = "sending"  # claimed by a worker until lease_until
-    SENT = "sent"  # delivered; activity_id is what the connector answered
-    CANCELLED = "cancelled"  # the user cancelled it (or said `no reminder`)
-    SKIPPED = "skipped"  # the meeting was cancelled or is over: nothing to remind of
-    UNDELIVERABLE = "undeliverable"  # the bot is no longer in the conversation (403/404)
-    FAILED = "failed"  # transient failures exhausted the retry budget
-
-    @property
-    def is_open(self) -> bool:
-        return self in (ReminderState.PENDING, ReminderState.SENDING)
-
-
 _OPEN_STATES = tuple(state for state in ReminderState if state.is_open)
 
 
-@dataclass(frozen=True, slots=True)
-class Reminder:
-    id: str  # assigned by the caller (uuid4 hex)
-    key: str  # one reminder per key: `reminder_key(conversation_id, event_id)`
-    user_id: str  # whose reminder it is: the organizer, or the watcher; only they list/cancel it
-    conversation_id: str  # where it is sent (a channel thread keeps its `;messageid=`)
-    event_id: str  # the Graph event, re-read before sending
-    subject: str
-    starts_at: datetime
-    ends_at: datetime
-    lead: timedelta  # how long before the start it is sent
-    zone: str  # IANA zone of the card's times
-    locale: str | None  # the card's language
-    source: str  # "meet" (made by the bot) or "watch" (calendar watch)
-    next_attempt_at: datetime  # claimable from then on: starts_at - lead, or later after a 429
-    state: ReminderState = ReminderState.PENDING
-    attempts: int = 0  # failed transient attempts so far
-    lease_until: datetime | None = None  # while SENDING
-    activity_id: str | None = None  # when SENT
-    detail: str | None = None  # why SKIPPED / UNDELIVERABLE / FAILED
-
-    @property
-    def due_at(self) -> datetime:
-        return self.starts_at - self.lead
-
-    @property
-    def delivery_key(self) -> str:
-        """The same key for every attempt at this delivery; a moved meeting gets a new one."""
-        return f"meetbot-reminder-{self.id}-{int(self.due_at.timestamp())}"
-
-
-def reminder_key(conversation_id: str, event_id: str) -> str:
-    return f"{conversation_id}|{event_id}"
-
-
-@dataclass(frozen=True, slots=True)
-class MeetingRecord:
-    meeting_id: str  # Graph event id (kind "event") or onlineMeeting id (kind "onlineMeeting")
-    kind: str
-    user_id: str  # the organizer
-    conversation_id: str
-    subject: str
-    starts_at: datetime
-    ends_at: datetime
-    join_url: str | None
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Watch:
-    """`remind me about all my meetings`: scan the user's calendar and remind them 1:1."""
-
-    user_id: str
-    conversation_id: str  # the 1:1 chat reminders go to
-    zone: str
-    locale: str | None
-    lead: timedelta
-    next_scan_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class PendingCreate:
-    """A `meet` whose Graph create may have happened while its reminder is not yet written.
-
-    Written before the create; deleted with the reminder (`add_meeting(..., settles=)`) or
-    when Graph refused. Until `next_attempt_at` it belongs to the turn that wrote it; after
-    that, a reconcile re-POSTs it with the same `transaction_id` (Graph answers with the event
-    it already made) and writes the reminder.
-    """
-
-    transaction_id: str  # Graph's idempotency key for the create, derived from the activity
-    user_id: str  # the organizer
-    conversation_id: str
-    subject: str
-    starts_at: datetime
-    ends_at: datetime
-    attendees: tuple[str, ...]
-    lead: timedelta | None  # the reminder asked for; None: no reminder
-    zone: str  # IANA zone of the create and of the card
-    locale: str | None
-    next_attempt_at: datetime  # reconcilable from then on
-    attempts: int = 0  # reconciles claimed so far
-    # Graph's answer was lost and the user told to check the calendar: a reconcile only looks
-    # for the event (by transactionId), it never makes it (they may have booked it again).
-    find_only: bool = False
-
-
-class Store(Storage, abc.ABC):  # type: ignore[misc]
-    """botbuilder `Storage` (read/write/delete with eTags) plus the scheduler's tables."""
-
-    @abc.abstractmethod
-    async def open(self) -> None:
-        """Connect, then create or migrate the schema (safe when several instances start)."""
-
-    @abc.abstractmethod
-    async def close(self) -> None: ...
-
-    engine: str = "unknown"  # "sqlite" or "postgresql", for /healthz
-
-    async def health(self) -> dict[str, Any]:
-        """Whether the database answers a real query (open reminders by state) within 2 s."""
-        started = time.perf_counter()
-        try:
-            async with asyncio.timeout(HEALTH_TIMEOUT_S):
-                counts = await self.open_reminder_counts()
-        except Exception as exc:  # any failure means unhealthy; the log line has the detail
-            log.warning("store health check failed: %r", exc)
-            return {"ok": False, "engine": self.engine, "error": type(exc).__name__}
-        return {
-            "ok": True,
-            "engine": self.engine,
-            "latency_ms": round((time.perf_counter() - started) * 1000, 1),
-            "reminders": {state.value: counts.get(state, 0) for state in _OPEN_STATES},
-        }
-
-    # --- conversation references ------------------------------------------------------------
+class ReferenceStore(Protocol):
+    """Where each conversation is, for sends outside a turn."""
 
     @abc.abstractmethod
     async def save_reference(
@@ -180,7 +53,9 @@ class Store(Storage, abc.ABC):  # type: ignore[misc]
     async def drop_reference(self, conversation_id: str) -> None:
         """The bot was removed: forget where to send (a no-op when unknown)."""
 
-    # --- meetings -----------------------------------------------------------------------------
+
+class MeetingStore(Protocol):
+    """The meetings the bot made."""
 
     @abc.abstractmethod
     async def record_meeting(self, meeting: MeetingRecord) -> None:
@@ -200,7 +75,9 @@ class Store(Storage, abc.ABC):  # type: ignore[misc]
         `meet` makes one write of it (one COMMIT) instead of three.
         """
 
-    # --- reminders ----------------------------------------------------------------------------
+
+class ReminderStore(Protocol):
+    """Reminders: made by the chat side, claimed and settled by the scheduler."""
 
     @abc.abstractmethod
     async def add_reminder(self, reminder: Reminder) -> Reminder:
@@ -282,19 +159,9 @@ class Store(Storage, abc.ABC):  # type: ignore[misc]
         out). Read from the due index: it costs what is open, not the history, so /healthz
         answers as fast with a year of sent reminders behind it as on the first day."""
 
-    # --- retention ------------------------------------------------------------------------------
 
-    @abc.abstractmethod
-    async def prune(self, before: datetime, *, limit: int) -> int:
-        """Forget history older than `before`, at most `limit` rows of each table per call, in
-        one short transaction: reminders in a final state whose due time and meeting end are
-        both before it, and meetings the bot made whose recorded end is before it (the record
-        keeps the end it was made with). Open reminders are never touched. Instances may
-        prune at once: on PostgreSQL each skips the rows another is deleting. The number of
-        rows deleted (both tables); call again while it is not 0.
-        """
-
-    # --- pending creates ------------------------------------------------------------------------
+class PendingCreateStore(Protocol):
+    """`meet`s between their Graph create and their reminder write (`PendingCreate`)."""
 
     @abc.abstractmethod
     async def add_pending_create(self, pending: PendingCreate) -> None:
@@ -323,7 +190,9 @@ class Store(Storage, abc.ABC):  # type: ignore[misc]
     async def next_pending_create_at(self) -> datetime | None:
         """The earliest next_attempt_at of any pending create; None when there is none."""
 
-    # --- calendar watches ---------------------------------------------------------------------
+
+class WatchStore(Protocol):
+    """Calendar watches (`remind me about all my meetings`)."""
 
     @abc.abstractmethod
     async def set_watch(self, watch: Watch) -> None:
@@ -344,3 +213,65 @@ class Store(Storage, abc.ABC):  # type: ignore[misc]
     @abc.abstractmethod
     async def next_watch_scan_at(self) -> datetime | None:
         """The earliest next_scan_at of any watch; None when there is none."""
+
+
+class RetentionStore(Protocol):
+    """History kept only so long (`RETENTION_DAYS`)."""
+
+    @abc.abstractmethod
+    async def prune(self, before: datetime, *, limit: int) -> int:
+        """Forget history older than `before`, at most `limit` rows of each table per call, in
+        one short transaction: reminders in a final state whose due time and meeting end are
+        both before it, and meetings the bot made whose recorded end is before it (the record
+        keeps the end it was made with). Open reminders are never touched. Instances may
+        prune at once: on PostgreSQL each skips the rows another is deleting. The number of
+        rows deleted (both tables); call again while it is not 0.
+        """
+
+
+class StoreHealth(Protocol):
+    """What /healthz asks of the store."""
+
+    @abc.abstractmethod
+    async def health(self) -> dict[str, Any]:
+        """`ok`, the engine and, when it answered, its latency and open reminders by state."""
+
+
+# botbuilder's Storage is untyped, hence the ignore.
+class Store(
+    Storage,  # type: ignore[misc]
+    ReferenceStore,
+    MeetingStore,
+    ReminderStore,
+    PendingCreateStore,
+    WatchStore,
+    RetentionStore,
+    StoreHealth,
+    abc.ABC,
+):
+    """A database engine: botbuilder `Storage` and every Protocol above, opened and closed."""
+
+    @abc.abstractmethod
+    async def open(self) -> None:
+        """Connect, then create or migrate the schema (safe when several instances start)."""
+
+    @abc.abstractmethod
+    async def close(self) -> None: ...
+
+    engine: str = "unknown"  # "sqlite" or "postgresql", for /healthz
+
+    async def health(self) -> dict[str, Any]:
+        """Whether the database answers a real query (open reminders by state) within 2 s."""
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(HEALTH_TIMEOUT_S):
+                counts = await self.open_reminder_counts()
+        except Exception as exc:  # any failure means unhealthy; the log line has the detail
+            log.warning("store health check failed: %r", exc)
+            return {"ok": False, "engine": self.engine, "error": type(exc).__name__}
+        return {
+            "ok": True,
+            "engine": self.engine,
+            "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+            "reminders": {state.value: counts.get(state, 0) for state in _OPEN_STATES},
+        }

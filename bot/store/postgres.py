@@ -30,8 +30,9 @@ from typing import Any
 
 import asyncpg
 
-from bot.store.base import MeetingRecord, PendingCreate, Reminder, ReminderState, Store, Watch
+from bot.store.base import Store
 from bot.store.errors import DEFAULT_STORE_TIMEOUT_S, StoreUnavailable
+from bot.store.records import MeetingRecord, PendingCreate, Reminder, ReminderState, Watch
 from bot.store.rows import meeting_from, pending_from, reminder_from, watch_from
 from bot.store.serialize import (
     EtagConflict,

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from bot.store.base import MeetingRecord, PendingCreate, Reminder, ReminderState, Watch
+from bot.store.records import MeetingRecord, PendingCreate, Reminder, ReminderState, Watch
 
 Instant = Callable[[Any], datetime]
 

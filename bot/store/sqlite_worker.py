@@ -13,36 +13,17 @@ given). Batches where nothing fails, nearly all of them, skip the two savepoint 
 operation. Every caller hears of its result only once the COMMIT succeeded, and if the COMMIT
 fails, every operation of the batch gets that error and none of it is kept. A lone operation
 never waits for company: there are no timers, only what is already queued is grouped. Results
-of a batch are handed to the event loop in one wakeup.
+of a batch are handed to each waiting event loop in one `call_soon_threadsafe`.
 
 An operation always runs to its end, or is rolled back, in the thread: a caller cancelled while
 it waits merely stops listening. The thread never waits for the event loop, so a transaction is
 never held open across an `await`.
-
-On Linux the thread runs under `SCHED_BATCH` (sched(7)): the same share of the CPU as any
-thread, but waking it does not preempt the event loop's thread. Python lets one thread run at a
-time, so a woken store thread that preempted the loop could only find the GIL taken and wait
-for the loop to go idle anyway: two context switches for nothing, per operation. Behind the
-loop it starts when the loop waits for the network, and finds more operations queued to group
-into one commit. Measured at 16 concurrent conversations (`bench/`): commits per `meet` from
-0.30 to 0.14, context switches per `meet` from ~5.8 to ~1.1, and ~10% of the bot's CPU.
-
-On Linux, results reach the event loop through an eventfd the loop watches, written with
-`os.eventfd_write`, which lets go of the GIL for the system call. `loop.call_soon_threadsafe`
-wakes the loop while the store's thread still holds the GIL: the woken loop thread takes the
-CPU, finds the GIL taken and sleeps again until the store's thread lets go, two context switches
-per result for nothing. Measured at one conversation: the loop thread's context switches per
-`meet` from 7 to 5, the store thread's involuntary ones from 3 to 1 (the CPU this saves is
-within the benchmark machine's drift). Elsewhere, on a loop that cannot watch descriptors, and
-for operations submitted from another loop, results go through `call_soon_threadsafe`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
-import os
 import queue
 import sqlite3
 import threading
@@ -123,7 +104,6 @@ class SqliteWorker:
         self._thread: threading.Thread | None = None
         self._stopping = False
         self._stats = SqliteStats()
-        self._wake: _Wake | None = None  # set by start(), for the loop that started the thread
 
     @property
     def stats(self) -> SqliteStats:
@@ -133,7 +113,6 @@ class SqliteWorker:
         """Start the thread and wait until `connect` (which may migrate) has succeeded."""
         loop = asyncio.get_running_loop()
         ready: asyncio.Future[None] = loop.create_future()
-        self._wake = _Wake.watch(loop)
         self._thread = threading.Thread(
             target=self._serve, args=(loop, ready), name="meetbot-sqlite", daemon=True
         )
@@ -143,7 +122,6 @@ class SqliteWorker:
         except Exception:
             self._stopping = True
             self._thread.join()  # connect failed and it said so as its last act: it has ended
-            self._unwatch()
             raise
         except BaseException:
             self._stopping = True
@@ -169,24 +147,16 @@ class SqliteWorker:
         self._queue.put(_Job(None, False, loop, done))
         await asyncio.shield(done)  # a cancelled close() still closes
         self._thread.join()  # settling `done` was its last act: this waits for a `return`
-        self._unwatch()
-
-    def _unwatch(self) -> None:
-        """Once the thread has ended: settle what it handed over, close the descriptor."""
-        if self._wake is not None:
-            self._wake.close()
-            self._wake = None
 
     # --- in the thread --------------------------------------------------------------------------
 
     def _serve(self, loop: asyncio.AbstractEventLoop, ready: asyncio.Future[None]) -> None:
-        _behind_the_loop()
         try:
             conn = self._connect()
         except BaseException as error:
-            self._settle(loop, [_Job(None, False, loop, ready, error=error)])
+            _settle(loop, [_Job(None, False, loop, ready, error=error)])
             return
-        self._settle(loop, [_Job(None, False, loop, ready)])
+        _settle(loop, [_Job(None, False, loop, ready)])
         stop: _Job | None = None
         try:
             while stop is None:
@@ -197,10 +167,7 @@ class SqliteWorker:
         finally:
             conn.close()
         if stop.loop is not None:
-            self._settle(stop.loop, [stop])
-        else:  # start() was cancelled, so stop() will not be called: let go of the wake-up
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(self._unwatch)
+            _settle(stop.loop, [stop])
 
     def _take(self) -> tuple[list[_Job], _Job | None]:
         """Block for one job, then add whatever else is queued (up to max_batch)."""
@@ -289,24 +256,7 @@ class SqliteWorker:
             if job.loop is not None:
                 by_loop.setdefault(job.loop, []).append(job)
         for loop, settled in by_loop.items():
-            self._settle(loop, settled)
-
-    def _settle(self, loop: asyncio.AbstractEventLoop, jobs: list[_Job]) -> None:
-        wake = self._wake
-        if wake is not None and wake.loop is loop:
-            wake.hand_over(jobs)
-        else:
-            _settle(loop, jobs)
-
-
-def _behind_the_loop() -> None:
-    """Put the calling thread under SCHED_BATCH where the OS has it (see the module docstring);
-    elsewhere, or if refused, it stays as it is."""
-    batch = getattr(os, "SCHED_BATCH", None)
-    if batch is None or not hasattr(os, "sched_setscheduler"):
-        return
-    with contextlib.suppress(OSError):
-        os.sched_setscheduler(0, batch, os.sched_param(0))  # 0: this thread
+            _settle(loop, settled)
 
 
 def _attempt(conn: sqlite3.Connection, job: _Job) -> bool:
@@ -327,53 +277,6 @@ def _fail(jobs: Sequence[_Job], error: BaseException) -> None:
 def _settle(loop: asyncio.AbstractEventLoop, jobs: list[_Job]) -> None:
     with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting any more
         loop.call_soon_threadsafe(_settle_now, jobs)
-
-
-class _Wake:
-    """Settled jobs handed from the store's thread to one event loop: queued, then the loop is
-    woken through an eventfd it watches, written without the GIL (see the module docstring)."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, fd: int) -> None:
-        self.loop = loop
-        self._fd = fd
-        self._handed: collections.deque[list[_Job]] = collections.deque()  # thread-safe ends
-
-    @classmethod
-    def watch(cls, loop: asyncio.AbstractEventLoop) -> _Wake | None:
-        """A wake-up for `loop`, or None without eventfd (Linux's) or a loop that can watch it."""
-        if not hasattr(os, "eventfd"):
-            return None
-        fd = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
-        wake = cls(loop, fd)
-        try:
-            loop.add_reader(fd, wake._drain)
-        except NotImplementedError:
-            os.close(fd)
-            return None
-        return wake
-
-    def hand_over(self, jobs: list[_Job]) -> None:
-        """In the store's thread."""
-        self._handed.append(jobs)
-        os.eventfd_write(self._fd, 1)  # adds to the counter: never blocks short of 2**64 - 2
-
-    def _drain(self) -> None:
-        """In the loop: clear the wake-up, then settle everything handed over so far."""
-        with contextlib.suppress(BlockingIOError):  # already cleared by an earlier drain
-            os.eventfd_read(self._fd)
-        self._settle_handed()
-
-    def _settle_handed(self) -> None:
-        handed = self._handed
-        while handed:
-            _settle_now(handed.popleft())
-
-    def close(self) -> None:
-        """In the loop, once the thread has ended."""
-        with contextlib.suppress(RuntimeError):  # a closed loop watches nothing any more
-            self.loop.remove_reader(self._fd)
-        os.close(self._fd)
-        self._settle_handed()
 
 
 def _settle_now(jobs: list[_Job]) -> None:

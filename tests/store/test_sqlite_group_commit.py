@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from bot.reminders import MeetingSpot, Reminders
-from bot.store import EtagConflict, ReminderState, SqliteStore, sqlite_worker
+from bot.store import EtagConflict, ReminderState, SqliteStore
 from bot.store.sqlite_worker import SqliteStats, SqliteWorker
 from tests.store.helpers import T0, make_reminder
 
@@ -353,56 +353,17 @@ async def test_savepoints_are_used_only_for_a_batch_where_an_operation_fails(
     assert sorted(n for (n,) in rows) == [0, 1, 2, 3, 4]
 
 
-@pytest.mark.skipif(not hasattr(os, "SCHED_BATCH"), reason="SCHED_BATCH is Linux's")
-async def test_the_thread_runs_behind_the_event_loop(tmp_path: Path) -> None:
-    """SCHED_BATCH: its wakeups do not preempt the loop's thread (see the module docstring)."""
-    path = tmp_path / "t.db"
-    worker = SqliteWorker(lambda: _connect(path), busy_timeout_s=5)
-    await worker.start()
-    try:
-        policy = await worker.run(lambda conn: os.sched_getscheduler(0), writes=False)
-    finally:
-        await worker.stop()
-    assert policy == os.SCHED_BATCH
-    assert os.sched_getscheduler(0) != os.SCHED_BATCH  # the loop's own thread is left alone
-
-
 def _open_fds() -> set[str]:
     return set(os.listdir("/proc/self/fd"))
 
 
-@pytest.mark.skipif(not hasattr(os, "eventfd"), reason="the wake-up is Linux's eventfd")
-async def test_results_reach_the_loop_through_its_wake_up_descriptor(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Not through `call_soon_threadsafe`, which wakes the loop while the store's thread still
-    holds the GIL (see the module docstring)."""
-    woken: list[Any] = []
-    fallback = sqlite_worker._settle
-    monkeypatch.setattr(
-        sqlite_worker, "_settle", lambda loop, jobs: (woken.append(jobs), fallback(loop, jobs))
-    )
-    path = tmp_path / "t.db"
-    worker = SqliteWorker(lambda: _connect(path), busy_timeout_s=5)
-    await worker.start()
-    try:
-        inserted = await asyncio.gather(*(worker.run(_insert(n), writes=True) for n in range(N)))
-        rows = await worker.run(
-            lambda conn: conn.execute("SELECT count(*) FROM t").fetchone(), writes=False
-        )
-    finally:
-        await worker.stop()
-    assert inserted == [1] * N and rows == (N,)
-    assert woken == []
-
-
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="lists open descriptors")
-async def test_the_wake_up_descriptor_is_closed_with_the_store(tmp_path: Path) -> None:
+async def test_no_descriptor_stays_open_after_the_store_closes(tmp_path: Path) -> None:
     before = _open_fds()
     worker = SqliteWorker(lambda: _connect(tmp_path / "t.db"), busy_timeout_s=5)
     await worker.start()
     await worker.run(_insert(1), writes=True)
-    assert len(_open_fds() - before) >= 2  # the database, its WAL, the wake-up, ...
+    assert len(_open_fds() - before) >= 2  # the database, its WAL, ...
     await worker.stop()
     assert _open_fds() == before
 
