@@ -28,8 +28,7 @@ from bot.emulators.graph import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, GraphEmula
 from bot.emulators.serve import serve
 from bot.emulators.tls import default_cert_path, make_loopback_identity
 from bot.graph import GraphClient, MsalTokenProvider
-from bot.graph.transport import GraphHttp, GraphTransport
-from bot.proxies import proxy_for
+from bot.graph.http import graph_http
 from bot.reminders import (
     Clock,
     PendingCreates,
@@ -41,6 +40,7 @@ from bot.reminders import (
     SendLimits,
     SystemClock,
 )
+from bot.retry import CONNECTOR_RETRY, RetryPolicy
 from bot.services import SERVICES, Services
 from bot.settings import AppType, RuntimeConfig, Settings, allowed_tenants, is_loopback_url
 from bot.startup import DATABASE_ERRORS, StartupError, database_problem, reason, trust
@@ -54,7 +54,6 @@ from bot.teams.auth import (
 from bot.teams.connector import MeetbotConnectorFactory
 from bot.teams.handler import MeetBot, on_turn_error
 from bot.teams.openid import OpenIdKeys
-from bot.teams.retry import RetryPolicy
 from bot.teams.state import MeetbotConversationState
 from bot.teams.tokens import BotTokens, ManagedIdentityBotTokens, login_authority, msal_bot_tokens
 from dialogs.calendar import CalendarFlow
@@ -101,9 +100,9 @@ def create_app(
     connector_retry: RetryPolicy | None = None,
 ) -> web.Application:
     """The bot's web app; `clock` (default: the system's) drives replies and reminders,
-    `connector_retry` how Bot Connector calls are retried (default: `RetryPolicy()`)."""
+    `connector_retry` how Bot Connector calls are retried (default: `CONNECTOR_RETRY`)."""
     app = web.Application(client_max_size=MAX_BODY_BYTES)
-    retry = connector_retry or RetryPolicy()
+    retry = connector_retry or CONNECTOR_RETRY
     app.cleanup_ctx.append(lambda app: _services(app, config, clock or SystemClock(), retry))
     app.router.add_post("/api/messages", routes.messages)
     app.router.add_get("/healthz", routes.healthz)
@@ -140,15 +139,7 @@ async def _services(
             verify = trust(endpoint.ca_file, "GRAPH_CA_BUNDLE")
         if endpoint.local:  # said once everything it needs is known to be there
             _announce_local_mode(endpoint.base_url)
-        http = await stack.enter_async_context(
-            GraphHttp(
-                GraphTransport(
-                    verify=verify,
-                    limits=httpx.Limits(max_connections=100),
-                    proxy=proxy_for(endpoint.base_url),
-                )
-            )
-        )
+        http = await stack.enter_async_context(graph_http(endpoint.base_url, verify=verify))
         tokens = MsalTokenProvider(
             client_id=endpoint.client_id,
             client_secret=endpoint.client_secret,
@@ -158,7 +149,7 @@ async def _services(
             local_authority=endpoint.local or is_loopback_url(endpoint.authority),
         )
         stack.callback(tokens.close)
-        graph = GraphClient(http, endpoint.base_url, tokens)
+        graph = GraphClient(http, tokens)
         bot_config = _BotConfig(config)
         authentication = await _bot_authentication(config, bot_config, retry, stack)
         adapter = MeetbotAdapter(authentication)
