@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import aiohttp
 import httpx
 import orjson
 from tzlocal.windows_tz import tz_win
@@ -393,10 +394,13 @@ class GraphClient:
                     headers=sent | headers if headers else sent,
                     timeout=timeout,
                 )
-        except (TimeoutError, httpx.TimeoutException) as exc:
+        except TimeoutError as exc:
             log.info("graph %s %s: no answer within %.2fs", method, path, limit)
             raise GraphNoAnswer(f"{method} {path}: no answer in time", timed_out=True) from exc
         except httpx.TransportError as exc:
+            if _timed_out(exc):
+                log.info("graph %s %s: no answer within %.2fs", method, path, limit)
+                raise GraphNoAnswer(f"{method} {path}: no answer in time", timed_out=True) from exc
             log.info("graph %s %s: %s", method, path, type(exc).__name__)
             raise GraphNoAnswer(f"{method} {path}: {type(exc).__name__}", timed_out=False) from exc
         finally:
@@ -442,6 +446,16 @@ class _Attempts:
     refreshed_token: bool = False
     maybe_applied: bool = False
     last: GraphError | None = None  # the failure being retried
+
+
+def _timed_out(error: httpx.TransportError) -> bool:
+    """Whether Graph did not answer in time, rather than the connection failing (refused,
+    reset, closed before the answer): what the user is told differs. httpx-aiohttp reports
+    every aiohttp connection error as `httpx.ConnectTimeout`, with aiohttp's as its cause."""
+    if not isinstance(error, httpx.TimeoutException):
+        return False
+    cause = error.__cause__
+    return isinstance(cause, TimeoutError) or not isinstance(cause, aiohttp.ClientError)
 
 
 def _aware(value: datetime, name: str) -> datetime:
