@@ -465,7 +465,7 @@ def _aware(value: datetime, name: str) -> datetime:
 
 
 def _json(response: httpx.Response) -> Any:
-    """The body as JSON (orjson: Graph's event bodies are a few kB, ~5x faster than json)."""
+    """The body as JSON (orjson: Graph's event bodies are a few kB)."""
     return orjson.loads(response.content)
 
 

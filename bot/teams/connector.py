@@ -4,8 +4,8 @@ botbuilder stays the framework: replies, updates and proactive sends go through 
 `ConnectorClient` (its models and operations). What is Meetbot's:
 
 - One client per service URL, built once and kept (Teams uses a handful of service URLs), not
-  one per activity: msrest builds a retry policy into every new client's configuration
-  (~2.8 ms of CPU each time, `../shared/REFERENCE.md`).
+  one per activity: msrest builds a costly retry policy into every new client's
+  configuration.
 - The three calls every turn makes (reply, send to a conversation, update an activity) are sent
   by `Conversations` directly: the activity is serialized by `bot.teams.codec` (the same JSON
   msrest writes, without its reflection) and posted over the shared `aiohttp.ClientSession`. Any
