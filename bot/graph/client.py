@@ -388,7 +388,7 @@ class GraphClient:
                     sent["Content-Type"] = "application/json"
                 response = await self._http.request(
                     method,
-                    path,
+                    self._base + path,  # absolute: httpx parses it once, with nothing to join
                     content=None if json is None else orjson.dumps(json),
                     params=params,
                     headers=sent | headers if headers else sent,
