@@ -27,9 +27,8 @@ from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthenticati
 
 from bot import web as routes
 from bot.graph import GraphClient, MsalTokenProvider
-from bot.graph.transport import GraphHttp, GraphTransport
+from bot.graph.http import graph_http
 from bot.local import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_TENANT, default_cert_path
-from bot.proxies import proxy_for
 from bot.reminders import (
     Clock,
     PendingCreates,
@@ -41,6 +40,7 @@ from bot.reminders import (
     SendLimits,
     SystemClock,
 )
+from bot.retry import CONNECTOR_RETRY, RetryPolicy
 from bot.services import SERVICES, Services
 from bot.settings import AppType, RuntimeConfig, Settings, allowed_tenants, is_loopback_url
 from bot.startup import DATABASE_ERRORS, StartupError, database_problem, trust
@@ -63,7 +63,6 @@ from bot.teams.middleware import (
 )
 from bot.teams.openid import OpenIdKeys
 from bot.teams.pacing import Pacer
-from bot.teams.retry import RetryPolicy
 from bot.teams.state import MeetbotConversationState
 from bot.teams.tokens import BotTokens, ManagedIdentityBotTokens, login_authority, msal_bot_tokens
 from dialogs.calendar import CalendarFlow
@@ -124,9 +123,9 @@ def create_app(
 ) -> web.Application:
     """The bot's web app; `graph` where Graph is (default: from `config`), `clock` (default:
     the system's) drives replies and reminders, `connector_retry` how Bot Connector calls are
-    retried (default: `RetryPolicy()`)."""
+    retried (default: `CONNECTOR_RETRY`)."""
     app = web.Application(client_max_size=MAX_BODY_BYTES)
-    retry = connector_retry or RetryPolicy()
+    retry = connector_retry or CONNECTOR_RETRY
     app.cleanup_ctx.append(lambda app: _services(app, config, graph, clock or SystemClock(), retry))
     app.router.add_post("/api/messages", routes.messages)
     app.router.add_get("/healthz", routes.healthz)
@@ -167,15 +166,7 @@ async def _services(
             verify = trust(endpoint.ca_file, "GRAPH_CA_BUNDLE")
         if endpoint.local:  # said once everything it needs is known to be there
             _announce_local_mode(endpoint.base_url)
-        http = await stack.enter_async_context(
-            GraphHttp(
-                GraphTransport(
-                    verify=verify,
-                    limits=httpx.Limits(max_connections=100),
-                    proxy=proxy_for(endpoint.base_url),
-                )
-            )
-        )
+        http = await stack.enter_async_context(graph_http(endpoint.base_url, verify=verify))
         tokens = MsalTokenProvider(
             client_id=endpoint.client_id,
             client_secret=endpoint.client_secret,
@@ -185,7 +176,7 @@ async def _services(
             local_authority=endpoint.local or is_loopback_url(endpoint.authority),
         )
         stack.callback(tokens.close)
-        graph = GraphClient(http, endpoint.base_url, tokens)
+        graph = GraphClient(http, tokens)
         bot_config = _BotConfig(config)
         authentication = await _bot_authentication(config, bot_config, retry, stack)
         adapter = MeetbotAdapter(authentication)

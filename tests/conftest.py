@@ -21,7 +21,7 @@ import pytest
 from aiohttp import web
 
 from bot.app import create_app
-from bot.graph.transport import GraphHttp, GraphTransport
+from bot.graph import graph_http
 from bot.serve import serve
 from bot.services import SERVICES
 from bot.settings import load_settings, resolve
@@ -42,10 +42,10 @@ class RunningGraph:
         ctx = ssl.create_default_context(cadata=self.identity.cert_pem.decode())
         return httpx.AsyncClient(base_url=self.url, verify=ctx)
 
-    def graph_http(self) -> GraphHttp:
-        """What `GraphClient` is given in production: the aiohttp transport, trusting this CA."""
+    def graph_http(self) -> httpx.AsyncClient:
+        """What `GraphClient` is given in production, for this Graph and trusting its CA."""
         ctx = ssl.create_default_context(cadata=self.identity.cert_pem.decode())
-        return GraphHttp(GraphTransport(verify=ctx, limits=httpx.Limits(max_connections=100)))
+        return graph_http(f"{self.url}/v1.0", verify=ctx)
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field, replace
 
-from bot.teams.retry import RetryPolicy
+from bot.retry import CONNECTOR_RETRY, RetryPolicy
 
 
 @dataclass
@@ -22,6 +22,7 @@ class FakeTime:
         await asyncio.sleep(0)  # still a suspension point, as a real sleep is
 
     def policy(self, **overrides: float) -> RetryPolicy:
-        """A RetryPolicy on this time, with full jitter (the longest waits) unless overridden."""
-        policy = RetryPolicy(clock=self.clock, sleep=self.sleep, jitter=lambda: 1.0)
+        """The connector's policy on this time, with full jitter (the longest waits) unless
+        overridden."""
+        policy = replace(CONNECTOR_RETRY, clock=self.clock, sleep=self.sleep, jitter=lambda: 1.0)
         return replace(policy, **overrides)

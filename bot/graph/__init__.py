@@ -1,7 +1,7 @@
 """Microsoft Graph: typed models, the error tree, app-only tokens and the client."""
 
 from bot.graph.auth import MsalTokenProvider, TokenError, TokenProvider
-from bot.graph.client import GraphClient, RetryPolicy, graph_zone_name
+from bot.graph.client import GraphClient, graph_zone_name
 from bot.graph.errors import (
     GraphBadRequest,
     GraphError,
@@ -15,8 +15,11 @@ from bot.graph.errors import (
     MissingGrant,
     TeamsNotAllowed,
 )
+from bot.graph.http import graph_http
+from bot.retry import GRAPH_RETRY, RetryPolicy
 
 __all__ = [
+    "GRAPH_RETRY",
     "GraphBadRequest",
     "GraphClient",
     "GraphError",
@@ -33,5 +36,6 @@ __all__ = [
     "TeamsNotAllowed",
     "TokenError",
     "TokenProvider",
+    "graph_http",
     "graph_zone_name",
 ]

@@ -1,18 +1,19 @@
-"""The Microsoft Graph operations Meetbot uses, over one shared pooled httpx transport
-(`bot.graph.transport.GraphHttp`).
+"""The Microsoft Graph operations Meetbot uses, over the `httpx.AsyncClient` it is given.
 
-App-only: every path is `/users/{organizer}/...` where the organizer is the Teams sender's
-`aadObjectId`. Calendars are cached per user, so steady state is one Graph round trip per
-meeting.
+The client is configured where the app is composed (`bot.graph.http`): Graph's base URL, the CA
+to trust, the proxy, the connection pool; unit tests hand it `httpx.MockTransport`. App-only:
+every path is `/users/{organizer}/...` where the organizer is the Teams sender's `aadObjectId`.
+Calendars are cached per user, so steady state is one Graph round trip per meeting.
 
-Retries are bounded in count and in time (`RetryPolicy`) and only for what Graph documents as
-transient: 429 and 503 after the server's `Retry-After`, 502/503/504, timeouts and dropped
-connections with a short exponential backoff; a 401 once, with a fresh token. Never another
-4xx, and not a 500 (not documented as transient). Every write is safe to retry: creates carry
-`transactionId` or `externalId`, making an event online PATCHes the same two fields, and a
-cancel that comes back 404 after an attempt that may have reached Graph has already happened.
+Retries follow `bot.retry` (`GRAPH_RETRY`), bounded in count and in time, and only for what
+Graph documents as transient: 429 and 503 after the server's `Retry-After`, 502/503/504,
+timeouts and dropped connections with a short exponential backoff; a 401 once, with a fresh
+token. Never another 4xx, and not a 500 (not documented as transient). Every write is safe to
+retry: creates carry `transactionId` or `externalId`, making an event online PATCHes the same
+two fields, and a cancel that comes back 404 after an attempt that may have reached Graph has
+already happened.
 
-Time: all Graph calls of one Teams turn share one deadline (`budget()`, 8 s by default), so the
+Time: all Graph calls of one Teams turn share one budget (`budget()`, 8 s by default), so the
 bot answers within Teams' 15-second window whatever Graph does: each attempt is cut off at
 what is left (at most 5 s), a Retry-After that does not fit is not waited for, and no attempt
 starts with less than half a second left. Outside a `budget()` block each call gets its own.
@@ -22,15 +23,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
-import time
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import aiohttp
 import httpx
 import orjson
 from tzlocal.windows_tz import tz_win
@@ -55,12 +55,10 @@ from bot.graph.models import (
     OnlineMeeting,
     OnlineMeetingProvider,
 )
-from bot.graph.transport import GraphHttp
 from bot.logs import graph_fields
+from bot.retry import GRAPH_RETRY, Budget, RetryPolicy
 
 log = logging.getLogger(__name__)
-
-Sleep = Callable[[float], Awaitable[None]]
 
 ONLINE_INFO_SELECT = "isOnlineMeeting,onlineMeetingProvider,onlineMeeting"
 # What a reminder card needs: the times (a moved meeting), isCancelled, and the join details
@@ -77,19 +75,6 @@ MAX_VIEW_PAGES = 5
 _TRANSIENT_STATUSES = frozenset({502, 503, 504})
 
 
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """How long and how often the client tries. The defaults fit Teams' 15-second window:
-    8 s of Graph work per turn leaves the rest for the reply itself."""
-
-    budget: float = 8.0  # seconds for all Graph calls of one turn (or one call outside a turn)
-    max_attempts: int = 3  # per call, the first one included
-    attempt_timeout: float = 5.0  # one request, token included; never more than is left
-    connect_timeout: float = 2.0
-    backoff: float = 0.5  # before the 2nd attempt after a 5xx or no answer; doubles after
-    min_attempt: float = 0.5  # an attempt is not started with less time than this left
-
-
 def graph_zone_name(iana: str) -> str:
     """The zone name to send Graph: Windows names where one exists ("Pacific Standard Time"),
     else the IANA name, which Graph also accepts for most zones."""
@@ -99,38 +84,42 @@ def graph_zone_name(iana: str) -> str:
 class GraphClient:
     def __init__(
         self,
-        http: GraphHttp,
-        base_url: str,
+        http: httpx.AsyncClient,
         tokens: TokenProvider,
         *,
         calendar_ttl: timedelta = timedelta(minutes=15),
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Sleep = asyncio.sleep,
-        policy: RetryPolicy | None = None,
+        policy: RetryPolicy = GRAPH_RETRY,
     ) -> None:
+        """`http` carries Graph's base URL (`https://graph.microsoft.com/v1.0`); `policy` its
+        clock and sleep, which the calendar cache uses too."""
         self._http = http
-        self._base = base_url.rstrip("/")
+        self._base = str(http.base_url).rstrip("/")
         self._tokens = tokens
         self._calendar_ttl = calendar_ttl.total_seconds()
-        self._clock = clock
-        self._sleep = sleep
-        self.policy = policy or RetryPolicy()
+        self._clock = policy.clock
+        self.policy = policy
         self._calendars: dict[str, tuple[float, Calendar]] = {}
-        # The deadline (in `clock` time) of the turn this task is in, if one was opened.
-        self._deadline: ContextVar[float | None] = ContextVar("graph_deadline", default=None)
+        # The budget of the turn this task is in, if one was opened.
+        self._budget: ContextVar[Budget | None] = ContextVar("graph_budget", default=None)
 
     @contextlib.contextmanager
     def budget(self, seconds: float | None = None) -> Iterator[None]:
-        """Give every Graph call inside this block one shared deadline: `seconds` from now
-        (default: `policy.budget`). Nested blocks keep the earlier deadline, so a caller
-        that opened a tighter one (the Teams handler) is never extended by a flow."""
-        limit = self._clock() + (self.policy.budget if seconds is None else seconds)
-        outer = self._deadline.get()
-        token = self._deadline.set(limit if outer is None else min(outer, limit))
+        """Give every Graph call inside this block one shared budget of `seconds` (default:
+        `policy.budget`). A nested block gets no more than its outer one has left and spends
+        from it, so a caller that opened a tighter one (the Teams handler) is never extended
+        by a flow."""
+        outer = self._budget.get()
+        seconds = self.policy.budget if seconds is None else seconds
+        inner = self.policy.new_budget(
+            seconds if outer is None else min(seconds, outer.remaining())
+        )
+        token = self._budget.set(inner)
         try:
             yield
         finally:
-            self._deadline.reset(token)
+            self._budget.reset(token)
+            if outer is not None:
+                outer.spend(inner.spent)
 
     async def get_calendar(self, user_id: str) -> Calendar:
         """The user's default calendar (allowed and default providers), cached per user."""
@@ -336,19 +325,19 @@ class GraphClient:
         Graph (a timeout, a dropped connection, a 5xx) means that attempt already did the work,
         so the 404 response is returned, not raised. A GraphError raised for a write says
         whether the write `maybe_applied`."""
-        deadline = self._deadline.get()
-        attempt = _Attempts(self._clock() + self.policy.budget if deadline is None else deadline)
+        budget = self._budget.get() or self.policy.new_budget()
+        attempt = _Attempts()
         try:
             while True:
                 attempt.number += 1
-                if attempt.deadline - self._clock() < self.policy.min_attempt:
+                if budget.remaining() < self.policy.min_attempt:
                     # The turn's budget is spent (on earlier calls, or a sleep overran).
                     raise attempt.last or GraphNoAnswer(
                         f"no time left for {method} {path}", timed_out=True
                     )
                 try:
                     response = await self._attempt(
-                        method, path, attempt.deadline, json=json, params=params, headers=headers
+                        method, path, budget, json=json, params=params, headers=headers
                     )
                     raise_for_response(response, resource=resource)
                     return response
@@ -358,7 +347,7 @@ class GraphClient:
                         return response
                     raise
                 except GraphUnauthorized:
-                    if attempt.refreshed_token or attempt.number >= self.policy.max_attempts:
+                    if attempt.refreshed_token or attempt.number >= self.policy.attempts:
                         raise
                     attempt.refreshed_token = True  # revoked or rotated: a new one, once
                     self._tokens.invalidate()
@@ -367,11 +356,11 @@ class GraphClient:
                     # or no answer may have come after the work was done.
                     attempt.maybe_applied |= exc.status != 429
                     attempt.last = exc
-                    delay = self._retry_delay(exc, attempt)
+                    delay = self._retry_delay(exc, attempt.number, budget)
                     if delay is None:
                         raise
                     log.info("graph %s %s: retrying in %.2fs after %s", method, path, delay, exc)
-                    await self._sleep(delay)
+                    await budget.wait(delay)
         except GraphError as exc:
             exc.maybe_applied = attempt.maybe_applied and method != "GET"
             raise
@@ -380,15 +369,17 @@ class GraphClient:
         self,
         method: str,
         path: str,
-        deadline: float,
+        budget: Budget,
         *,
         json: Any,
         params: dict[str, str] | None,
         headers: dict[str, str] | None,
     ) -> httpx.Response:
-        """One request, token included, cut off at the attempt timeout or the deadline."""
-        limit = min(self.policy.attempt_timeout, deadline - self._clock())
-        timeout = httpx.Timeout(limit, connect=min(self.policy.connect_timeout, limit))
+        """One request, token included, cut off at the attempt timeout or what is left."""
+        limit = min(self.policy.attempt_timeout, budget.remaining())
+        connect = self.policy.connect_timeout
+        timeout = httpx.Timeout(limit, connect=limit if connect is None else min(connect, limit))
+        started = self._clock()
         try:
             async with asyncio.timeout(limit):
                 token = await self._tokens.token()
@@ -397,18 +388,23 @@ class GraphClient:
                     sent["Content-Type"] = "application/json"
                 response = await self._http.request(
                     method,
-                    _url(self._base + path),
+                    self._base + path,  # absolute: httpx parses it once, with nothing to join
                     content=None if json is None else orjson.dumps(json),
                     params=params,
                     headers=sent | headers if headers else sent,
                     timeout=timeout,
                 )
-        except (TimeoutError, httpx.TimeoutException) as exc:
+        except TimeoutError as exc:
             log.info("graph %s %s: no answer within %.2fs", method, path, limit)
             raise GraphNoAnswer(f"{method} {path}: no answer in time", timed_out=True) from exc
         except httpx.TransportError as exc:
+            if _timed_out(exc):
+                log.info("graph %s %s: no answer within %.2fs", method, path, limit)
+                raise GraphNoAnswer(f"{method} {path}: no answer in time", timed_out=True) from exc
             log.info("graph %s %s: %s", method, path, type(exc).__name__)
             raise GraphNoAnswer(f"{method} {path}: {type(exc).__name__}", timed_out=False) from exc
+        finally:
+            budget.spend(self._clock() - started)
         request_id = response.headers.get("request-id")
         log.info(
             "graph %s %s -> %s request-id=%s",
@@ -420,17 +416,17 @@ class GraphClient:
         )
         return response
 
-    def _retry_delay(self, exc: GraphError, attempt: _Attempts) -> float | None:
+    def _retry_delay(self, exc: GraphError, failed: int, budget: Budget) -> float | None:
         """How long to wait before trying again, or None to give up now."""
-        if attempt.number >= self.policy.max_attempts:
+        if failed >= self.policy.attempts:
             return None
         if isinstance(exc, GraphThrottled):
-            delay = exc.retry_after
+            delay = self.policy.backoff(failed, exc.retry_after)
         elif isinstance(exc, GraphNoAnswer) or exc.status in _TRANSIENT_STATUSES:
-            delay = self.policy.backoff * 2.0 ** (attempt.number - 1)
+            delay = self.policy.backoff(failed)
         else:
             return None  # a 500 is not documented as transient: do not hammer Graph
-        if self._clock() + delay + self.policy.min_attempt > attempt.deadline:
+        if not budget.fits(delay):
             return None  # waiting would leave no time to try: say so now
         return delay
 
@@ -446,11 +442,20 @@ class GraphClient:
 class _Attempts:
     """Where one call's retries stand."""
 
-    deadline: float
     number: int = 0
     refreshed_token: bool = False
     maybe_applied: bool = False
     last: GraphError | None = None  # the failure being retried
+
+
+def _timed_out(error: httpx.TransportError) -> bool:
+    """Whether Graph did not answer in time, rather than the connection failing (refused,
+    reset, closed before the answer): what the user is told differs. httpx-aiohttp reports
+    every aiohttp connection error as `httpx.ConnectTimeout`, with aiohttp's as its cause."""
+    if not isinstance(error, httpx.TimeoutException):
+        return False
+    cause = error.__cause__
+    return isinstance(cause, TimeoutError) or not isinstance(cause, aiohttp.ClientError)
 
 
 def _aware(value: datetime, name: str) -> datetime:
@@ -460,15 +465,8 @@ def _aware(value: datetime, name: str) -> datetime:
 
 
 def _json(response: httpx.Response) -> Any:
-    """The body as JSON (orjson: Graph's event bodies are a few kB, ~5x faster than json)."""
+    """The body as JSON (orjson: Graph's event bodies are a few kB)."""
     return orjson.loads(response.content)
-
-
-@functools.lru_cache(maxsize=1024)
-def _url(text: str) -> httpx.URL:
-    """The parsed URL, once per distinct URL: httpx checks and splits the text of every
-    request (~25 µs), and a bot calls the same few paths for the same users over and over."""
-    return httpx.URL(text)
 
 
 def _dtz(value: datetime, zone_name: str) -> dict[str, str]:

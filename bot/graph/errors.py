@@ -26,6 +26,8 @@ from enum import StrEnum
 
 import httpx
 
+from bot.retry import retry_after_seconds
+
 
 class MissingGrant(StrEnum):
     """Which admin step a 403 points at, so the user can be told exactly what to ask for."""
@@ -127,17 +129,13 @@ def raise_for_response(response: httpx.Response, *, resource: str) -> None:
     if status == 404:
         raise GraphNotFound(status, code, message, request_id)
     if status == 429 or (status == 503 and "Retry-After" in response.headers):
-        raise GraphThrottled(status, code, message, request_id, retry_after_seconds(response))
+        retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+        raise GraphThrottled(
+            status, code, message, request_id, 1.0 if retry_after is None else retry_after
+        )
     if status >= 500:
         raise GraphUnavailable(status, code, message, request_id)
     raise GraphError(status, code, message, request_id)
-
-
-def retry_after_seconds(response: httpx.Response, default: float = 1.0) -> float:
-    try:
-        return max(0.0, float(response.headers.get("Retry-After", default)))
-    except ValueError:
-        return default
 
 
 def _error_body(response: httpx.Response) -> tuple[str, str]:

@@ -1,13 +1,13 @@
 """Proactive sends through botbuilder's `continue_conversation`, and what came of them.
 
 A reminder is sent into the conversation it belongs to with the stored `ConversationReference`
-(in a channel, its `;messageid=` thread). The connector's answer is sorted into what the
-scheduler acts on: delivered, throttled (429 and its Retry-After), worth retrying (412, 500,
-502, 503, 504, a dropped connection), gone (403/404: the bot was removed), or refused.
+(in a channel, its `;messageid=` thread). A failed send is sorted by its `ConnectorError` type
+(`bot.connector_errors`) into what the scheduler acts on: throttled (429 and its Retry-After),
+worth retrying (412, 5xx, no answer), gone (403/404: the bot was removed), or refused.
 
 Retries come in two layers. Within one send, the connector transport (`bot.teams.connector`)
 already retried 429/412/502/504 and dropped connections for a few seconds; what reaches
-`classify` is the answer that was left when those ran out (or a status that is never retried
+`classify` is the failure that was left when those ran out (or one that is never retried
 there, like 500, 503 or 403). The scheduler then acts on it over minutes: a 429 waits for its
 Retry-After, RETRY backs off, GONE and REFUSED are recorded as final.
 
@@ -25,10 +25,14 @@ from typing import Any, Protocol
 from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.schema import Activity, ConversationReference
 
-log = logging.getLogger(__name__)
+from bot.connector_errors import (
+    ConnectorGone,
+    ConnectorRefused,
+    ConnectorThrottled,
+    ConnectorUnavailable,
+)
 
-RETRYABLE_STATUSES = frozenset({412, 500, 502, 503, 504})
-GONE_STATUSES = frozenset({403, 404})
+log = logging.getLogger(__name__)
 
 
 class Delivery(StrEnum):
@@ -78,24 +82,16 @@ class ProactiveSender:
 
 
 def classify(error: BaseException) -> Outcome:
-    response = getattr(error, "response", None)
-    status = getattr(response, "status_code", None) or getattr(response, "status", None)
-    if not isinstance(status, int):
-        log.warning("proactive send failed without an HTTP answer: %r", error)
-        return Outcome(Delivery.RETRY, detail=type(error).__name__)
-    detail = f"HTTP {status}"
-    if status == 429:
-        return Outcome(Delivery.THROTTLED, retry_after=_retry_after(response), detail=detail)
-    if status in RETRYABLE_STATUSES:
-        return Outcome(Delivery.RETRY, detail=detail)
-    if status in GONE_STATUSES:
-        return Outcome(Delivery.GONE, detail=detail)
-    return Outcome(Delivery.REFUSED, detail=detail)
-
-
-def _retry_after(response: Any) -> float:
-    headers = getattr(response, "headers", None) or {}
-    try:
-        return max(0.0, float(headers.get("Retry-After", "1")))
-    except (TypeError, ValueError):
-        return 1.0
+    match error:
+        case ConnectorThrottled(retry_after=retry_after):
+            wait = 1.0 if retry_after is None else retry_after
+            return Outcome(Delivery.THROTTLED, retry_after=wait, detail=error.detail)
+        case ConnectorGone():
+            return Outcome(Delivery.GONE, detail=error.detail)
+        case ConnectorRefused():
+            return Outcome(Delivery.REFUSED, detail=error.detail)
+        case ConnectorUnavailable(status=status) if status:  # 412, 5xx
+            return Outcome(Delivery.RETRY, detail=error.detail)
+    # No answer, an answer too large to read, or no connector call at all (the token).
+    log.warning("proactive send failed without an HTTP answer: %r", error)
+    return Outcome(Delivery.RETRY, detail=type(error).__name__)

@@ -56,6 +56,7 @@ from bot.reminders.delivery import Delivery, Outcome, Sender
 from bot.reminders.limits import SendLimits
 from bot.reminders.plan import first_attempt, next_check
 from bot.reminders.reconcile import PendingCreates
+from bot.retry import REMINDER_RETRY, RetryPolicy
 from bot.store import (
     ReferenceStore,
     Reminder,
@@ -91,9 +92,9 @@ class SchedulerConfig:
     lease: timedelta = timedelta(seconds=60)  # a claim's lifetime; a dead worker's is retaken
     poll: timedelta = timedelta(seconds=5)  # the longest idle sleep (other instances' inserts)
     concurrency: int = 64  # reminders in flight at once
-    max_attempts: int = 6  # failed transient attempts before a reminder is recorded FAILED
-    backoff: timedelta = timedelta(seconds=2)  # first retry delay; doubles, capped
-    max_backoff: timedelta = timedelta(minutes=2)
+    # Failed transient sends (attempts) before a reminder is recorded FAILED, and the backoff
+    # between them (seconds); one try per round, so the policy's budget is not used here.
+    retry: RetryPolicy = REMINDER_RETRY
     watch_interval: timedelta = timedelta(minutes=5)
     watch_lookahead: timedelta = timedelta(hours=1)
     watch_batch: int = 20
@@ -449,11 +450,11 @@ class ReminderScheduler:
 
     async def _retry(self, reminder: Reminder, detail: str) -> None:
         attempts = reminder.attempts + 1
-        if attempts >= self._config.max_attempts:
+        if attempts >= self._config.retry.attempts:
             await self._finish(reminder, ReminderState.FAILED, f"gave up after {detail}")
             return
         self.stats.retried += 1
-        delay = _backoff(reminder, attempts, self._config.backoff, self._config.max_backoff)
+        delay = _backoff(self._config.retry, reminder, attempts)
         log.info("reminder %s: retrying in %.1fs after %s", reminder.id, delay, detail)
         await self._release(reminder, self._clock.now() + timedelta(seconds=delay), failed=True)
 
@@ -598,9 +599,8 @@ def _zone(key: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def _backoff(reminder: Reminder, attempts: int, base: timedelta, cap: timedelta) -> float:
-    """Exponential backoff with a per-reminder jitter (deterministic, so tests can know it)."""
-    delay = min(cap.total_seconds(), base.total_seconds() * 2.0 ** (attempts - 1))
+def _backoff(policy: RetryPolicy, reminder: Reminder, attempts: int) -> float:
+    """The policy's backoff with a per-reminder jitter (deterministic, so tests can know it)."""
     digest = hashlib.blake2b(f"{reminder.id}:{attempts}".encode(), digest_size=2).digest()
-    jitter = 0.8 + 0.4 * int.from_bytes(digest, "big") / 0xFFFF
-    return float(math.ceil(delay * jitter * 1000) / 1000)
+    delay = policy.backoff(attempts, chance=int.from_bytes(digest, "big") / 0x10000)
+    return float(math.ceil(delay * 1000) / 1000)

@@ -1,11 +1,11 @@
 """Bot Connector calls over one pooled async HTTP client, retried as Teams asks.
 
 botbuilder stays the framework: replies, updates and proactive sends go through its
-`ConnectorClient` (its models, operations and `ErrorResponseException`). What is Meetbot's:
+`ConnectorClient` (its models and operations). What is Meetbot's:
 
 - One client per service URL, built once and kept (Teams uses a handful of service URLs), not
-  one per activity: msrest builds a retry policy into every new client's configuration
-  (~2.8 ms of CPU each time, `../shared/REFERENCE.md`).
+  one per activity: msrest builds a costly retry policy into every new client's
+  configuration.
 - The three calls every turn makes (reply, send to a conversation, update an activity) are sent
   by `Conversations` directly: the activity is serialized by `bot.teams.codec` (the same JSON
   msrest writes, without its reflection) and posted over the shared `aiohttp.ClientSession`. Any
@@ -15,20 +15,23 @@ botbuilder stays the framework: replies, updates and proactive sends go through 
 
   instead of msrest's default: `requests` in a thread pool, a new session (and TCP connection)
   per activity, and the token fetched with blocking msal on the event loop.
-- Retries, both ways, per `bot.teams.retry` (429/412/502/504 and dropped connections, bounded
-  tries) with the injected clock and sleep; a call that finally failed is logged (the log
-  context already names the activity and conversation, or the reminder).
+- Retries, both ways, per `bot.retry` (`CONNECTOR_RETRY`): Teams asks bots to retry 429 (after
+  its `Retry-After`), 412, 502 and 504; Meetbot also retries a connection that dropped or timed
+  out before an answer came. Everything else is final: 403/404 (the bot was removed), 400, 401,
+  413, 500 and 503 (the reminder scheduler still retries those later, over minutes). A call that
+  finally failed is logged (the log context already names the activity and conversation, or
+  the reminder) and raised as `bot.connector_errors`' tree, from one place (`with_retries`),
+  for both ways.
 - One time budget per turn, or per proactive send: `MeetbotConnectorFactory.create`, which
   botbuilder calls at the start of each, opens a new `Budget` in the calling task's context
   (a `ContextVar`), and every call made from that context spends from it. A call made where no
   budget was opened gets one of its own.
 - The bot's token (`bot.teams.tokens`, fetched off the loop, cached) goes on every try; without
   an app id there is none, as botbuilder does.
-- A connection that fails before an answer becomes `ConnectorUnreachable` (an msrest
-  `ClientRequestError`, as msrest's own senders raise).
-- An answer is read up to `MAX_ANSWER_BYTES` and no further (`ConnectorAnswerTooLarge`, also a
-  `ClientRequestError`, not retried): the connector answers an id, an error or a page of
-  members, and a 400 MB answer read whole took the bot from 110 MB to 1.3 GB of memory.
+- A connection that fails before an answer becomes `ConnectorUnreachable`.
+- An answer is read up to `MAX_ANSWER_BYTES` and no further (`ConnectorAnswerTooLarge`, not
+  retried): the connector answers an id, an error or a page of members, and an answer of
+  hundreds of megabytes read whole would take the bot's memory with it.
 
 msrest's own retry setting was the alternative: it is urllib3's `Retry` inside `requests`, in a
 worker thread, so it cannot bound a whole turn, its sleep cannot be injected, and it needs the
@@ -54,9 +57,7 @@ from botframework.connector.auth import ConnectorFactory
 from botframework.connector.bot_framework_sdk_client_async import (
     BotFrameworkConnectorConfiguration,
 )
-from botframework.connector.models import ErrorResponseException
 from msrest.authentication import Authentication
-from msrest.exceptions import ClientRequestError
 from msrest.pipeline import Request, Response
 from msrest.pipeline.async_abc import AsyncHTTPPolicy, AsyncHTTPSender, AsyncPipeline
 from msrest.pipeline.universal import RawDeserializer
@@ -64,9 +65,14 @@ from msrest.universal_http import ClientRequest
 from msrest.universal_http.async_abc import AsyncClientResponse
 from multidict import CIMultiDict, CIMultiDictProxy
 
+from bot.connector_errors import (
+    ConnectorAnswerTooLarge,
+    ConnectorUnreachable,
+    connector_error,
+)
 from bot.proxies import proxy_for
+from bot.retry import Budget, RetryPolicy, retry_after_seconds
 from bot.teams.codec import to_json
-from bot.teams.retry import RETRY_STATUSES, Budget, RetryPolicy, retry_after_seconds
 from bot.teams.tokens import BotTokens
 
 log = logging.getLogger(__name__)
@@ -76,7 +82,7 @@ USER_AGENT = "Meetbot (botbuilder-python)"
 # few hundred kB), far below what would hurt the bot's memory.
 MAX_ANSWER_BYTES = 4 * 1024 * 1024
 _MAX_SERVICE_URLS = 64
-_ACCEPTED = frozenset({200, 201, 202})
+RETRY_STATUSES = frozenset({412, 429, 502, 504})
 
 # msrest's pipeline types, for the client request and response this transport uses.
 _Request = Request[ClientRequest]
@@ -84,14 +90,6 @@ _Response = Response[ClientRequest, AsyncClientResponse]
 _Policy = AsyncHTTPPolicy[ClientRequest, AsyncClientResponse]
 _Sender = AsyncHTTPSender[ClientRequest, AsyncClientResponse]
 _T = TypeVar("_T")
-
-
-class ConnectorUnreachable(ClientRequestError):
-    """The connection failed, dropped or timed out before the connector answered."""
-
-
-class ConnectorAnswerTooLarge(ClientRequestError):
-    """The connector's answer was larger than `MAX_ANSWER_BYTES`; the rest was not read."""
 
 
 class Budgets:
@@ -170,8 +168,8 @@ class Conversations(ConversationsOperations):  # type: ignore[misc]
     """botbuilder's conversation operations, with reply, send and update sent directly.
 
     Same URLs, headers, body and results as the generated operations (`custom_headers`,
-    `raw` or per-call options take the generated path): a `ResourceResponse`, or msrest's
-    `ErrorResponseException` for any answer but 200, 201 or 202.
+    `raw` or per-call options take the generated path): a `ResourceResponse`, or a
+    `ConnectorError` for any answer that is not a success.
     """
 
     def __init__(
@@ -255,9 +253,6 @@ class Conversations(ConversationsOperations):  # type: ignore[misc]
             headers["x-ms-conversation-id"] = conversation_id
         body = orjson.dumps(to_json(activity))
         answer = await self._transport.send(method, url, headers, body)
-        if answer.status not in _ACCEPTED:
-            response = _ConnectorResponse(ClientRequest(method, url), answer)
-            raise ErrorResponseException(self._deserialize, response)
         return _resource_response(
             answer,
             lambda: self._deserialize(
@@ -349,11 +344,6 @@ class Answer:
     headers: CIMultiDictProxy[str]
     body: bytes
 
-    @property
-    def status_code(self) -> int:
-        """As `requests` and httpx name it: what `ErrorResponseException.response` offers."""
-        return self.status
-
 
 async def _request(
     http: aiohttp.ClientSession,
@@ -379,7 +369,7 @@ async def _request(
         ) as response:
             body = await _read_capped(response, method, url)
     except (aiohttp.ClientError, TimeoutError) as error:  # connect, drop, protocol, timeouts
-        raise ConnectorUnreachable(type(error).__name__) from error
+        raise ConnectorUnreachable(_describe(method, url), type(error).__name__) from error
     return Answer(response.status, response.reason, response.headers, body)
 
 
@@ -405,7 +395,7 @@ async def _read_capped(response: aiohttp.ClientResponse, method: str, url: str) 
     response.close()
     call = _describe(method, url)
     log.warning("connector %s answered more than %d bytes: not read", call, MAX_ANSWER_BYTES)
-    raise ConnectorAnswerTooLarge(f"the answer to {call} is larger than {MAX_ANSWER_BYTES} bytes")
+    raise ConnectorAnswerTooLarge(call, response.status, MAX_ANSWER_BYTES)
 
 
 async def with_retries(
@@ -416,9 +406,10 @@ async def with_retries(
     answer: Callable[[_T], tuple[int, str | None]],
 ) -> _T:
     """Try `attempt(seconds)` (the try's time limit) until an answer that is not retried,
-    the tries run out, or the budget cannot fit another wait and try; the last answer is
-    returned (or the last `ConnectorUnreachable` raised). `answer` gives a response's status
-    and Retry-After."""
+    the tries run out, or the budget cannot fit another wait and try. A success is returned;
+    anything else is raised as a `ConnectorError` (the last `ConnectorUnreachable`, or the
+    error for the last answer's status). `answer` gives a response's status and
+    Retry-After."""
     policy = budget.policy
     tries = 0
     while True:
@@ -435,14 +426,16 @@ async def with_retries(
         retry_after = None
         if response is not None:
             status, retry_after_header = answer(response)
-            if status not in RETRY_STATUSES:
-                if status >= 400:  # final; a read (a roster lookup) is the caller's to judge
-                    level = logging.INFO if method == "GET" else logging.WARNING
-                    call = _describe(method, url)  # only when it is logged
-                    log.log(level, "connector %s answered %s (not retried)", call, status)
-                return response
-            outcome = f"HTTP {status}"
             retry_after = retry_after_seconds(retry_after_header)
+            if status not in RETRY_STATUSES:
+                if status < 300:
+                    return response
+                # Final; a read (a roster lookup) is the caller's to judge.
+                level = logging.INFO if method == "GET" else logging.WARNING
+                call = _describe(method, url)  # only when it is logged
+                log.log(level, "connector %s answered %s (not retried)", call, status)
+                raise connector_error(call, status, retry_after)
+            outcome = f"HTTP {status}"
         else:
             assert error is not None
             outcome = _cause(error)
@@ -452,8 +445,7 @@ async def with_retries(
             log.warning("connector %s failed after %d tries (%s); giving up", call, tries, outcome)
             if error is not None:
                 raise error
-            assert response is not None
-            return response
+            raise connector_error(call, status, retry_after)
         log.info("connector %s: %s, retrying in %.2f s", _describe(method, url), outcome, delay)
         await budget.wait(delay)
 
@@ -543,7 +535,7 @@ class AiohttpSender(_Sender):
 
 
 class _ConnectorResponse(AsyncClientResponse):
-    """An `Answer` as msrest's operations and `ErrorResponseException` read a response."""
+    """An `Answer` as msrest's operations read a response."""
 
     def __init__(self, request: ClientRequest, answer: Answer) -> None:
         super().__init__(request, answer)
@@ -556,8 +548,7 @@ class _ConnectorResponse(AsyncClientResponse):
         return self._body
 
     def raise_for_status(self) -> None:
-        if self.status_code is not None and self.status_code >= 400:
-            raise ClientRequestError(f"Received status code {self.status_code}")
+        """Never reached: `with_retries` raises for a failed answer before msrest reads it."""
 
 
 def _describe(method: str, url: str) -> str:

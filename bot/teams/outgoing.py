@@ -3,8 +3,8 @@
 botbuilder's `TurnContext.send_activities` deep-copies every activity before addressing it, so a
 caller's object is never changed by the send. An activity built for a single send and dropped
 afterwards needs no such protection: its shallow copy (new object, new lists, shared leaves) is
-just as safe to address, and costs ~1 µs instead of ~17 µs (the deep copy walks all ~45 fields
-of an `Activity`). The cards inside are shared too (`cards.CardAttachment`).
+just as safe to address, and far cheaper (the deep copy walks every field of an `Activity`).
+The cards inside are shared too (`cards.CardAttachment`).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -33,7 +33,7 @@ import pytest
 import pytest_asyncio
 
 from bot.app import create_app
-from bot.graph import GraphClient, RetryPolicy
+from bot.graph import GRAPH_RETRY, GraphClient
 from bot.i18n import en
 from bot.reminders import ManualClock, ReminderScheduler
 from bot.serve import serve
@@ -52,12 +52,13 @@ T0 = datetime(2030, 3, 4, 16, 0, tzinfo=UTC)  # Monday 8:00 in Los Angeles
 EN = en.CATALOG
 TEAMS_WINDOW_S = 15.0
 # The production rules on a shorter clock: 3 attempts, a shared deadline per turn.
-FAST = RetryPolicy(
+FAST = replace(
+    GRAPH_RETRY,
     budget=1.0,
-    max_attempts=3,
+    attempts=3,
     attempt_timeout=0.2,
     connect_timeout=0.2,
-    backoff=0.02,
+    base_delay=0.02,
     min_attempt=0.05,
 )
 # What the bot may spend besides Graph: parsing, the store, the reply to the connector.
@@ -321,7 +322,7 @@ def expect_attempts(attempts: list[RecordedRequest], fault: Fault, times: int | 
     elif times == TRANSIENT:
         assert len(attempts) == 2
     else:
-        assert len(attempts) == FAST.max_attempts
+        assert len(attempts) == FAST.attempts
     assert all(a.json == attempts[0].json for a in attempts)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ import httpx
 import pytest
 
 from bot.graph import (
+    GRAPH_RETRY,
     GraphBadRequest,
     GraphClient,
     GraphForbidden,
@@ -23,7 +25,6 @@ from bot.graph import (
     MissingGrant,
     TeamsNotAllowed,
 )
-from bot.graph.transport import GraphHttp
 
 LA = ZoneInfo("America/Los_Angeles")
 CALENDAR = {
@@ -66,8 +67,10 @@ def client_for(
         slept.append(seconds)
 
     tokens = FakeTokens()
-    http = GraphHttp(httpx.MockTransport(handler))
-    return GraphClient(http, "https://graph.test/v1.0", tokens, sleep=sleep), slept, tokens
+    http = httpx.AsyncClient(
+        base_url="https://graph.test/v1.0", transport=httpx.MockTransport(handler)
+    )
+    return GraphClient(http, tokens, policy=replace(GRAPH_RETRY, sleep=sleep)), slept, tokens
 
 
 async def create(client: GraphClient) -> None:

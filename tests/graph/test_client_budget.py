@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -22,8 +23,9 @@ from bot.graph import (
     GraphUnavailable,
     RetryPolicy,
 )
-from bot.graph.transport import GraphHttp
+from bot.retry import GRAPH_RETRY
 
+BASE = "https://graph.test/v1.0"
 CALENDAR = {"id": "cal", "allowedOnlineMeetingProviders": ["teamsForBusiness"]}
 LA = ZoneInfo("America/Los_Angeles")
 TEAMS_WINDOW_S = 15.0
@@ -67,15 +69,9 @@ class Graph:
             self.timeouts.append(request.extensions["timeout"]["read"])
             return (handler or self.stall)(request)
 
-        http = GraphHttp(httpx.MockTransport(record))
-        self.client = GraphClient(
-            http,
-            "https://graph.test/v1.0",
-            FakeTokens(),
-            clock=self.time.clock,
-            sleep=self.time.sleep,
-            policy=policy,
-        )
+        http = httpx.AsyncClient(base_url=BASE, transport=httpx.MockTransport(record))
+        on_fake_time = replace(policy or GRAPH_RETRY, clock=self.time.clock, sleep=self.time.sleep)
+        self.client = GraphClient(http, FakeTokens(), policy=on_fake_time)
 
     def stall(self, request: httpx.Request) -> httpx.Response:
         """No answer: the whole timeout passes, then httpx gives up."""
@@ -133,7 +129,7 @@ async def test_transient_statuses_are_retried_up_to_the_attempt_bound(
     with pytest.raises(GraphError) as caught:  # a 503 with Retry-After is GraphThrottled
         await graph.client.get_calendar("user-1")
 
-    assert len(graph.requests) == RetryPolicy().max_attempts == 3
+    assert len(graph.requests) == GRAPH_RETRY.attempts == 3
     assert graph.time.slept == slept
     assert caught.value.request_id == f"rid-{answer.status_code}"
 
@@ -258,9 +254,11 @@ async def test_the_attempt_is_cut_off_even_when_the_transport_ignores_its_timeou
         await never.wait()
         raise AssertionError("unreachable")
 
-    policy = RetryPolicy(budget=0.3, attempt_timeout=0.05, backoff=0.01, min_attempt=0.01)
-    http = GraphHttp(httpx.MockTransport(handler))
-    client = GraphClient(http, "https://graph.test/v1.0", FakeTokens(), policy=policy)
+    policy = replace(
+        GRAPH_RETRY, budget=0.3, attempt_timeout=0.05, base_delay=0.01, min_attempt=0.01
+    )
+    http = httpx.AsyncClient(base_url=BASE, transport=httpx.MockTransport(handler))
+    client = GraphClient(http, FakeTokens(), policy=policy)
     loop = asyncio.get_running_loop()
     started = loop.time()
 
@@ -272,6 +270,6 @@ async def test_the_attempt_is_cut_off_even_when_the_transport_ignores_its_timeou
 
 
 def test_the_default_policy_leaves_room_in_teams_window() -> None:
-    policy = RetryPolicy()
+    policy = GRAPH_RETRY
     assert policy.attempt_timeout <= policy.budget < TEAMS_WINDOW_S / 1.5
-    assert policy.max_attempts == 3 and policy.min_attempt > 0
+    assert policy.attempts == 3 and policy.min_attempt > 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,6 +14,7 @@ import httpx
 import pytest
 
 from bot.graph import (
+    GRAPH_RETRY,
     GraphBadRequest,
     GraphClient,
     GraphError,
@@ -22,7 +24,6 @@ from bot.graph import (
     MissingGrant,
     TeamsNotAllowed,
 )
-from bot.graph.transport import GraphHttp
 
 BASE = "https://graph.test/v1.0"
 LA = ZoneInfo("America/Los_Angeles")
@@ -55,8 +56,8 @@ def client_for(handler: Handler) -> tuple[GraphClient, list[httpx.Request], list
     async def sleep(seconds: float) -> None:
         slept.append(seconds)
 
-    http = GraphHttp(httpx.MockTransport(record))
-    return GraphClient(http, BASE, FakeTokens(), sleep=sleep), seen, slept
+    http = httpx.AsyncClient(base_url=BASE, transport=httpx.MockTransport(record))
+    return GraphClient(http, FakeTokens(), policy=replace(GRAPH_RETRY, sleep=sleep)), seen, slept
 
 
 def make_event(event_id: str, **fields: Any) -> dict[str, Any]:

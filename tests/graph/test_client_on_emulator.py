@@ -54,7 +54,7 @@ async def live(graph: RunningGraph) -> AsyncIterator[Live]:
         local_authority=True,
     )
     async with graph.graph_http() as http:
-        yield Live(GraphClient(http, f"{graph.url}/v1.0", tokens), graph.emulator)
+        yield Live(GraphClient(http, tokens), graph.emulator)
     tokens.close()
 
 

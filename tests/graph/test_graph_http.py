@@ -1,96 +1,133 @@
-"""`GraphHttp`: httpx requests straight to a transport, with what Graph calls need added."""
+"""The httpx client Graph is reached with (`bot.graph.http`), through `GraphClient`, on real
+sockets: answers read whole on one pooled connection, no cookies sent back, the environment's
+proxy, and failures that keep their meaning (a dropped or refused connection is not a timeout,
+which is what the user is then told)."""
 
 from __future__ import annotations
 
-import httpx
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
+from datetime import timedelta
+
 import pytest
 from aiohttp import web
 
-from bot.graph.transport import USER_AGENT, GraphHttp, GraphTransport
-from bot.serve import serve
+from bot.graph import GRAPH_RETRY, GraphClient, GraphNoAnswer, graph_http
+from bot.graph.http import USER_AGENT
+from bot.serve import Served, serve
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Start = Callable[[Handler], Awaitable[Served]]
+CALENDAR = {"id": "cal", "allowedOnlineMeetingProviders": ["teamsForBusiness"]}
+ONE_TRY = replace(GRAPH_RETRY, attempts=1)
 
 
-def _answer(seen: list[httpx.Request], response: httpx.Response) -> httpx.MockTransport:
-    def handle(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return response
+class FakeTokens:
+    async def token(self) -> str:
+        return "token"
 
-    return httpx.MockTransport(handle)
-
-
-async def test_the_request_carries_the_body_headers_query_agent_and_timeout() -> None:
-    seen: list[httpx.Request] = []
-    http = GraphHttp(_answer(seen, httpx.Response(201, json={"id": "e1"})))
-    response = await http.request(
-        "POST",
-        httpx.URL("https://graph.test/v1.0/users/u/events"),
-        content=b'{"subject":"x"}',
-        params={"$select": "id"},
-        headers={"Authorization": "Bearer t", "Content-Type": "application/json"},
-        timeout=httpx.Timeout(3.0, connect=1.0),
-    )
-    [request] = seen
-    assert (request.method, str(request.url)) == (
-        "POST",
-        "https://graph.test/v1.0/users/u/events?%24select=id",
-    )
-    assert request.content == b'{"subject":"x"}'
-    assert request.headers["Authorization"] == "Bearer t"
-    assert request.headers["User-Agent"] == USER_AGENT
-    assert request.headers["Host"] == "graph.test"
-    assert request.extensions["timeout"] == {"connect": 1.0, "read": 3.0, "write": 3.0, "pool": 3.0}
-    assert response.status_code == 201 and response.json() == {"id": "e1"}
-    assert response.request is request
+    def invalidate(self) -> None:
+        pass
 
 
-async def test_the_body_is_read_and_the_response_closed_before_it_is_returned() -> None:
-    body = httpx.ByteStream(b'{"value": []}')
-    http = GraphHttp(_answer([], httpx.Response(200, stream=body)))
-    response = await http.request("GET", "https://graph.test/v1.0/me", timeout=httpx.Timeout(1.0))
-    assert response.is_closed  # the connection is back in the pool
-    assert response.content == b'{"value": []}'
+@pytest.fixture
+async def graph() -> AsyncIterator[Start]:
+    served: list[Served] = []
+
+    async def start(handler: Handler) -> Served:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", handler)
+        served.append(await serve(app))
+        return served[-1]
+
+    yield start
+    for one in served:
+        await one.close()
 
 
-async def test_a_set_cookie_is_not_sent_back() -> None:
-    seen: list[httpx.Request] = []
-    cookie = httpx.Response(200, json={}, headers={"Set-Cookie": "x-ms-gateway=abc; Path=/"})
-    http = GraphHttp(_answer(seen, cookie))
-    for _ in range(2):
-        await http.request("GET", "https://graph.test/v1.0/me", timeout=httpx.Timeout(1.0))
-    assert [request.headers.get("Cookie") for request in seen] == [None, None]
-
-
-async def test_transport_errors_are_httpxs_own() -> None:
-    def refuse(request: httpx.Request) -> httpx.Response:
-        raise httpx.ConnectError("refused", request=request)
-
-    async with GraphHttp(httpx.MockTransport(refuse)) as http:
-        with pytest.raises(httpx.ConnectError):
-            await http.request("GET", "https://graph.test/v1.0/me", timeout=httpx.Timeout(1.0))
-
-
-async def test_over_aiohttp_a_set_cookie_is_not_sent_back_either() -> None:
-    """The production transport on a real socket: aiohttp's session would keep the cookie (for
-    a named host: it never keeps one from an IP address)."""
-    cookies: list[str | None] = []
+async def test_answers_are_read_on_one_pooled_connection_without_cookies(graph: Start) -> None:
+    seen: list[tuple[object, str | None, str | None, str | None]] = []
 
     async def answer(request: web.Request) -> web.Response:
-        cookies.append(request.headers.get("Cookie"))
-        response = web.json_response({})
+        seen.append(
+            (
+                request.transport,
+                request.headers.get("Cookie"),
+                request.headers.get("Authorization"),
+                request.headers.get("User-Agent"),
+            )
+        )
+        response = web.json_response(CALENDAR)
         response.set_cookie("x-ms-gateway", "abc")
         return response
 
-    app = web.Application()
-    app.router.add_get("/v1.0/me", answer)
-    served = await serve(app)
-    transport = GraphTransport(verify=False, limits=httpx.Limits(max_connections=4))
-    try:
-        async with GraphHttp(transport) as http:
-            for _ in range(2):
-                response = await http.request(
-                    "GET", f"http://localhost:{served.port}/v1.0/me", timeout=httpx.Timeout(5.0)
-                )
-                assert response.headers["Set-Cookie"].startswith("x-ms-gateway=abc")
-    finally:
-        await served.close()
-    assert cookies == [None, None]
+    served = await graph(answer)
+    base = served.url.replace("127.0.0.1", "localhost")  # a named host: cookies would be kept
+    async with graph_http(f"{base}/v1.0") as http:
+        client = GraphClient(http, FakeTokens(), calendar_ttl=timedelta(0))
+        for user in ("user-1", "user-2", "user-3"):
+            assert (await client.get_calendar(user)).allows_teams
+    assert len({id(transport) for transport, *_ in seen}) == 1
+    assert [cookie for _, cookie, _, _ in seen] == [None, None, None]
+    assert {(auth, agent) for _, _, auth, agent in seen} == {("Bearer token", USER_AGENT)}
+
+
+async def test_a_connection_closed_before_the_answer_is_no_connection(graph: Start) -> None:
+    async def hang_up(request: web.Request) -> web.Response:
+        assert request.transport is not None
+        request.transport.close()
+        raise asyncio.CancelledError
+
+    served = await graph(hang_up)
+    async with graph_http(f"{served.url}/v1.0") as http:
+        with pytest.raises(GraphNoAnswer) as caught:
+            await GraphClient(http, FakeTokens(), policy=ONE_TRY).get_calendar("user-1")
+    assert not caught.value.timed_out
+
+
+async def test_a_refused_connection_is_no_connection() -> None:
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    async with graph_http(f"http://127.0.0.1:{port}/v1.0") as http:
+        with pytest.raises(GraphNoAnswer) as caught:
+            await GraphClient(http, FakeTokens(), policy=ONE_TRY).get_calendar("user-1")
+    assert not caught.value.timed_out
+
+
+async def test_no_answer_within_the_attempt_is_a_timeout(graph: Start) -> None:
+    answer = asyncio.Event()
+
+    async def silent(request: web.Request) -> web.Response:
+        await answer.wait()  # set once the client has given up, so the server can close
+        return web.Response()
+
+    served = await graph(silent)
+    policy = replace(ONE_TRY, attempt_timeout=0.2, min_attempt=0.1)
+    async with graph_http(f"{served.url}/v1.0") as http:
+        with pytest.raises(GraphNoAnswer) as caught:
+            await GraphClient(http, FakeTokens(), policy=policy).get_calendar("user-1")
+    answer.set()
+    assert caught.value.timed_out
+
+
+async def test_the_environments_proxy_gets_the_request_and_its_credentials(
+    graph: Start, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[str, str | None]] = []
+
+    async def proxy(request: web.Request) -> web.Response:
+        seen.append((str(request.url), request.headers.get("Proxy-Authorization")))
+        return web.json_response(CALENDAR)
+
+    served = await graph(proxy)
+    for name in ("NO_PROXY", "no_proxy", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", served.url.replace("http://", "http://meetbot:s3cret@"))
+    async with graph_http("http://graph.invalid/v1.0") as http:
+        assert (await GraphClient(http, FakeTokens()).get_calendar("user-1")).allows_teams
+    [(url, authorization)] = seen
+    assert url == "http://graph.invalid/v1.0/users/user-1/calendar"
+    assert authorization == "Basic bWVldGJvdDpzM2NyZXQ="  # meetbot:s3cret

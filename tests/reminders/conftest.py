@@ -1,5 +1,6 @@
 """A scheduler wired to real parts: the store, GraphClient on the Graph emulator (TLS, msal),
-botbuilder's CloudAdapter sending to the connector emulator; time from a ManualClock."""
+botbuilder's CloudAdapter sending to the connector emulator through Meetbot's connector
+clients (as `meetbot run` sends; their retries on fake time); time from a ManualClock."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import (
@@ -30,9 +32,12 @@ from bot.reminders import (
     SendLimits,
 )
 from bot.store import Reminder, SqliteStore, Store
+from bot.teams.auth import MeetbotAuthentication
+from bot.teams.connector import MeetbotConnectorFactory
 from emulators.connector import ConnectorCall
 from tests.conftest import RunningConnector, RunningGraph
 from tests.factories import make_message
+from tests.fake_time import FakeTime
 
 USER = "64339082-ed84-4b0b-b4ab-004ae54f3747"
 T0 = datetime(2030, 3, 4, 8, 0, tzinfo=UTC)
@@ -140,9 +145,15 @@ async def world(
         local_authority=True,
     )
     clock = ManualClock(T0)
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(_AnonymousBot()))
-    async with graph.graph_http() as http:
-        client = GraphClient(http, f"{graph.url}/v1.0", tokens)
+    async with graph.graph_http() as http, aiohttp.ClientSession() as connector_http:
+        adapter = CloudAdapter(
+            MeetbotAuthentication(
+                ConfigurationBotFrameworkAuthentication(_AnonymousBot()),
+                None,
+                MeetbotConnectorFactory(connector_http, None, FakeTime().policy(), ""),
+            )
+        )
+        client = GraphClient(http, tokens)
         parts = {"store": store, "client": client, "clock": clock, "adapter": adapter}
         scheduler = make_scheduler(parts)
         reminders = Reminders(

@@ -15,22 +15,18 @@ from pathlib import Path
 import aiohttp
 import httpx
 import pytest
-from botbuilder.schema import Activity, ActivityTypes, ErrorResponseException
+from botbuilder.schema import Activity, ActivityTypes
 from botframework.connector.aio import ConnectorClient
 
 from bot.app import create_app
+from bot.connector_errors import ConnectorAnswerTooLarge, ConnectorError, ConnectorUnreachable
 from bot.i18n import catalog_for
 from bot.logs import ContextFilter
 from bot.reminders.delivery import Delivery, classify
+from bot.retry import RetryPolicy
 from bot.serve import serve
 from bot.settings import load_settings, resolve
-from bot.teams.connector import (
-    MAX_ANSWER_BYTES,
-    ConnectorAnswerTooLarge,
-    ConnectorUnreachable,
-    MeetbotConnectorFactory,
-)
-from bot.teams.retry import RetryPolicy
+from bot.teams.connector import MAX_ANSWER_BYTES, MeetbotConnectorFactory
 from tests.conftest import RunningConnector, RunningGraph
 from tests.factories import make_message
 from tests.fake_time import FakeTime
@@ -59,8 +55,8 @@ async def _reply(client: ConnectorClient, text: str = "hello") -> str:
     return str(sent.id)
 
 
-def _status(error: ErrorResponseException) -> int:
-    return int(error.response.status_code)
+def _status(error: ConnectorError) -> int:
+    return error.status
 
 
 @pytest.mark.parametrize("status", [412, 429, 502, 504, None], ids=str)
@@ -111,7 +107,7 @@ async def test_a_429_longer_than_the_budget_is_returned_at_once(
 ) -> None:
     time = FakeTime()
     connector.emulator.fail_next("reply", 1, 429, retry_after=30)
-    with pytest.raises(ErrorResponseException) as refused:
+    with pytest.raises(ConnectorError) as refused:
         await _reply(await _client(http, connector, time.policy()))
     assert _status(refused.value) == 429
     assert time.sleeps == []
@@ -125,7 +121,7 @@ async def test_final_answers_are_not_retried(
 ) -> None:
     time = FakeTime()
     connector.emulator.fail_next("reply", 5, status)
-    with pytest.raises(ErrorResponseException) as refused:
+    with pytest.raises(ConnectorError) as refused:
         await _reply(await _client(http, connector, time.policy()))
     assert _status(refused.value) == status
     assert len(connector.emulator.faults_served) == 1
@@ -138,7 +134,7 @@ async def test_persistent_failure_gives_up_within_the_bound_and_is_logged(
     time = FakeTime()
     policy = time.policy(budget=60.0)  # so that the cap on tries is what ends it
     connector.emulator.fail_next("reply", 50, 502)
-    with pytest.raises(ErrorResponseException) as failed:
+    with pytest.raises(ConnectorError) as failed:
         await _reply(await _client(http, connector, policy))
     assert _status(failed.value) == 502
     assert len(connector.emulator.faults_served) == policy.attempts == 4
@@ -167,11 +163,11 @@ async def test_one_budget_bounds_all_the_calls_of_a_turn(
     policy = time.policy(attempts=20, budget=5.0)
     client = await _client(http, connector, policy)
     connector.emulator.fail_next("reply", 100, 502)
-    with pytest.raises(ErrorResponseException):
+    with pytest.raises(ConnectorError):
         await _reply(client, "the card")
     # Waits of 0.5, 1 and 2 s; the next (4 s) would leave no time for a try after it.
     assert (len(connector.emulator.faults_served), time.sleeps) == (4, [0.5, 1.0, 2.0])
-    with pytest.raises(ErrorResponseException):
+    with pytest.raises(ConnectorError):
         await _reply(client, "the apology")
     # 1.5 s were left: one wait of 0.5 s, then nothing more fits.
     assert (len(connector.emulator.faults_served), time.sleeps[3:]) == (6, [0.5])
@@ -184,10 +180,10 @@ async def test_a_new_client_gets_a_new_budget(
     time = FakeTime()
     policy = time.policy(budget=3.0)
     connector.emulator.fail_next("reply", 100, 502)
-    with pytest.raises(ErrorResponseException):
+    with pytest.raises(ConnectorError):
         await _reply(await _client(http, connector, policy))
     waits = len(time.sleeps)
-    with pytest.raises(ErrorResponseException):
+    with pytest.raises(ConnectorError):
         await _reply(await _client(http, connector, policy))
     assert len(time.sleeps) == 2 * waits > 0
 
