@@ -38,7 +38,6 @@ from botbuilder.schema import (
     Activity,
     ActivityTypes,
     ChannelAccount,
-    ConversationReference,
     TextFormatTypes,
 )
 
@@ -67,7 +66,6 @@ from bot.graph.models import OnlineMeeting
 from bot.i18n import Catalog, catalog_for
 from bot.reminders import Reminders
 from bot.store import StoreUnavailable
-from bot.teams.codec import to_json
 from bot.teams.mentions import mentions_bot, resolve_mentions, text_without_bot_mention
 from bot.teams.outgoing import attachment_message, text_message
 from bot.teams.pacing import Pacer
@@ -681,16 +679,8 @@ async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
 
 def reference_json(activity: Activity) -> dict[str, Any]:
     """`TurnContext.get_conversation_reference(activity)` as JSON, without its `activityId`
-    (a proactive send starts a turn of its own). Built from the activity's own accounts: the
-    copies botbuilder makes of them (~2 µs each, on every message) would be written out the same.
-    """
-    return to_json(
-        ConversationReference(
-            user=activity.from_property,
-            bot=activity.recipient,
-            conversation=activity.conversation,
-            channel_id=activity.channel_id,
-            locale=activity.locale,
-            service_url=activity.service_url,
-        )
-    )
+    (a proactive send starts a turn of its own)."""
+    reference = TurnContext.get_conversation_reference(activity)
+    reference.activity_id = None
+    written: dict[str, Any] = reference.serialize()
+    return written

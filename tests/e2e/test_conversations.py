@@ -208,9 +208,7 @@ async def test_an_invalid_form_is_sent_back_with_the_problem_and_creates_nothing
     assert graph.emulator.events(USER_AAD_ID) == []
     [_, update] = connector.emulator.activities(conversation)
     assert update.kind == "update" and update.activity_id == form_id
-    assert "not-an-email" in card_text(
-        update.body["attachments"][0]["content"]
-    )
+    assert "not-an-email" in card_text(update.body["attachments"][0]["content"])
 
 
 async def test_a_form_duration_in_unicode_digits_is_sent_back_not_crashed_on(
