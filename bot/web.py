@@ -36,7 +36,7 @@ async def messages(request: web.Request) -> web.Response:
     except orjson.JSONDecodeError:  # also arrays nested too deep for a parser
         return _problem(400, "The body is not valid JSON.")
     try:
-        check_activity(body, orjson_source=raw)
+        check_activity(body)
         activity = Activity().deserialize(body)  # as CloudAdapter.process reads it
     except MalformedActivity as problem:
         return _problem(400, str(problem))

@@ -7,10 +7,9 @@ botbuilder stays the framework: replies, updates and proactive sends go through 
   one per activity: msrest builds a retry policy into every new client's configuration
   (~2.8 ms of CPU each time, `../shared/REFERENCE.md`).
 - The three calls every turn makes (reply, send to a conversation, update an activity) are sent
-  by `Conversations` directly: the activity is serialized as the generated operations do
-  (`self._serialize.body(activity, "Activity")`) and posted over the shared
-  `aiohttp.ClientSession`. Any other operation (members, paged members, ...) goes through the
-  client's msrest pipeline
+  by `Conversations` directly: the activity is written by msrest, its cards as they are
+  (`bot.teams.outgoing.activity_json`), and posted over the shared `aiohttp.ClientSession`.
+  Any other operation (members, paged members, ...) goes through the client's msrest pipeline
 
       user agent -> ConnectorRetry -> BearerToken -> RawDeserializer -> AiohttpSender
 
@@ -66,6 +65,7 @@ from msrest.universal_http.async_abc import AsyncClientResponse
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from bot.proxies import proxy_for
+from bot.teams.outgoing import activity_json
 from bot.teams.retry import RETRY_STATUSES, Budget, RetryPolicy, retry_after_seconds
 from bot.teams.tokens import BotTokens
 
@@ -253,7 +253,7 @@ class Conversations(ConversationsOperations):  # type: ignore[misc]
         headers = {"Accept": "application/json", "Content-Type": "application/json; charset=utf-8"}
         if tagged:  # the generated reply and update operations name the conversation
             headers["x-ms-conversation-id"] = conversation_id
-        body = orjson.dumps(self._serialize.body(activity, "Activity"))
+        body = orjson.dumps(activity_json(activity))
         answer = await self._transport.send(method, url, headers, body)
         if answer.status not in _ACCEPTED:
             response = _ConnectorResponse(ClientRequest(method, url), answer)

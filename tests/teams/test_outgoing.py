@@ -5,9 +5,9 @@ from __future__ import annotations
 import copy
 
 from botbuilder.core import MessageFactory, TurnContext
-from botbuilder.schema import Activity, Attachment, ConversationReference
+from botbuilder.schema import Activity, Attachment, CardAction, ConversationReference, HeroCard
 
-from bot.teams.outgoing import attachment_message, text_message
+from bot.teams.outgoing import activity_json, attachment_message, text_message
 from tests.factories import make_message
 
 
@@ -39,3 +39,37 @@ def test_a_turn_sends_it_addressed_to_the_conversation() -> None:
     sent = TurnContext.apply_conversation_reference(copy.deepcopy(text_message("x")), incoming)
     assert sent.service_url == "https://connector.example"
     assert sent.conversation is incoming.conversation
+
+
+def _card_reply() -> Activity:
+    received = Activity().deserialize(make_message("hi", service_url="https://connector.example"))
+    card = {"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "TextBlock", "text": "x"}]}
+    reply = attachment_message(
+        Attachment(content_type="application/vnd.microsoft.card.adaptive", content=card)
+    )
+    return TurnContext.apply_conversation_reference(
+        reply, TurnContext.get_conversation_reference(received)
+    )
+
+
+def test_the_json_sent_is_what_msrest_writes() -> None:
+    reply = _card_reply()
+    assert activity_json(reply) == reply.serialize()
+    assert activity_json(text_message("hello")) == text_message("hello").serialize()
+
+
+def test_a_card_goes_in_as_it_is_and_the_activity_is_left_alone() -> None:
+    reply = _card_reply()
+    card = reply.attachments[0].content
+    written = activity_json(reply)
+    assert written["attachments"][0]["content"] is card
+    assert reply.attachments[0].content is card
+
+
+def test_content_that_is_not_a_dict_is_msrests_to_write() -> None:
+    hero = HeroCard(title="Hi", buttons=[CardAction(type="openUrl", title="Go", value="https://x")])
+    reply = attachment_message(
+        Attachment(content_type="application/vnd.microsoft.card.hero", content=hero)
+    )
+    assert activity_json(reply) == reply.serialize()
+    assert activity_json(reply)["attachments"][0]["content"]["title"] == "Hi"
