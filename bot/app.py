@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import httpx
 from aiohttp import web
-from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 
 from bot import web as routes
 from bot.graph import GraphClient, MsalTokenProvider
@@ -45,7 +45,6 @@ from bot.services import SERVICES, Services
 from bot.settings import AppType, RuntimeConfig, Settings, allowed_tenants, is_loopback_url
 from bot.startup import DATABASE_ERRORS, StartupError, database_problem, trust
 from bot.store import open_store
-from bot.teams.adapter import MeetbotAdapter
 from bot.teams.auth import (
     CHANNEL_OPENID_METADATA_URL,
     ChannelTokenValidator,
@@ -179,7 +178,7 @@ async def _services(
         graph = GraphClient(http, tokens)
         bot_config = _BotConfig(config)
         authentication = await _bot_authentication(config, bot_config, retry, stack)
-        adapter = MeetbotAdapter(authentication)
+        adapter = CloudAdapter(authentication)
         adapter.on_turn_error = on_turn_error
         sender = ProactiveSender(adapter, bot_config.APP_ID)
         lease = timedelta(seconds=settings.reminder_lease_seconds)

@@ -16,7 +16,6 @@ from msrest.exceptions import DeserializationError  # type: ignore[attr-defined]
 from bot.logs import log_context
 from bot.services import SERVICES
 from bot.teams.auth import ChannelNotServed
-from bot.teams.codec import from_json
 from bot.teams.openid import KeysUnavailable
 from bot.teams.shape import MalformedActivity, check_activity
 
@@ -37,8 +36,8 @@ async def messages(request: web.Request) -> web.Response:
     except orjson.JSONDecodeError:  # also arrays nested too deep for a parser
         return _problem(400, "The body is not valid JSON.")
     try:
-        check_activity(body, orjson_source=raw)
-        activity = from_json(Activity, body)
+        check_activity(body)
+        activity = Activity().deserialize(body)  # as CloudAdapter.process reads it
     except MalformedActivity as problem:
         return _problem(400, str(problem))
     except DeserializationError:

@@ -11,7 +11,6 @@ from cards.confirm import cancel_confirm_card
 from cards.error import error_card
 from cards.help import help_card
 from cards.meeting import (
-    CardAttachment,
     DialIn,
     MeetingView,
     card_attachment,
@@ -46,7 +45,6 @@ __all__ = [
     "REMINDER_CHOICES",
     "SET_REMINDER",
     "AgendaItem",
-    "CardAttachment",
     "CardSchemaError",
     "CardSchemaUnavailable",
     "DialIn",

@@ -9,7 +9,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Catalog
-from cards.per_catalog import PerCatalog
 
 
 def format_date(value: datetime, catalog: Catalog) -> str:
@@ -24,21 +23,12 @@ def format_date(value: datetime, catalog: Catalog) -> str:
 
 def format_time(value: datetime, catalog: Catalog) -> str:
     """ "3:00 PM" / "下午3:00"."""
-    # Remembered per catalog: at most one text for each of the 1440 minutes of a day.
-    times = _TIMES(catalog)
-    minute_of_day = value.hour * 60 + value.minute
-    text = times.get(minute_of_day)
-    if text is None:
-        text = times[minute_of_day] = catalog.time_format.format(
-            hour12=str(value.hour % 12 or 12),
-            hour24=f"{value.hour:02d}",
-            minute=f"{value.minute:02d}",
-            period=catalog.day_periods[0 if value.hour < 12 else 1],
-        )
-    return text
-
-
-_TIMES: PerCatalog[dict[int, str]] = PerCatalog(lambda catalog: {})
+    return catalog.time_format.format(
+        hour12=str(value.hour % 12 or 12),
+        hour24=f"{value.hour:02d}",
+        minute=f"{value.minute:02d}",
+        period=catalog.day_periods[0 if value.hour < 12 else 1],
+    )
 
 
 def format_range(start: datetime, end: datetime, zone: ZoneInfo, catalog: Catalog) -> str:

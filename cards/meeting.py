@@ -8,7 +8,6 @@ and without any dial-in data there is no "Join by phone" section at all.
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -32,10 +31,8 @@ from microsoft_teams.cards import (
 from bot.graph.models import Event, OnlineMeeting
 from bot.i18n import Catalog
 from cards.dates import format_when
-from cards.per_catalog import PerCatalog
 from cards.reminder_setting import ReminderSetting, reminder_action, reminder_text
-from cards.schema import dump_card, dump_part, new_card
-from cards.template import Template, hole, spread
+from cards.schema import dump_card, new_card
 from cards.text import (
     SUBJECT_LIMIT,
     display_list,
@@ -141,41 +138,10 @@ def view_from_online_meeting(
 
 
 def local_numbers_url(html: str) -> str | None:
-    """The href of the first link to the Teams "Local numbers" page in an event body.
-
-    What an HTML parser of the whole body finds (`html.parser`, entities decoded), without
-    parsing the whole body (~0.15 ms for an invitation): the body is cut into comments,
-    script and style elements, start tags (quoted values may hold `>`) and the rest; only an
-    `<a>` start tag that could name the dial-in host (it says "dialin", or holds an entity
-    that could spell it) has its href read, as the parser reads it (`_first_href`).
-    """
-    for piece in _MARKUP.finditer(html):  # lazily: the scan stops at the link
-        anchor = piece.group(1)
-        if not anchor or ("&" not in anchor and "dialin" not in anchor.lower()):
-            continue
-        href = _first_href(anchor)
-        if href and _is_dialin_page(href):
-            return href.strip()
-    return None
-
-
-def _first_href(anchor: str) -> str | None:
-    """The first `href` of an `<a>` start tag (`anchor`: the tag without its `<`), as
-    `html.parser` reads it.
-
-    A tag whose attributes are all `name="value"` (or single-quoted) and hold no `&`, as
-    Exchange writes them, is read with two regular expressions: the parser would list exactly
-    those pairs, names in lower case, values as written (there is nothing to decode). Any
-    other tag goes through the parser (~4x the time).
-    """
-    if _PLAIN_ANCHOR.fullmatch(anchor):
-        for attribute in _PLAIN_ATTRIBUTE.finditer(anchor):
-            if attribute[1].lower() == "href":
-                value: str = attribute[2] if attribute[2] is not None else attribute[3]
-                return value
-        return None
-    finder = _FirstHref()
-    finder.feed("<" + anchor)
+    """The href of the first link to the Teams "Local numbers" page in an event body, as
+    `html.parser` reads it (entities decoded)."""
+    finder = _DialInLink()
+    finder.feed(html)
     finder.close()
     return finder.href
 
@@ -187,60 +153,38 @@ def meeting_card(
     note: str | None = None,
     reminder: ReminderSetting | None = None,
 ) -> dict[str, Any]:
-    """The meeting card as Adaptive Card 1.5 JSON.
+    """The meeting card as Adaptive Card 1.5 JSON, built from the card models.
 
     `note` is plain text shown above the subject, such as `already_running` or `made_online`;
     it may quote a subject, so it is escaped. With `reminder`, the card shows when this chat
     is reminded and a "Reminder…" button to change it.
-
-    The card is filled into parts dumped once (per catalog where they hold its words) from
-    the card models below (`cards.template`); every call returns new dicts and lists.
     """
-    parts = _PARTS(catalog)
-    body: list[dict[str, Any]] = []
+    body: list[CardElement] = []
     if note and (shown := display_text(note)):
-        body.append(_TEXT(text=shown))
+        body.append(_text(shown))
     subject = display_text(view.subject, limit=SUBJECT_LIMIT) or catalog.untitled_meeting
-    body.append(_SUBJECT(text=subject))
-    body.append(_FACTS(facts=_detail_facts(view, catalog, reminder, parts)))
+    body.append(_subject(subject))
+    body.append(FactSet(facts=_detail_facts(view, catalog, reminder)))
     if view.zone_is_fallback:
-        note = catalog.zone_fallback_note.format(zone=display_text(view.zone.key))
-        body.append(_NOTE(text=note))
-    phone = _dial_in_section(view.dial_in, parts)
+        body.append(_note(catalog.zone_fallback_note.format(zone=display_text(view.zone.key))))
+    phone = _dial_in_section(view.dial_in, catalog)
     if phone is not None:
         body.append(phone)
     if view.simulated:
-        body.append(parts.simulated_note())
+        body.append(_note(catalog.simulated_note))
     join = link_target(view.join_url, schemes=("https", "http"))
-    actions: list[dict[str, Any]] = []
+    actions: list[Action] = []
     if join:
-        actions.append(parts.join(url=join))
+        actions.append(_join(catalog, join))
     if reminder is not None and not reminder.too_soon:
         actions.append(reminder_action(reminder, catalog))
-    if actions:
-        return _CARD(body=body, actions=actions)
-    return _CARD_WITHOUT_ACTIONS(body=body)
+    return dump_card(new_card(body, actions))
 
 
 def card_attachment(card: dict[str, Any]) -> Attachment:
     """A Bot Framework attachment carrying an Adaptive Card (what `CardFactory.adaptive_card`
-    builds, without importing botbuilder.core), as a `CardAttachment`."""
-    return CardAttachment(content_type=ADAPTIVE_CARD_CONTENT_TYPE, content=card)
-
-
-class CardAttachment(Attachment):  # type: ignore[misc]
-    """An attachment whose deep copy shares its card. botbuilder's `TurnContext` deep-copies
-    every activity it sends; a card is built for one reply and not changed once attached, so
-    copying its few hundred nodes (~0.05 ms a reply) would buy nothing. Serializers see an
-    `Attachment` with a plain dict inside."""
-
-    # Cards are trees of exact JSON types (templates filled with strings, models dumped as
-    # JSON; the cards' tests check every builder), so `bot.teams.codec` writes the content
-    # as it is instead of walking it to find out.
-    __json_plain__ = frozenset({"content"})
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> CardAttachment:
-        return copy.copy(self)
+    builds, without importing botbuilder.core)."""
+    return Attachment(content_type=ADAPTIVE_CARD_CONTENT_TYPE, content=card)
 
 
 meeting_attachment = card_attachment
@@ -260,39 +204,39 @@ def _attendees_line(attendees: tuple[str, ...], catalog: Catalog) -> str:
 
 
 def _detail_facts(
-    view: MeetingView, catalog: Catalog, reminder: ReminderSetting | None, parts: _Parts
-) -> list[dict[str, Any]]:
-    facts = [_FACT(title=parts.when_title, value=_when(view, catalog))]
+    view: MeetingView, catalog: Catalog, reminder: ReminderSetting | None
+) -> list[Fact]:
+    facts = [_fact(catalog.when_label, _when(view, catalog))]
     if reminder is not None:
-        shown = reminder_text(reminder, view.zone, catalog)
-        facts.append(_FACT(title=parts.reminder_title, value=shown))
+        facts.append(_fact(catalog.reminder_label, reminder_text(reminder, view.zone, catalog)))
     if attendees := _attendees_line(view.attendees, catalog):
-        facts.append(_FACT(title=parts.attendees_title, value=attendees))
+        facts.append(_fact(catalog.attendees_label, attendees))
     if view.meeting_id and (meeting_id := _meeting_id(view.meeting_id)):
-        facts.append(_FACT(title=parts.meeting_id_title, value=meeting_id))
+        facts.append(_fact(catalog.meeting_id_label, meeting_id))
     if view.passcode and (passcode := display_text(view.passcode)):
-        facts.append(_FACT(title=parts.passcode_title, value=passcode))
+        facts.append(_fact(catalog.passcode_label, passcode))
     return facts
 
 
-def _dial_in_section(dial_in: DialIn | None, parts: _Parts) -> dict[str, Any] | None:
+def _dial_in_section(dial_in: DialIn | None, catalog: Catalog) -> Container | None:
     if dial_in is None:
         return None
     conference = _conference_digits(dial_in.conference_id)
-    facts: list[dict[str, Any]] = []
+    facts: list[Fact] = []
     if dial_in.toll_number and (toll := _tel_link(dial_in.toll_number, conference)):
-        facts.append(_FACT(title=parts.toll_title, value=toll))
+        facts.append(_fact(catalog.toll_label, toll))
     for number in dial_in.toll_free_numbers:
         if toll_free := _tel_link(number, conference):
-            facts.append(_FACT(title=parts.toll_free_title, value=toll_free))
+            facts.append(_fact(catalog.toll_free_label, toll_free))
     if conference:
-        facts.append(_FACT(title=parts.conference_id_title, value=f"{_group(conference)}#"))
-    items = [_FACTS(facts=facts)] if facts else []
+        facts.append(_fact(catalog.conference_id_label, f"{_group(conference)}#"))
+    items: list[CardElement] = [FactSet(facts=facts)] if facts else []
     if local := link_target(dial_in.dialin_url):
-        items.append(_TEXT(text=markdown_link(parts.local_numbers_label, local)))
+        label = display_text(catalog.local_numbers_link)
+        items.append(_text(markdown_link(label, local)))
     if not items:
         return None
-    return parts.phone(items=items)
+    return _phone(catalog, items)
 
 
 def _when(view: MeetingView, catalog: Catalog) -> str:
@@ -323,56 +267,8 @@ def _join(catalog: Catalog, url: str) -> OpenUrlAction:
     return OpenUrlAction(title=catalog.join_button, url=url, style="positive")
 
 
-def _part(model: CardElement | Action | Fact) -> Template:
-    return Template(dump_part(model))
-
-
-_TEXT = _part(_text(hole("text")))
-_SUBJECT = _part(_subject(hole("text")))
-_NOTE = _part(_note(hole("text")))
-_FACT = _part(Fact(title=hole("title"), value=hole("value")))
-_FACTS = _part(FactSet(facts=[Fact(title=spread("facts"))]))  # of `_FACT`s
-_BODY = TextBlock(text=spread("body"))
-_CARD = Template(dump_card(new_card([_BODY], [OpenUrlAction(title=spread("actions"))])))
-_CARD_WITHOUT_ACTIONS = Template(dump_card(new_card([_BODY])))
-
-
-@dataclass(frozen=True, slots=True)
-class _Parts:
-    """The parts of the meeting card that hold a catalog's words, made once per catalog."""
-
-    simulated_note: Template
-    phone: Template  # spread: items (after the heading)
-    join: Template  # hole: url
-    local_numbers_label: str
-    when_title: str
-    reminder_title: str
-    attendees_title: str
-    meeting_id_title: str
-    passcode_title: str
-    toll_title: str
-    toll_free_title: str
-    conference_id_title: str
-
-    @classmethod
-    def of(cls, catalog: Catalog) -> _Parts:
-        return cls(
-            simulated_note=_part(_note(catalog.simulated_note)),
-            phone=_part(_phone(catalog, [TextBlock(text=spread("items"))])),
-            join=_part(_join(catalog, hole("url"))),
-            local_numbers_label=display_text(catalog.local_numbers_link),
-            when_title=fact_title(catalog.when_label),
-            reminder_title=fact_title(catalog.reminder_label),
-            attendees_title=fact_title(catalog.attendees_label),
-            meeting_id_title=fact_title(catalog.meeting_id_label),
-            passcode_title=fact_title(catalog.passcode_label),
-            toll_title=fact_title(catalog.toll_label),
-            toll_free_title=fact_title(catalog.toll_free_label),
-            conference_id_title=fact_title(catalog.conference_id_label),
-        )
-
-
-_PARTS = PerCatalog(_Parts.of)
+def _fact(label: str, value: str) -> Fact:
+    return Fact(title=fact_title(label), value=value)
 
 
 # -- dial-in formatting -----------------------------------------------------------------------
@@ -474,35 +370,17 @@ def _is_dialin_page(href: str) -> bool:
     return parts.scheme.lower() == "https" and parts.hostname == DIALIN_HOST
 
 
-# The rest of a start tag: up to the first `>` outside quotes. Possessive: no other split of a
-# tag could end it elsewhere, and an unclosed quote then fails without backtracking.
-_TAG_REST = r"""(?:[^>"']++|"[^"]*+"|'[^']*+')*+>"""
-# Comments, script and style elements and start tags, in document order. Group 1 is an `<a>`
-# start tag without its "<" (None for the rest); group 2 names a script or style element.
-# Case is ignored only where letters are matched, `(?i:...)`, which is what IGNORECASE on the
-# whole pattern would match, but lets the scan jump from "<" to "<" (about twice as fast).
-_MARKUP = re.compile(
-    rf"""<(?:((?i:a)(?=[\s/>]){_TAG_REST})"""
-    rf"""|!--.*?-->|((?i:script|style))\b.*?</(?i:\2)\s*>|(?i:[a-z]){_TAG_REST})""",
-    re.DOTALL,
-)
+class _DialInLink(HTMLParser):
+    """Finds the first `<a>` whose href is the dial-in page."""
 
-
-_ATTRIBUTE_NAME = r"[a-zA-Z_:][-a-zA-Z0-9_:.]*"
-_HTML_SPACE = "[\t\n\f\r ]"  # HTML's whitespace: html.parser reads a tag name up to one of these
-_PLAIN_VALUE = rf"""{_HTML_SPACE}*={_HTML_SPACE}*(?:"([^"&]*)"|'([^'&]*)')"""
-_PLAIN_ATTRIBUTE = re.compile(rf"{_HTML_SPACE}+({_ATTRIBUTE_NAME}){_PLAIN_VALUE}")
-_PLAIN_ANCHOR = re.compile(
-    rf"(?i:a)(?:{_HTML_SPACE}+{_ATTRIBUTE_NAME}{_PLAIN_VALUE})*{_HTML_SPACE}*>"
-)
-
-
-class _FirstHref(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.href: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "a" and self.href is None:
-            # Browsers use the first href when an anchor repeats it.
-            self.href = next((value for name, value in attrs if name == "href"), None)
+        if tag != "a" or self.href is not None:
+            return
+        # Browsers use the first href when an anchor repeats it.
+        href = next((value for name, value in attrs if name == "href"), None)
+        if href and _is_dialin_page(href):
+            self.href = href.strip()

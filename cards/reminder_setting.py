@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from microsoft_teams.cards import (
@@ -23,9 +22,6 @@ from microsoft_teams.cards import (
 from bot.i18n import Catalog
 from cards.actions import NO_REMINDER, SetReminder
 from cards.dates import format_time
-from cards.per_catalog import PerCatalog
-from cards.schema import dump_part
-from cards.template import Template, hole, spread
 
 REMINDER_CHOICES = (0, 5, 10, 15, 30, 60)  # minutes before the start
 
@@ -49,15 +45,20 @@ def reminder_text(setting: ReminderSetting, zone: ZoneInfo, catalog: Catalog) ->
     return catalog.reminder_before.format(minutes=minutes, time=time)
 
 
-def reminder_action(setting: ReminderSetting, catalog: Catalog) -> dict[str, Any]:
-    """The "Reminder…" button as Adaptive Card JSON: an Action.ShowCard with the choice."""
+def reminder_action(setting: ReminderSetting, catalog: Catalog) -> ShowCardAction:
+    """The "Reminder…" button: an Action.ShowCard with the choice."""
     current = NO_REMINDER if setting.lead is None else str(int(setting.lead.total_seconds() // 60))
-    extra: list[dict[str, Any]] = []  # the current lead, when no choice offers it
-    if current not in _CHOICE_VALUES:
-        title = catalog.reminder_choice_minutes.format(minutes=current)
-        extra.append(_CHOICE(title=title, value=current))
-    return _ACTION(catalog)(
-        current=current, extra=extra, reminder_id=setting.reminder_id, for_user=setting.for_user
+    choices = _choices(catalog)
+    if current not in _CHOICE_VALUES:  # the current lead, when no choice offers it
+        choices.append(
+            Choice(title=catalog.reminder_choice_minutes.format(minutes=current), value=current)
+        )
+    return _action(
+        catalog,
+        current=current,
+        choices=choices,
+        reminder_id=setting.reminder_id,
+        for_user=setting.for_user,
     )
 
 
@@ -98,19 +99,3 @@ def _choices(catalog: Catalog) -> list[Choice]:
 
 
 _CHOICE_VALUES = frozenset([NO_REMINDER, *(str(minutes) for minutes in REMINDER_CHOICES)])
-
-
-def _action_template(catalog: Catalog) -> Template:
-    """`_action` for `catalog` with holes for the rest (`cards.template`), made once."""
-    action = _action(
-        catalog,
-        current=hole("current"),
-        choices=[*_choices(catalog), Choice(title=spread("extra"))],
-        reminder_id=hole("reminder_id"),
-        for_user=hole("for_user"),
-    )
-    return Template(dump_part(action))
-
-
-_ACTION = PerCatalog(_action_template)
-_CHOICE = Template(dump_part(Choice(title=hole("title"), value=hole("value"))))

@@ -53,14 +53,14 @@ def dump_card(card: AdaptiveCard) -> dict[str, Any]:
 
 def dump_part(part: SerializableObject) -> dict[str, Any]:
     """A card model's JSON as `dump_card` writes it (camelCase keys, no nulls), for parts
-    dumped on their own, such as templates (`cards.template`)."""
+    dumped on their own."""
     dumped: dict[str, Any] = part.model_dump(mode="json", by_alias=True, exclude_none=True)
     return dumped
 
 
 def validate_card(card: Mapping[str, Any]) -> None:
     """Raise `CardSchemaError` (with jsonschema's message) unless `card` is a valid AC 1.5 card
-    made of exact JSON types only (what `CardAttachment` promises the Bot Framework codec)."""
+    made of exact JSON types only (what a card dumped from the models is)."""
     # Test dependency, imported on first use (see module docstring).
     from jsonschema.exceptions import best_match  # type: ignore[import-untyped,unused-ignore]  # noqa: PLC0415
 

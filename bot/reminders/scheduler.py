@@ -39,7 +39,6 @@ from zoneinfo import ZoneInfo
 from botbuilder.core import MessageFactory
 from botbuilder.schema import Activity
 
-from bot import randomness
 from bot.graph import (
     GraphError,
     GraphForbidden,
@@ -557,7 +556,7 @@ class ReminderScheduler:
                 continue
             seen += 1
             wanted = Reminder(
-                id=randomness.uuid4_hex(),
+                id=uuid.uuid4().hex,
                 key=reminder_key(watch.conversation_id, event.id),
                 user_id=watch.user_id,
                 conversation_id=watch.conversation_id,

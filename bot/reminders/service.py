@@ -11,12 +11,12 @@ work, due at `due` (None: look again now).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from bot import randomness
 from bot.reminders.plan import first_attempt
 from bot.store import (
     MeetingRecord,
@@ -176,7 +176,7 @@ class Reminders:
         elif start - lead <= now:
             state, detail = ReminderState.CANCELLED, TOO_SOON
         reminder = Reminder(
-            id=randomness.uuid4_hex(),
+            id=uuid.uuid4().hex,
             key=reminder_key(spot.conversation_id, event_id),
             user_id=spot.user_id,
             conversation_id=spot.conversation_id,

@@ -8,14 +8,10 @@ dialog state holds botbuilder objects (`DialogState`, `DialogInstance`), not pla
 from __future__ import annotations
 
 import json
-import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jsonpickle
-
-# The deepest plain value `plain_json` walks; deeper (or cyclic) values are left to jsonpickle.
-_PLAIN_DEPTH = 32
 
 
 class EtagConflict(KeyError):
@@ -46,22 +42,6 @@ def _may_hold_tags(text: str) -> bool:
     (`"py\\/object"`), so it counts as one.
     """
     return '"py/' in text or "\\" in text
-
-
-def plain_json(value: Any, depth: int = 0) -> bool:
-    """Whether `value` is JSON data of exactly these types: dicts with `str` keys, lists,
-    `str`, `int`, `bool`, finite `float` and None (no subclasses, tuples or other objects,
-    which jsonpickle would tag); False too for anything nested deeper than `_PLAIN_DEPTH`."""
-    kind = type(value)
-    if kind is dict:
-        return depth < _PLAIN_DEPTH and all(
-            type(key) is str and plain_json(item, depth + 1) for key, item in value.items()
-        )
-    if kind is list:
-        return depth < _PLAIN_DEPTH and all(plain_json(item, depth + 1) for item in value)
-    if kind is float:
-        return math.isfinite(value)
-    return kind is str or kind is int or kind is bool or value is None
 
 
 def _etag_of(value: Any) -> str | None:

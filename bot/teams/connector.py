@@ -7,9 +7,9 @@ botbuilder stays the framework: replies, updates and proactive sends go through 
   one per activity: msrest builds a costly retry policy into every new client's
   configuration.
 - The three calls every turn makes (reply, send to a conversation, update an activity) are sent
-  by `Conversations` directly: the activity is serialized by `bot.teams.codec` (the same JSON
-  msrest writes, without its reflection) and posted over the shared `aiohttp.ClientSession`. Any
-  other operation (members, paged members, ...) goes through the client's msrest pipeline
+  by `Conversations` directly: the activity is written by msrest, its cards as they are
+  (`bot.teams.outgoing.activity_json`), and posted over the shared `aiohttp.ClientSession`.
+  Any other operation (members, paged members, ...) goes through the client's msrest pipeline
 
       user agent -> ConnectorRetry -> BearerToken -> RawDeserializer -> AiohttpSender
 
@@ -72,7 +72,7 @@ from bot.connector_errors import (
 )
 from bot.proxies import proxy_for
 from bot.retry import Budget, RetryPolicy, retry_after_seconds
-from bot.teams.codec import to_json
+from bot.teams.outgoing import activity_json
 from bot.teams.tokens import BotTokens
 
 log = logging.getLogger(__name__)
@@ -251,7 +251,7 @@ class Conversations(ConversationsOperations):  # type: ignore[misc]
         headers = {"Accept": "application/json", "Content-Type": "application/json; charset=utf-8"}
         if tagged:  # the generated reply and update operations name the conversation
             headers["x-ms-conversation-id"] = conversation_id
-        body = orjson.dumps(to_json(activity))
+        body = orjson.dumps(activity_json(activity))
         answer = await self._transport.send(method, url, headers, body)
         return _resource_response(
             answer,

@@ -30,14 +30,12 @@ from botbuilder.schema import (
     Activity,
     ActivityEventNames,
     ActivityTypes,
-    ConversationReference,
     TextFormatTypes,
 )
 
 from bot.i18n import catalog_for
 from bot.reminders import Reminders
 from bot.store import StoreUnavailable
-from bot.teams.codec import to_json
 from bot.teams.mentions import mentions_bot
 from bot.teams.outgoing import text_message
 from bot.teams.pacing import Pacer
@@ -218,16 +216,10 @@ def _bot_left(activity: Activity) -> bool:
 def reference_json(activity: Activity) -> dict[str, Any]:
     """`TurnContext.get_conversation_reference(activity)` as JSON, without its `activityId`
     (a proactive send starts a turn of its own)."""
-    return to_json(
-        ConversationReference(
-            user=activity.from_property,
-            bot=activity.recipient,
-            conversation=activity.conversation,
-            channel_id=activity.channel_id,
-            locale=activity.locale,
-            service_url=activity.service_url,
-        )
-    )
+    reference = TurnContext.get_conversation_reference(activity)
+    reference.activity_id = None
+    written: dict[str, Any] = reference.serialize()
+    return written
 
 
 async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:

@@ -1,11 +1,4 @@
-"""Activities Meetbot builds for one send.
-
-botbuilder's `TurnContext.send_activities` deep-copies every activity before addressing it, so a
-caller's object is never changed by the send. An activity built for a single send and dropped
-afterwards needs no such protection: its shallow copy (new object, new lists, shared leaves) is
-just as safe to address, and far cheaper (the deep copy walks every field of an `Activity`).
-The cards inside are shared too (`cards.CardAttachment`).
-"""
+"""Activities Meetbot builds for one send (botbuilder's `MessageFactory`), and their JSON."""
 
 from __future__ import annotations
 
@@ -16,31 +9,43 @@ from botbuilder.core import MessageFactory
 from botbuilder.schema import Activity, Attachment
 
 
-class Outgoing(Activity):  # type: ignore[misc]
-    """An `Activity` whose deep copy is shallow (see the module docstring). Serializers see an
-    `Activity`: the attribute map is the same."""
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> Outgoing:
-        clone = copy.copy(self)
-        for name in ("attachments", "entities", "suggested_actions"):
-            value = getattr(self, name)
-            if isinstance(value, list):
-                setattr(clone, name, list(value))
-        return clone
+def text_message(text: str) -> Activity:
+    """`MessageFactory.text(text)`."""
+    message: Activity = MessageFactory.text(text)
+    return message
 
 
-def text_message(text: str) -> Outgoing:
-    """`MessageFactory.text(text)`, as an `Outgoing`."""
-    return _outgoing(MessageFactory.text(text))
+def attachment_message(attachment: Attachment) -> Activity:
+    """`MessageFactory.attachment(attachment)`."""
+    message: Activity = MessageFactory.attachment(attachment)
+    return message
 
 
-def attachment_message(attachment: Attachment) -> Outgoing:
-    """`MessageFactory.attachment(attachment)`, as an `Outgoing`."""
-    return _outgoing(MessageFactory.attachment(attachment))
+def activity_json(activity: Activity) -> dict[str, Any]:
+    """The activity as msrest writes it (`Model.serialize`), except that an attachment's
+    `content` dict goes in as it is.
 
-
-def _outgoing(activity: Activity) -> Outgoing:
-    """The same fields botbuilder's factory set, on an `Outgoing`."""
-    built: Outgoing = Outgoing.__new__(Outgoing)
-    built.__dict__.update(activity.__dict__)
-    return built
+    Meetbot's attachments are Adaptive Cards, already JSON (dumped from the card models);
+    msrest would copy every node of a card to find that out, which costs more than writing
+    the rest of the activity. Any other content is msrest's to write.
+    """
+    contents = [attachment.content for attachment in activity.attachments or []]
+    if not any(isinstance(content, dict) for content in contents):
+        written: dict[str, Any] = activity.serialize()
+        return written
+    envelope = copy.copy(activity)
+    envelope.attachments = [
+        Attachment(
+            content_type=attachment.content_type,
+            content_url=attachment.content_url,
+            content=None if isinstance(attachment.content, dict) else attachment.content,
+            name=attachment.name,
+            thumbnail_url=attachment.thumbnail_url,
+        )
+        for attachment in activity.attachments
+    ]
+    written = envelope.serialize()
+    for item, content in zip(written["attachments"], contents, strict=True):
+        if isinstance(content, dict):
+            item["content"] = content
+    return written

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -17,7 +18,6 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import randomness
 from emulators.graph.admin import admin_routes
 from emulators.graph.config import GraphEmulatorConfig, UserConfig
 from emulators.graph.errors import GraphError, RequestIds, error_body
@@ -321,7 +321,7 @@ class _MailboxSlot:
 
 
 def _request_ids(request: web.Request) -> RequestIds:
-    request_id = randomness.uuid4_text()
+    request_id = str(uuid.uuid4())
     return RequestIds(request_id, request.headers.get("client-request-id") or request_id)
 
 

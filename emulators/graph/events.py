@@ -23,7 +23,6 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import quote
 
-from bot import randomness
 from emulators.graph.config import PROVIDERS, TEAMS, UserConfig
 from emulators.graph.errors import bad_request, property_validation
 from emulators.graph.teams import (
@@ -167,7 +166,7 @@ class StoredEvent:
     is_cancelled: bool = False
     modified: datetime = field(init=False)
     change_key: str = field(init=False)
-    ical_uid: str = field(default_factory=lambda: _ICAL_PREFIX + randomness.token_hex(40).upper())
+    ical_uid: str = field(default_factory=lambda: _ICAL_PREFIX + secrets.token_hex(40).upper())
 
     def __post_init__(self) -> None:
         self.touch(self.created)
@@ -203,7 +202,7 @@ class StoredEvent:
 
     def touch(self, now: datetime) -> None:
         self.modified = now
-        self.change_key = base64.b64encode(randomness.token_bytes(22)).decode()
+        self.change_key = base64.b64encode(secrets.token_bytes(22)).decode()
 
 
 _ICAL_PREFIX = "040000008200E00074C5B7101A82E008"
@@ -235,7 +234,7 @@ def new_event(body: dict[str, Any], organizer: Organizer, now: datetime) -> Stor
     end, end_zone = parse_date_time_zone(body["end"], "end")
     _check_order(start, end)
     event = StoredEvent(
-        id="AAMkAD" + base64.urlsafe_b64encode(randomness.token_bytes(41)).decode(),
+        id="AAMkAD" + base64.urlsafe_b64encode(secrets.token_bytes(41)).decode(),
         created=now,
         start=start,
         end=end,

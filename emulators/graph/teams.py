@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import base64
 import html
+import secrets
+import uuid
 from dataclasses import dataclass
 
-from bot import randomness
 from emulators.graph.config import UserConfig
 
 TOLL_NUMBER = "+1 323-555-0166"
@@ -24,7 +25,7 @@ def random_digits(count: int) -> str:
     """A numeric id such as a conference ID; never starts with 0 (it is read out on phones)."""
     # Uniform over the `count`-digit numbers: one draw, not one per digit.
     lowest = 10 ** (count - 1)
-    return str(lowest + randomness.randbelow(9 * lowest))
+    return str(lowest + secrets.randbelow(9 * lowest))
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +46,7 @@ class JoinInfo:
 
 def mint_join_info(tenant_id: str, organizer_id: str, user: UserConfig) -> JoinInfo:
     # Base64 of a uuid's text only ever yields letters and digits, so no padding and no '/'.
-    token = base64.b64encode(randomness.uuid4_text().encode()).decode()
+    token = base64.b64encode(str(uuid.uuid4()).encode()).decode()
     join_url = (
         f"https://teams.microsoft.com/l/meetup-join/19%3ameeting_{token}%40thread.v2/0"
         f"?context=%7b%22Tid%22%3a%22{tenant_id}%22%2c%22Oid%22%3a%22{organizer_id}%22%7d"
@@ -59,7 +60,7 @@ def mint_join_info(tenant_id: str, organizer_id: str, user: UserConfig) -> JoinI
         conference_id=conference_id,
         toll_number=TOLL_NUMBER,
         toll_free_number=TOLL_FREE_NUMBER if user.toll_free else None,
-        dialin_url=f"https://dialin.teams.microsoft.com/{randomness.uuid4_text()}?id={conference_id}",
+        dialin_url=f"https://dialin.teams.microsoft.com/{uuid.uuid4()!s}?id={conference_id}",
     )
 
 

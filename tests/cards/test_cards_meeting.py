@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import time
 from collections.abc import Callable
@@ -13,7 +12,6 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
-from botbuilder.core import MessageFactory
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,7 +27,7 @@ from cards import (
     view_from_event,
     view_from_online_meeting,
 )
-from cards.meeting import MAX_ATTENDEES_SHOWN, _first_href
+from cards.meeting import MAX_ATTENDEES_SHOWN
 from tests.cards.helpers import readable
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -679,51 +677,6 @@ def test_local_numbers_link_is_what_parsing_the_whole_body_finds(parts: list[str
     assert local_numbers_url(html) == _whole_body(html)
 
 
-class _FirstHrefOracle(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.calls: list[list[tuple[str, str | None]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "a":  # (a tag name runs up to HTML's whitespace: "a\x0bhref" is no anchor)
-            self.calls.append(attrs)
-
-
-_NAMES = st.sampled_from(["href", "HREF", "Href", "class", "target", "x:y", "data-dialin", "_n"])
-_VALUES = st.text(alphabet="ab<>/ =&;\"'\t\n\u3000dialin.:?", max_size=12)
-_SPACES = st.sampled_from([" ", "  ", "\t", "\n", "\r\n", "\x0b", "\x0c", "\u3000", ""])
-_QUOTES = st.sampled_from(['"', "'", ""])
-
-
-@st.composite
-def _anchors(draw: st.DrawFn) -> str:
-    attributes = []
-    for _ in range(draw(st.integers(0, 4))):
-        quote = draw(_QUOTES)
-        spaces = draw(_SPACES), draw(_SPACES), draw(_SPACES)
-        value = draw(_VALUES)
-        attributes.append(f"{spaces[0]}{draw(_NAMES)}{spaces[1]}={spaces[2]}{quote}{value}{quote}")
-    return "a" + "".join(attributes) + draw(_SPACES) + draw(st.sampled_from([">", "/>"]))
-
-
-@settings(max_examples=600, derandomize=True, deadline=None)
-@given(_anchors())
-def test_the_first_href_of_an_anchor_is_what_the_parser_reads(anchor: str) -> None:
-    oracle = _FirstHrefOracle()
-    oracle.feed("<" + anchor)
-    oracle.close()
-    href = next((v for n, v in oracle.calls[0] if n == "href"), None) if oracle.calls else None
-    assert _first_href(anchor) == href
-
-
-def test_plain_anchors_are_read_without_the_parser(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(*_: object) -> None:
-        raise AssertionError("parsed")
-
-    monkeypatch.setattr(HTMLParser, "feed", refuse)
-    assert local_numbers_url(invitation_html()) == DIALIN_URL
-
-
 @pytest.mark.parametrize(
     "html",
     [
@@ -753,18 +706,6 @@ def test_attachment_carries_the_card(catalog: Catalog) -> None:
 
     assert attachment.content_type == "application/vnd.microsoft.card.adaptive"
     assert attachment.content is card
-
-
-def test_a_sent_card_is_not_copied_again_by_botbuilder(catalog: Catalog) -> None:
-    """TurnContext deep-copies each outgoing activity; the card inside stays one object."""
-    attachment = meeting_attachment(event_card(catalog, make_event()))
-    activity = MessageFactory.attachment(attachment)
-
-    copied = copy.deepcopy(activity)
-
-    assert copied is not activity and copied.attachments[0] is not attachment
-    assert copied.attachments[0].content is attachment.content
-    assert copied.attachments[0].serialize() == attachment.serialize()
 
 
 # -- note above the subject and other languages -------------------------------------------------

@@ -1,11 +1,11 @@
-"""The meeting card filled into parts made once per catalog (`cards.meeting._Parts`): it is
-the card the models give when built on every call, no two cards share JSON, and the parts kept
-for a catalog hold that catalog's words."""
+"""The meeting card: it is the card the models give, no two cards share JSON, and each
+catalog's card holds that catalog's words."""
 
 from __future__ import annotations
 
 import copy
 import dataclasses
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -56,7 +56,23 @@ from cards.text import (
     link_target,
     markdown_link,
 )
-from tests.cards.test_cards_template import shares_nothing
+
+
+def _nodes(node: Any) -> Iterator[dict[str, Any] | list[Any]]:
+    """Every dict and list in a JSON value."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _nodes(value)
+    elif isinstance(node, list):
+        yield node
+        for value in node:
+            yield from _nodes(value)
+
+
+def shares_nothing(first: Any, second: Any) -> bool:
+    return not {id(node) for node in _nodes(first)} & {id(node) for node in _nodes(second)}
+
 
 EN = catalog_for("en-US")
 ZH = catalog_for("zh-CN")

@@ -59,7 +59,7 @@ class _Text(str):
     ids=["str-subclass", "datetime", "tuple"],
 )
 def test_rejects_values_that_are_not_exact_json_types(value: Any, where: tuple[Any, ...]) -> None:
-    """What `CardAttachment.__json_plain__` promises the codec: cards need no walk to send."""
+    """Cards are exact JSON types, as dumping the models makes them."""
     with pytest.raises(CardSchemaError) as caught:
         validate_card(card({"type": "TextBlock", "text": value}))
     assert caught.value.path == where

@@ -11,7 +11,7 @@ from botbuilder.dialogs import DialogInstance, DialogState
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.store.serialize import _flatten, _may_hold_tags, _restore, plain_json
+from bot.store.serialize import _flatten, _may_hold_tags, _restore
 
 _PLAIN = st.recursive(
     st.none()
@@ -77,35 +77,3 @@ def test_dialog_state_still_goes_through_jsonpickle() -> None:
 
 def test_the_usual_state_skips_jsonpickle() -> None:
     assert not _may_hold_tags('{"DialogStates": {}}')
-
-
-class _Text(str):
-    __slots__ = ()
-
-
-@pytest.mark.parametrize(
-    ("value", "plain"),
-    [
-        ({"DialogStates": {}, "e_tag": "1"}, True),
-        ([1, 2.5, True, None, "x", {"a": []}], True),
-        ((1, 2), False),  # jsonpickle keeps a tuple a tuple
-        ({1: "x"}, False),  # a key JSON would turn into "1"
-        (_Text("x"), False),
-        ({"x": float("nan")}, False),  # orjson would write NaN as null
-        ({"x": float("inf")}, False),
-        ({"x": DialogState()}, False),
-        ({"x": b"bytes"}, False),
-    ],
-)
-def test_plain_json(value: Any, plain: bool) -> None:
-    assert plain_json(value) is plain
-
-
-def test_deep_and_cyclic_values_are_not_plain() -> None:
-    deep: Any = "leaf"
-    for _ in range(40):
-        deep = {"d": deep}
-    assert plain_json(deep) is False
-    cyclic: dict[str, Any] = {}
-    cyclic["self"] = cyclic
-    assert plain_json(cyclic) is False
