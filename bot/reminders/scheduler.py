@@ -287,9 +287,9 @@ class ReminderScheduler:
                 await asyncio.gather(*futures, return_exceptions=True)
 
     async def _idle(self) -> None:
-        now = self._clock.now()
-        wake_at = now + self._config.poll
         next_due = await self._store.next_attempt_at()
+        now = self._clock.now()  # after the store's answer: the clock may have moved meanwhile
+        wake_at = now + self._config.poll
         if next_due is not None:
             wake_at = min(wake_at, next_due)
         if self._next_watch_scan is not None:
