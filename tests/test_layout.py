@@ -1,5 +1,7 @@
 """Where things live, as imports show it: the product (`bot/`, `cards/`, `dialogs/`) never
-imports the local stand-ins (`emulators/`)."""
+imports the local stand-ins (`emulators/`), the flows (`dialogs/`) and the reminders
+(`bot/reminders/`) never import the Teams edge (`bot/teams/`), and the activity handler stays a
+router."""
 
 from __future__ import annotations
 
@@ -32,5 +34,21 @@ def test_the_product_never_imports_the_emulators(package: str) -> None:
     assert found == []
 
 
+@pytest.mark.parametrize("package", ["dialogs", "bot/reminders", "cards"])
+def test_flows_and_reminders_never_import_the_teams_edge(package: str) -> None:
+    found = [
+        f"{path.relative_to(ROOT)}: {module}"
+        for path, module in imported_modules(package)
+        if module == "bot.teams" or module.startswith("bot.teams.")
+    ]
+    assert found == []
+
+
+def test_the_activity_handler_is_a_router() -> None:
+    lines = (ROOT / "bot/teams/handler.py").read_text().splitlines()
+    assert len(lines) < 300
+
+
 def test_the_walk_sees_imports() -> None:  # the check above would pass on a walk that finds none
     assert any(module == "emulators.graph" for _, module in imported_modules("tests"))
+    assert any(module.startswith("bot.teams.") for _, module in imported_modules("bot"))

@@ -250,7 +250,7 @@ def views(draw: st.DrawFn) -> MeetingView:
 
 reminders = st.none() | st.builds(
     ReminderSetting,
-    reminder_id=st.text(max_size=10),
+    reminder_id=st.uuids().map(lambda u: u.hex),  # as the reminders table makes them
     for_user=st.text(max_size=10),
     start=st.just(START),
     lead=st.sampled_from([None, 0, 5, 7, 15, 45, 90]).map(
