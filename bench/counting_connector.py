@@ -41,7 +41,8 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from bot.cli import run_loop, serve_until_stopped
+from bot.cli import run_loop
+from emulators.cli import serve_connector
 from emulators.connector import ConnectorEmulator
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -142,4 +143,4 @@ if __name__ == "__main__":
     parser.add_argument("--port", type=int, default=0)
     port = parser.parse_args().port
     # As `meetbot connector-emulator` serves it (uvloop, settled heap, the same banner).
-    sys.exit(run_loop(serve_until_stopped(counting_app(), "127.0.0.1", port, "Connector emulator")))
+    sys.exit(run_loop(serve_connector(counting_app(), "127.0.0.1", port)))

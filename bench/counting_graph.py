@@ -28,7 +28,8 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from bot.cli import run_loop, serve_graph_emulator
+from bot.cli import run_loop
+from emulators.cli import serve_graph
 from emulators.graph import GraphEmulator
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -86,4 +87,4 @@ if __name__ == "__main__":
     parser.add_argument("--port", type=int, default=0)
     port = parser.parse_args().port
     # As `meetbot graph-emulator` serves it (TLS, uvloop, settled heap, the same banner).
-    sys.exit(run_loop(serve_graph_emulator(counting_app(GraphEmulator()), "127.0.0.1", port)))
+    sys.exit(run_loop(serve_graph(counting_app(GraphEmulator()), "127.0.0.1", port)))

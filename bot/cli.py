@@ -274,17 +274,14 @@ async def serve_until_stopped(
     host: str,
     port: int,
     name: str,
-    path: str | None = None,
+    path: str = "/api/messages",
     *,
     sock: socket.socket | None = None,
 ) -> int:
-    """Serve `app` (Meetbot or the connector emulator) until SIGINT or SIGTERM, on `sock` if
-    given (already bound to host:port); the banner names the URL under `path` (by default
-    Meetbot's /api/messages, else the connector's /v3)."""
+    """Serve `app` (Meetbot, or the benchmarks' floor bot) until SIGINT or SIGTERM, on `sock`
+    if given (already bound to host:port); the banner names the URL under `path`."""
     served = await serve(app, host, port, sock=sock or listen(host, port, emulator=True))
     settle_after_startup()  # everything alive now lives as long as the process
-    if path is None:
-        path = "/api/messages" if name == "Meetbot" else "/v3"
     stopped = _stop_on_signal()  # before the banner: whoever reads it may signal at once
     print(f"{name} listening on {served.url}{path}", flush=True)
     await stopped.wait()

@@ -12,11 +12,12 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+import lxml.etree
+import lxml.html
 from botbuilder.schema import Attachment
 from microsoft_teams.cards import (
     Action,
@@ -139,11 +140,18 @@ def view_from_online_meeting(
 
 def local_numbers_url(html: str) -> str | None:
     """The href of the first link to the Teams "Local numbers" page in an event body, as
-    `html.parser` reads it (entities decoded)."""
-    finder = _DialInLink()
-    finder.feed(html)
-    finder.close()
-    return finder.href
+    libxml2's HTML parser reads it (entities decoded, comments and scripts skipped)."""
+    if not html.strip():
+        return None
+    try:
+        document = lxml.html.document_fromstring(html)
+    except (lxml.etree.ParserError, ValueError):  # nothing a parser can read as HTML
+        return None
+    for anchor in document.iter("a"):
+        href = anchor.get("href")
+        if href and _is_dialin_page(href):
+            return href.strip()
+    return None
 
 
 def meeting_card(
@@ -368,19 +376,3 @@ def _is_dialin_page(href: str) -> bool:
     except ValueError:
         return False
     return parts.scheme.lower() == "https" and parts.hostname == DIALIN_HOST
-
-
-class _DialInLink(HTMLParser):
-    """Finds the first `<a>` whose href is the dial-in page."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.href: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag != "a" or self.href is not None:
-            return
-        # Browsers use the first href when an anchor repeats it.
-        href = next((value for name, value in attrs if name == "href"), None)
-        if href and _is_dialin_page(href):
-            self.href = href.strip()

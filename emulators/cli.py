@@ -36,11 +36,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(level, "json" if os.environ.get("LOG_FORMAT") == "json" else "text")
     try:
         if args.command == "graph":
-            return run_loop(_serve_graph(args.host, args.port, embedded=args.embedded))
+            return run_loop(
+                serve_graph(GraphEmulator().app, args.host, args.port, embedded=args.embedded)
+            )
         emulator = ConnectorEmulator(
             rate_limits=args.rate_limits, app_limits=((args.app_rate, 1.0),)
         )
-        return run_loop(_serve(emulator.app, args.host, args.port, "Connector emulator"))
+        return run_loop(serve_connector(emulator.app, args.host, args.port))
     except StartupError as exc:
         if getattr(args, "embedded", False):
             print(f"{EMBEDDED_FAILED} {exc}", flush=True)
@@ -74,13 +76,11 @@ def parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _serve_graph(host: str, port: int, *, embedded: bool) -> int:
-    """Serve a Graph emulator over TLS (a fresh loopback certificate) until a signal, or, when
-    `embedded`, until stdin closes."""
+async def serve_graph(app: web.Application, host: str, port: int, *, embedded: bool = False) -> int:
+    """Serve a Graph emulator's `app` over TLS (a fresh loopback certificate) until a signal,
+    or, when `embedded`, until stdin closes."""
     identity = make_loopback_identity()
-    served = await serve(
-        GraphEmulator().app, host, port, identity.server_context(), sock=_listen(host, port)
-    )
+    served = await serve(app, host, port, identity.server_context(), sock=_listen(host, port))
     try:
         cert = identity.write_cert(default_cert_path(served.port))
     except (OSError, RuntimeError) as error:  # RuntimeError: no home directory at all
@@ -104,11 +104,12 @@ async def _serve_graph(host: str, port: int, *, embedded: bool) -> int:
     return 0
 
 
-async def _serve(app: web.Application, host: str, port: int, name: str) -> int:
+async def serve_connector(app: web.Application, host: str, port: int) -> int:
+    """Serve a Bot Connector emulator's `app` until a signal."""
     served = await serve(app, host, port, sock=_listen(host, port))
     settle_after_startup()
     stopped = _stop_on_signal()
-    print(f"{name} listening on {served.url}/v3", flush=True)
+    print(f"Connector emulator listening on {served.url}/v3", flush=True)
     await stopped.wait()
     await served.close()
     return 0

@@ -15,7 +15,9 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
+
+from botbuilder.schema import ConversationReference
 
 from bot.reminders.plan import first_attempt
 from bot.store import (
@@ -79,21 +81,22 @@ class Reminders:
         self._clock = clock
         self._on_change = on_change
         self._hold = hold
-        self._known: dict[str, dict[str, Any]] = {}  # the reference this instance last wrote
+        self._known: dict[str, ConversationReference] = {}  # the reference this instance last wrote
 
     # --- conversations ----------------------------------------------------------------------
 
     async def remember(
-        self, conversation_id: str, reference: dict[str, Any], *, always: bool = False
+        self, conversation_id: str, reference: ConversationReference, *, always: bool = False
     ) -> None:
-        """Keep where a conversation is: its reference (JSON, without `activityId`: a proactive
-        send starts a turn of its own). It is written only when it differs from what this
-        instance last wrote, unless `always` (an installation or membership change, after which
-        a reference another instance dropped must come back)."""
-        reference = {key: value for key, value in reference.items() if key != "activityId"}
+        """Keep where a conversation is: `reference`, as botbuilder makes it, without an
+        activity id (a proactive send starts a turn of its own). It is written (as msrest writes
+        it) only when it differs from what this instance last wrote, unless `always` (an
+        installation or membership change, after which a reference another instance dropped
+        must come back)."""
         if not always and self._known.get(conversation_id) == reference:
-            return
-        await self._store.save_reference(conversation_id, reference, now=self._clock())
+            return  # (models compare field by field: far cheaper than writing one out)
+        written = {k: v for k, v in reference.serialize().items() if k != "activityId"}
+        await self._store.save_reference(conversation_id, written, now=self._clock())
         if len(self._known) >= _KNOWN_LIMIT:
             self._known.clear()
         self._known[conversation_id] = reference

@@ -30,6 +30,7 @@ from botbuilder.schema import (
     Activity,
     ActivityEventNames,
     ActivityTypes,
+    ConversationReference,
     TextFormatTypes,
 )
 
@@ -196,7 +197,7 @@ class RememberConversation(Middleware):  # type: ignore[misc]
             elif activity.type in _REMEMBERED_TYPES:
                 await self._reminders.remember(
                     activity.conversation.id,
-                    reference_json(activity),
+                    conversation_reference(activity),
                     # after an installation or membership change a dropped one must come back
                     always=activity.type != ActivityTypes.message,
                 )
@@ -213,13 +214,12 @@ def _bot_left(activity: Activity) -> bool:
     return False
 
 
-def reference_json(activity: Activity) -> dict[str, Any]:
-    """`TurnContext.get_conversation_reference(activity)` as JSON, without its `activityId`
-    (a proactive send starts a turn of its own)."""
-    reference = TurnContext.get_conversation_reference(activity)
+def conversation_reference(activity: Activity) -> ConversationReference:
+    """`TurnContext.get_conversation_reference(activity)`, without its activity id (a
+    proactive send starts a turn of its own)."""
+    reference: ConversationReference = TurnContext.get_conversation_reference(activity)
     reference.activity_id = None
-    written: dict[str, Any] = reference.serialize()
-    return written
+    return reference
 
 
 async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:

@@ -1,4 +1,5 @@
-"""The conversation reference Meetbot keeps for reminders is botbuilder's, written as JSON."""
+"""The conversation reference Meetbot keeps for reminders is botbuilder's, without its activity
+id, written as msrest writes it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
-from bot.teams.middleware import reference_json
+from bot.teams.middleware import conversation_reference
 from tests.factories import make_message
 
 
@@ -44,5 +45,15 @@ def _variants() -> list[dict[str, Any]]:
 @pytest.mark.parametrize("body", _variants())
 def test_it_is_what_botbuilder_makes_less_the_activity_id(body: dict[str, Any]) -> None:
     activity = Activity().deserialize(body)
-    assert reference_json(activity) == _botbuilders(activity)
-    assert "activityId" not in reference_json(activity)
+    reference = conversation_reference(activity)
+    assert reference.serialize() == _botbuilders(activity)
+    assert "activityId" not in reference.serialize()
+
+
+def test_two_turns_of_one_conversation_give_equal_references() -> None:
+    """What lets a reference be written only when it changed: equal models compare equal."""
+    first = Activity().deserialize(make_message("help", service_url=SERVICE))
+    again = Activity().deserialize(make_message("meet now", service_url=SERVICE))
+    moved = Activity().deserialize(make_message("help", service_url=SERVICE + "v2/"))
+    assert conversation_reference(first) == conversation_reference(again)
+    assert conversation_reference(first) != conversation_reference(moved)
