@@ -3,8 +3,8 @@
 CPython's cyclic collector runs a young-generation pass every 700 net allocations, and a full
 pass whenever the survivors have grown by a quarter. After start-up the heap holds some 150,000
 long-lived objects (botbuilder, msrest, pydantic schemas, the catalogs), and every full pass
-walks all of them again, although none of them will ever be garbage. Measured under load
-(`bench/compare.py`), collection took ~0.15 ms of each `meet`'s CPU.
+walks all of them again, although none of them will ever be garbage: under load that is a
+visible share of each `meet`'s CPU (`bench/README.md` has the figures).
 
 Two documented knobs (https://docs.python.org/3/library/gc.html) remove most of that:
 

@@ -97,7 +97,8 @@ class JsonLineFormatter(logging.Formatter):
     tests compare the two), and its encoders for values JSON has no type for; but the line is
     built in one pass over the record. Its general machinery (field lists, renames, a
     reserved-name probe per record attribute) made the two lines Meetbot writes per Teams
-    message cost ~0.07 ms of the running bot's CPU (`bench/`, INFO against WARNING).
+    message a measurable part of the running bot's CPU (`bench/README.md`, INFO against
+    WARNING).
     """
 
     def __init__(self, redact: Redactor) -> None:

@@ -83,8 +83,8 @@ class _BufferedReads(asyncio.BufferedProtocol):
     For a plain `asyncio.Protocol` such as aiohttp's, the event loop's TLS transport (uvloop's
     and asyncio's alike) reads by asking OpenSSL for up to 256 KiB in a fresh bytes object, and
     again until OpenSSL raises "want read". With glibc each such buffer is an mmap, an mremap
-    and a munmap: about 0.03 ms of CPU per request at 1,400 requests/s, a quarter of what an
-    aiohttp server answering HTTPS with a constant spends in all. A BufferedProtocol has the
+    and a munmap, a large share of what an aiohttp server answering HTTPS spends per request
+    (`bench/README.md`). A BufferedProtocol has the
     transport decrypt into a buffer it keeps instead (and uvloop then mostly skips the "want
     read" exception). aiohttp receives the same bytes.
     """

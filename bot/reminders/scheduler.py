@@ -25,7 +25,6 @@ looked at from the first round after a start.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 import math
@@ -276,15 +275,7 @@ class ReminderScheduler:
         self._wake.clear()
 
     async def _first_of(self, *waits: Awaitable[Any]) -> None:
-        """Wait for the first of `waits` to finish; cancel the others."""
-        futures = {asyncio.ensure_future(wait) for wait in waits}
-        try:
-            await asyncio.wait(futures, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for future in futures:
-                future.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.gather(*futures, return_exceptions=True)
+        await first_of(*waits)
 
     async def _idle(self) -> None:
         next_due = await self._store.next_attempt_at()
@@ -603,3 +594,18 @@ def _backoff(policy: RetryPolicy, reminder: Reminder, attempts: int) -> float:
     digest = hashlib.blake2b(f"{reminder.id}:{attempts}".encode(), digest_size=2).digest()
     delay = policy.backoff(attempts, chance=int.from_bytes(digest, "big") / 0x10000)
     return float(math.ceil(delay * 1000) / 1000)
+
+
+async def first_of(*waits: Awaitable[Any]) -> None:
+    """Wait for the first of `waits` to finish; cancel the others and wait for them to end.
+
+    A cancel of the caller that comes while the others end goes on up: swallowing it there
+    would leave the scheduler running after `stop` asked it to end, and the shutdown waiting.
+    """
+    futures = {asyncio.ensure_future(wait) for wait in waits}
+    try:
+        await asyncio.wait(futures, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for future in futures:
+            future.cancel()
+        await asyncio.wait(futures)  # never raises for them; only for a cancel of this task

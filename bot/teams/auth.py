@@ -214,9 +214,9 @@ class MeetbotAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
         return self._connectors
 
     async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> UserTokenClient:
-        # botbuilder asks for one on every activity; building it builds an msrest client whose
-        # retry policy alone costs ~2.8 ms of CPU (REFERENCE.md). Meetbot signs no one in, so
-        # it is built only if something actually calls it.
+        # botbuilder asks for one on every activity; building it builds an msrest client and
+        # its retry policy, dear on every turn (REFERENCE.md). Meetbot signs no one in, so it is
+        # built only if something actually calls it.
         return LazyUserTokenClient(lambda: self._inner.create_user_token_client(claims_identity))
 
     def create_bot_framework_client(self) -> BotFrameworkClient:

@@ -8,7 +8,10 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
+
 from bot.reminders import Reminders, SendLimits
+from bot.reminders.scheduler import first_of
 from bot.store import ReminderState
 from tests.reminders.conftest import T0, USER, World, make_scheduler
 
@@ -382,3 +385,27 @@ async def test_the_loop_outlives_a_database_failure_and_health_says_so(world: Wo
     finally:
         runner.cancel()
         await asyncio.gather(runner, return_exceptions=True)
+
+
+async def test_a_cancel_that_comes_while_first_of_tidies_up_goes_on_up() -> None:
+    """The scheduler's wait for "the poll interval or a wake-up": when the stop comes just as
+    the other wait is being ended, the scheduler still stops (a swallowed cancel left
+    shutdown waiting for it for ever)."""
+    ending = asyncio.Event()
+
+    async def at_once() -> None:
+        return None
+
+    async def slow_to_end() -> None:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            ending.set()
+            await asyncio.sleep(0)  # its end takes one more turn of the loop
+            raise
+
+    waiting = asyncio.create_task(first_of(at_once(), slow_to_end()))
+    await ending.wait()  # first_of has the first result and is ending the other
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
