@@ -184,7 +184,9 @@ def _parser() -> argparse.ArgumentParser:
         "run", help="serve /api/messages (local mode when Graph is not configured)"
     )
     run.add_argument(
-        "--port", type=_port, help="port to listen on (default: PORT, else 3978; 0: any free port)"
+        "--port",
+        type=port_number,
+        help="port to listen on (default: PORT, else 3978; 0: any free port)",
     )
     package = sub.add_parser("package", help="write the Teams app package (manifest and icons)")
     package.add_argument(
@@ -236,23 +238,14 @@ def _version() -> str:
         return "(not installed)"
 
 
-def _port(text: str) -> int:
+def port_number(text: str) -> int:
+    """argparse's type for a port option (0 picks any free port)."""
     try:
         value = int(text)
     except ValueError:
         value = -1
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535, got {text!r}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
     return value
 
 
@@ -282,14 +275,14 @@ async def serve_until_stopped(
     if given (already bound to host:port); the banner names the URL under `path`."""
     served = await serve(app, host, port, sock=sock or listen(host, port, emulator=True))
     settle_after_startup()  # everything alive now lives as long as the process
-    stopped = _stop_on_signal()  # before the banner: whoever reads it may signal at once
+    stopped = stop_on_signal()  # before the banner: whoever reads it may signal at once
     print(f"{name} listening on {served.url}{path}", flush=True)
     await stopped.wait()
     await served.close()
     return 0
 
 
-def _stop_on_signal() -> asyncio.Event:
+def stop_on_signal() -> asyncio.Event:
     """An event set by SIGINT or SIGTERM (from now on, in the running loop)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
-import signal
 import socket
 import sys
 from collections.abc import Sequence
 
 from aiohttp import web
 
-from bot.cli import run_loop
+from bot.cli import port_number, run_loop, stop_on_signal
 from bot.heap import settle_after_startup
 from bot.local import EMBEDDED_FAILED, EMBEDDED_READY, default_cert_path
 from bot.logs import configure_logging
@@ -56,11 +54,11 @@ def parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     graph = sub.add_parser("graph", help="run the local Microsoft Graph emulator")
     graph.add_argument("--host", default="127.0.0.1")
-    graph.add_argument("--port", type=port, default=8443)
+    graph.add_argument("--port", type=port_number, default=8443)
     graph.add_argument("--embedded", action="store_true", help=argparse.SUPPRESS)
     connector = sub.add_parser("connector", help="run the local Bot Connector emulator")
     connector.add_argument("--host", default="127.0.0.1")
-    connector.add_argument("--port", type=port, default=3979)
+    connector.add_argument("--port", type=port_number, default=3979)
     connector.add_argument(
         "--rate-limits",
         action="store_true",
@@ -91,7 +89,7 @@ async def serve_graph(app: web.Application, host: str, port: int, *, embedded: b
             "XDG_CACHE_HOME to a writable directory"
         ) from None
     settle_after_startup()
-    stopped = _stop_on_signal()  # before the banner: whoever reads it may signal at once
+    stopped = stop_on_signal()  # before the banner: whoever reads it may signal at once
     if embedded:
         watch = _stop_at_end_of_stdin(stopped)
         print(f"{EMBEDDED_READY} {served.url} {cert}", flush=True)
@@ -108,7 +106,7 @@ async def serve_connector(app: web.Application, host: str, port: int) -> int:
     """Serve a Bot Connector emulator's `app` until a signal."""
     served = await serve(app, host, port, sock=_listen(host, port))
     settle_after_startup()
-    stopped = _stop_on_signal()
+    stopped = stop_on_signal()
     print(f"Connector emulator listening on {served.url}/v3", flush=True)
     await stopped.wait()
     await served.close()
@@ -124,16 +122,6 @@ def _listen(host: str, port: int) -> socket.socket:
         ) from None
 
 
-def _stop_on_signal() -> asyncio.Event:
-    """An event set by SIGINT or SIGTERM (from now on, in the running loop)."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    return stop
-
-
 def _stop_at_end_of_stdin(stop: asyncio.Event) -> asyncio.Task[None]:
     """Set `stop` when stdin reaches its end: the parent closed it, or exited."""
 
@@ -147,16 +135,6 @@ def _stop_at_end_of_stdin(stop: asyncio.Event) -> asyncio.Task[None]:
         stop.set()
 
     return loop.create_task(wait(), name="end-of-stdin")
-
-
-def port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535, got {text!r}")
-    return value
 
 
 def _positive_int(text: str) -> int:
