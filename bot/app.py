@@ -45,6 +45,7 @@ from bot.services import SERVICES, Services
 from bot.settings import AppType, RuntimeConfig, Settings, allowed_tenants, is_loopback_url
 from bot.startup import DATABASE_ERRORS, StartupError, database_problem, trust
 from bot.store import open_store
+from bot.tasks import cancel_and_wait
 from bot.teams.auth import (
     CHANNEL_OPENID_METADATA_URL,
     ChannelTokenValidator,
@@ -297,9 +298,9 @@ def _bot_tokens(config: RuntimeConfig, bot_config: _BotConfig) -> BotTokens:
 
 
 async def _stop(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    await cancel_and_wait(task)
+    if not task.cancelled():
+        task.result()  # it ended of its own accord: with its error, if it had one
 
 
 def _graph_endpoint(config: RuntimeConfig) -> GraphEndpoint:

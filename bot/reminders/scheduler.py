@@ -65,6 +65,7 @@ from bot.store import (
     WatchStore,
     reminder_key,
 )
+from bot.tasks import cancel_and_wait
 from cards import card_attachment, reminder_card, view_from_event
 
 log = logging.getLogger(__name__)
@@ -597,15 +598,10 @@ def _backoff(policy: RetryPolicy, reminder: Reminder, attempts: int) -> float:
 
 
 async def first_of(*waits: Awaitable[Any]) -> None:
-    """Wait for the first of `waits` to finish; cancel the others and wait for them to end.
-
-    A cancel of the caller that comes while the others end goes on up: swallowing it there
-    would leave the scheduler running after `stop` asked it to end, and the shutdown waiting.
-    """
+    """Wait for the first of `waits` to finish; cancel the others and wait for them to end
+    (a cancel of the caller meanwhile goes on up: see `bot.tasks.cancel_and_wait`)."""
     futures = {asyncio.ensure_future(wait) for wait in waits}
     try:
         await asyncio.wait(futures, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        for future in futures:
-            future.cancel()
-        await asyncio.wait(futures)  # never raises for them; only for a cancel of this task
+        await cancel_and_wait(*futures)

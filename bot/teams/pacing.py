@@ -18,13 +18,14 @@ every send counts against Teams' 7-per-second limit per conversation).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ActivityTypes
+
+from bot.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -166,9 +167,7 @@ class Typing:
         async with self._lock:  # let a typing send in flight land before anything else
             pass
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait(self._task)
         self._context = None
 
     async def before_send(
