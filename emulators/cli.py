@@ -30,8 +30,14 @@ from emulators.tls import make_loopback_identity
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    # As Meetbot logs (an embedded emulator's lines go to the bot's stderr): LOG_LEVEL, and
+    # JSON lines unless LOG_FORMAT=text.
     level = os.environ.get("LOG_LEVEL", "INFO")
-    configure_logging(level, "json" if os.environ.get("LOG_FORMAT") == "json" else "text")
+    try:
+        configure_logging(level, "text" if os.environ.get("LOG_FORMAT") == "text" else "json")
+    except ValueError:
+        print(f"meetbot: configuration error: LOG_LEVEL: unknown level {level!r}", file=sys.stderr)
+        return 2
     try:
         if args.command == "graph":
             return run_loop(

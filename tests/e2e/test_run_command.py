@@ -234,6 +234,16 @@ async def test_an_emulator_on_a_port_in_use_is_one_line(
     )
 
 
+@pytest.mark.parametrize("command", ["graph-emulator", "connector-emulator"])
+async def test_an_emulator_with_an_unknown_log_level_is_one_line(
+    tmp_path: Path, command: str
+) -> None:
+    process = await start([command, "--port", "0"], tmp_path, LOG_LEVEL="chatty")
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 2 and stdout == b""
+    assert stderr.decode() == "meetbot: configuration error: LOG_LEVEL: unknown level 'chatty'\n"
+
+
 async def test_an_unknown_host_is_one_line(tmp_path: Path) -> None:
     line = await refused_start(tmp_path, HOST="no-such-host.invalid")
     assert line.startswith("meetbot: cannot start: HOST: cannot listen on 'no-such-host.invalid': ")
