@@ -16,6 +16,7 @@ from msrest.exceptions import DeserializationError  # type: ignore[attr-defined]
 from bot.logs import log_context
 from bot.services import SERVICES
 from bot.teams.auth import ChannelNotServed
+from bot.teams.middleware import proactive
 from bot.teams.openid import KeysUnavailable
 from bot.teams.shape import MalformedActivity, check_activity
 
@@ -42,6 +43,8 @@ async def messages(request: web.Request) -> web.Response:
         return _problem(400, str(problem))
     except DeserializationError:
         return _problem(400, "The activity has malformed fields.")
+    if proactive(activity):  # the bot's own turns are named so: it must not come from outside
+        return _problem(400, "ContinueConversation is the bot's own event; no channel sends it.")
     services = request.app[SERVICES]
     conversation = activity.conversation.id if activity.conversation else None
     with log_context(activity_id=activity.id, conversation_id=conversation):

@@ -295,3 +295,20 @@ async def test_a_card_value_of_the_wrong_shape_is_answered_without_graph(
     assert [r.path for r in graph.emulator.requests if "/users/" in r.path] == []
     replies = connector.emulator.activities(activity["conversation"]["id"])
     assert len(replies) == 1 and "Sorry" not in json.dumps(replies[0].body)
+
+
+async def test_an_activity_posing_as_the_bots_own_proactive_turn_is_400(
+    client: httpx.AsyncClient,
+    post: Post,
+    graph: RunningGraph,
+    connector: RunningConnector,
+) -> None:
+    """The middleware lets the bot's own `ContinueConversation` turns through untouched (a
+    reminder's send): one posted from outside must not get that pass."""
+    activity = make_message("", service_url=connector.url, type="event")
+    activity["name"] = "ContinueConversation"
+    response = await client.post("/api/messages", json=activity)
+    assert_problem(response, 400)
+    assert "ContinueConversation" in response.json()["error"]
+    assert_untouched(graph, connector)
+    await assert_still_serving(post, connector)
