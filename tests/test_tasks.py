@@ -16,18 +16,20 @@ async def test_every_task_has_ended_when_it_returns() -> None:
     assert all(task.cancelled() for task in sleepers)
 
 
+async def slow_to_end(ending: asyncio.Event) -> None:
+    """Wait until cancelled; then set `ending` and take one more turn of the loop to end, so
+    whoever waits for it is still waiting when the test cancels them."""
+    try:
+        await asyncio.Event().wait()
+    except asyncio.CancelledError:
+        ending.set()
+        await asyncio.sleep(0)
+        raise
+
+
 async def test_a_cancel_of_the_caller_while_the_tasks_end_goes_on_up() -> None:
     ending = asyncio.Event()
-
-    async def slow_to_end() -> None:
-        try:
-            await asyncio.Event().wait()
-        except asyncio.CancelledError:
-            ending.set()
-            await asyncio.sleep(0)  # its end takes one more turn of the loop
-            raise
-
-    other = asyncio.create_task(slow_to_end())
+    other = asyncio.create_task(slow_to_end(ending))
     await asyncio.sleep(0)
     caller = asyncio.create_task(cancel_and_wait(other))
     await ending.wait()  # the caller is waiting for `other` to end

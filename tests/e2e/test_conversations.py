@@ -149,6 +149,29 @@ async def sent_form(post: Post, connector: RunningConnector, conversation: str) 
     return form.resource_id
 
 
+def form_submit(
+    connector: RunningConnector, conversation: str, form_id: str, **fields: str
+) -> dict[str, Any]:
+    """The schedule form `form_id`, submitted on the Saturday morning the tests live in: a
+    valid 60-minute Monday 14:30 "Budget" with no attendees, but for `fields`."""
+    value = {
+        "meetbot": "schedule_form",
+        "subject": "Budget",
+        "date": "2026-11-23",
+        "time": "14:30",
+        "duration": "60",
+        "attendees": "",
+    }
+    return make_message(
+        "",
+        service_url=connector.url,
+        conversation_id=conversation,
+        local_now=MORNING,
+        replyToId=form_id,
+        value=value | fields,
+    )
+
+
 async def test_the_schedule_form_creates_the_meeting_and_replaces_itself(
     post: Post, graph: RunningGraph, connector: RunningConnector
 ) -> None:
@@ -156,20 +179,12 @@ async def test_the_schedule_form_creates_the_meeting_and_replaces_itself(
     ask = make_message("schedule", service_url=connector.url, conversation_id=conversation)
     await post(ask)
     [form_reply] = connector.emulator.activities(conversation)
-    submit = make_message(
-        "",
-        service_url=connector.url,
-        conversation_id=conversation,
-        local_now=MORNING,
-        replyToId=form_reply.resource_id,
-        value={
-            "meetbot": "schedule_form",
-            "subject": "Budget review",
-            "date": "2026-11-23",
-            "time": "14:30",
-            "duration": "60",
-            "attendees": "adele@contoso.com, bob@contoso.com",
-        },
+    submit = form_submit(
+        connector,
+        conversation,
+        form_reply.resource_id,
+        subject="Budget review",
+        attendees="adele@contoso.com, bob@contoso.com",
     )
     await post(submit)
 
@@ -188,21 +203,7 @@ async def test_an_invalid_form_is_sent_back_with_the_problem_and_creates_nothing
 ) -> None:
     conversation = new_conversation_id()
     form_id = await sent_form(post, connector, conversation)
-    submit = make_message(
-        "",
-        service_url=connector.url,
-        conversation_id=conversation,
-        local_now=MORNING,
-        replyToId=form_id,
-        value={
-            "meetbot": "schedule_form",
-            "subject": "Budget",
-            "date": "2026-11-23",
-            "time": "14:30",
-            "duration": "60",
-            "attendees": "not-an-email",
-        },
-    )
+    submit = form_submit(connector, conversation, form_id, attendees="not-an-email")
     await post(submit)
 
     assert graph.emulator.events(USER_AAD_ID) == []
@@ -217,21 +218,7 @@ async def test_a_form_duration_in_unicode_digits_is_sent_back_not_crashed_on(
     """ "²" passes `str.isdigit()` but `int()` refuses it: the form comes back naming it."""
     conversation = new_conversation_id()
     form_id = await sent_form(post, connector, conversation)
-    submit = make_message(
-        "",
-        service_url=connector.url,
-        conversation_id=conversation,
-        local_now=MORNING,
-        replyToId=form_id,
-        value={
-            "meetbot": "schedule_form",
-            "subject": "Budget",
-            "date": "2026-11-23",
-            "time": "14:30",
-            "duration": "²",
-            "attendees": "",
-        },
-    )
+    submit = form_submit(connector, conversation, form_id, duration="²")
     await post(submit)
 
     assert graph.emulator.events(USER_AAD_ID) == []
@@ -535,25 +522,9 @@ async def test_one_form_submitted_twice_books_one_meeting(
     conversation = new_conversation_id()
     await post(make_message("schedule", service_url=connector.url, conversation_id=conversation))
     [form_reply] = connector.emulator.activities(conversation)
-    value = {
-        "meetbot": "schedule_form",
-        "subject": "Budget review",
-        "date": "2026-11-23",
-        "time": "14:30",
-        "duration": "60",
-        "attendees": "adele@contoso.com",
-    }
+    fields = {"subject": "Budget review", "attendees": "adele@contoso.com"}
     for _ in range(2):  # a double click: two activities, each with its own id, from one card
-        await post(
-            make_message(
-                "",
-                service_url=connector.url,
-                conversation_id=conversation,
-                local_now=MORNING,
-                replyToId=form_reply.resource_id,
-                value=value,
-            )
-        )
+        await post(form_submit(connector, conversation, form_reply.resource_id, **fields))
 
     creates = [r for r in graph.emulator.requests if r.method == "POST" and "/events" in r.path]
     assert len(creates) == 2

@@ -14,6 +14,7 @@ from bot.reminders import Reminders, SendLimits
 from bot.reminders.scheduler import first_of
 from bot.store import ReminderState
 from tests.reminders.conftest import T0, USER, World, make_scheduler
+from tests.test_tasks import slow_to_end
 
 
 def _card(call: Any) -> dict[str, Any]:
@@ -396,15 +397,7 @@ async def test_a_cancel_that_comes_while_first_of_tidies_up_goes_on_up() -> None
     async def at_once() -> None:
         return None
 
-    async def slow_to_end() -> None:
-        try:
-            await asyncio.Event().wait()
-        except asyncio.CancelledError:
-            ending.set()
-            await asyncio.sleep(0)  # its end takes one more turn of the loop
-            raise
-
-    waiting = asyncio.create_task(first_of(at_once(), slow_to_end()))
+    waiting = asyncio.create_task(first_of(at_once(), slow_to_end(ending)))
     await ending.wait()  # first_of has the first result and is ending the other
     waiting.cancel()
     with pytest.raises(asyncio.CancelledError):
