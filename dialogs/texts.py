@@ -15,6 +15,8 @@ _TEMPLATE_FIELD: dict[ParseErrorKind, str] = {
     ParseErrorKind.BAD_DURATION: "bad_duration",
     ParseErrorKind.BAD_ATTENDEE: "bad_attendee",
     ParseErrorKind.BAD_REMINDER: "bad_reminder",
+    ParseErrorKind.BAD_REPEAT: "bad_repeat",
+    ParseErrorKind.BAD_PLACE: "bad_place",
     ParseErrorKind.TOO_LONG: "too_long",
     ParseErrorKind.UNKNOWN_COMMAND: "unknown_command",
 }

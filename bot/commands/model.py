@@ -22,6 +22,52 @@ class ReminderRequest:
     before: timedelta | None
 
 
+class RepeatType(StrEnum):
+    """Graph's `recurrencePattern.type` for the repeats Meetbot books."""
+
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    ABSOLUTE_MONTHLY = "absoluteMonthly"  # "monthly on the 15th": `day_of_month`
+    RELATIVE_MONTHLY = "relativeMonthly"  # "the first Monday of every month": `index` + a day
+
+
+class WeekIndex(StrEnum):
+    """Graph's `weekIndex`: which of the month's weekdays a relative-monthly pattern names."""
+
+    FIRST = "first"
+    SECOND = "second"
+    THIRD = "third"
+    FOURTH = "fourth"
+    LAST = "last"
+
+
+@dataclass(frozen=True, slots=True)
+class Repeat:
+    """How a meeting repeats, as said: Graph's pattern and range without the first date or the
+    zone, which come from the meeting (`bot.graph.recurrence` writes the JSON).
+
+    `days_of_week` holds Graph's lower-case day names ("monday"), in week order; "every
+    weekday" is weekly on monday..friday, as Outlook books it. `until` (the
+    range's `endDate`, inclusive) and `count` (`numberOfOccurrences`) are exclusive of each
+    other; neither is a series with no end.
+    """
+
+    type: RepeatType
+    interval: int = 1
+    days_of_week: tuple[str, ...] = ()
+    day_of_month: int | None = None
+    index: WeekIndex | None = None
+    until: date | None = None
+    count: int | None = None
+
+
+class SeriesScope(StrEnum):
+    """Which part of a recurring meeting a change means: "this one" or "the whole series"."""
+
+    OCCURRENCE = "occurrence"
+    SERIES = "series"
+
+
 @dataclass(frozen=True, slots=True)
 class MeetCommand:
     """Schedule a meeting: `meet <subject> <when> [for <duration>] [with <attendees>] [remind]`."""
@@ -32,6 +78,13 @@ class MeetCommand:
     attendees: tuple[str, ...]  # email addresses, de-duplicated case-insensitively, order kept
     mentions: tuple[str, ...] = ()  # `<at>Name</at>` display texts in the with-clause, in order
     reminder: ReminderRequest | None = None  # None: nothing said, the bot's default applies
+    # "optional @Megan" / "optional megan@contoso.com": attendees of type optional, same rules
+    optional: tuple[str, ...] = ()
+    optional_mentions: tuple[str, ...] = ()
+    repeat: Repeat | None = None  # None: a single meeting
+    places: tuple[str, ...] = ()  # "at Harry's Bar", "at A; B; C": display names, in order
+    room: str | None = None  # "in room baker@contoso.com" or "in Conf Room 3": address or name
+    agenda: str | None = None  # "agenda: ..." or the lines after the first, as typed
 
     def __post_init__(self) -> None:
         # The subject goes to Graph, and in the invitations to every attendee. The parser's
@@ -55,6 +108,12 @@ class IncompleteMeet:
     mentions: tuple[str, ...] = ()
     day: date | None = None  # a day named without a time ("meet Sync tomorrow"); start is None
     reminder: ReminderRequest | None = None  # None: nothing said, the bot's default applies
+    optional: tuple[str, ...] = ()
+    optional_mentions: tuple[str, ...] = ()
+    repeat: Repeat | None = None
+    places: tuple[str, ...] = ()
+    room: str | None = None
+    agenda: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +162,19 @@ class CancelMeetingCommand:
     """Cancel an event the sender organizes, after a confirm: `cancel meeting <subject words>`."""
 
     query: str
+    scope: SeriesScope | None = None  # of a recurring meeting; None: not said (asked back)
+
+
+@dataclass(frozen=True, slots=True)
+class MoveCommand:
+    """Reschedule a meeting the sender organizes: `move <subject words> to <when>` (`start`),
+    or `push <subject words> <duration>` (`shift`, later; negative is earlier). Exactly one
+    of `start` and `shift` is set; the length of the meeting is kept."""
+
+    query: str
+    start: datetime | None = None
+    shift: timedelta | None = None
+    scope: SeriesScope | None = None  # of a recurring meeting; None: not said (asked back)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +216,8 @@ class ParseErrorKind(StrEnum):
     AMBIGUOUS_DAY = auto()
     TOO_LONG = auto()
     BAD_REMINDER = auto()
+    BAD_REPEAT = auto()  # "every 0 weeks", "monthly on the 32nd", an end before the start
+    BAD_PLACE = auto()  # "at" with nothing after it, a room address that is not one
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +239,7 @@ Command: TypeAlias = (
     | UpcomingCommand
     | JoinCommand
     | CancelMeetingCommand
+    | MoveCommand
     | ProvidersCommand
     | CancelCommand
     | RemindersCommand

@@ -7,7 +7,7 @@ the examples in `shared/seeds/`.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -148,6 +148,41 @@ class Attendee(GraphModel):
     type: str = "required"
 
 
+class RecurrencePattern(GraphModel):
+    """`recurrencePattern`: Graph answers every field, zero or defaults where unused."""
+
+    type: str
+    interval: int = 1
+    days_of_week: NoneAsEmpty[str] = Field(default_factory=list)  # lower-case in answers
+    day_of_month: int = 0
+    month: int = 0
+    index: str | None = None
+    first_day_of_week: str | None = None
+
+
+class RecurrenceRange(GraphModel):
+    """`recurrenceRange`: `endDate` is "0001-01-01" unless `type` is endDate."""
+
+    type: str
+    start_date: date | None = None
+    end_date: date | None = None
+    number_of_occurrences: int = 0
+    recurrence_time_zone: str | None = None
+
+
+class PatternedRecurrence(GraphModel):
+    pattern: RecurrencePattern
+    range: RecurrenceRange
+
+
+class Location(GraphModel):
+    display_name: str | None = None
+    location_type: str | None = None
+    location_email_address: str | None = None
+    unique_id: str | None = None
+    unique_id_type: str | None = None
+
+
 class Event(GraphModel):
     id: str
     subject: str | None = None
@@ -168,6 +203,9 @@ class Event(GraphModel):
     show_as: str | None = None
     type: str | None = None
     series_master_id: str | None = None
+    recurrence: PatternedRecurrence | None = None
+    location: Location | None = None
+    locations: NoneAsEmpty[Location] = Field(default_factory=list)
 
     @property
     def join_url(self) -> str | None:

@@ -134,6 +134,8 @@ class Catalog:
     bad_attendee: str  # {detail}
     too_long: str
     bad_reminder: str  # {detail}
+    bad_repeat: str  # {detail}
+    bad_place: str  # {detail}
     unknown_sender: str
     tenant_not_allowed: str  # the sender's organization is not on ALLOWED_TENANTS
     # Graph and service failures

@@ -167,6 +167,10 @@ CATALOG = Catalog(
     bad_attendee="\u201c{detail}\u201d doesn't look like an email address.",
     bad_reminder="I couldn\u2019t use \u201c{detail}\u201d as a reminder. Try remind 5m, "
     "remind 1h or no reminder (at most a day before).",
+    bad_repeat="I couldn\u2019t use \u201c{detail}\u201d as a repeat. Try every Monday, "
+    "every weekday, daily until Dec 31, every 2 weeks on Friday or monthly on the 15th.",
+    bad_place="I couldn\u2019t use \u201c{detail}\u201d as a place. Try at Harry\u2019s Bar, "
+    "at Conf Room 3; Home Office, or in room baker@contoso.com.",
     too_long="That message is too long for me. Please keep commands under 1000 characters.",
     unknown_sender="I can only schedule meetings for signed-in Microsoft Teams users.",
     tenant_not_allowed="Sorry, Meetbot isn\u2019t available to your organization. "

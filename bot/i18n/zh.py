@@ -158,6 +158,10 @@ CATALOG = Catalog(
     bad_attendee="“{detail}”看起来不是有效的邮箱地址。",
     bad_reminder="无法把“{detail}”识别为提醒时间。可以试试 提前5分钟提醒、提前1小时提醒 或 不提醒"
     "（最多提前一天）。",
+    bad_repeat="无法把“{detail}”识别为重复方式。可以试试 每周一、每个工作日、每天 直到12月31日、"
+    "每两周周五 或 每月15日。",
+    bad_place="无法把“{detail}”识别为地点。可以试试 在 Harry’s Bar、在 3号会议室；家里，"
+    "或 会议室 baker@contoso.com。",
     too_long="消息太长了，请把命令控制在 1000 个字符以内。",
     unknown_sender="我只能为已登录的 Microsoft Teams 用户安排会议。",
     tenant_not_allowed="抱歉，Meetbot 未对你的组织开放。"

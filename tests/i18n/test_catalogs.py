@@ -46,6 +46,8 @@ CONTRACT: dict[str, set[str]] = {
     "time_in_past": {"detail"},
     "bad_duration": {"detail"},
     "bad_reminder": {"detail"},
+    "bad_repeat": {"detail"},
+    "bad_place": {"detail"},
     "reminder_before": {"minutes", "time"},
     "reminder_at_start": {"time"},
     "reminder_choice_minutes": {"minutes"},
