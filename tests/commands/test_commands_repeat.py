@@ -39,8 +39,10 @@ def meet(text: str, now: datetime = NOW, locale: str = "en-US") -> MeetCommand:
     return result
 
 
-def weekly(*days: str, interval: int = 1, **ends: object) -> Repeat:
-    return Repeat(WEEKLY, interval, days, **ends)  # type: ignore[arg-type]
+def weekly(
+    *days: str, interval: int = 1, until: date | None = None, count: int | None = None
+) -> Repeat:
+    return Repeat(WEEKLY, interval, days, until=until, count=count)
 
 
 def at(day: int, hour: int, month: int = 11, year: int = 2026, zone: ZoneInfo = LA) -> datetime:
