@@ -393,6 +393,10 @@ def test_the_wall_time_before_the_change_has_the_old_offset() -> None:
         ("meet Sync every Monday 3pm until 2026-11-20", "until 2026-11-20"),
         ("meet Sync every Monday starting Dec 21 3pm until Dec 14", "until Dec 14"),
         ("meet Sync tomorrow 3pm every blah", "every blah"),
+        # Two ends: the second is one too many.
+        ("meet Sync every Monday 3pm until Dec 31 10 times", "10 times"),
+        ("meet Sync every Monday 3pm 10 times for 10 weeks", "for 10 weeks"),
+        ("meet 周会每周一下午3点共10次直到12月31日", "直到12月31日"),
         ("meet 周会每0周周五下午3点", "每0周周五"),
         ("meet 评审每月32日上午10点", "每月32日"),
         ("meet 周会每周一下午3点共0次", "共0次"),
