@@ -11,6 +11,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.commands import (
     IncompleteMeet,
@@ -411,3 +413,31 @@ def test_an_impossible_repeat_is_bad_repeat(line: str, detail: str) -> None:
 
 def test_the_count_cap_itself_is_accepted() -> None:
     assert meet("meet Sync every Monday 3pm 999 times").repeat == weekly("monday", count=999)
+
+
+# --- any arrangement of the clause's words ----------------------------------------------------
+
+_WORDS = st.sampled_from(
+    [
+        *("every", "Monday", "weekday", "daily", "weekly", "monthly", "other", "2", "0", "on"),
+        *("the", "first", "last", "15th", "32nd", "of", "each", "month", "weeks", "until"),
+        *("Dec", "31", "9999-12-31", "10", "times", "for", "45m", "starting", "3pm", "with"),
+        *("adele@contoso.com", "remind", "5m", "每", "周一", "和", "月", "15日", "第一个"),
+        *("工作日", "共", "次", "直到", "12月31日", "下午3点", "两周", "持续"),
+    ]
+)
+
+
+@given(st.lists(_WORDS, max_size=12))
+@settings(derandomize=True, deadline=None, max_examples=300)
+def test_any_line_of_clause_words_parses_to_a_result(words: list[str]) -> None:
+    line = "meet Sync " + " ".join(words)
+    result = parse(line, NOW, locale="en-US")
+    assert isinstance(result, MeetCommand | IncompleteMeet | ParseError)
+    if isinstance(result, MeetCommand) and result.repeat is not None:
+        repeat = result.repeat
+        assert repeat.until is None or repeat.count is None
+        assert repeat.until is None or repeat.until >= result.start.date()
+        assert result.start >= NOW
+        if repeat.type in {WEEKLY, RELATIVE}:  # the first occurrence is one of its days
+            assert result.start.strftime("%A").casefold() in repeat.days_of_week
