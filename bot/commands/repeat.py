@@ -99,6 +99,10 @@ _PATTERN_STARTS = frozenset(
     {"daily", "weekdays", "weekly", "biweekly", "fortnightly", "monthly", "every", "on", "the"}
 )
 _REPEAT_STEM = "every"  # after the time, this word is always meant as a repeat
+# Most lines hold none of the words a pattern starts with: one search tells, before the split.
+_ANY_START = re.compile(
+    rf"(?<![^\s,])(?:{'|'.join(sorted(_PATTERN_STARTS))})(?![^\s,])", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +163,8 @@ def split_repeat(
 def _split_english(
     body: str, today: date, locale: str | None, is_rest: IsRest, after_time: IsRest
 ) -> tuple[str, RepeatClause | None] | ParseError:
+    if _ANY_START.search(body) is None:
+        return body, None
     words = _Words(body)
     for index, word in enumerate(words.folded):
         if word not in _PATTERN_STARTS:

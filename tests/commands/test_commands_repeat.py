@@ -25,6 +25,7 @@ from bot.commands import (
     WeekIndex,
     parse,
 )
+from bot.commands import repeat as repeat_module
 
 LA = ZoneInfo("America/Los_Angeles")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -441,3 +442,21 @@ def test_any_line_of_clause_words_parses_to_a_result(words: list[str]) -> None:
         assert result.start >= NOW
         if repeat.type in {WEEKLY, RELATIVE}:  # the first occurrence is one of its days
             assert result.start.strftime("%A").casefold() in repeat.days_of_week
+
+
+_LETTERS = st.sampled_from([*" ,\t", *"dailyevrwkonthbfsm", "ſ", "\u212a", "ı", "İ", "ß", "每"])
+
+
+@given(st.text(_LETTERS, max_size=40))
+@settings(derandomize=True, deadline=None, max_examples=500)
+def test_the_shortcut_search_finds_every_word_a_pattern_starts_with(text: str) -> None:
+    # `split_repeat` reads a line word by word only if one search finds such a word: it may
+    # find more ("daıly", whose dotless i matches without case), never fewer.
+    words = {word.casefold() for word in repeat_module._WORD.findall(text)}
+    if words & repeat_module._PATTERN_STARTS:
+        assert repeat_module._ANY_START.search(text) is not None
+
+
+@pytest.mark.parametrize("text", ["Sync tomorrow 3pm", "noon", "weeklyx", "everyone", "x.daily"])
+def test_the_shortcut_search_passes_over_lines_without_such_a_word(text: str) -> None:
+    assert repeat_module._ANY_START.search(text) is None
