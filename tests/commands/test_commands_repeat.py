@@ -460,3 +460,25 @@ def test_the_shortcut_search_finds_every_word_a_pattern_starts_with(text: str) -
 @pytest.mark.parametrize("text", ["Sync tomorrow 3pm", "noon", "weeklyx", "everyone", "x.daily"])
 def test_the_shortcut_search_passes_over_lines_without_such_a_word(text: str) -> None:
     assert repeat_module._ANY_START.search(text) is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # The examples the bad_repeat sentence offers, en and zh (bot/i18n/en.py, zh.py).
+        *("meet Sync every Monday 3pm", "meet Sync every weekday 3pm"),
+        *("meet Sync daily until Dec 31 3pm", "meet Sync every 2 weeks on Friday 3pm"),
+        *(
+            "meet Sync monthly on the 15th 3pm",
+            "meet 周会每周一下午3点",
+            "meet 周会每个工作日下午3点",
+        ),
+        *(
+            "meet 周会每天 直到12月31日 下午3点",
+            "meet 周会每两周周五下午3点",
+            "meet 周会每月15日下午3点",
+        ),
+    ],
+)
+def test_the_examples_the_error_offers_all_read(line: str) -> None:
+    assert meet(line).repeat is not None
