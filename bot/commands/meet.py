@@ -25,7 +25,6 @@ the subject, in its original casing and with mentions back as names.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from bot.commands.attendees import Attendees, split_attendees
@@ -36,11 +35,12 @@ from bot.commands.model import (
     ParseError,
     ParseErrorKind,
     ReminderRequest,
+    Repeat,
 )
 from bot.commands.reminder import split_reminder
 from bot.commands.repeat import split_repeat
 from bot.commands.resolve import require_aware, resolve_date, resolve_when
-from bot.commands.series import RepeatClause, finish, first_day, first_times
+from bot.commands.series import RepeatClause, first_day_of, first_occurrence
 from bot.commands.spec import WhenSpec
 from bot.commands.text import CJK_CHARS, Message
 from bot.commands.when import scan_when
@@ -74,14 +74,7 @@ def parse_meet(
     )
     if isinstance(repeated, ParseError):
         return repeated
-    body, series = repeated
-    meet = _parse_meet(body, message, now, locale, series)
-    return meet if series is None or isinstance(meet, ParseError) else _repeating(meet, series, now)
-
-
-def _parse_meet(
-    body: str, message: Message, now: datetime, locale: str | None, series: RepeatClause | None
-) -> MeetCommand | IncompleteMeet | ParseError:
+    body, repeat_clause = repeated
     reminded = split_reminder(
         body,
         message,
@@ -104,72 +97,73 @@ def _parse_meet(
     if duration is None:
         subject_text, duration = _leading_duration(subject_text)
     subject = message.restore(subject_text).strip(_SUBJECT_TRIM) or None
-    if when is None:
-        return _incomplete(subject, attendees, reminder, duration=duration)
-    if when.time is None and when.offset is None:
-        return _day_only(
-            subject, attendees, reminder, when, duration=duration, now=now, locale=locale
-        )
+    if when is None or (when.time is None and when.offset is None):
+        day = None if when is None else _day_only(when, now=now, locale=locale)
+        if isinstance(day, ParseError):
+            return day
+        series = None if repeat_clause is None else first_day_of(repeat_clause, day or now.date())
+        if isinstance(series, ParseError):
+            return series
+        if series is not None:
+            first, repeating = series
+            return _incomplete(subject, attendees, reminder, duration, day=first, repeat=repeating)
+        return _incomplete(subject, attendees, reminder, duration, day=day)
     if duration is not None and when.time is not None and when.time.end is not None:
         return ParseError(ParseErrorKind.BAD_DURATION, duration[1])  # a range already has one
     length = DEFAULT_DURATION if duration is None else duration[0]
-    if series is None:
-        times = resolve_when(when, now, length, locale=locale)
-    else:
-        times = first_times(series, when, now, length, locale)
-    if isinstance(times, ParseError):
-        return times
+    found_times = _times(when, repeat_clause, now, length, locale)
+    if isinstance(found_times, ParseError):
+        return found_times
+    times, repeat = found_times
     if subject is None:
-        return _incomplete(None, attendees, reminder, times=times)
-    return MeetCommand(subject, *times, attendees.emails, attendees.mentions, reminder)
+        return _incomplete(None, attendees, reminder, times=times, repeat=repeat)
+    start, end = times
+    emails, mentions = attendees.emails, attendees.mentions
+    return MeetCommand(subject, start, end, emails, mentions, reminder, repeat=repeat)
 
 
-def _repeating(
-    meet: MeetCommand | IncompleteMeet, series: RepeatClause, now: datetime
-) -> MeetCommand | IncompleteMeet | ParseError:
-    """`meet` with its repeat; a meeting with a day but no time yet gets the series' first."""
-    if meet.start is not None:
-        repeat = finish(series, meet.start.date())
-        return repeat if isinstance(repeat, ParseError) else replace(meet, repeat=repeat)
-    assert isinstance(meet, IncompleteMeet)  # a MeetCommand has a start
-    day = first_day(series.repeat, meet.day or now.date())
-    repeat = finish(series, day)
-    return repeat if isinstance(repeat, ParseError) else replace(meet, day=day, repeat=repeat)
+def _times(
+    when: WhenSpec,
+    clause: RepeatClause | None,
+    now: datetime,
+    length: timedelta,
+    locale: str | None,
+) -> tuple[tuple[datetime, datetime], Repeat | None] | ParseError:
+    """The meeting's start and end, the first occurrence's for a series, and its repeat."""
+    if clause is None:
+        times = resolve_when(when, now, length, locale=locale)
+        return times if isinstance(times, ParseError) else (times, None)
+    first = first_occurrence(clause, when, now, length, locale)
+    return first if isinstance(first, ParseError) else ((first[0], first[1]), first[2])
 
 
 def _incomplete(
     subject: str | None,
     attendees: Attendees,
     reminder: ReminderRequest | None,
-    *,
     duration: Duration | None = None,
+    *,
     times: tuple[datetime, datetime] | None = None,
     day: date | None = None,
+    repeat: Repeat | None = None,
 ) -> IncompleteMeet:
     start, end = times if times is not None else (None, None)
     length = None if duration is None else duration[0]
+    emails, mentions = attendees.emails, attendees.mentions
     return IncompleteMeet(
-        subject, start, end, length, attendees.emails, attendees.mentions, day, reminder
+        subject, start, end, length, emails, mentions, day, reminder, repeat=repeat
     )
 
 
-def _day_only(
-    subject: str | None,
-    attendees: Attendees,
-    reminder: ReminderRequest | None,
-    when: WhenSpec,
-    *,
-    duration: Duration | None,
-    now: datetime,
-    locale: str | None,
-) -> IncompleteMeet | ParseError:
+def _day_only(when: WhenSpec, *, now: datetime, locale: str | None) -> date | ParseError:
+    """The day of a time expression that names only one; a day already past is TIME_IN_PAST."""
     assert when.day is not None  # a spec without time or offset has a day
     day = resolve_date(when.day, now.date(), locale)
     if isinstance(day, ParseError):
         return day
     if day < now.date():
         return ParseError(ParseErrorKind.TIME_IN_PAST, when.day.text)
-    return _incomplete(subject, attendees, reminder, duration=duration, day=day)
+    return day
 
 
 def parse_when(

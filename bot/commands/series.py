@@ -3,7 +3,7 @@
 The repeat clause (`bot.commands.repeat`, `bot.commands.repeat_zh`) is read before the time
 is, so what it says may still lack what only the first day gives: "weekly" and "monthly" with
 no day repeat on the first day's weekday or day of the month, and "for 10 weeks" ends 10 weeks
-after the first day. `RepeatClause` holds what was said; `first_times` finds the series'
+after the first day. `RepeatClause` holds what was said; `first_occurrence` finds the series'
 first meeting and `finish` writes the `Repeat` Graph is sent.
 
 Rules chosen where the phrasing is open, as Outlook books a series:
@@ -126,44 +126,51 @@ def _span_end(first: date, span: Span) -> date:
     return date(year, month, min(first.day, last)) - timedelta(days=1)
 
 
-def first_times(
+def first_occurrence(
     clause: RepeatClause,
     when: WhenSpec,
     now: datetime,
     length: timedelta,
     locale: str | None,
-) -> tuple[datetime, datetime] | ParseError:
-    """The start and end, in `now`'s zone, of the first meeting of the series `when` starts
-    ("9am", "Tuesday 9am", "in 2 hours"). A series that would start past what `date` holds
-    (from a date near the year 9999) is BAD_TIME."""
+) -> tuple[datetime, datetime, Repeat] | ParseError:
+    """The first meeting of the series `when` starts ("9am", "Tuesday 9am", "in 2 hours"):
+    its start and end in `now`'s zone, and the finished `Repeat`. A series that would run
+    past what `date` holds (from a date near the year 9999) is BAD_TIME."""
     try:
-        return _first_times(clause.repeat, when, now, length, locale)
+        return _first_occurrence(clause, when, now, length, locale)
     except (OverflowError, ValueError):
         return ParseError(ParseErrorKind.BAD_TIME, when.text)
 
 
-def _first_times(
-    repeat: Repeat,
+def _first_occurrence(
+    clause: RepeatClause,
     when: WhenSpec,
     now: datetime,
     length: timedelta,
     locale: str | None,
-) -> tuple[datetime, datetime] | ParseError:
+) -> tuple[datetime, datetime, Repeat] | ParseError:
     if when.offset is not None:
         times = resolve_when(when, now, length, locale=locale)
         if isinstance(times, ParseError):
             return times
         start, end = times
-        day = first_day(repeat, start.date())
-        return (start, end) if day == start.date() else _moved(start, end, day)
-    anchor = now.date()
-    if when.day is not None:
-        given = resolve_date(when.day, now.date(), locale)
-        if isinstance(given, ParseError):
-            return given
-        anchor = given
-    spec = replace(when, day=None)
-    return _first_time(repeat, spec, anchor, now=now, length=length, locale=locale)
+        day = first_day(clause.repeat, start.date())
+        if day != start.date():
+            start, end = _moved(start, end, day)
+    else:
+        anchor = now.date()
+        if when.day is not None:
+            given = resolve_date(when.day, now.date(), locale)
+            if isinstance(given, ParseError):
+                return given
+            anchor = given
+        spec = replace(when, day=None)
+        found = _first_time(clause.repeat, spec, anchor, now=now, length=length, locale=locale)
+        if isinstance(found, ParseError):
+            return found
+        start, end = found
+    repeat = finish(clause, start.date())
+    return repeat if isinstance(repeat, ParseError) else (start, end, repeat)
 
 
 def _first_time(
@@ -189,3 +196,14 @@ def _moved(start: datetime, end: datetime, day: date) -> tuple[datetime, datetim
     assert start.tzinfo is not None
     moved = wall_clock(day, start.time(), start.tzinfo)
     return moved, add_absolute(moved, end - start)
+
+
+def first_day_of(clause: RepeatClause, day: date) -> tuple[date, Repeat] | ParseError:
+    """For a meeting with no time yet: the series' first day on or after `day`, and its
+    `Repeat` (BAD_TIME past what `date` holds, as for `first_occurrence`)."""
+    try:
+        first = first_day(clause.repeat, day)
+        repeat = finish(clause, first)
+    except (OverflowError, ValueError):
+        return ParseError(ParseErrorKind.BAD_TIME, clause.text)
+    return repeat if isinstance(repeat, ParseError) else (first, repeat)
