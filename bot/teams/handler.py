@@ -48,10 +48,11 @@ from bot.commands import (
     WatchCommand,
     parse,
 )
+from bot.graph.request import Participant
 from bot.i18n import Catalog, catalog_for
 from bot.teams.mentions import (
     mentions_bot,
-    resolve_mentions,
+    resolve_people,
     text_without_bot_mention,
     with_mentioned,
 )
@@ -184,7 +185,10 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
                 await self._meet(turn, command, who)
             case MeetNowCommand():
                 shared = (kind or "") in GROUP_TYPES
-                card = await self._meet_now.card(turn, command, who, now=now, shared=shared)
+                participants = await _participants(turn, command, who)
+                card = await self._meet_now.card(
+                    turn, command, who, now=now, shared=shared, participants=participants
+                )
                 await _send_card(turn, card)
             case ScheduleFormCommand():
                 await self._sent_cards.send(turn, _schedule_form(who, now))
@@ -247,18 +251,28 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
     async def _meet(
         self, turn: TurnContext, command: MeetCommand | IncompleteMeet, who: Requester
     ) -> None:
-        emails, unresolved = await resolve_mentions(turn, command.mentions)
-        attendees = with_mentioned(command.attendees, emails)
-        if unresolved:
-            names = ", ".join(unresolved)
-            await _say(turn, who.catalog.unresolved_mentions.format(names=names))
-        if isinstance(command, IncompleteMeet):
-            draft = dataclasses.replace(command, attendees=attendees, mentions=())
+        people, unresolved = await resolve_people(turn, command.mentions)
+        optional_people, unresolved_optional = await resolve_people(turn, command.optional_mentions)
+        attendees = with_mentioned(command.attendees, [p.address for p in people])
+        optional = tuple(
+            address
+            for address in with_mentioned(command.optional, [p.address for p in optional_people])
+            if address.casefold() not in {a.casefold() for a in attendees}
+        )
+        names = {p.address.casefold(): p.name for p in (*people, *optional_people) if p.name}
+        if unresolved or unresolved_optional:
+            names_text = ", ".join((*unresolved, *unresolved_optional))
+            await _say(turn, who.catalog.unresolved_mentions.format(names=names_text))
+        resolved = dataclasses.replace(
+            command, attendees=attendees, mentions=(), optional=optional, optional_mentions=()
+        )
+        if isinstance(resolved, IncompleteMeet):
             dialog = await self._dialogs.create_context(turn)
-            await dialog.begin_dialog(MEET_DIALOG, draft_to_options(draft))
+            await dialog.begin_dialog(MEET_DIALOG, draft_to_options(resolved))
             return
-        complete = dataclasses.replace(command, attendees=attendees, mentions=())
-        await self._meetings.schedule(complete, who, lambda card: _send_card(turn, card))
+        await self._meetings.schedule(
+            resolved, who, lambda card: _send_card(turn, card), names=names
+        )
 
     async def _answer_parse_error(
         self, turn: TurnContext, error: ParseError, catalog: Catalog
@@ -275,6 +289,18 @@ def _schedule_form(who: Requester, now: datetime) -> dict[str, Any]:
     return schedule_form_card(
         who.catalog, today=now.date(), zone_label=who.zone.key, defaults=defaults
     )
+
+
+async def _participants(
+    turn: TurnContext, command: MeetNowCommand, who: Requester
+) -> list[Participant]:
+    """A meet-now's attendees: the mentioned by their roster id, typed addresses by UPN."""
+    people, unresolved = await resolve_people(turn, command.mentions)
+    if unresolved:
+        await _say(turn, who.catalog.unresolved_mentions.format(names=", ".join(unresolved)))
+    found = [Participant(p.address, p.user_id) for p in people]
+    known = {p.upn.casefold() for p in found}
+    return found + [Participant(a) for a in command.attendees if a.casefold() not in known]
 
 
 async def _say(turn_context: TurnContext, text: str) -> None:

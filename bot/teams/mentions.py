@@ -54,10 +54,27 @@ def text_without_bot_mention(activity: Activity) -> str:
     return " ".join(text.split())
 
 
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A mentioned member as the roster knows them."""
+
+    address: str  # email, else UPN
+    name: str | None  # display name, for the invitation's `emailAddress.name`
+    user_id: str | None  # Entra object id, for a meet-now participant's identity
+
+
 async def resolve_mentions(
     turn_context: TurnContext, names: tuple[str, ...]
 ) -> tuple[list[str], list[str]]:
     """Emails for the mentioned display names, and the names that could not be resolved."""
+    people, unresolved = await resolve_people(turn_context, names)
+    return [person.address for person in people], unresolved
+
+
+async def resolve_people(
+    turn_context: TurnContext, names: tuple[str, ...]
+) -> tuple[list[Person], list[str]]:
+    """The roster's entries for the mentioned display names, and the names not resolved."""
     activity = turn_context.activity
     bot_id = activity.recipient.id if activity.recipient else None
     by_name = {
@@ -65,26 +82,30 @@ async def resolve_mentions(
         for m in mention_entities(activity)
         if m.member_id != bot_id
     }
-    emails: list[str] = []
+    people: list[Person] = []
     unresolved: list[str] = []
     for name in names:
         member_id = by_name.get(name.strip())
-        email = await _member_email(turn_context, member_id) if member_id else None
-        if email:
-            emails.append(email)
+        person = await _member(turn_context, member_id, name) if member_id else None
+        if person is not None:
+            people.append(person)
         else:
             unresolved.append(name)
-    return emails, unresolved
+    return people, unresolved
 
 
-async def _member_email(turn_context: TurnContext, member_id: str) -> str | None:
+async def _member(turn_context: TurnContext, member_id: str, mentioned: str) -> Person | None:
     try:
         member = await TeamsInfo.get_member(turn_context, member_id)
     except Exception as exc:  # the roster call failed or the member left: name it to the user
         log.info("could not resolve mention %s: %s", member_id, exc)
         return None
     email = getattr(member, "email", None) or getattr(member, "user_principal_name", None)
-    return str(email) if email else None
+    if not email:
+        return None
+    name = getattr(member, "name", None) or mentioned
+    user_id = getattr(member, "aad_object_id", None)
+    return Person(str(email), str(name) if name else None, str(user_id) if user_id else None)
 
 
 def with_mentioned(typed: tuple[str, ...], resolved: list[str]) -> tuple[str, ...]:
