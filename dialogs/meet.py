@@ -40,7 +40,9 @@ from bot.graph import (
     TeamsNotAllowed,
     TokenError,
 )
+from bot.graph.client import graph_zone_name
 from bot.graph.models import Event, OnlineMeeting, Room
+from bot.graph.recurrence import recurrence_json
 from bot.graph.request import AttendeeType, EventRequest, Invitee, Participant, RoomBooking
 from bot.i18n import Catalog, catalog_for
 from bot.reminders import MeetingSpot, Reminders
@@ -115,6 +117,7 @@ class MeetingFlow:
             places=where.places,
             room=where.room,
             agenda=command.agenda,
+            recurrence=_recurrence(command, who.zone.key),
         )
         try:
             await self._expect(command, who, transaction_id, lead, request)
@@ -412,6 +415,15 @@ class Where:
     places: tuple[str, ...]
     room: RoomBooking | None = None
     unresolved: str | None = None
+
+
+def _recurrence(command: MeetCommand, zone: str) -> dict[str, Any] | None:
+    """A series' `recurrence`, repeating in the organizer's zone: Graph keeps each
+    occurrence's wall time in it across DST (the first start may be sent in UTC when its
+    wall time is ambiguous; the series still repeats in the zone)."""
+    if command.repeat is None:
+        return None
+    return dict(recurrence_json(command.repeat, command.start, graph_zone_name(zone)))
 
 
 def invitees(command: MeetCommand, names: Mapping[str, str]) -> list[Invitee]:
