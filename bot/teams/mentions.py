@@ -45,13 +45,15 @@ def mentions_bot(activity: Activity) -> bool:
 
 
 def text_without_bot_mention(activity: Activity) -> str:
-    """The message text with the bot's own `<at>…</at>` removed (exactly, not by pattern)."""
+    """The message text with the bot's own `<at>…</at>` removed (exactly, not by pattern),
+    spaces collapsed; its line breaks stay (a `meet`'s further lines are its agenda)."""
     text = activity.text or ""
     bot_id = activity.recipient.id if activity.recipient else None
     for mention in mention_entities(activity):
         if mention.member_id == bot_id:
             text = text.replace(mention.text, " ")
-    return " ".join(text.split())
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
 
 
 @dataclass(frozen=True, slots=True)
