@@ -131,7 +131,7 @@ def _locations(places: Sequence[str]) -> tuple[Location | None, list[Location] |
 
 def agenda_html(agenda: str) -> str:
     """The agenda as the HTML of an event body: escaped, each line break a `<br>`."""
-    return "<br>".join(html.escape(line) for line in agenda.split("\n"))
+    return "<br>".join(html.escape(line, quote=False) for line in agenda.split("\n"))
 
 
 @dataclass(frozen=True, slots=True)
