@@ -16,9 +16,8 @@ a card Meetbot sent to the one who clicked (`SentCards`), whatever `replyToId` n
 
 from __future__ import annotations
 
-import dataclasses
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -48,13 +47,12 @@ from bot.commands import (
     WatchCommand,
     parse,
 )
-from bot.graph.request import Participant
 from bot.i18n import Catalog, catalog_for
 from bot.teams.mentions import (
     mentions_bot,
-    resolve_people,
+    resolve_invited,
+    resolve_participants,
     text_without_bot_mention,
-    with_mentioned,
 )
 from bot.teams.middleware import GROUP_TYPES
 from bot.teams.outgoing import attachment_message, text_message
@@ -185,7 +183,8 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
                 await self._meet(turn, command, who)
             case MeetNowCommand():
                 shared = (kind or "") in GROUP_TYPES
-                participants = await _participants(turn, command, who)
+                participants, unresolved = await resolve_participants(turn, command)
+                await _unresolved(turn, who, unresolved)
                 card = await self._meet_now.card(
                     turn, command, who, now=now, shared=shared, participants=participants
                 )
@@ -251,28 +250,14 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
     async def _meet(
         self, turn: TurnContext, command: MeetCommand | IncompleteMeet, who: Requester
     ) -> None:
-        people, unresolved = await resolve_people(turn, command.mentions)
-        optional_people, unresolved_optional = await resolve_people(turn, command.optional_mentions)
-        attendees = with_mentioned(command.attendees, [p.address for p in people])
-        optional = tuple(
-            address
-            for address in with_mentioned(command.optional, [p.address for p in optional_people])
-            if address.casefold() not in {a.casefold() for a in attendees}
-        )
-        names = {p.address.casefold(): p.name for p in (*people, *optional_people) if p.name}
-        if unresolved or unresolved_optional:
-            names_text = ", ".join((*unresolved, *unresolved_optional))
-            await _say(turn, who.catalog.unresolved_mentions.format(names=names_text))
-        resolved = dataclasses.replace(
-            command, attendees=attendees, mentions=(), optional=optional, optional_mentions=()
-        )
+        resolved, names, unresolved = await resolve_invited(turn, command)
+        await _unresolved(turn, who, unresolved)
         if isinstance(resolved, IncompleteMeet):
             dialog = await self._dialogs.create_context(turn)
             await dialog.begin_dialog(MEET_DIALOG, draft_to_options(resolved))
             return
-        await self._meetings.schedule(
-            resolved, who, lambda card: _send_card(turn, card), names=names
-        )
+        reply = functools.partial(_send_card, turn)
+        await self._meetings.schedule(resolved, who, reply, names=names)
 
     async def _answer_parse_error(
         self, turn: TurnContext, error: ParseError, catalog: Catalog
@@ -291,16 +276,9 @@ def _schedule_form(who: Requester, now: datetime) -> dict[str, Any]:
     )
 
 
-async def _participants(
-    turn: TurnContext, command: MeetNowCommand, who: Requester
-) -> list[Participant]:
-    """A meet-now's attendees: the mentioned by their roster id, typed addresses by UPN."""
-    people, unresolved = await resolve_people(turn, command.mentions)
-    if unresolved:
-        await _say(turn, who.catalog.unresolved_mentions.format(names=", ".join(unresolved)))
-    found = [Participant(p.address, p.user_id) for p in people]
-    known = {p.upn.casefold() for p in found}
-    return found + [Participant(a) for a in command.attendees if a.casefold() not in known]
+async def _unresolved(turn: TurnContext, who: Requester, names: Sequence[str]) -> None:
+    if names:
+        await _say(turn, who.catalog.unresolved_mentions.format(names=", ".join(names)))
 
 
 async def _say(turn_context: TurnContext, text: str) -> None:

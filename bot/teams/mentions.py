@@ -7,6 +7,7 @@ the connector's `/members/{id}`) for their email or UPN.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +15,9 @@ from typing import Any
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import Activity
+
+from bot.commands import IncompleteMeet, MeetCommand, MeetNowCommand
+from bot.graph.request import Participant
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +112,42 @@ async def _member(turn_context: TurnContext, member_id: str, mentioned: str) -> 
     name = getattr(member, "name", None) or mentioned
     user_id = getattr(member, "aad_object_id", None)
     return Person(str(email), str(name) if name else None, str(user_id) if user_id else None)
+
+
+async def resolve_invited(
+    turn_context: TurnContext, command: MeetCommand | IncompleteMeet
+) -> tuple[MeetCommand | IncompleteMeet, dict[str, str], list[str]]:
+    """`command` with its mentions resolved into required and optional addresses (someone
+    named both ways is required), the roster's names by folded address, and the mentions no
+    one answers to."""
+    people, unresolved = await resolve_people(turn_context, command.mentions)
+    optional_people, unresolved_optional = await resolve_people(
+        turn_context, command.optional_mentions
+    )
+    attendees = with_mentioned(command.attendees, [p.address for p in people])
+    taken = {address.casefold() for address in attendees}
+    everyone_optional = with_mentioned(command.optional, [p.address for p in optional_people])
+    resolved = dataclasses.replace(
+        command,
+        attendees=attendees,
+        mentions=(),
+        optional=tuple(a for a in everyone_optional if a.casefold() not in taken),
+        optional_mentions=(),
+    )
+    names = {p.address.casefold(): p.name for p in (*people, *optional_people) if p.name}
+    return resolved, names, [*unresolved, *unresolved_optional]
+
+
+async def resolve_participants(
+    turn_context: TurnContext, command: MeetNowCommand
+) -> tuple[list[Participant], list[str]]:
+    """A meet-now's attendees: the mentioned by their roster id, typed addresses by UPN; and
+    the mentions no one answers to."""
+    people, unresolved = await resolve_people(turn_context, command.mentions)
+    found = [Participant(p.address, p.user_id) for p in people]
+    known = {p.upn.casefold() for p in found}
+    typed = [Participant(a) for a in command.attendees if a.casefold() not in known]
+    return found + typed, unresolved
 
 
 def with_mentioned(typed: tuple[str, ...], resolved: list[str]) -> tuple[str, ...]:
