@@ -73,6 +73,7 @@ class MeetingView:
     meeting_id: str | None = None
     passcode: str | None = None
     simulated: bool = False
+    room_unresolved: str | None = None  # a room name that was not booked, only set as the place
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:
@@ -180,6 +181,8 @@ def meeting_card(
         body.append(phone)
     if view.simulated:
         body.append(_note(catalog.simulated_note))
+    if view.room_unresolved:
+        body.append(_note(catalog.room_unresolved.format(room=display_text(view.room_unresolved))))
     join = link_target(view.join_url, schemes=("https", "http"))
     actions: list[Action] = []
     if join:

@@ -48,6 +48,11 @@ def draft_to_options(draft: IncompleteMeet) -> dict[str, Any]:
         "day": draft.day.isoformat() if draft.day else None,
         "attendees": list(draft.attendees),
         "reminder": _reminder_to_json(draft.reminder),
+        # issue 24: what the line said of the meeting's place, optional attendees and agenda
+        "optional": list(draft.optional),
+        "places": list(draft.places),
+        "room": draft.room,
+        "agenda": draft.agenda,
     }
 
 
@@ -130,6 +135,10 @@ class MeetDialog(ComponentDialog):  # type: ignore[misc]
             end=datetime.fromisoformat(draft["end"]).astimezone(who.zone),
             attendees=tuple(draft.get("attendees") or ()),
             reminder=reminder_from_options(draft),
+            optional=tuple(draft.get("optional") or ()),
+            places=tuple(draft.get("places") or ()),
+            room=draft.get("room"),
+            agenda=draft.get("agenda"),
         )
         await self._flow.schedule(command, who, lambda card: _send(step.context, card))
         return await step.end_dialog()

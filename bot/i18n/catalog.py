@@ -165,3 +165,5 @@ class Catalog:
     unexpected_error: str
     reference_label: str  # {request_id}
     no_reference: str  # Graph sent no answer, so no request id to quote
+    # issue 24: places, rooms and attendees of a meet
+    room_unresolved: str  # {room}: a room name Meetbot could not book, kept as the place

@@ -215,4 +215,8 @@ CATALOG = Catalog(
     unexpected_error="Sorry, something went wrong on my side. Please try again.",
     reference_label="Reference: {request_id}",
     no_reference="No reference number: Microsoft Graph sent no answer.",
+    # issue 24: places, rooms and attendees of a meet
+    room_unresolved="\u201c{room}\u201d is the meeting\u2019s place, but no room was booked: "
+    "Meetbot could not find it in your organization\u2019s room list (it may not be allowed "
+    "to read it). Add the room in Outlook or Teams.",
 )

@@ -200,4 +200,7 @@ CATALOG = Catalog(
     unexpected_error="抱歉，我这边出了点问题，请再试一次。",
     reference_label="参考编号：{request_id}",
     no_reference="没有参考编号：Microsoft Graph 没有返回响应。",
+    # issue 24: places, rooms and attendees of a meet
+    room_unresolved="“{room}”已设为会议地点，但没有预订会议室：Meetbot 在贵组织的会议室列表中"
+    "找不到它（可能无权读取该列表）。请在 Outlook 或 Teams 中添加会议室。",
 )
