@@ -60,6 +60,7 @@ async def conversation(
     now: str = SATURDAY_9AM,
     conversation_id: str = "a:1on1-conversation",
     entities: list[dict[str, Any]] | None = None,
+    locale: str = "en-US",
 ) -> None:
     """Say each of `turns` in order, the first with `entities` (its mentions)."""
     for number, text in enumerate(turns):
@@ -68,6 +69,7 @@ async def conversation(
             service_url=connector.url,
             conversation_id=conversation_id,
             local_now=wall_clock(now),
+            locale=locale,
         )
         if number == 0 and entities:
             activity["entities"] += entities
@@ -89,6 +91,15 @@ async def test_a_series_asked_its_time_starts_on_the_first_matching_day(
     ]
     [stored] = graph.emulator.events(USER_AAD_ID)
     assert stored["type"] == "seriesMaster"
+
+
+async def test_a_chinese_series_asked_its_time_starts_on_the_first_matching_day(
+    post: Post, graph: RunningGraph, connector: RunningConnector
+) -> None:
+    await conversation(post, connector, ["会议 同步 每周一", "下午3点"], locale="zh-CN")
+    assert creates(graph) == [
+        series("同步", "2026-11-23T15:00", "2026-11-23T15:30", ("Monday",), no_end())
+    ]
 
 
 async def test_a_series_asked_its_subject_keeps_its_time_and_length(
