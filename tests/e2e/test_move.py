@@ -1,0 +1,261 @@
+"""`move` / `push` / `pull` and the series scope of `move` and `cancel meeting`, end to end.
+
+Activities in through /api/messages, with a ManualClock; assertions on the PATCH and cancel
+requests the Graph emulator recorded, the cards that reached the connector, and the reminder
+in the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.app import create_app
+from bot.graph.models import Event
+from bot.reminders import ManualClock
+from bot.serve import serve
+from bot.services import SERVICES
+from bot.settings import load_settings, resolve
+from emulators.graph.recording import RecordedRequest
+from tests.conftest import RunningConnector, RunningGraph
+from tests.e2e.test_meet import card_text, join_url
+from tests.e2e.test_reminders import LA, T0, TOMORROW_3PM, Bot, _submit
+from tests.factories import USER_AAD_ID
+
+MEET = "meet Design review tomorrow 3pm for 45m remind 5m"
+EVENTS = f"/v1.0/users/{USER_AAD_ID}/events"
+MASTER_ID = "AAMkAGStandupSeriesMaster="
+
+
+@pytest.fixture
+async def bot(
+    graph: RunningGraph,
+    connector: RunningConnector,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> AsyncIterator[Bot]:
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(GRAPH_BASE_URL=f"{graph.url}/v1.0", GRAPH_CA_BUNDLE=str(graph.ca_file))
+    clock = ManualClock(T0)
+    app = create_app(resolve(settings), clock=clock)
+    served = await serve(app)
+    services = app[SERVICES]
+    async with httpx.AsyncClient(base_url=served.url, timeout=30) as client:
+        yield Bot(client, clock, services.scheduler, services.store, graph, connector)
+    await served.close()
+
+
+def requests(bot: Bot, method: str) -> list[RecordedRequest]:
+    return [r for r in bot.graph.emulator.requests if r.method == method and "/events" in r.path]
+
+
+def local(value: str) -> dict[str, str]:
+    return {"dateTime": value, "timeZone": "Pacific Standard Time"}
+
+
+def only_event(bot: Bot) -> Event:
+    [stored] = [e for e in bot.graph.emulator.events(USER_AAD_ID) if not e.get("isCancelled")]
+    return Event.model_validate(stored)
+
+
+def seed(bot: Bot, subject: str, start: datetime, **fields: Any) -> Event:
+    body = {
+        "subject": subject,
+        "start": {
+            "dateTime": start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+            "timeZone": "UTC",
+        },
+        "end": {
+            "dateTime": (start + timedelta(minutes=30))
+            .astimezone(UTC)
+            .strftime("%Y-%m-%dT%H:%M:%S"),
+            "timeZone": "UTC",
+        },
+        "isOnlineMeeting": True,
+        "onlineMeetingProvider": "teamsForBusiness",
+        **fields,
+    }
+    return Event.model_validate(bot.graph.emulator.seed_event(USER_AAD_ID, body))
+
+
+async def test_move_patches_only_start_and_end_and_the_reminder_follows(bot: Bot) -> None:
+    await bot.say(MEET)
+    made = only_event(bot)
+    await bot.say("move Design review to Thursday 4pm")
+
+    [patch] = requests(bot, "PATCH")
+    assert patch.path == f"{EVENTS}/{made.id}"
+    # Nothing but the times: a `body` would re-mint the join link (microsoft-graph-docs#9743).
+    assert patch.json == {
+        "start": local("2030-03-07T16:00:00"),
+        "end": local("2030-03-07T16:45:00"),
+    }
+    moved = only_event(bot)
+    assert moved.start is not None and moved.start.to_datetime() == datetime(
+        2030, 3, 7, 16, tzinfo=LA
+    )
+    assert moved.join_url == made.join_url
+
+    *_, card = bot.cards()
+    assert join_url(card) == made.join_url
+    assert "moved to Thu, Mar 7, 4:00 PM" in card_text(card)
+    # The reminder moved at once, before the scheduler looked at the meeting again.
+    [reminder] = await bot.store.open_reminders(USER_AAD_ID)
+    assert reminder.starts_at == datetime(2030, 3, 7, 16, tzinfo=LA)
+    assert reminder.due_at == datetime(2030, 3, 7, 15, 55, tzinfo=LA)
+
+    await bot.at(TOMORROW_3PM - timedelta(minutes=5))  # the old reminder time
+    assert bot.reminders_sent() == []
+    await bot.at(datetime(2030, 3, 7, 15, 55, tzinfo=LA))
+    [sent] = bot.reminders_sent()
+    assert "Design review" in card_text(sent["attachments"][0]["content"])
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("push Design review 30m", "2030-03-05T15:30:00", "2030-03-05T16:15:00"),
+        ("push design review back 1h", "2030-03-05T16:00:00", "2030-03-05T16:45:00"),
+        ("pull Design review forward 15m", "2030-03-05T14:45:00", "2030-03-05T15:30:00"),
+        ("move Design review to 4pm", "2030-03-05T16:00:00", "2030-03-05T16:45:00"),  # its day
+        ("move Design review to Friday", "2030-03-08T15:00:00", "2030-03-08T15:45:00"),  # its time
+        ("reschedule design review to tomorrow 9am", "2030-03-05T09:00:00", "2030-03-05T09:45:00"),
+    ],
+)
+async def test_each_way_of_saying_a_move(bot: Bot, text: str, start: str, end: str) -> None:
+    await bot.say(MEET)
+    await bot.say(text)
+    assert [r.json for r in requests(bot, "PATCH")] == [{"start": local(start), "end": local(end)}]
+
+
+async def test_a_chinese_move_gets_a_chinese_card(bot: Bot) -> None:
+    await bot.say("meet 设计评审 tomorrow 3pm for 45m")
+    await bot.say("把设计评审改到周四下午4点", locale="zh-CN")
+    [patch] = requests(bot, "PATCH")
+    assert patch.json == {
+        "start": local("2030-03-07T16:00:00"),
+        "end": local("2030-03-07T16:45:00"),
+    }
+    assert "已改到" in card_text(bot.cards()[-1])
+
+    await bot.say("推迟设计评审30分钟", locale="zh-CN")
+    assert requests(bot, "PATCH")[-1].json["start"] == local("2030-03-07T16:30:00")
+
+
+async def test_an_attendee_cannot_move_someone_elses_meeting(bot: Bot) -> None:
+    organizer = {"emailAddress": {"address": "megan@contoso.com", "name": "Megan"}}
+    seed(bot, "Budget", datetime(2030, 3, 5, 11, tzinfo=LA), organizer=organizer)
+    await bot.say("push budget 30m")
+    assert requests(bot, "PATCH") == []
+    assert "not its organizer" in card_text(bot.cards()[-1])
+
+
+async def test_nothing_moves_into_the_past_or_without_a_match(bot: Bot) -> None:
+    await bot.say("meet Sync today 10am")
+    await bot.say("move sync to 7am")  # today, and it is 8 already
+    await bot.say("move retro to 4pm")
+    assert requests(bot, "PATCH") == []
+    past, missing = (card_text(card) for card in bot.cards()[-2:])
+    assert "already passed" in past
+    assert "couldn't find an upcoming meeting matching \u201cretro\u201d" in missing
+
+
+@pytest.mark.parametrize("status", [500, 503])
+async def test_a_refused_move_is_an_error_card_and_the_reminder_stays(
+    bot: Bot, status: int
+) -> None:
+    await bot.say(MEET)
+    bot.graph.emulator.faults.inject(
+        "PATCH /users/{user}/events/{event}", status=status, times=None
+    )
+    await bot.say("push design review 1h")
+    text = card_text(bot.cards()[-1])
+    assert "The meeting was not moved" in text
+    assert only_event(bot).start is not None
+    assert only_event(bot).start.to_datetime() == TOMORROW_3PM  # type: ignore[union-attr]
+    [reminder] = await bot.store.open_reminders(USER_AAD_ID)
+    assert reminder.starts_at == TOMORROW_3PM
+
+
+async def test_one_occurrence_moves_as_said(bot: Bot) -> None:
+    occurrence = seed(
+        bot,
+        "Standup",
+        datetime(2030, 3, 5, 9, tzinfo=LA),
+        type="occurrence",
+        seriesMasterId=MASTER_ID,
+    )
+    await bot.say("move standup to 10am this one")
+    [patch] = requests(bot, "PATCH")
+    assert patch.path == f"{EVENTS}/{occurrence.id}"
+    assert patch.json == {
+        "start": local("2030-03-05T10:00:00"),
+        "end": local("2030-03-05T10:30:00"),
+    }
+
+
+async def test_a_move_in_a_series_asks_which_and_the_answer_replaces_the_question(
+    bot: Bot,
+) -> None:
+    occurrence = seed(
+        bot,
+        "Standup",
+        datetime(2030, 3, 5, 9, tzinfo=LA),
+        type="occurrence",
+        seriesMasterId=MASTER_ID,
+    )
+    await bot.say("push standup 15m")
+    assert requests(bot, "PATCH") == []
+    question = bot.cards()[-1]
+    assert "repeats" in card_text(question)
+    [asked] = bot.connector.emulator.activities("a:1on1")
+    await bot.click(_submit(question, "Only this one"), replyToId=asked.resource_id)
+
+    [patch] = requests(bot, "PATCH")
+    assert patch.path == f"{EVENTS}/{occurrence.id}"
+    assert patch.json == {
+        "start": local("2030-03-05T09:15:00"),
+        "end": local("2030-03-05T09:45:00"),
+    }
+    answer = bot.connector.emulator.activities("a:1on1")[-1]
+    assert answer.kind == "update" and answer.activity_id == asked.resource_id
+
+
+async def test_cancel_in_a_series_asks_which_and_cancels_the_occurrence(bot: Bot) -> None:
+    occurrence = seed(
+        bot,
+        "Standup",
+        datetime(2030, 3, 5, 9, tzinfo=LA),
+        type="occurrence",
+        seriesMasterId=MASTER_ID,
+    )
+    await bot.say("cancel meeting standup")
+    question = bot.cards()[-1]
+    titles = [a["title"] for a in question["actions"]]
+    assert titles == ["Cancel only this one", "Cancel the whole series", "Keep it"]
+    assert requests(bot, "POST") == []
+    await bot.click(_submit(question, "Cancel only this one"))
+    [cancel] = requests(bot, "POST")
+    assert cancel.path == f"{EVENTS}/{occurrence.id}/cancel"
+    assert "the rest of the series stays" in card_text(bot.cards()[-1])
+
+
+async def test_cancel_the_whole_series_cancels_the_master(bot: Bot) -> None:
+    seed(
+        bot,
+        "Standup",
+        datetime(2030, 3, 5, 9, tzinfo=LA),
+        type="occurrence",
+        seriesMasterId=MASTER_ID,
+    )
+    await bot.say("cancel meeting standup the whole series")
+    question = bot.cards()[-1]
+    assert [a["title"] for a in question["actions"]] == ["Cancel the whole series", "Keep it"]
+    await bot.click(_submit(question, "Cancel the whole series"))
+    [cancel] = requests(bot, "POST")
+    assert cancel.path == f"{EVENTS}/{MASTER_ID}/cancel"
