@@ -8,7 +8,7 @@ in the store.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from bot.serve import serve
 from bot.services import SERVICES
 from bot.settings import load_settings, resolve
 from emulators.graph.recording import RecordedRequest
+from emulators.graph.series import occurrence_id
 from tests.conftest import RunningConnector, RunningGraph
 from tests.e2e.test_meet import card_text, join_url
 from tests.e2e.test_reminders import LA, T0, TOMORROW_3PM, Bot, _submit
@@ -29,7 +30,6 @@ from tests.factories import USER_AAD_ID
 
 MEET = "meet Design review tomorrow 3pm for 45m remind 5m"
 EVENTS = f"/v1.0/users/{USER_AAD_ID}/events"
-MASTER_ID = "AAMkAGStandupSeriesMaster="
 
 
 @pytest.fixture
@@ -182,58 +182,129 @@ async def test_a_refused_move_is_an_error_card_and_the_reminder_stays(
     assert reminder.starts_at == TOMORROW_3PM
 
 
-async def test_one_occurrence_moves_as_said(bot: Bot) -> None:
-    occurrence = seed(
-        bot,
-        "Standup",
-        datetime(2030, 3, 5, 9, tzinfo=LA),
-        type="occurrence",
-        seriesMasterId=MASTER_ID,
+def series(bot: Bot) -> Event:
+    """A weekly standup on Tuesdays at 9:00 in Los Angeles since February (before DST)."""
+    master = bot.graph.emulator.seed_event(
+        USER_AAD_ID,
+        {
+            "subject": "Standup",
+            "start": local("2030-02-05T09:00:00"),
+            "end": local("2030-02-05T09:30:00"),
+            "isOnlineMeeting": True,
+            "onlineMeetingProvider": "teamsForBusiness",
+            "recurrence": {
+                "pattern": {"type": "weekly", "interval": 1, "daysOfWeek": ["tuesday"]},
+                "range": {
+                    "type": "noEnd",
+                    "startDate": "2030-02-05",
+                    "recurrenceTimeZone": "Pacific Standard Time",
+                },
+            },
+        },
     )
+    return Event.model_validate(master)
+
+
+async def instances(bot: Bot, master_id: str) -> list[Event]:
+    """The series' meetings over the next weeks (across the DST change of March 10), as the
+    bot's own Graph client reads them."""
+    config = bot.graph.emulator.config
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": "meetbot-local",
+        "client_secret": config.clients["meetbot-local"],
+        "scope": "https://graph.microsoft.com/.default",
+    }
+    async with bot.graph.client() as client:
+        token = (await client.post(f"/{config.tenant_id}/oauth2/v2.0/token", data=form)).json()
+        response = await client.get(
+            f"/v1.0/users/{USER_AAD_ID}/events/{master_id}/instances",
+            params={"startDateTime": "2030-03-04T00:00:00Z", "endDateTime": "2030-03-20T00:00:00Z"},
+            headers={"Authorization": f"Bearer {token['access_token']}"},
+        )
+    assert response.status_code == 200, response.text
+    return [Event.model_validate(item) for item in response.json()["value"]]
+
+
+async def test_one_occurrence_moves_as_said(bot: Bot) -> None:
+    master = series(bot)
     await bot.say("move standup to 10am this one")
     [patch] = requests(bot, "PATCH")
-    assert patch.path == f"{EVENTS}/{occurrence.id}"
+    assert patch.path == f"{EVENTS}/{occurrence_id(master.id, date(2030, 3, 5))}"
     assert patch.json == {
         "start": local("2030-03-05T10:00:00"),
         "end": local("2030-03-05T10:30:00"),
     }
+    first, second, third = await instances(bot, master.id)
+    assert (first.type, second.type, third.type) == ("exception", "occurrence", "occurrence")
+    assert [at(e) for e in (first, second, third)] == [
+        datetime(2030, 3, 5, 10, tzinfo=LA),
+        datetime(2030, 3, 12, 9, tzinfo=LA),
+        datetime(2030, 3, 19, 9, tzinfo=LA),
+    ]
+
+
+async def test_the_whole_series_moves_its_master_and_every_meeting_follows(bot: Bot) -> None:
+    master = series(bot)
+    await bot.say("push standup back 1h the whole series")
+    [patch] = requests(bot, "PATCH")
+    assert patch.path == f"{EVENTS}/{master.id}"
+    # The master's own first date, at the new time of day; its length kept.
+    assert patch.json == {
+        "start": local("2030-02-05T10:00:00"),
+        "end": local("2030-02-05T10:30:00"),
+    }
+    assert [at(e) for e in await instances(bot, master.id)] == [
+        datetime(2030, 3, 5, 10, tzinfo=LA),
+        datetime(2030, 3, 12, 10, tzinfo=LA),  # summer time by then: the wall time holds
+        datetime(2030, 3, 19, 10, tzinfo=LA),
+    ]
+    text = card_text(bot.cards()[-1])
+    assert (
+        "Every meeting of \u201cStandup\u201d moved; the next one is Tue, Mar 5, 10:00 AM" in text
+    )
+    assert join_url(bot.cards()[-1]) == master.join_url
 
 
 async def test_a_move_in_a_series_asks_which_and_the_answer_replaces_the_question(
     bot: Bot,
 ) -> None:
-    occurrence = seed(
-        bot,
-        "Standup",
-        datetime(2030, 3, 5, 9, tzinfo=LA),
-        type="occurrence",
-        seriesMasterId=MASTER_ID,
-    )
+    master = series(bot)
     await bot.say("push standup 15m")
     assert requests(bot, "PATCH") == []
     question = bot.cards()[-1]
-    assert "repeats" in card_text(question)
+    assert [a["title"] for a in question["actions"]] == ["Only this one", "The whole series"]
+    assert "\u201cStandup\u201d repeats. Move only the one on Tue, Mar 5, 9:00 AM" in (
+        card_text(question)
+    )
     [asked] = bot.connector.emulator.activities("a:1on1")
-    await bot.click(_submit(question, "Only this one"), replyToId=asked.resource_id)
+    await bot.click(_submit(question, "The whole series"), replyToId=asked.resource_id)
 
     [patch] = requests(bot, "PATCH")
-    assert patch.path == f"{EVENTS}/{occurrence.id}"
+    assert patch.path == f"{EVENTS}/{master.id}"
     assert patch.json == {
-        "start": local("2030-03-05T09:15:00"),
-        "end": local("2030-03-05T09:45:00"),
+        "start": local("2030-02-05T09:15:00"),
+        "end": local("2030-02-05T09:45:00"),
     }
     answer = bot.connector.emulator.activities("a:1on1")[-1]
     assert answer.kind == "update" and answer.activity_id == asked.resource_id
 
+    await bot.say("move standup to 11am")
+    await bot.click(_submit(bot.cards()[-1], "Only this one"))
+    assert (
+        requests(bot, "PATCH")[-1].path == f"{EVENTS}/{occurrence_id(master.id, date(2030, 3, 5))}"
+    )
+
+
+async def test_a_whole_series_is_not_moved_to_another_day(bot: Bot) -> None:
+    series(bot)
+    await bot.say("move standup to Thursday 9am the whole series")
+    assert requests(bot, "PATCH") == []
+    assert "not to another day" in card_text(bot.cards()[-1])
+
 
 async def test_cancel_in_a_series_asks_which_and_cancels_the_occurrence(bot: Bot) -> None:
-    occurrence = seed(
-        bot,
-        "Standup",
-        datetime(2030, 3, 5, 9, tzinfo=LA),
-        type="occurrence",
-        seriesMasterId=MASTER_ID,
-    )
+    master = series(bot)
     await bot.say("cancel meeting standup")
     question = bot.cards()[-1]
     titles = [a["title"] for a in question["actions"]]
@@ -241,21 +312,34 @@ async def test_cancel_in_a_series_asks_which_and_cancels_the_occurrence(bot: Bot
     assert requests(bot, "POST") == []
     await bot.click(_submit(question, "Cancel only this one"))
     [cancel] = requests(bot, "POST")
-    assert cancel.path == f"{EVENTS}/{occurrence.id}/cancel"
+    assert cancel.path == f"{EVENTS}/{occurrence_id(master.id, date(2030, 3, 5))}/cancel"
     assert "the rest of the series stays" in card_text(bot.cards()[-1])
+    assert [at(e) for e in await instances(bot, master.id)] == [
+        datetime(2030, 3, 12, 9, tzinfo=LA),
+        datetime(2030, 3, 19, 9, tzinfo=LA),
+    ]
 
 
 async def test_cancel_the_whole_series_cancels_the_master(bot: Bot) -> None:
-    seed(
-        bot,
-        "Standup",
-        datetime(2030, 3, 5, 9, tzinfo=LA),
-        type="occurrence",
-        seriesMasterId=MASTER_ID,
-    )
+    master = series(bot)
+    await bot.say("取消会议 站会 整个系列", locale="zh-CN")  # no such subject: nothing to ask
     await bot.say("cancel meeting standup the whole series")
     question = bot.cards()[-1]
     assert [a["title"] for a in question["actions"]] == ["Cancel the whole series", "Keep it"]
     await bot.click(_submit(question, "Cancel the whole series"))
     [cancel] = requests(bot, "POST")
-    assert cancel.path == f"{EVENTS}/{MASTER_ID}/cancel"
+    assert cancel.path == f"{EVENTS}/{master.id}/cancel"
+    assert "Every meeting of \u201cStandup\u201d was cancelled" in card_text(bot.cards()[-1])
+    assert [e for e in bot.graph.emulator.events(USER_AAD_ID) if not e.get("isCancelled")] == []
+
+
+async def test_keep_leaves_the_series_alone(bot: Bot) -> None:
+    series(bot)
+    await bot.say("cancel meeting standup")
+    await bot.click(_submit(bot.cards()[-1], "Keep it"))
+    assert requests(bot, "POST") == []
+
+
+def at(event: Event) -> datetime:
+    assert event.start is not None
+    return event.start.to_datetime()
