@@ -5,7 +5,7 @@
     pull  <subject words> [forward | earlier] [by] <duration> [<scope>] (earlier)
     把 <subject> (改到 | 改为 | 移到 | 挪到 | 调到 | 推迟到 | 延后到 | 提前到) <when> [<scope>]
     把 <subject> (推迟 | 延后 | 提前) <duration> [<scope>]
-    (推迟 | 延后 | 提前) <subject> <duration> [<scope>]
+    (推迟 | 延后 | 提前) <subject> <duration> [<scope>]   (no duration at the end: not a move)
     scope := this one | only this one | just this one | this occurrence
            | the whole series | whole series | all of them
            | 仅这一次 | 只这一次 | 仅此一次 | 这一次 | 整个系列 | 全部
@@ -141,12 +141,14 @@ def parse_move_zh(
     return None
 
 
-def parse_shift_zh(rest: str, message: Message, *, later: bool) -> MoveCommand | ParseError:
-    """`推迟 <rest>` or `提前 <rest>`: the subject, then a Chinese duration."""
+def parse_shift_zh(rest: str, message: Message, *, later: bool) -> MoveCommand | ParseError | None:
+    """`推迟 <rest>` or `提前 <rest>`: the subject, then a Chinese duration. None when no
+    duration ends the line: these are everyday words ("提前5分钟提醒" is a reminder clause),
+    so without one the line is no move at all."""
     body, scope = split_scope(rest)
     split = split_zh_duration(body)
     if split is None:
-        return ParseError(ParseErrorKind.MISSING_TIME if body else ParseErrorKind.MISSING_SUBJECT)
+        return None
     subject, phrase = split
     return _zh_shifted(message.restore(subject.strip()), phrase, later, scope)
 

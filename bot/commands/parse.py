@@ -37,7 +37,8 @@ are MISSING_SUBJECT. Mentions (`<at>Name</at>`) in subjects and queries become t
 name; in a `meet` line's attendee clause they are collected into `mentions`. The `meet` line
 itself is read by `bot.commands.meet`. The `move` family and the scope of a change to a
 recurring meeting ("this one", "the whole series", 仅这一次, 整个系列) are read by
-`bot.commands.move`; a 把 line with no move verb in it is UNKNOWN_COMMAND.
+`bot.commands.move`; a 把 line with no move verb in it, and a 推迟 / 提前 line that does not
+end in a duration, are UNKNOWN_COMMAND.
 """
 
 from __future__ import annotations
@@ -165,11 +166,13 @@ def _move_zh(rest: str, context: _Context) -> Command | ParseError:
 
 
 def _push_zh(rest: str, context: _Context) -> Command | ParseError:
-    return parse_shift_zh(rest, context.message, later=True)
+    moved = parse_shift_zh(rest, context.message, later=True)
+    return _unknown(rest, context) if moved is None else moved
 
 
 def _pull_zh(rest: str, context: _Context) -> Command | ParseError:
-    return parse_shift_zh(rest, context.message, later=False)
+    moved = parse_shift_zh(rest, context.message, later=False)
+    return _unknown(rest, context) if moved is None else moved
 
 
 def _unknown(rest: str, context: _Context) -> Command | ParseError:

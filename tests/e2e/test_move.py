@@ -21,6 +21,7 @@ from bot.reminders import ManualClock
 from bot.serve import serve
 from bot.services import SERVICES
 from bot.settings import load_settings, resolve
+from cards.schema import validate_card
 from emulators.graph.recording import RecordedRequest
 from emulators.graph.series import occurrence_id
 from tests.conftest import RunningConnector, RunningGraph
@@ -102,6 +103,7 @@ async def test_move_patches_only_start_and_end_and_the_reminder_follows(bot: Bot
     assert moved.join_url == made.join_url
 
     *_, card = bot.cards()
+    validate_card(card)
     assert join_url(card) == made.join_url
     assert "moved to Thu, Mar 7, 4:00 PM" in card_text(card)
     # The reminder moved at once, before the scheduler looked at the meeting again.
@@ -273,6 +275,7 @@ async def test_a_move_in_a_series_asks_which_and_the_answer_replaces_the_questio
     await bot.say("push standup 15m")
     assert requests(bot, "PATCH") == []
     question = bot.cards()[-1]
+    validate_card(question)
     assert [a["title"] for a in question["actions"]] == ["Only this one", "The whole series"]
     assert "\u201cStandup\u201d repeats. Move only the one on Tue, Mar 5, 9:00 AM" in (
         card_text(question)
@@ -307,6 +310,7 @@ async def test_cancel_in_a_series_asks_which_and_cancels_the_occurrence(bot: Bot
     master = series(bot)
     await bot.say("cancel meeting standup")
     question = bot.cards()[-1]
+    validate_card(question)
     titles = [a["title"] for a in question["actions"]]
     assert titles == ["Cancel only this one", "Cancel the whole series", "Keep it"]
     assert requests(bot, "POST") == []
