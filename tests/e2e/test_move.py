@@ -347,3 +347,16 @@ async def test_keep_leaves_the_series_alone(bot: Bot) -> None:
 def at(event: Event) -> datetime:
     assert event.start is not None
     return event.start.to_datetime()
+
+
+async def test_only_the_one_who_asked_can_answer_the_question(bot: Bot) -> None:
+    series(bot)
+    await bot.say("push standup 15m")
+    choice = _submit(bot.cards()[-1], "The whole series")
+    await bot.click(choice, aad_object_id="aad-someone-else")
+    assert requests(bot, "PATCH") == []
+    # A payload rewritten for them acts on their own calendar, which has no such series.
+    await bot.click({**choice, "for": "aad-someone-else"}, aad_object_id="aad-someone-else")
+    assert requests(bot, "PATCH") == []
+    [read] = [r for r in requests(bot, "GET") if r.path.endswith(choice["seriesId"])]
+    assert read.path.startswith("/v1.0/users/aad-someone-else/")
