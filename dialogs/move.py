@@ -112,8 +112,12 @@ class MoveFlow:
             return notice_card(who.catalog, who.catalog.move_series_other_day)
         try:
             master = await self._graph.get_event(who.user_id, series_id, select=_MASTER_SELECT)
-            if master.start is None or master.end is None:
-                raise GraphError(0, "noStart", f"series master {series_id} has no start or end")
+            if master.start is None or master.end is None:  # Graph sends both: a broken answer
+                log.warning("series master %s came without its start or end", series_id)
+                catalog = who.catalog
+                return error_card(
+                    catalog, catalog.unexpected_error, title=catalog.move_failed_title
+                )
             first = master.start.to_datetime()
             start = wall_clock(
                 first.astimezone(zone).date(), move.start.astimezone(zone).time(), zone
