@@ -360,3 +360,18 @@ async def test_only_the_one_who_asked_can_answer_the_question(bot: Bot) -> None:
     assert requests(bot, "PATCH") == []
     [read] = [r for r in requests(bot, "GET") if r.path.endswith(choice["seriesId"])]
     assert read.path.startswith("/v1.0/users/aad-someone-else/")
+
+
+async def test_the_series_question_in_chinese(bot: Bot) -> None:
+    master = series(bot)
+    await bot.say("把 Standup 改到上午10点", locale="zh-CN")
+    question = bot.cards()[-1]
+    assert [a["title"] for a in question["actions"]] == ["仅这一次", "整个系列"]
+    assert "是重复会议" in card_text(question)
+    await bot.click(_submit(question, "整个系列"), locale="zh-CN")
+    [patch] = requests(bot, "PATCH")
+    assert patch.path == f"{EVENTS}/{master.id}"
+    assert "的整个系列都已改时间" in card_text(bot.cards()[-1])
+
+    await bot.say("取消会议 Standup 仅这一次", locale="zh-CN")
+    assert [a["title"] for a in bot.cards()[-1]["actions"]] == ["只取消这一次", "保留会议"]
