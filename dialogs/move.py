@@ -11,8 +11,13 @@ One meeting of a series (an occurrence or exception in calendarView, with `serie
 moves as said: "this one" PATCHes the occurrence, "the whole series" the master, whose
 start and end move to the new time of day on the master's own first date, the length kept;
 Graph then moves every occurrence the pattern makes, since they take their time from the
-master (Graph: event resource, `recurrence`). The pattern's days are not changed, so a whole
-series moves to another time of day, never to another day. Not said, a card asks which.
+master (Graph: event resource, `recurrence`). The master keeps its date because the range's
+`startDate` "must be the same value as the start property of the recurring event"
+(https://learn.microsoft.com/graph/api/resources/recurrencerange), and the PATCH sends no
+`recurrence`: so a whole series moves to another time of day, never to another day. One
+occurrence may not move onto or past its neighbour's day (Graph's "Update event" page:
+`ErrorOccurrenceCrossingBoundary`), which the user is told as such. Not said, a card asks
+which.
 """
 
 from __future__ import annotations
