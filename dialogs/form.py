@@ -9,8 +9,8 @@ it.
 
 The repeat choices become a `Repeat` as Outlook books them: "weekly" on the start's weekday,
 "weekdays" weekly on Monday to Friday, "monthly" on the start's day of the month; an end date
-is the series' last day. In the place field an email address is the room (at most one), any
-other text a place.
+is the series' last day. In the place field, `;` (or the full-width `；` a Chinese keyboard types)
+separates places; an email address is the room (at most one), any other text a place.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ MAX_PLACES = 10  # places in the place field, the room included
 DETAIL_LIMIT = 80  # of what the user typed, quoted back in the form's error line
 _SEPARATORS = re.compile(r"[\s,;]+")
 _WORK_WEEK = DAYS[:5]
+_PLACE_SEPARATOR = re.compile("[;\uff1b]")  # the ASCII semicolon and the full-width one
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +161,7 @@ def _places(text: str) -> tuple[tuple[str, ...], str | None] | FormProblem:
     raw = text.strip()
     if len(raw) > PLACE_LIMIT:
         return FormProblem("place", raw)
-    typed = [name for part in raw.split(";") if (name := clean(part))]
+    typed = [name for part in _PLACE_SEPARATOR.split(raw) if (name := clean(part))]
     if len(typed) > MAX_PLACES:
         return FormProblem("place", f"{len(typed)} places")
     places: list[str] = []

@@ -262,7 +262,7 @@ CATALOG = Catalog(
     ),
     form_repeat_until_label="Repeat until (optional)",
     form_place_label="Place or room",
-    form_place_placeholder="Conf Room 3 or baker@contoso.com; several separated by ;",
+    form_place_placeholder="Conf Room 3; baker@contoso.com",
     form_optional_label="Optional invitees",
     form_optional_placeholder="Email addresses, separated by commas",
     form_agenda_label="Agenda",

@@ -127,6 +127,12 @@ def test_a_room_address_and_places() -> None:
     assert command.room == "baker@contoso.com"
 
 
+def test_a_chinese_semicolon_separates_places_too() -> None:
+    command = _command(place="3号会议室；baker@contoso.com")
+
+    assert (command.places, command.room) == (("3号会议室",), "baker@contoso.com")
+
+
 def test_the_same_room_twice_is_one_room() -> None:
     assert _command(place="baker@contoso.com; Baker@contoso.com").room == "baker@contoso.com"
 
