@@ -84,9 +84,9 @@ class MeetingView:
     places: tuple[str, ...] = ()  # display names, in order, without the room
     room: str | None = None  # the room booked as a resource attendee: its name or address
     optional: tuple[str, ...] = ()  # optional attendees, shown apart from the required ones
-    # The sender named a room that could not be looked up (no places permission): it went
-    # to Graph as a plain location, and the card says that no room is booked.
-    room_unresolved: bool = False
+    # A room the sender named that could not be looked up (no places permission, or not in
+    # the room list): it went to Graph as a plain location, and the card says no room is booked.
+    room_unresolved: str | None = None
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:
@@ -99,7 +99,7 @@ def view_from_event(
     *,
     zone_is_fallback: bool,
     simulated: bool = False,
-    room_unresolved: bool = False,
+    room_unresolved: str | None = None,
 ) -> MeetingView:
     """The view of a calendar event created with `isOnlineMeeting`."""
     if event.start is None or event.end is None:
@@ -199,7 +199,7 @@ def meeting_card(
     body.append(_subject(subject))
     body.append(FactSet(facts=_detail_facts(view, catalog, reminder)))
     if view.room_unresolved:
-        body.append(_note(catalog.room_unresolved_note))
+        body.append(_note(catalog.room_unresolved.format(room=display_text(view.room_unresolved))))
     if view.zone_is_fallback:
         body.append(_note(catalog.zone_fallback_note.format(zone=display_text(view.zone.key))))
     phone = _dial_in_section(view.dial_in, catalog)

@@ -1,10 +1,12 @@
 """The `meet` line after its keyword, and `parse_when` for a dialog's answer to "When?".
 
-A `meet` line is read from its end, once the reminder clause (`bot.commands.reminder`), which
-may stand anywhere after the subject, is taken out: the attendee clause
-(`bot.commands.attendees`), then the duration, then the longest tail that reads as a time
-expression, English (`bot.commands.when`) or Chinese (`bot.commands.when_zh`); what is left is
-the subject, in its original casing and with mentions back as names.
+A `meet` line is read from its end, once its agenda (`bot.commands.agenda`, to the end of the
+message), the repeat clause (`bot.commands.repeat`) and the reminder clause
+(`bot.commands.reminder`), which may stand anywhere after the subject, are taken out: the place
+clause (`bot.commands.places`) and the attendee clause (`bot.commands.attendees`), in either
+order, then the duration, then the longest tail that reads as a time expression, English
+(`bot.commands.when`) or Chinese (`bot.commands.when_zh`); what is left is the subject, in its
+original casing and with mentions back as names.
 
 * The duration is `for <duration>` after the last whole-word "for", if what follows is a
   duration or a number that tries to be one ("for 25h" is BAD_DURATION, "Plan for launch" stays
@@ -16,13 +18,18 @@ the subject, in its original casing and with mentions back as names.
 * Whatever is missing makes an `IncompleteMeet` that keeps the rest: no subject, no time, or
   only a day ("meet Sync tomorrow": `day` is tomorrow). A day alone that is already past is
   TIME_IN_PAST.
+* A repeating meeting's `start` and `end` are its first occurrence (`bot.commands.series`):
+  "meet Standup every weekday 9am" starts on the first weekday from now at 9am; without a
+  time, `day` is the series' first day.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import date, datetime, timedelta
 
+from bot.commands.agenda import split_agenda
 from bot.commands.attendees import Attendees, split_attendees
 from bot.commands.duration import checked_duration, parse_duration
 from bot.commands.model import (
@@ -31,9 +38,13 @@ from bot.commands.model import (
     ParseError,
     ParseErrorKind,
     ReminderRequest,
+    Repeat,
 )
+from bot.commands.places import Place, split_place
 from bot.commands.reminder import split_reminder
+from bot.commands.repeat import split_repeat
 from bot.commands.resolve import require_aware, resolve_date, resolve_when
+from bot.commands.series import RepeatClause, first_day_of, first_occurrence
 from bot.commands.spec import WhenSpec
 from bot.commands.text import CJK_CHARS, Message
 from bot.commands.when import scan_when
@@ -58,6 +69,17 @@ def parse_meet(
     body: str, message: Message, now: datetime, locale: str | None
 ) -> MeetCommand | IncompleteMeet | ParseError:
     """The command for `meet <body>`; `body` is a part of `message.body`."""
+    body, agenda = split_agenda(body, message)
+    repeated = split_repeat(
+        body,
+        today=now.date(),
+        locale=locale,
+        is_rest=lambda text: _is_rest_of_repeat(text, message),
+        after_time=lambda text: _after_time(text, message),
+    )
+    if isinstance(repeated, ParseError):
+        return repeated
+    body, repeat_clause = repeated
     reminded = split_reminder(
         body,
         message,
@@ -67,10 +89,57 @@ def parse_meet(
     if isinstance(reminded, ParseError):
         return reminded
     body, reminder = reminded
+    clauses = _split_clauses(body, message)
+    if isinstance(clauses, ParseError):
+        return clauses
+    head, attendees, place = clauses
+    command = _meet_command(head, attendees, reminder, repeat_clause, message, now, locale)
+    if isinstance(command, ParseError):
+        return command
+    return dataclasses.replace(
+        command,
+        optional=attendees.optional,
+        optional_mentions=attendees.optional_mentions,
+        places=place.places,
+        room=place.room,
+        agenda=agenda,
+    )
+
+
+def _split_clauses(body: str, message: Message) -> tuple[str, Attendees, Place] | ParseError:
+    """The place and attendee clauses off the end of `body`, in either order."""
+    last = split_place(
+        body,
+        message,
+        ends_with_time=lambda head: _after_time(head, message),
+        is_when=_is_when,
+        may_end=lambda rest: not _has_attendees(rest, message),
+    )
+    if isinstance(last, ParseError):
+        return last
+    body, place = last
     split = split_attendees(body, message, ends_with_time=_ends_with_time, is_when=_is_when)
     if isinstance(split, ParseError):
         return split
     head, attendees = split
+    if not place:  # "at Harry's Bar with adele@contoso.com": the place before the attendees
+        before = split_place(head, message, ends_with_time=_ends_with_time, is_when=_is_when)
+        if isinstance(before, ParseError):
+            return before
+        head, place = before
+    return head, attendees, place
+
+
+def _meet_command(  # noqa: PLR0917 (the clauses read so far, and the parser's context)
+    head: str,
+    attendees: Attendees,
+    reminder: ReminderRequest | None,
+    repeat_clause: RepeatClause | None,
+    message: Message,
+    now: datetime,
+    locale: str | None,
+) -> MeetCommand | IncompleteMeet | ParseError:
+    """The command for what is left of the line: subject, time, duration and repeat."""
     clause = split_duration(head)
     if isinstance(clause, ParseError):
         return clause
@@ -80,56 +149,73 @@ def parse_meet(
     if duration is None:
         subject_text, duration = _leading_duration(subject_text)
     subject = message.restore(subject_text).strip(_SUBJECT_TRIM) or None
-    if when is None:
-        return _incomplete(subject, attendees, reminder, duration=duration)
-    if when.time is None and when.offset is None:
-        return _day_only(
-            subject, attendees, reminder, when, duration=duration, now=now, locale=locale
-        )
+    if when is None or (when.time is None and when.offset is None):
+        day = None if when is None else _day_only(when, now=now, locale=locale)
+        if isinstance(day, ParseError):
+            return day
+        series = None if repeat_clause is None else first_day_of(repeat_clause, day or now.date())
+        if isinstance(series, ParseError):
+            return series
+        if series is not None:
+            first, repeating = series
+            return _incomplete(subject, attendees, reminder, duration, day=first, repeat=repeating)
+        return _incomplete(subject, attendees, reminder, duration, day=day)
     if duration is not None and when.time is not None and when.time.end is not None:
         return ParseError(ParseErrorKind.BAD_DURATION, duration[1])  # a range already has one
     length = DEFAULT_DURATION if duration is None else duration[0]
-    times = resolve_when(when, now, length, locale=locale)
-    if isinstance(times, ParseError):
-        return times
+    found_times = _times(when, repeat_clause, now, length, locale)
+    if isinstance(found_times, ParseError):
+        return found_times
+    times, repeat = found_times
     if subject is None:
-        return _incomplete(None, attendees, reminder, times=times)
-    return MeetCommand(subject, *times, attendees.emails, attendees.mentions, reminder)
+        return _incomplete(None, attendees, reminder, times=times, repeat=repeat)
+    start, end = times
+    emails, mentions = attendees.emails, attendees.mentions
+    return MeetCommand(subject, start, end, emails, mentions, reminder, repeat=repeat)
+
+
+def _times(
+    when: WhenSpec,
+    clause: RepeatClause | None,
+    now: datetime,
+    length: timedelta,
+    locale: str | None,
+) -> tuple[tuple[datetime, datetime], Repeat | None] | ParseError:
+    """The meeting's start and end, the first occurrence's for a series, and its repeat."""
+    if clause is None:
+        times = resolve_when(when, now, length, locale=locale)
+        return times if isinstance(times, ParseError) else (times, None)
+    first = first_occurrence(clause, when, now, length, locale)
+    return first if isinstance(first, ParseError) else ((first[0], first[1]), first[2])
 
 
 def _incomplete(
     subject: str | None,
     attendees: Attendees,
     reminder: ReminderRequest | None,
-    *,
     duration: Duration | None = None,
+    *,
     times: tuple[datetime, datetime] | None = None,
     day: date | None = None,
+    repeat: Repeat | None = None,
 ) -> IncompleteMeet:
     start, end = times if times is not None else (None, None)
     length = None if duration is None else duration[0]
+    emails, mentions = attendees.emails, attendees.mentions
     return IncompleteMeet(
-        subject, start, end, length, attendees.emails, attendees.mentions, day, reminder
+        subject, start, end, length, emails, mentions, day, reminder, repeat=repeat
     )
 
 
-def _day_only(
-    subject: str | None,
-    attendees: Attendees,
-    reminder: ReminderRequest | None,
-    when: WhenSpec,
-    *,
-    duration: Duration | None,
-    now: datetime,
-    locale: str | None,
-) -> IncompleteMeet | ParseError:
+def _day_only(when: WhenSpec, *, now: datetime, locale: str | None) -> date | ParseError:
+    """The day of a time expression that names only one; a day already past is TIME_IN_PAST."""
     assert when.day is not None  # a spec without time or offset has a day
     day = resolve_date(when.day, now.date(), locale)
     if isinstance(day, ParseError):
         return day
     if day < now.date():
         return ParseError(ParseErrorKind.TIME_IN_PAST, when.day.text)
-    return _incomplete(subject, attendees, reminder, duration=duration, day=day)
+    return day
 
 
 def parse_when(
@@ -245,9 +331,18 @@ def _is_rest(text: str, message: Message) -> bool:
     text = text.strip(_SUBJECT_TRIM)
     if not text:
         return True
+    # What is left must be empty, so a place clause may follow any text here.
+    placed = split_place(text, message, ends_with_time=lambda _: True, is_when=_is_when)
+    if isinstance(placed, ParseError):  # a place clause gone wrong is still one
+        return True
+    text = placed[0]
     split = split_attendees(text, message, ends_with_time=_ends_with_time, is_when=_is_when)
     if isinstance(split, ParseError):  # an attendee clause gone wrong is still one
         return _ATTENDEE_START.match(text) is not None
+    if not placed[1]:
+        before = split_place(split[0], message, ends_with_time=lambda _: True, is_when=_is_when)
+        if not isinstance(before, ParseError):
+            split = (before[0], split[1])
     clause = split_duration(split[0])
     if isinstance(clause, ParseError):  # so is a bad duration
         return _FOR.match(split[0]) is not None
@@ -257,6 +352,28 @@ def _is_rest(text: str, message: Message) -> bool:
         head = found[0]
     head = _leading_duration(head.strip(_SUBJECT_TRIM))[0]
     return not head.strip(_SUBJECT_TRIM)
+
+
+def _has_attendees(text: str, message: Message) -> bool:
+    """Whether `text` ends in an attendee clause (so a place in it does not end the line)."""
+    split = split_attendees(text, message, ends_with_time=_ends_with_time, is_when=_is_when)
+    if isinstance(split, ParseError):
+        return True
+    found = split[1]
+    return bool(found.emails or found.mentions or found.optional or found.optional_mentions)
+
+
+def _is_rest_of_repeat(text: str, message: Message) -> bool:
+    """Whether `text` may follow a repeat clause: what may follow a reminder clause, with a
+    reminder clause among it."""
+    reminded = split_reminder(
+        text,
+        message,
+        is_rest=lambda rest: _is_rest(rest, message),
+        after_time=lambda rest: _after_time(rest, message),
+    )
+    # A reminder clause gone wrong is still one.
+    return isinstance(reminded, ParseError) or _is_rest(reminded[0], message)
 
 
 def _after_time(text: str, message: Message) -> bool:

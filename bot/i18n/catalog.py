@@ -165,12 +165,13 @@ class Catalog:
     unexpected_error: str
     reference_label: str  # {request_id}
     no_reference: str  # Graph sent no answer, so no request id to quote
+    # issue 24: places, rooms and attendees of a meet
+    room_unresolved: str  # {room}: a room name Meetbot could not book, kept as the place
     # issue 24: cards (recurrence, places, room, optional attendees, the form's new inputs)
     recurrence_label: str
     places_label: str
     room_label: str
     optional_label: str  # optional attendees, shown apart from the required ones
-    room_unresolved_note: str  # the room name could not be looked up: it is a plain location
     recurrence_daily: str
     recurrence_daily_interval: str  # {interval}
     recurrence_weekdays: str  # weekly on monday..friday, every week

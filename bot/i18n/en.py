@@ -215,13 +215,15 @@ CATALOG = Catalog(
     unexpected_error="Sorry, something went wrong on my side. Please try again.",
     reference_label="Reference: {request_id}",
     no_reference="No reference number: Microsoft Graph sent no answer.",
+    # issue 24: places, rooms and attendees of a meet
+    room_unresolved="\u201c{room}\u201d is the meeting\u2019s place, but no room was booked: "
+    "Meetbot could not find it in your organization\u2019s room list (it may not be allowed "
+    "to read it). Add the room in Outlook or Teams.",
     # issue 24: cards (recurrence, places, room, optional attendees, the form's new inputs)
     recurrence_label="Repeats",
     places_label="Place",
     room_label="Room",
     optional_label="Optional",
-    room_unresolved_note="Meetbot could not look up the room, so it is a plain location: "
-    "no room is booked.",
     recurrence_daily="Every day",
     recurrence_daily_interval="Every {interval} days",
     recurrence_weekdays="Every weekday",

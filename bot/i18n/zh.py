@@ -200,12 +200,14 @@ CATALOG = Catalog(
     unexpected_error="抱歉，我这边出了点问题，请再试一次。",
     reference_label="参考编号：{request_id}",
     no_reference="没有参考编号：Microsoft Graph 没有返回响应。",
+    # issue 24: places, rooms and attendees of a meet
+    room_unresolved="“{room}”已设为会议地点，但没有预订会议室：Meetbot 在贵组织的会议室列表中"
+    "找不到它（可能无权读取该列表）。请在 Outlook 或 Teams 中添加会议室。",
     # issue 24: cards (recurrence, places, room, optional attendees, the form's new inputs)
     recurrence_label="重复",
     places_label="地点",
     room_label="会议室",
     optional_label="可选",
-    room_unresolved_note="Meetbot 无法查找该会议室，因此它只是一个普通地点：并未预订会议室。",
     recurrence_daily="每天",
     recurrence_daily_interval="每 {interval} 天",
     recurrence_weekdays="每个工作日",

@@ -126,7 +126,7 @@ def test_the_view_reads_recurrence_places_room_and_attendee_types() -> None:
     assert view.room == "Baker"
     assert view.attendees == ("Adele Vance", "alex@contoso.com")
     assert view.optional == ("Megan Bowen",)
-    assert view.room_unresolved is False
+    assert view.room_unresolved is None
 
 
 @pytest.mark.parametrize(
@@ -163,7 +163,8 @@ def test_the_card_shows_each_part_in_its_row(
     card = card_of(series(), catalog)
 
     assert [(title, value) for title, value in facts(card)] == expected
-    assert catalog.room_unresolved_note not in texts(card)
+    unbooked = catalog.room_unresolved.split("{room}")[1]
+    assert not [text for text in texts(card) if unbooked in text]
 
 
 def test_the_reminder_card_shows_the_same_rows() -> None:
@@ -208,11 +209,11 @@ def test_an_unresolved_room_is_a_plain_location_and_the_card_says_so() -> None:
     )
 
     for catalog in (EN, ZH):
-        card = card_of(event, catalog, room_unresolved=True)
+        card = card_of(event, catalog, room_unresolved="Conf Room 3")
 
         assert dict(facts(card))[readable(catalog.places_label)] == "Conf Room 3"
         assert readable(catalog.room_label) not in dict(facts(card))
-        assert catalog.room_unresolved_note in texts(card)
+        assert catalog.room_unresolved.format(room="Conf Room 3") in texts(card)
 
 
 def test_a_one_off_meeting_has_none_of_the_new_rows() -> None:

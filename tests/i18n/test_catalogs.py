@@ -62,6 +62,8 @@ CONTRACT: dict[str, set[str]] = {
     "bad_attendee": {"detail"},
     "teams_not_allowed": {"providers"},
     "reference_label": {"request_id"},
+    # issue 24: places, rooms and attendees of a meet
+    "room_unresolved": {"room"},
     # issue 24: cards
     "recurrence_daily_interval": {"interval"},
     "recurrence_weekly": {"days"},

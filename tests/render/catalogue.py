@@ -324,7 +324,7 @@ def _room_unresolved(catalog: Catalog, zone: ZoneInfo) -> dict[str, Any]:
     event = created_event().model_copy(
         update={"location": Location(display_name="Conf Room 3", location_type="default")}
     )
-    view = view_from_event(event, zone, zone_is_fallback=False, room_unresolved=True)
+    view = view_from_event(event, zone, zone_is_fallback=False, room_unresolved="Conf Room 3")
     return meeting_card(view, catalog)
 
 
