@@ -251,7 +251,8 @@ def _detail_facts(
 ) -> list[Fact]:
     facts = [_fact(catalog.when_label, _when(view, catalog))]
     if view.recurrence is not None:
-        facts.append(_fact(catalog.recurrence_label, recurrence_text(view.recurrence, catalog)))
+        repeats = recurrence_text(view.recurrence, catalog, shown_start=view.start)
+        facts.append(_fact(catalog.recurrence_label, display_text(repeats)))
     if reminder is not None:
         facts.append(_fact(catalog.reminder_label, reminder_text(reminder, view.zone, catalog)))
     if places := _places_line(view.places, catalog):

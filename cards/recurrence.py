@@ -18,14 +18,18 @@ Graph answers every field of the pattern, unused ones zero or defaulted (the see
 series answers `"index": "first"`), so each type reads only its own. The range
 ("recurrenceRange resource type") is `endDate` (until `endDate`, inclusive), `numbered`
 (`numberOfOccurrences`) or `noEnd`.
+
+The days and dates of a recurrence are those of its `recurrenceTimeZone`, the organizer's. A
+card shows times in the viewer's zone, where the meeting may fall on another day (Thursday
+3 pm in Los Angeles is Friday morning in Shanghai); then the sentence says whose days it names.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
-from bot.graph.models import PatternedRecurrence, RecurrencePattern, RecurrenceRange
+from bot.graph.models import PatternedRecurrence, RecurrencePattern, RecurrenceRange, zone_for
 from bot.i18n import Catalog
 
 # Graph's day names, in the catalog's order (Monday first, as `date.weekday()` counts).
@@ -34,10 +38,21 @@ WEEK_INDEXES = ("first", "second", "third", "fourth", "last")
 WORK_WEEK = frozenset(DAYS[:5])
 
 
-def recurrence_text(recurrence: PatternedRecurrence, catalog: Catalog) -> str:
-    """The whole sentence: the pattern, then how the series ends (if it does)."""
+def recurrence_text(
+    recurrence: PatternedRecurrence, catalog: Catalog, *, shown_start: datetime | None = None
+) -> str:
+    """The whole sentence: the pattern, then how the series ends (if it does).
+
+    `shown_start` is a start of the meeting as the card shows it (aware, in the viewer's
+    zone): when that is another date in the recurrence's zone, the zone is named."""
     pattern = _pattern_text(recurrence.pattern, recurrence.range, catalog)
-    return _with_range(pattern, recurrence.range, catalog)
+    text = _with_range(pattern, recurrence.range, catalog)
+    zone_name = recurrence.range.recurrence_time_zone
+    if shown_start is None or not zone_name or shown_start.tzinfo is None:
+        return text
+    if shown_start.astimezone(zone_for(zone_name)).date() == shown_start.date():
+        return text
+    return catalog.recurrence_in_zone.format(pattern=text, zone=zone_name)
 
 
 def _pattern_text(pattern: RecurrencePattern, span: RecurrenceRange, catalog: Catalog) -> str:

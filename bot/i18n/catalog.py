@@ -205,3 +205,5 @@ class Catalog:
     form_optional_placeholder: str
     form_agenda_label: str
     form_agenda_placeholder: str
+    # {pattern} {zone}: the days a recurrence names are another zone's than the card's times
+    recurrence_in_zone: str

@@ -269,4 +269,5 @@ CATALOG = Catalog(
     form_optional_placeholder="Email addresses, separated by commas",
     form_agenda_label="Agenda",
     form_agenda_placeholder="What will you discuss?",
+    recurrence_in_zone="{pattern} ({zone} days)",
 )

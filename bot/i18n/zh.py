@@ -239,4 +239,5 @@ CATALOG = Catalog(
     form_optional_placeholder="邮箱地址，用逗号分隔",
     form_agenda_label="议程",
     form_agenda_placeholder="会议要讨论什么？",
+    recurrence_in_zone="{pattern}（按 {zone} 时区的日期）",
 )

@@ -261,3 +261,19 @@ def test_someone_listed_twice_is_shown_once_per_type() -> None:
     assert view_from_event(series(attendees=attendees), LA, zone_is_fallback=False).optional == (
         "Megan Bowen",
     )
+
+
+def test_a_series_seen_from_a_zone_where_it_falls_on_another_day_names_the_zone() -> None:
+    # Monday 3 pm Pacific is Tuesday 6 am in Shanghai.
+    recurrence = WEEKLY_UNTIL_NEW_YEAR | {
+        "range": WEEKLY_UNTIL_NEW_YEAR["range"] | {"recurrenceTimeZone": "Pacific Standard Time"}
+    }
+    view = view_from_event(
+        series(recurrence=recurrence), ZoneInfo("Asia/Shanghai"), zone_is_fallback=False
+    )
+    card = meeting_card(view, ZH)
+
+    assert dict(facts(card))["重复"] == (
+        "每周一，直到 2026年12月31日（按 Pacific Standard Time 时区的日期）"
+    )
+    assert dict(facts(card))["时间"].startswith("9月8日 周二")

@@ -3,7 +3,9 @@ types, in English and Chinese, from recurrences shaped as Graph answers them."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -283,3 +285,29 @@ def test_day_names_in_other_case_are_read() -> None:
     recurrence = answered({"type": "weekly", "daysOfWeek": ["Monday", "FRIDAY"]})
 
     assert recurrence_text(recurrence, EN) == "Every Monday and Friday"
+
+
+def test_days_of_another_zone_are_named() -> None:
+    """Monday 3 pm in Los Angeles is Tuesday morning in Shanghai: the card's times are the
+    viewer's, the recurrence's days the organizer's, so the sentence says whose days."""
+    recurrence = answered({"type": "weekly", "daysOfWeek": ["monday"]}, until("2026-12-28"))
+    in_la = datetime(2026, 9, 7, 15, 0, tzinfo=ZoneInfo("America/Los_Angeles"))
+    in_shanghai = in_la.astimezone(ZoneInfo("Asia/Shanghai"))
+    in_berlin = in_la.astimezone(ZoneInfo("Europe/Berlin"))  # 00:00 on Tuesday
+
+    assert recurrence_text(recurrence, EN, shown_start=in_la) == ("Every Monday until Dec 28, 2026")
+    assert recurrence_text(recurrence, EN, shown_start=in_shanghai) == (
+        "Every Monday until Dec 28, 2026 (Pacific Standard Time days)"
+    )
+    assert recurrence_text(recurrence, ZH, shown_start=in_berlin) == (
+        "每周一，直到 2026年12月28日（按 Pacific Standard Time 时区的日期）"
+    )
+
+
+def test_a_recurrence_without_its_zone_names_none() -> None:
+    recurrence = PatternedRecurrence.model_validate(
+        {"pattern": {"type": "daily"}, "range": {"type": "noEnd", "startDate": "2026-09-07"}}
+    )
+    shown = datetime(2026, 9, 7, 1, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+    assert recurrence_text(recurrence, EN, shown_start=shown) == "Every day"

@@ -80,6 +80,7 @@ CONTRACT: dict[str, set[str]] = {
     "recurrence_until_date": {"year", "month", "day"},
     "recurrence_count": {"pattern", "count"},
     "recurrence_count_one": {"pattern"},
+    "recurrence_in_zone": {"pattern", "zone"},
 }
 
 
