@@ -8,6 +8,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.graph.models import PatternedRecurrence
 from bot.i18n import catalog_for
@@ -311,3 +313,57 @@ def test_a_recurrence_without_its_zone_names_none() -> None:
     shown = datetime(2026, 9, 7, 1, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
     assert recurrence_text(recurrence, EN, shown_start=shown) == "Every day"
+
+
+day_names = st.sampled_from(
+    ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "Monday", "x"]
+)
+patterns = st.fixed_dictionaries(
+    {
+        "type": st.sampled_from(
+            [
+                "daily",
+                "weekly",
+                "absoluteMonthly",
+                "relativeMonthly",
+                "absoluteYearly",
+                "relativeYearly",
+                "lunar",
+            ]
+        ),
+        "interval": st.integers(-1, 99),
+        "daysOfWeek": st.none() | st.lists(day_names, max_size=8),
+        "dayOfMonth": st.integers(-1, 40),
+        "month": st.integers(-1, 13),
+        "index": st.none() | st.sampled_from(["first", "second", "third", "fourth", "last", "5"]),
+        "firstDayOfWeek": st.none() | day_names,
+    }
+)
+ranges = st.fixed_dictionaries(
+    {
+        "type": st.sampled_from(["endDate", "numbered", "noEnd", "later"]),
+        "startDate": st.none() | st.dates().map(str),
+        "endDate": st.none() | st.dates().map(str),
+        "numberOfOccurrences": st.integers(-1, 999),
+        "recurrenceTimeZone": st.none() | st.sampled_from(["Pacific Standard Time", "UTC", "?"]),
+    }
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    pattern=patterns,
+    span=ranges,
+    shown=st.none()
+    | st.datetimes(datetime(1990, 1, 1), datetime(2200, 1, 1), timezones=st.timezones()),
+)
+def test_any_answered_recurrence_reads_as_a_sentence(
+    pattern: dict[str, Any], span: dict[str, Any], shown: datetime | None
+) -> None:
+    recurrence = PatternedRecurrence.model_validate({"pattern": pattern, "range": span})
+
+    for catalog in (EN, ZH):
+        text = recurrence_text(recurrence, catalog, shown_start=shown)
+        assert text.strip() == text and text
+        assert not {"{", "}"} & set(text)
+        assert "None" not in text
