@@ -118,9 +118,11 @@ class IncompleteMeet:
 
 @dataclass(frozen=True, slots=True)
 class MeetNowCommand:
-    """Start a meeting right away: `meet now [subject]`."""
+    """Start a meeting right away: `meet now [subject] [with <attendees>]`."""
 
     subject: str | None
+    attendees: tuple[str, ...] = ()  # email addresses, as a `meet` line's
+    mentions: tuple[str, ...] = ()  # `<at>Name</at>` display texts: participants by their id
 
 
 @dataclass(frozen=True, slots=True)

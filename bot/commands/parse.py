@@ -4,7 +4,8 @@ Grammar (first match wins; English keywords are whole words, case-insensitive; a
 keyword may be glued to what follows when the message starts with Chinese text)::
 
     "" | help | ? | /help | 帮助 | ？  [words]             -> HelpCommand
-    meet now [subject] | 立即开会 | 现在开会 [主题]         -> MeetNowCommand
+    meet now [subject] [<attendees>] | 立即开会 | 现在开会 [主题] [<attendees>]
+                                                          -> MeetNowCommand
     meet | 会议 | 开会  <subject> <when> [<duration>] [<attendees>] [<reminder>]
                                                           -> MeetCommand, or IncompleteMeet
                                                              when the subject or time is missing
@@ -25,9 +26,11 @@ keyword may be glued to what follows when the message starts with Chinese text):
       | 停止提醒 | 别再提醒[我]                           -> WatchCommand(on=False)
     anything else                                         -> ParseError(UNKNOWN_COMMAND)
 
-A `meet` line's <reminder> ("remind 5m", "no reminder", "提前5分钟提醒", "不提醒") is read by
-`bot.commands.reminder`. A message that starts with `remind` and is none of the commands above
-("remind", "remind me 5m") is UNKNOWN_COMMAND with the whole text as detail.
+A `meet` message's lines after the first are its agenda, as is the text after `agenda:` or
+`议程：` (`bot.commands.agenda`). A `meet` line's <reminder> ("remind 5m", "no reminder",
+"提前5分钟提醒", "不提醒") is read by `bot.commands.reminder`. A message that starts with
+`remind` and is none of the commands above ("remind", "remind me 5m") is UNKNOWN_COMMAND with
+the whole text as detail.
 
 A command that takes no words (the phrases above included) must stand alone, save for a
 sentence's end mark ("cancel!", "upcoming?"): with more after it ("cancel Design review",
@@ -43,10 +46,13 @@ end in a duration, are UNKNOWN_COMMAND.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.commands.agenda import split_lines
+from bot.commands.attendees import split_attendees
 from bot.commands.meet import MAX_TEXT_LENGTH, parse_meet
 from bot.commands.model import (
     CancelCommand,
@@ -77,6 +83,7 @@ class _Context:
     message: Message
     now: datetime
     locale: str | None
+    agenda: str | None = None  # a `meet` message's lines after the first
 
 
 Handler = Callable[[str, _Context], Command | ParseError]  # (the words after the keyword, ...)
@@ -95,6 +102,13 @@ def parse(text: str, now: datetime, *, locale: str | None = None) -> Command | P
         return HelpCommand()
     context = _Context(message, now, locale)
     routed = _route(message.body)
+    first, agenda = split_lines(text)
+    if agenda is not None:  # only a `meet` takes its further lines, as its agenda
+        first_message = Message.of(first)
+        first_routed = _route(first_message.body) if first_message.body else None
+        if first_routed is not None and first_routed[0] is _meet:
+            context = _Context(first_message, now, locale, agenda)
+            routed = first_routed
     if routed is None:
         first = message.body.split(" ", 1)[0]
         return ParseError(ParseErrorKind.UNKNOWN_COMMAND, message.restore(first))
@@ -124,11 +138,23 @@ def _help(rest: str, context: _Context) -> Command | ParseError:
 
 
 def _meet(rest: str, context: _Context) -> Command | ParseError:
-    return parse_meet(rest, context.message, context.now, context.locale)
+    command = parse_meet(rest, context.message, context.now, context.locale)
+    if context.agenda is None or isinstance(command, ParseError):
+        return command
+    agenda = "\n".join(part for part in (command.agenda, context.agenda) if part)
+    return dataclasses.replace(command, agenda=agenda)
 
 
 def _meet_now(rest: str, context: _Context) -> Command | ParseError:
-    return MeetNowCommand(context.message.restore(rest).strip() or None)
+    # No time follows a `meet now`: its attendee clause, if any, ends the line.
+    split = split_attendees(
+        rest, context.message, ends_with_time=lambda _: False, is_when=lambda _: False
+    )
+    if isinstance(split, ParseError):
+        return split
+    head, attendees = split
+    subject = context.message.restore(head).strip() or None
+    return MeetNowCommand(subject, attendees.emails, attendees.mentions)
 
 
 def _offline(rest: str, context: _Context) -> Command | ParseError:

@@ -117,9 +117,11 @@ class Reminders:
         end: datetime,
         attendees: Sequence[str],
         lead: timedelta | None,
+        request: str | None = None,
     ) -> None:
         """Record a create about to go to Graph (durably: it is committed when this returns),
-        so that it ends in a reminder even if nothing after the create does."""
+        so that it ends in a reminder even if nothing after the create does. `request`: the
+        create's whole Graph body as JSON, for a reconcile to send again."""
         await self._store.add_pending_create(
             PendingCreate(
                 transaction_id=transaction_id,
@@ -133,6 +135,7 @@ class Reminders:
                 zone=spot.zone,
                 locale=spot.locale,
                 next_attempt_at=self._clock() + self._hold,
+                request=request,
             )
         )
 

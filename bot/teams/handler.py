@@ -16,9 +16,8 @@ a card Meetbot sent to the one who clicked (`SentCards`), whatever `replyToId` n
 
 from __future__ import annotations
 
-import dataclasses
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -52,9 +51,9 @@ from bot.commands import (
 from bot.i18n import Catalog, catalog_for
 from bot.teams.mentions import (
     mentions_bot,
-    resolve_mentions,
+    resolve_invited,
+    resolve_participants,
     text_without_bot_mention,
-    with_mentioned,
 )
 from bot.teams.middleware import GROUP_TYPES
 from bot.teams.outgoing import attachment_message, text_message
@@ -189,7 +188,11 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
                 await self._meet(turn, command, who)
             case MeetNowCommand():
                 shared = (kind or "") in GROUP_TYPES
-                card = await self._meet_now.card(turn, command, who, now=now, shared=shared)
+                participants, unresolved = await resolve_participants(turn, command)
+                await _unresolved(turn, who, unresolved)
+                card = await self._meet_now.card(
+                    turn, command, who, now=now, shared=shared, participants=participants
+                )
                 await _send_card(turn, card)
             case ScheduleFormCommand():
                 await self._sent_cards.send(turn, _schedule_form(who, now))
@@ -257,18 +260,14 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
     async def _meet(
         self, turn: TurnContext, command: MeetCommand | IncompleteMeet, who: Requester
     ) -> None:
-        emails, unresolved = await resolve_mentions(turn, command.mentions)
-        attendees = with_mentioned(command.attendees, emails)
-        if unresolved:
-            names = ", ".join(unresolved)
-            await _say(turn, who.catalog.unresolved_mentions.format(names=names))
-        if isinstance(command, IncompleteMeet):
-            draft = dataclasses.replace(command, attendees=attendees, mentions=())
+        resolved, names, unresolved = await resolve_invited(turn, command)
+        await _unresolved(turn, who, unresolved)
+        if isinstance(resolved, IncompleteMeet):
             dialog = await self._dialogs.create_context(turn)
-            await dialog.begin_dialog(MEET_DIALOG, draft_to_options(draft))
+            await dialog.begin_dialog(MEET_DIALOG, draft_to_options(resolved))
             return
-        complete = dataclasses.replace(command, attendees=attendees, mentions=())
-        await self._meetings.schedule(complete, who, lambda card: _send_card(turn, card))
+        reply = functools.partial(_send_card, turn)
+        await self._meetings.schedule(resolved, who, reply, names=names)
 
     async def _answer_parse_error(
         self, turn: TurnContext, error: ParseError, catalog: Catalog
@@ -285,6 +284,11 @@ def _schedule_form(who: Requester, now: datetime) -> dict[str, Any]:
     return schedule_form_card(
         who.catalog, today=now.date(), zone_label=who.zone.key, defaults=defaults
     )
+
+
+async def _unresolved(turn: TurnContext, who: Requester, names: Sequence[str]) -> None:
+    if names:
+        await _say(turn, who.catalog.unresolved_mentions.format(names=", ".join(names)))
 
 
 async def _say(turn_context: TurnContext, text: str) -> None:
