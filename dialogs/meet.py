@@ -443,6 +443,7 @@ class Failed(Enum):
     MEET_NOW = ("error_title", None)  # a stray meet-now meeting is on no calendar
     MAKE_ONLINE = ("make_online_failed_title", None)  # doing it again is harmless
     CANCEL = ("cancel_failed_title", "maybe_cancelled")
+    MOVE = ("move_failed_title", "maybe_moved")
     READ = ("calendar_failed_title", None)
 
     def __init__(self, title: str, maybe_done: str | None) -> None:

@@ -14,7 +14,9 @@ keyword may be glued to what follows when the message starts with Chinese text):
     offline | 脱机  [subject words]                       -> OfflineCommand
     upcoming | agenda | 日程 | 即将召开                   -> UpcomingCommand
     join | 加入  <subject words>                          -> JoinCommand
-    cancel meeting | 取消会议  <subject words>            -> CancelMeetingCommand
+    cancel meeting | 取消会议  <subject words> [<scope>]  -> CancelMeetingCommand
+    move | reschedule | push | pull  <subject words> ...
+      | 把 ... 改到 | 推迟 | 延后 | 提前 ...                 -> MoveCommand
     cancel | 取消                                         -> CancelCommand
     providers | 提供商                                    -> ProvidersCommand
     reminders | my reminders | 提醒列表 | 我的提醒        -> RemindersCommand
@@ -34,9 +36,12 @@ A command that takes no words (the phrases above included) must stand alone, sav
 sentence's end mark ("cancel!", "upcoming?"): with more after it ("cancel Design review",
 "schedule something") it is UNKNOWN_COMMAND with the whole text as detail, rather than a guess
 at what was meant. `help` alone ignores what follows. `join` and `cancel meeting` without words
-are MISSING_SUBJECT. Mentions (`<at>Name</at>`) in subjects and queries become the plain name;
-in a `meet` line's attendee clause they are collected into `mentions`. The `meet` line itself
-is read by `bot.commands.meet`.
+are MISSING_SUBJECT. Mentions (`<at>Name</at>`) in subjects and queries become the plain
+name; in a `meet` line's attendee clause they are collected into `mentions`. The `meet` line
+itself is read by `bot.commands.meet`. The `move` family and the scope of a change to a
+recurring meeting ("this one", "the whole series", 仅这一次, 整个系列) are read by
+`bot.commands.move`; a 把 line with no move verb in it, and a 推迟 / 提前 line that does not
+end in a duration, are UNKNOWN_COMMAND.
 """
 
 from __future__ import annotations
@@ -66,6 +71,7 @@ from bot.commands.model import (
     UpcomingCommand,
     WatchCommand,
 )
+from bot.commands.move import parse_move, parse_move_zh, parse_shift, parse_shift_zh, split_scope
 from bot.commands.resolve import require_aware
 from bot.commands.text import Message, grouped_by_first, starts_cjk
 
@@ -96,9 +102,9 @@ def parse(text: str, now: datetime, *, locale: str | None = None) -> Command | P
         return HelpCommand()
     context = _Context(message, now, locale)
     routed = _route(message.body)
-    first, agenda = split_lines(text)
+    first_line, agenda = split_lines(text)
     if agenda is not None:  # only a `meet` takes its further lines, as its agenda
-        first_message = Message.of(first)
+        first_message = Message.of(first_line)
         first_routed = _route(first_message.body) if first_message.body else None
         if first_routed is not None and first_routed[0] is _meet:
             context = _Context(first_message, now, locale, agenda)
@@ -161,8 +167,38 @@ def _join(rest: str, context: _Context) -> Command | ParseError:
 
 
 def _cancel_meeting(rest: str, context: _Context) -> Command | ParseError:
-    query = context.message.restore(rest).strip()
-    return CancelMeetingCommand(query) if query else ParseError(ParseErrorKind.MISSING_SUBJECT)
+    words, scope = split_scope(rest)
+    query = context.message.restore(words).strip()
+    if not query:
+        return ParseError(ParseErrorKind.MISSING_SUBJECT)
+    return CancelMeetingCommand(query, scope)
+
+
+def _move(rest: str, context: _Context) -> Command | ParseError:
+    return parse_move(rest, context.message, context.now, context.locale)
+
+
+def _push(rest: str, context: _Context) -> Command | ParseError:
+    return parse_shift(rest, context.message, later=True)
+
+
+def _pull(rest: str, context: _Context) -> Command | ParseError:
+    return parse_shift(rest, context.message, later=False)
+
+
+def _move_zh(rest: str, context: _Context) -> Command | ParseError:
+    moved = parse_move_zh(rest, context.message, context.now, context.locale)
+    return _unknown(rest, context) if moved is None else moved
+
+
+def _push_zh(rest: str, context: _Context) -> Command | ParseError:
+    moved = parse_shift_zh(rest, context.message, later=True)
+    return _unknown(rest, context) if moved is None else moved
+
+
+def _pull_zh(rest: str, context: _Context) -> Command | ParseError:
+    moved = parse_shift_zh(rest, context.message, later=False)
+    return _unknown(rest, context) if moved is None else moved
 
 
 def _unknown(rest: str, context: _Context) -> Command | ParseError:
@@ -195,6 +231,10 @@ _ENGLISH: tuple[tuple[tuple[str, ...], Handler], ...] = (
     (("upcoming",), _alone(UpcomingCommand())),
     (("agenda",), _alone(UpcomingCommand())),
     (("join",), _join),
+    (("move",), _move),
+    (("reschedule",), _move),
+    (("push",), _push),
+    (("pull",), _pull),
     (("providers",), _alone(ProvidersCommand())),
     (("reminders",), _alone(RemindersCommand())),
     (("my", "reminders"), _alone(RemindersCommand())),
@@ -223,6 +263,10 @@ _CHINESE: tuple[tuple[str, Handler], ...] = tuple(
             ("即将召开", _alone(UpcomingCommand())),
             ("加入", _join),
             ("取消会议", _cancel_meeting),
+            ("把", _move_zh),
+            ("推迟", _push_zh),
+            ("延后", _push_zh),
+            ("提前", _pull_zh),
             ("取消", _alone(CancelCommand())),
             ("提供商", _alone(ProvidersCommand())),
             ("提醒列表", _alone(RemindersCommand())),

@@ -25,8 +25,8 @@ Like the reminder clause, the repeat clause may stand anywhere after the subject
 nothing follows it save the time, the duration, the attendees and the reminder: "meet Daily
 standup every weekday 9am" keeps "Daily standup" as its subject. BAD_REPEAT, with the clause as
 typed, is for a clause with an impossible number where a clause would stand ("every 0 weeks",
-"monthly on the 32nd", "0 times", "1000 times", "until" and no date) and for "every" after the
-time that reads as no clause at all.
+"monthly on the 32nd", "0 times", "1000 times", "until" and no date), for a second range ("until
+Dec 31 10 times") and for "every" after the time that reads as no clause at all.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ from bot.commands.when import scan_when
 
 _T = TypeVar("_T")
 IsRest = Callable[[str], bool]
+Cut = tuple[int, int]  # words [first, stop) taken out of the rest after the pattern
 
 _WORD = re.compile(r"[^\s,]+")  # commas only separate ("mon, wed"), as spaces do
 _DAYS = {
@@ -98,6 +99,10 @@ _PATTERN_STARTS = frozenset(
     {"daily", "weekdays", "weekly", "biweekly", "fortnightly", "monthly", "every", "on", "the"}
 )
 _REPEAT_STEM = "every"  # after the time, this word is always meant as a repeat
+# Most lines hold none of the words a pattern starts with: one search tells, before the split.
+_ANY_START = re.compile(
+    rf"(?<![^\s,])(?:{'|'.join(sorted(_PATTERN_STARTS))})(?![^\s,])", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +163,8 @@ def split_repeat(
 def _split_english(
     body: str, today: date, locale: str | None, is_rest: IsRest, after_time: IsRest
 ) -> tuple[str, RepeatClause | None] | ParseError:
+    if _ANY_START.search(body) is None:
+        return body, None
     words = _Words(body)
     for index, word in enumerate(words.folded):
         if word not in _PATTERN_STARTS:
@@ -185,7 +192,12 @@ def _clause(
 ) -> tuple[str, RepeatClause] | ParseError | None:
     """The clause the pattern at `index` starts, if what follows it is the rest of a line."""
     head = words.body[: words.start(index)].rstrip()
-    for found_range, cuts in _layouts(words, read.stop, today, locale):
+    ranges = _ranges(words, read.stop, today, locale)
+    if len(ranges) > 1:  # "until Dec 31 10 times": one end too many, if that is all
+        rest = " ".join(words.body[a:b].strip() for a, b in _kept(words, read.stop, ranges))
+        if is_rest(rest):
+            return ParseError(ParseErrorKind.BAD_REPEAT, words.text(*ranges[1]))
+    for found_range, cuts in _layouts(words, read.stop, ranges):
         rest = " ".join(words.body[a:b].strip() for a, b in _kept(words, read.stop, cuts))
         if not is_rest(rest):
             continue
@@ -204,22 +216,27 @@ def _clause(
     return None
 
 
-Cut = tuple[int, int]  # words [first, stop) taken out of the rest
+def _ranges(words: _Words, after: int, today: date, locale: str | None) -> list[Cut]:
+    """The ranges after word `after`, each starting after the one before ends."""
+    ranges: list[Cut] = []
+    first = after
+    while first < len(words):
+        found = _range(words, first, today, locale)
+        if found is None:
+            first += 1
+            continue
+        ranges.append((first, found.stop))
+        first = found.stop
+    return ranges
 
 
 def _layouts(
-    words: _Words, after: int, today: date, locale: str | None
+    words: _Words, after: int, ranges: list[Cut]
 ) -> Iterator[tuple[Cut | None, list[Cut]]]:
-    """Ways the words after the pattern may hold a range and a `starting` word: the range's
-    words (or None) and every cut, the range right after the pattern first."""
-    ranges: list[Cut | None] = []
-    for first in range(after, len(words)):
-        found = _range(words, first, today, locale)
-        if found is not None:
-            ranges.append((first, found.stop))
-    ranges.append(None)
+    """Ways the words after the pattern may hold one of `ranges` and a `starting` word: the
+    range (or None) and every cut, the range right after the pattern first."""
     starts = [i for i in range(after, len(words)) if words.word(i) in _STARTING]
-    for found_range in ranges:
+    for found_range in [*ranges, None]:
         for start in [*starts, None]:
             cuts = [] if found_range is None else [found_range]
             if start is not None:

@@ -14,13 +14,14 @@
 the next such date not before today. Chinese is written without spaces, so the clause may start
 anywhere ("周会每周一下午3点"); as in English it counts only where nothing follows it save the
 time, the duration, the attendees and the reminder. BAD_REPEAT is for an impossible number
-where a clause would stand ("每0周", "每月32日", "共0次", "直到2月30日").
+where a clause would stand ("每0周", "每月32日", "共0次", "直到2月30日") and for a second range
+("共10次直到12月31日").
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 
 from bot.commands.model import ParseError, ParseErrorKind, Repeat, RepeatType, WeekIndex
@@ -103,7 +104,10 @@ def _clause(
     body: str, match: re.Match[str], today: date, is_rest: IsRest
 ) -> tuple[str, RepeatClause] | ParseError | None:
     head, tail = body[: match.start()], body[match.end() :]
-    for cut in _ranges(tail):
+    ranges = list(_RANGE.finditer(tail))
+    if len(ranges) > 1 and is_rest(_RANGE.sub("", tail).strip()):
+        return ParseError(ParseErrorKind.BAD_REPEAT, ranges[1][0].strip())  # one end too many
+    for cut in [*ranges, None]:
         rest = tail if cut is None else tail[: cut.start()] + tail[cut.end() :]
         if not is_rest(rest.strip()):
             continue
@@ -119,12 +123,6 @@ def _clause(
             repeat, span = extent(repeat)
         return " ".join(f"{head} {rest}".split()), RepeatClause(repeat, said, span)
     return None
-
-
-def _ranges(tail: str) -> Iterator[re.Match[str] | None]:
-    """Each range in `tail`, the one right after the pattern first, then none."""
-    yield from _RANGE.finditer(tail)
-    yield None
 
 
 def _number(text: str) -> int:

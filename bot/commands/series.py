@@ -36,8 +36,9 @@ WORKWEEK = DAY_NAMES[:5]
 MAX_COUNT = 999  # occurrences: far more than any meeting series, a typo past it
 MAX_INTERVAL = 99
 _INDEX_WEEK = {WeekIndex.FIRST: 0, WeekIndex.SECOND: 1, WeekIndex.THIRD: 2, WeekIndex.FOURTH: 3}
-# A fitting day is always within this many days (a 5th-week pattern waits a few months at most).
-_SEARCH_DAYS = 366 * 2
+# A fitting day is always within this many days: "the 31st" or "the fifth week" come within
+# a few months.
+_SEARCH_DAYS = 366
 
 SpanUnit = Literal["days", "weeks", "months"]
 
@@ -85,12 +86,16 @@ def _in_week(repeat: Repeat, day: date) -> bool:
 
 
 def first_day(repeat: Repeat, start: date) -> date:
-    """The first day on or after `start` that fits the pattern."""
-    for ahead in range(_SEARCH_DAYS):
-        day = start + timedelta(days=ahead)
+    """The first day on or after `start` that fits the pattern (`start` itself if none does
+    before the end of what `date` holds)."""
+    day = start
+    for _ in range(_SEARCH_DAYS):
         if fits(repeat, day):
             return day
-    return start  # unreachable for the patterns the parser builds ("the 31st" comes in 2 months)
+        if day == date.max:
+            break
+        day += timedelta(days=1)
+    return start
 
 
 def finish(clause: RepeatClause, first: date) -> Repeat | ParseError:
@@ -101,7 +106,10 @@ def finish(clause: RepeatClause, first: date) -> Repeat | ParseError:
     if repeat.type == RepeatType.ABSOLUTE_MONTHLY and repeat.day_of_month is None:
         repeat = replace(repeat, day_of_month=first.day)
     if clause.span is not None:
-        repeat = replace(repeat, until=_span_end(first, clause.span))
+        try:
+            repeat = replace(repeat, until=_span_end(first, clause.span))
+        except (OverflowError, ValueError):  # an end past what `date` holds
+            return ParseError(ParseErrorKind.BAD_REPEAT, clause.text)
     if repeat.until is not None and repeat.until < first:
         return ParseError(ParseErrorKind.BAD_REPEAT, clause.text)
     return repeat
@@ -126,7 +134,21 @@ def first_occurrence(
     locale: str | None,
 ) -> tuple[datetime, datetime, Repeat] | ParseError:
     """The first meeting of the series `when` starts ("9am", "Tuesday 9am", "in 2 hours"):
-    its start and end in `now`'s zone, and the finished `Repeat`."""
+    its start and end in `now`'s zone, and the finished `Repeat`. A series that would run
+    past what `date` holds (from a date near the year 9999) is BAD_TIME."""
+    try:
+        return _first_occurrence(clause, when, now, length, locale)
+    except (OverflowError, ValueError):
+        return ParseError(ParseErrorKind.BAD_TIME, when.text)
+
+
+def _first_occurrence(
+    clause: RepeatClause,
+    when: WhenSpec,
+    now: datetime,
+    length: timedelta,
+    locale: str | None,
+) -> tuple[datetime, datetime, Repeat] | ParseError:
     if when.offset is not None:
         times = resolve_when(when, now, length, locale=locale)
         if isinstance(times, ParseError):
@@ -178,7 +200,10 @@ def _moved(start: datetime, end: datetime, day: date) -> tuple[datetime, datetim
 
 def first_day_of(clause: RepeatClause, day: date) -> tuple[date, Repeat] | ParseError:
     """For a meeting with no time yet: the series' first day on or after `day`, and its
-    `Repeat`."""
-    first = first_day(clause.repeat, day)
-    repeat = finish(clause, first)
+    `Repeat` (BAD_TIME past what `date` holds, as for `first_occurrence`)."""
+    try:
+        first = first_day(clause.repeat, day)
+        repeat = finish(clause, first)
+    except (OverflowError, ValueError):
+        return ParseError(ParseErrorKind.BAD_TIME, clause.text)
     return repeat if isinstance(repeat, ParseError) else (first, repeat)

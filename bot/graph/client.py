@@ -11,8 +11,8 @@ Graph documents as transient: 429 and 503 after the server's `Retry-After`, 502/
 timeouts and dropped connections with a short exponential backoff; a 401 once, with a fresh
 token. Never another 4xx, and not a 500 (not documented as transient). Every write is safe to
 retry: creates carry `transactionId` or `externalId`, making an event online PATCHes the same
-two fields, and a cancel that comes back 404 after an attempt that may have reached Graph has
-already happened.
+two fields, moving one the same start and end, and a cancel that comes back 404 after an
+attempt that may have reached Graph has already happened.
 
 Time: all Graph calls of one Teams turn share one budget (`budget()`, 8 s by default), so the
 bot answers within Teams' 15-second window whatever Graph does: each attempt is cut off at
@@ -331,6 +331,34 @@ class GraphClient:
                 "online_meeting": info.online_meeting,
             }
         )
+
+    async def move_event(
+        self, user_id: str, event_id: str, *, start: datetime, end: datetime, zone: str
+    ) -> Event:
+        """Move an event (a single one, one occurrence of a series, or a series master) to
+        `start`-`end`, written in `zone` (IANA), and return it as Graph now has it.
+
+        The PATCH carries `start` and `end` and nothing else: a PATCH that also sends `body`
+        makes Graph rebuild the invitation's join block and mint a new join URL, or drop it
+        (microsoft-graph-docs#9743, #18896), and every attendee's link would stop working.
+        Moving one occurrence onto or past the day of its neighbour is a 400
+        `ErrorOccurrenceCrossingBoundary` (Graph's "Update event" page). Sending the same
+        times again changes nothing, so a retried PATCH is safe.
+        """
+        zone_name = graph_zone_name(zone)
+        data = await self._request(
+            "PATCH",
+            f"/users/{user_segment(user_id)}/events/{event_segment(event_id)}",
+            json={"start": _dtz(start, zone_name), "end": _dtz(end, zone_name)},
+            headers={"Prefer": f'outlook.timezone="{zone_name}"'},
+            resource="events",
+        )
+        event = Event.model_validate(data)
+        if not event.is_online_meeting or event.join_url:
+            return event
+        # An online event answered without its join details: read them once more.
+        info = await self.get_event_online_info(user_id, event_id)
+        return event.model_copy(update={"online_meeting": info.online_meeting})
 
     async def cancel_event(self, user_id: str, event_id: str, comment: str | None = None) -> None:
         """Cancel a meeting the user organizes and notify its attendees (Graph answers 202).

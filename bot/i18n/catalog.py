@@ -165,5 +165,22 @@ class Catalog:
     unexpected_error: str
     reference_label: str  # {request_id}
     no_reference: str  # Graph sent no answer, so no request id to quote
+    # issue 24: moving a meeting, and a change to one meeting of a series or all of it
+    meeting_moved: str  # {subject} {when}: the card's note after a move
+    series_moved: str  # {subject} {when}: the whole series moved; {when} is the next one
+    move_in_past: str  # {subject} {when}: the new time has already passed
+    move_series_other_day: str  # a whole series moves to another time of day, not day
+    move_crossing: str  # Graph's ErrorOccurrenceCrossingBoundary for one occurrence
+    move_failed_title: str
+    maybe_moved: str  # a move that may have happened although it failed
+    move_which: str  # {subject} {when}: move only this one, or the whole series?
+    cancel_which: str  # {subject} {when}: cancel only this one, or the whole series?
+    cancel_series_confirm: str  # {subject}: cancel the whole series?
+    move_this_one: str  # the choice's buttons
+    move_whole_series: str
+    cancel_this_one: str
+    cancel_whole_series: str
+    occurrence_cancelled: str  # {subject}
+    series_cancelled: str  # {subject}
     # issue 24: places, rooms and attendees of a meet
     room_unresolved: str  # {room}: a room name Meetbot could not book, kept as the place

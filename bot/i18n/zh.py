@@ -200,6 +200,26 @@ CATALOG = Catalog(
     unexpected_error="抱歉，我这边出了点问题，请再试一次。",
     reference_label="参考编号：{request_id}",
     no_reference="没有参考编号：Microsoft Graph 没有返回响应。",
+    # issue 24: moving a meeting, and a change to one meeting of a series or all of it
+    meeting_moved="“{subject}”已改到 {when}，参会者会收到更新。",
+    series_moved="“{subject}”的整个系列都已改时间，下一次在 {when}。参会者会收到更新。",
+    move_in_past="这样“{subject}”会在 {when}开始，而这个时间已经过去了。请选择将来的时间。",
+    move_series_other_day="我可以把整个系列改到一天中的另一个时间，但不能改到另一天："
+    "请只改这一次，或在 Outlook 或 Teams 中修改系列的日期。",
+    move_crossing="系列中的一次会议不能改到前一次或后一次会议的当天或更远。"
+    "请选一个更近的时间，或改整个系列。",
+    move_failed_title="会议时间未更改",
+    maybe_moved="Graph 可能已经改了时间：重试之前请先查看日历。",
+    move_which="“{subject}”是重复会议。只改 {when}的这一次，还是整个系列？",
+    cancel_which="“{subject}”是重复会议。只取消 {when}的这一次，还是整个系列？"
+    "参会者会收到取消通知。",
+    cancel_series_confirm="要取消“{subject}”的所有会议吗？参会者会收到取消通知。",
+    move_this_one="仅这一次",
+    move_whole_series="整个系列",
+    cancel_this_one="只取消这一次",
+    cancel_whole_series="取消整个系列",
+    occurrence_cancelled="已取消“{subject}”的这一次会议，系列中的其他会议保留。已通知参会者。",
+    series_cancelled="已取消“{subject}”的所有会议，并已通知参会者。",
     # issue 24: places, rooms and attendees of a meet
     room_unresolved="“{room}”已设为会议地点，但没有预订会议室：Meetbot 在贵组织的会议室列表中"
     "找不到它（可能无权读取该列表）。请在 Outlook 或 Teams 中添加会议室。",

@@ -231,6 +231,36 @@ class Reminders:
             return None
         return reminder
 
+    async def moved(
+        self,
+        user_id: str,
+        event_id: str,
+        *,
+        start: datetime,
+        end: datetime,
+        was: datetime | None = None,
+    ) -> int:
+        """The user moved the event `event_id` to `start`-`end`: its open reminders follow at
+        once (the scheduler's checks would find the move too, but only at their next look).
+        With `was`, only a reminder of the meeting that started then (one occurrence of a
+        series whose reminder names the master). How many were rescheduled."""
+        now = self._clock()
+        moved = 0
+        for reminder in await self._store.open_reminders(user_id, limit=100):
+            if reminder.event_id != event_id or (was is not None and reminder.starts_at != was):
+                continue
+            changed = await self._store.reschedule(
+                reminder.id,
+                subject=reminder.subject,
+                starts_at=start,
+                ends_at=end,
+                next_attempt_at=first_attempt(now, start - reminder.lead, start),
+            )
+            if changed is not None:
+                moved += 1
+                self._on_change(changed.next_attempt_at)
+        return moved
+
     # --- calendar watch -------------------------------------------------------------------------
 
     async def watching(self, user_id: str) -> Watch | None:

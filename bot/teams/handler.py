@@ -36,6 +36,7 @@ from bot.commands import (
     JoinCommand,
     MeetCommand,
     MeetNowCommand,
+    MoveCommand,
     OfflineCommand,
     OnlineCommand,
     ParseError,
@@ -72,6 +73,7 @@ from cards.actions import (
     CancelMeeting,
     CancelReminder,
     MakeOnline,
+    MoveMeeting,
     ScheduleForm,
     SetReminder,
     is_card_action,
@@ -82,6 +84,7 @@ from dialogs.form import submit_form
 from dialogs.meet import MeetingFlow, Requester
 from dialogs.meet_dialog import MEET_DIALOG, MeetDialog, draft_to_options
 from dialogs.meet_now import MeetNowFlow
+from dialogs.move import MoveFlow
 from dialogs.reminders import ReminderFlow
 from dialogs.texts import parse_error_text
 from dialogs.turn import TurnSender, keep_turn_sender
@@ -97,6 +100,7 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
         *,
         meetings: MeetingFlow,
         calendar: CalendarFlow,
+        moves: MoveFlow,
         reminders: ReminderFlow,
         conversation_state: ConversationState,
         local_mode: bool,
@@ -107,6 +111,7 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
         super().__init__()
         self._meetings = meetings
         self._calendar = calendar
+        self._moves = moves
         self._reminders = reminders
         self._state = conversation_state
         self._local_mode = local_mode
@@ -200,8 +205,10 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
             case JoinCommand():
                 await _send_card(turn, await calendar.join(who, command.query, now))
             case CancelMeetingCommand():
-                card = await calendar.confirm_cancel(who, command.query, now)
+                card = await calendar.confirm_cancel(who, command.query, now, command.scope)
                 await self._sent_cards.send(turn, card)
+            case MoveCommand():
+                await self._sent_cards.send(turn, await self._moves.move(who, command, now))
             case ProvidersCommand():
                 await _send_card(turn, await calendar.providers(who))
             case RemindersCommand():
@@ -242,6 +249,9 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
                 await self._sent_cards.replace_or_send(
                     turn, await self._calendar.answer_confirm(who, action)
                 )
+            case MoveMeeting():
+                card = await self._moves.answer(who, action, sender.now)
+                await self._sent_cards.replace_or_send(turn, card)
             case ActionProblem(kind=ActionProblemKind.BAD_MINUTES):
                 await _say(turn, catalog.bad_reminder.format(detail=action.detail))
             case ActionProblem():

@@ -11,6 +11,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.commands import (
     IncompleteMeet,
@@ -23,6 +25,7 @@ from bot.commands import (
     WeekIndex,
     parse,
 )
+from bot.commands import repeat as repeat_module
 
 LA = ZoneInfo("America/Los_Angeles")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -393,6 +396,10 @@ def test_the_wall_time_before_the_change_has_the_old_offset() -> None:
         ("meet Sync every Monday 3pm until 2026-11-20", "until 2026-11-20"),
         ("meet Sync every Monday starting Dec 21 3pm until Dec 14", "until Dec 14"),
         ("meet Sync tomorrow 3pm every blah", "every blah"),
+        # Two ends: the second is one too many.
+        ("meet Sync every Monday 3pm until Dec 31 10 times", "10 times"),
+        ("meet Sync every Monday 3pm 10 times for 10 weeks", "for 10 weeks"),
+        ("meet 周会每周一下午3点共10次直到12月31日", "直到12月31日"),
         ("meet 周会每0周周五下午3点", "每0周周五"),
         ("meet 评审每月32日上午10点", "每月32日"),
         ("meet 周会每周一下午3点共0次", "共0次"),
@@ -407,3 +414,71 @@ def test_an_impossible_repeat_is_bad_repeat(line: str, detail: str) -> None:
 
 def test_the_count_cap_itself_is_accepted() -> None:
     assert meet("meet Sync every Monday 3pm 999 times").repeat == weekly("monday", count=999)
+
+
+# --- any arrangement of the clause's words ----------------------------------------------------
+
+_WORDS = st.sampled_from(
+    [
+        *("every", "Monday", "weekday", "daily", "weekly", "monthly", "other", "2", "0", "on"),
+        *("the", "first", "last", "15th", "32nd", "of", "each", "month", "weeks", "until"),
+        *("Dec", "31", "9999-12-31", "10", "times", "for", "45m", "starting", "3pm", "with"),
+        *("adele@contoso.com", "remind", "5m", "每", "周一", "和", "月", "15日", "第一个"),
+        *("工作日", "共", "次", "直到", "12月31日", "下午3点", "两周", "持续"),
+    ]
+)
+
+
+@given(st.lists(_WORDS, max_size=12))
+@settings(derandomize=True, deadline=None, max_examples=300)
+def test_any_line_of_clause_words_parses_to_a_result(words: list[str]) -> None:
+    line = "meet Sync " + " ".join(words)
+    result = parse(line, NOW, locale="en-US")
+    assert isinstance(result, MeetCommand | IncompleteMeet | ParseError)
+    if isinstance(result, MeetCommand) and result.repeat is not None:
+        repeat = result.repeat
+        assert repeat.until is None or repeat.count is None
+        assert repeat.until is None or repeat.until >= result.start.date()
+        assert result.start >= NOW
+        if repeat.type in {WEEKLY, RELATIVE}:  # the first occurrence is one of its days
+            assert result.start.strftime("%A").casefold() in repeat.days_of_week
+
+
+_LETTERS = st.sampled_from([*" ,\t", *"dailyevrwkonthbfsm", "ſ", "\u212a", "ı", "İ", "ß", "每"])
+
+
+@given(st.text(_LETTERS, max_size=40))
+@settings(derandomize=True, deadline=None, max_examples=500)
+def test_the_shortcut_search_finds_every_word_a_pattern_starts_with(text: str) -> None:
+    # `split_repeat` reads a line word by word only if one search finds such a word: it may
+    # find more ("daıly", whose dotless i matches without case), never fewer.
+    words = {word.casefold() for word in repeat_module._WORD.findall(text)}
+    if words & repeat_module._PATTERN_STARTS:
+        assert repeat_module._ANY_START.search(text) is not None
+
+
+@pytest.mark.parametrize("text", ["Sync tomorrow 3pm", "noon", "weeklyx", "everyone", "x.daily"])
+def test_the_shortcut_search_passes_over_lines_without_such_a_word(text: str) -> None:
+    assert repeat_module._ANY_START.search(text) is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # The examples the bad_repeat sentence offers, en and zh (bot/i18n/en.py, zh.py).
+        *("meet Sync every Monday 3pm", "meet Sync every weekday 3pm"),
+        *("meet Sync daily until Dec 31 3pm", "meet Sync every 2 weeks on Friday 3pm"),
+        *(
+            "meet Sync monthly on the 15th 3pm",
+            "meet 周会每周一下午3点",
+            "meet 周会每个工作日下午3点",
+        ),
+        *(
+            "meet 周会每天 直到12月31日 下午3点",
+            "meet 周会每两周周五下午3点",
+            "meet 周会每月15日下午3点",
+        ),
+    ],
+)
+def test_the_examples_the_error_offers_all_read(line: str) -> None:
+    assert meet(line).repeat is not None

@@ -62,6 +62,15 @@ CONTRACT: dict[str, set[str]] = {
     "bad_attendee": {"detail"},
     "teams_not_allowed": {"providers"},
     "reference_label": {"request_id"},
+    # issue 24: moving a meeting, and a change to one meeting of a series or all of it
+    "meeting_moved": {"subject", "when"},
+    "series_moved": {"subject", "when"},
+    "move_in_past": {"subject", "when"},
+    "move_which": {"subject", "when"},
+    "cancel_which": {"subject", "when"},
+    "cancel_series_confirm": {"subject"},
+    "occurrence_cancelled": {"subject"},
+    "series_cancelled": {"subject"},
     # issue 24: places, rooms and attendees of a meet
     "room_unresolved": {"room"},
 }
