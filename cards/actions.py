@@ -5,7 +5,8 @@ A button that talks back to the bot is an Action.Submit whose `data` names the a
 with these models (`model.data()`), and the handler reads a click only through `parse_action`,
 so both sides agree on every field by construction:
 
-    schedule_form    ScheduleForm     subject, date, time, duration, attendees (the form's inputs)
+    schedule_form    ScheduleForm     subject, date, time, duration, attendees, repeat,
+                                      repeatUntil, place, optional, agenda (the form's inputs)
     make_online      MakeOnline       eventId, for
     cancel_meeting   CancelMeeting    eventId, for, confirm, subject, scope, seriesId
     move_meeting     MoveMeeting      eventId, seriesId, for, scope, start, end, was, subject
@@ -87,7 +88,18 @@ class ScheduleForm(_Submit):
     """The schedule form's submit, with its inputs as typed (blank when absent or not text)."""
 
     INPUTS: ClassVar[frozenset[str]] = frozenset(
-        {"subject", "date", "time", "duration", "attendees"}
+        {
+            "subject",
+            "date",
+            "time",
+            "duration",
+            "attendees",
+            "repeat",
+            "repeat_until",
+            "place",
+            "optional",
+            "agenda",
+        }
     )
     meetbot: Literal["schedule_form"] = "schedule_form"
     subject: FormText = ""
@@ -95,6 +107,11 @@ class ScheduleForm(_Submit):
     time: FormText = ""  # HH:MM
     duration: FormText = ""  # minutes
     attendees: FormText = ""  # emails, comma-separated
+    repeat: FormText = ""  # one of cards.schedule_form.REPEAT_CHOICES; blank: none
+    repeat_until: FormText = ""  # YYYY-MM-DD, the last day of the series; blank: no end
+    place: FormText = ""  # places and at most one room address, `;`-separated
+    optional: FormText = ""  # emails of optional attendees, comma-separated
+    agenda: FormText = ""  # several lines
 
 
 class MakeOnline(_Submit):

@@ -73,6 +73,23 @@ CONTRACT: dict[str, set[str]] = {
     "series_cancelled": {"subject"},
     # issue 24: places, rooms and attendees of a meet
     "room_unresolved": {"room"},
+    # issue 24: cards
+    "recurrence_daily_interval": {"interval"},
+    "recurrence_weekly": {"days"},
+    "recurrence_weekly_interval": {"interval", "days"},
+    "recurrence_monthly": {"day"},
+    "recurrence_monthly_interval": {"interval", "day"},
+    "recurrence_monthly_relative": {"index", "days"},
+    "recurrence_monthly_relative_interval": {"interval", "index", "days"},
+    "recurrence_yearly": {"month", "day"},
+    "recurrence_yearly_interval": {"interval", "month", "day"},
+    "recurrence_yearly_relative": {"index", "days", "month"},
+    "recurrence_yearly_relative_interval": {"interval", "index", "days", "month"},
+    "recurrence_until": {"pattern", "date"},
+    "recurrence_until_date": {"year", "month", "day"},
+    "recurrence_count": {"pattern", "count"},
+    "recurrence_count_one": {"pattern"},
+    "recurrence_in_zone": {"pattern", "zone"},
 }
 
 
