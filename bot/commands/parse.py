@@ -102,9 +102,9 @@ def parse(text: str, now: datetime, *, locale: str | None = None) -> Command | P
         return HelpCommand()
     context = _Context(message, now, locale)
     routed = _route(message.body)
-    first, agenda = split_lines(text)
+    first_line, agenda = split_lines(text)
     if agenda is not None:  # only a `meet` takes its further lines, as its agenda
-        first_message = Message.of(first)
+        first_message = Message.of(first_line)
         first_routed = _route(first_message.body) if first_message.body else None
         if first_routed is not None and first_routed[0] is _meet:
             context = _Context(first_message, now, locale, agenda)
