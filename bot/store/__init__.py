@@ -21,6 +21,7 @@ from bot.store.records import (
     ReminderState,
     Watch,
     reminder_key,
+    successor_of,
 )
 from bot.store.serialize import EtagConflict
 from bot.store.sqlite import SqliteStore, sqlite_path
@@ -46,6 +47,7 @@ __all__ = [
     "open_store",
     "reminder_key",
     "sqlite_path",
+    "successor_of",
 ]
 
 
