@@ -15,6 +15,7 @@ from bot.store.base import (
 from bot.store.errors import DEFAULT_STORE_TIMEOUT_S, StoreUnavailable
 from bot.store.postgres import PostgresStore
 from bot.store.records import (
+    AFTER,
     MeetingRecord,
     PendingCreate,
     Reminder,
@@ -27,6 +28,7 @@ from bot.store.serialize import EtagConflict
 from bot.store.sqlite import SqliteStore, sqlite_path
 
 __all__ = [
+    "AFTER",
     "EtagConflict",
     "MeetingRecord",
     "MeetingStore",
