@@ -215,4 +215,14 @@ CATALOG = Catalog(
     unexpected_error="Sorry, something went wrong on my side. Please try again.",
     reference_label="Reference: {request_id}",
     no_reference="No reference number: Microsoft Graph sent no answer.",
+    # issue 24: occurrences
+    repeats_daily="Repeats daily",
+    repeats_weekly="Repeats weekly",
+    repeats_monthly="Repeats monthly",
+    repeats_yearly="Repeats yearly",
+    repeats_every_days="Repeats every {count} days",
+    repeats_every_weeks="Repeats every {count} weeks",
+    repeats_every_months="Repeats every {count} months",
+    repeats_every_years="Repeats every {count} years",
+    made_online_series="Every occurrence of \u201c{subject}\u201d is now a Teams meeting.",
 )

@@ -200,4 +200,14 @@ CATALOG = Catalog(
     unexpected_error="抱歉，我这边出了点问题，请再试一次。",
     reference_label="参考编号：{request_id}",
     no_reference="没有参考编号：Microsoft Graph 没有返回响应。",
+    # issue 24: occurrences
+    repeats_daily="每天重复",
+    repeats_weekly="每周重复",
+    repeats_monthly="每月重复",
+    repeats_yearly="每年重复",
+    repeats_every_days="每 {count} 天重复",
+    repeats_every_weeks="每 {count} 周重复",
+    repeats_every_months="每 {count} 个月重复",
+    repeats_every_years="每 {count} 年重复",
+    made_online_series="“{subject}”的每一次会议现在都是 Teams 会议。",
 )

@@ -62,6 +62,12 @@ CONTRACT: dict[str, set[str]] = {
     "bad_attendee": {"detail"},
     "teams_not_allowed": {"providers"},
     "reference_label": {"request_id"},
+    # issue 24: occurrences
+    "repeats_every_days": {"count"},
+    "repeats_every_weeks": {"count"},
+    "repeats_every_months": {"count"},
+    "repeats_every_years": {"count"},
+    "made_online_series": {"subject"},
 }
 
 
