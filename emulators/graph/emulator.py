@@ -106,19 +106,25 @@ class GraphEmulator:
     def update_event(
         self, user_id: str, event_id: str, patch_json: dict[str, Any]
     ) -> dict[str, Any]:
-        """Change an event as its owner would in Outlook (a PATCH body: move it, rename it).
+        """Change an event as its owner would in Outlook (a PATCH body: move it, rename it);
+        an occurrence id changes that one occurrence.
 
         Raises KeyError for an unknown event and the emulator's GraphError for a body Graph
         would refuse.
         """
         user = self._directory.provision(user_id)
         owner = self._directory.organizer(user)
-        event = user.events[event_id]
+        event = user.find_event(event_id)
+        if event is None:
+            raise KeyError(event_id)
         apply_patch(event, canonical_properties(patch_json), owner, self.now())
+        if event.id not in user.events:
+            user.save_exception(event)  # a changed occurrence, as `PATCH` makes one
         return render_event(event, owner, UTC_ZONE)
 
     def cancel_event(self, user_id: str, event_id: str, comment: str | None = None) -> None:
-        """The organizer cancels the meeting in Outlook: it leaves their calendar."""
+        """The organizer cancels the meeting in Outlook: it leaves their calendar (an
+        occurrence id: that occurrence only)."""
         user = self._directory.provision(user_id)
         user.cancel_event(event_id, comment, self.now())
 
