@@ -16,7 +16,7 @@ from bot.local import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET
 from bot.reminders import MeetingSpot, ReminderScheduler
 from bot.store import ReminderState
 from dialogs.meet import remind
-from tests.reminders.conftest import USER, World
+from tests.reminders.conftest import USER, World, make_scheduler
 
 LA = ZoneInfo("America/Los_Angeles")  # DST begins on Sunday, March 10, 2030
 PST = "Pacific Standard Time"
@@ -144,16 +144,60 @@ async def test_a_daily_series_over_three_days_one_cancelled_one_moved(world: Wor
 
 
 async def test_a_weekly_series_across_the_dst_change_keeps_its_wall_time(world: World) -> None:
-    weekly = {"type": "weekly", "interval": 1, "daysOfWeek": ["tuesday"]}
-    until = {"type": "endDate", "startDate": "2030-03-05", "endDate": "2030-03-19"}
-    _, cid = await book_series(world, "2030-03-05T09:00:00", weekly, until)
+    weekly = {"type": "weekly", "interval": 1, "daysOfWeek": ["friday"]}
+    until = {"type": "endDate", "startDate": "2030-03-08", "endDate": "2030-03-15"}
+    world.clock.set(datetime(2030, 3, 8, 6, 0, tzinfo=LA))  # the Friday before the change
+    _, cid = await book_series(world, "2030-03-08T09:00:00", weekly, until)
 
     times = await send_times(world, cid, world.scheduler)
 
     local = [t.astimezone(LA) for t in times]
-    assert [(t.month, t.day, t.hour, t.minute) for t in local] == [
-        (3, 5, 8, 50),
-        (3, 12, 8, 50),
-        (3, 19, 8, 50),
-    ]
-    assert [t.astimezone(UTC).hour for t in times] == [16, 15, 15]  # PST, then PDT
+    assert [(t.month, t.day, t.hour, t.minute) for t in local] == [(3, 8, 8, 50), (3, 15, 8, 50)]
+    assert [t.astimezone(UTC).hour for t in times] == [16, 15]  # PST, then PDT
+
+
+async def test_the_watch_reminds_each_occurrence_once_beside_the_bots_own_series(
+    world: World,
+) -> None:
+    daily = {"type": "daily", "interval": 1}
+    numbered = {"type": "numbered", "startDate": "2030-03-05", "numberOfOccurrences": 3}
+    parts = {
+        "store": world.store,
+        "client": world.client,
+        "clock": world.clock,
+        "adapter": world.adapter,
+    }
+    # Scans far ahead, and seldom: each occurrence is seen by many of them all the same.
+    scheduler = make_scheduler(
+        parts, watch_lookahead=timedelta(days=4), watch_interval=timedelta(hours=6)
+    )
+    # One series made elsewhere, one made by the bot in the chat the watch reminds in.
+    elsewhere = world.graph.emulator.seed_event(
+        USER,
+        {
+            "subject": "Made elsewhere",
+            "start": {"dateTime": "2030-03-05T07:00:00", "timeZone": PST},
+            "end": {"dateTime": "2030-03-05T07:30:00", "timeZone": PST},
+            "isOnlineMeeting": True,
+            "onlineMeetingProvider": "teamsForBusiness",
+            "recurrence": {"pattern": daily, "range": numbered},
+        },
+    )
+    master, cid = await book_series(world, "2030-03-05T09:00:00", daily, numbered)
+    await world.reminders.watch(MeetingSpot(USER, cid, "America/Los_Angeles", "en-US"))
+    await scheduler.drain()  # the first scan
+
+    times = await send_times(world, cid, scheduler)
+
+    assert len(times) == 6  # three of each series, each once
+    subjects = [card_subject(call.body) for call in world.sent(cid)]
+    assert subjects.count("Made elsewhere") == 3 and subjects.count("Standup") == 3
+    keys = [call.body["channelData"]["meetbot"]["deliveryKey"] for call in world.sent(cid)]
+    assert len(set(keys)) == 6
+    reminders = await world.store.open_reminders(USER)
+    assert reminders == []
+    assert elsewhere["id"] != master.id
+
+
+def card_subject(body: dict[str, Any]) -> str:
+    return str(body["summary"]).removeprefix("Reminder: ")
