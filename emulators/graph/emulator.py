@@ -31,6 +31,7 @@ from emulators.graph.faults import Dropped, FaultInjector, FaultRule
 from emulators.graph.identity import AadError, TokenIssuer, openid_configuration
 from emulators.graph.recording import RecordedRequest, RequestLog
 from emulators.graph.routes import GraphCall, Handler, Route, graph_json, resolve
+from emulators.graph.series import instances
 from emulators.graph.state import Directory, UserState
 from emulators.graph.zones import UTC_ZONE, instant_text
 
@@ -117,10 +118,24 @@ class GraphEmulator:
         event = user.find_event(event_id)
         if event is None:
             raise KeyError(event_id)
+        before = (event.start, event.end, event.props["recurrence"])
         apply_patch(event, canonical_properties(patch_json), owner, self.now())
-        if event.id not in user.events:
-            user.save_exception(event)  # a changed occurrence, as `PATCH` makes one
+        user.settle_patch(event, before)
         return render_event(event, owner, UTC_ZONE)
+
+    def instances(
+        self, user_id: str, master_id: str, start: datetime, end: datetime
+    ) -> list[dict[str, Any]]:
+        """The occurrences and exceptions of a series that overlap [start, end), soonest first,
+        as `GET .../events/{id}/instances` lists them (times in UTC). KeyError for an unknown
+        master."""
+        user = self._directory.provision(user_id)
+        owner = self._directory.organizer(user)
+        master = user.events[master_id]
+        if master.props["recurrence"] is None:
+            return []
+        found = instances(master, user.series_of(master_id), start, end)
+        return [render_event(event, owner, UTC_ZONE) for event in found]
 
     def cancel_event(self, user_id: str, event_id: str, comment: str | None = None) -> None:
         """The organizer cancels the meeting in Outlook: it leaves their calendar (an

@@ -16,7 +16,7 @@ import json
 import re
 import secrets
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from types import MappingProxyType
@@ -165,6 +165,8 @@ class StoredEvent:
     organizer: Organizer | None = None
     event_type: str | None = None
     series_master_id: str | None = None
+    # When an occurrence or exception was first due (the event resource's `originalStart`).
+    original_start: datetime | None = None
     is_cancelled: bool = False
     modified: datetime = field(init=False)
     change_key: str = field(init=False)
@@ -451,36 +453,6 @@ _LOCATION_TYPES = {
 _LOCATION_EXTRAS = ("locationEmailAddress", "locationUri", "address", "coordinates")
 
 
-def answer_rooms(event: StoredEvent, calendar: Iterable[StoredEvent], now: datetime) -> None:
-    """Rooms (attendees of type resource) answer the invitation as Exchange's booking
-    assistant does: accepted when the room is free then, declined when another event on this
-    calendar already has it. Attendee resource type:
-    https://learn.microsoft.com/graph/api/resources/attendee (`status` is a responseStatus).
-    """
-    answered = []
-    for attendee in event.attendees:
-        status = attendee["status"]
-        if attendee["type"] == "resource" and status["response"] == "none":
-            taken = any(_books(other, attendee, event) for other in calendar)
-            status = {"response": "declined" if taken else "accepted", "time": instant_text(now)}
-        answered.append({**attendee, "status": status})
-    event.attendees = tuple(answered)
-
-
-def _books(other: StoredEvent, room: dict[str, Any], event: StoredEvent) -> bool:
-    if other.id == event.id or other.is_cancelled:
-        return False
-    if not (other.start < event.end and event.start < other.end):
-        return False
-    address = room["emailAddress"]["address"].lower()
-    return any(
-        item["type"] == "resource"
-        and item["status"]["response"] == "accepted"
-        and item["emailAddress"]["address"].lower() == address
-        for item in other.attendees
-    )
-
-
 def _location(value: Any, listed: bool = False) -> dict[str, Any]:
     """A `location` as seed 004 answers it (examples 1 and 2): the event's own location has a
     private `uniqueId` (its name); an item of `locations` that is only a name has none and
@@ -570,7 +542,7 @@ def render_event(event: StoredEvent, owner: Organizer, zone: Zone) -> dict[str, 
     body, preview = render_body(event, organizer)
     response = "organizer" if event.is_organizer else "notResponded"
     props = event.props
-    return {
+    rendered: dict[str, Any] = {
         "@odata.etag": f'W/"{event.change_key}"',
         "id": event.id,
         "createdDateTime": instant_text(event.created),
@@ -580,6 +552,10 @@ def render_event(event: StoredEvent, owner: Organizer, zone: Zone) -> dict[str, 
         "transactionId": event.transaction_id,
         "originalStartTimeZone": event.start_zone,
         "originalEndTimeZone": event.end_zone,
+    }
+    if event.original_start is not None:
+        rendered["originalStart"] = original_start_text(event.original_start)
+    rendered |= {
         "iCalUId": event.ical_uid,
         "reminderMinutesBeforeStart": props["reminderMinutesBeforeStart"],
         "isReminderOn": props["isReminderOn"],
@@ -613,6 +589,12 @@ def render_event(event: StoredEvent, owner: Organizer, zone: Zone) -> dict[str, 
         "organizer": {"emailAddress": organizer.email_address},
         "onlineMeeting": event.online_meeting,
     }
+    return rendered
+
+
+def original_start_text(instant: datetime) -> str:
+    """`originalStart` as Graph writes it: an Edm.DateTimeOffset in UTC, whole seconds."""
+    return f"{instant.astimezone(UTC):%Y-%m-%dT%H:%M:%S}Z"
 
 
 def event_json(event: StoredEvent, owner: Organizer, zone: Zone, context: str) -> str:
@@ -656,6 +638,9 @@ def event_json(event: StoredEvent, owner: Organizer, zone: Zone, context: str) -
             value(event.start_zone),
             ', "originalEndTimeZone": ',
             value(event.end_zone),
+            ""
+            if event.original_start is None
+            else f', "originalStart": "{original_start_text(event.original_start)}"',
             ', "iCalUId": ',
             value(event.ical_uid),
             ', "reminderMinutesBeforeStart": ',

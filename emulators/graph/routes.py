@@ -27,7 +27,6 @@ from emulators.graph.errors import (
 from emulators.graph.events import (
     Organizer,
     StoredEvent,
-    answer_rooms,
     apply_patch,
     canonical_properties,
     event_json,
@@ -39,6 +38,7 @@ from emulators.graph.events import (
 )
 from emulators.graph.identity import IssuedToken
 from emulators.graph.online_meetings import external_id_of, new_online_meeting
+from emulators.graph.rooms import answer_rooms
 from emulators.graph.series import instances
 from emulators.graph.state import UserState
 from emulators.graph.views import in_window, next_link, ordered, page, query_value, time_window
@@ -219,7 +219,7 @@ async def create_event(call: GraphCall) -> web.Response:
     event = call.user.event_for_transaction(body.get("transactionId"))
     if event is None:
         event = new_event(body, call.organizer, call.now)
-        answer_rooms(event, call.user.events.values(), call.now)
+        answer_rooms(event, call.user.events.values(), call.user.series, call.now)
         call.user.add_event(event)
     collection = "/".join(call.segments[2:])
     if calendar is not None:
@@ -296,11 +296,8 @@ async def patch_event(call: GraphCall) -> web.Response:
     before = (event.start, event.end, event.props["recurrence"])
     apply_patch(event, body, call.organizer, call.now)
     if "attendees" in body:
-        answer_rooms(event, call.user.events.values(), call.now)
-    if event.id not in call.user.events:
-        call.user.save_exception(event)
-    elif before[2] is not None and before != (event.start, event.end, event.props["recurrence"]):
-        call.user.series_of(event.id).forget_changes()
+        answer_rooms(event, call.user.events.values(), call.user.series, call.now)
+    call.user.settle_patch(event, before)
     return _event_response(call, event, f"{call.metadata}/events/$entity")
 
 

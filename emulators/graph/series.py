@@ -101,6 +101,7 @@ def occurrence(master: StoredEvent, day: date) -> StoredEvent:
         organizer=master.organizer,
         event_type="occurrence",
         series_master_id=master.id,
+        original_start=start,
         # The event resource: iCalUId "is different for each occurrence in a recurring series".
         ical_uid=master.ical_uid[:32] + _digest(master.ical_uid, day),
     )

@@ -101,6 +101,16 @@ class UserState:
             event.event_type = "exception"
             self.series_of(master.id).exceptions[day] = event
 
+    def settle_patch(self, event: StoredEvent, before: tuple[datetime, datetime, Any]) -> None:
+        """After a PATCH: a changed occurrence is kept as an exception; a master whose time or
+        pattern (`before`: its start, end and recurrence) changed drops its exceptions and
+        cancellations, as Outlook does when a series is rescheduled."""
+        after = (event.start, event.end, event.props["recurrence"])
+        if event.id not in self.events:
+            self.save_exception(event)
+        elif before[2] is not None and before != after:
+            self.series_of(event.id).forget_changes()
+
     def remove_occurrence(self, event: StoredEvent) -> None:
         """Take one occurrence (or exception) out of its series; the series stays."""
         master, day = self._series_member(event.id)
