@@ -228,7 +228,11 @@ class Reminders:
     async def pending(self, user_id: str) -> list[Reminder]:
         """The user's reminders still to come, the next one first."""
         reminders = await self._store.open_reminders(user_id, limit=100)
-        waiting = [r for r in reminders if r.state is ReminderState.PENDING]
+        # A series' reminder that is still looking for its next occurrence (for a round, or
+        # while Graph is away) knows only the time of the one before: it shows once found.
+        waiting = [
+            r for r in reminders if r.state is ReminderState.PENDING and not r.looks_for_next
+        ]
         return sorted(waiting, key=lambda reminder: (reminder.due_at, reminder.id))
 
     async def cancel(self, reminder_id: str, user_id: str) -> Reminder | None:

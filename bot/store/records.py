@@ -61,6 +61,15 @@ class Reminder:
         return self.series_id is not None and self.event_id == self.series_id
 
     @property
+    def looks_for_next(self) -> bool:
+        """A successor (`successor_of`) that has not found its occurrence: its times are the
+        occurrence's before it. (The first reminder of a series has the master's own key and
+        its first start.)"""
+        return self.awaits_occurrence and self.key != reminder_key(
+            self.conversation_id, self.event_id
+        )
+
+    @property
     def delivery_key(self) -> str:
         """The same key for every attempt at this delivery; a moved meeting gets a new one."""
         return f"meetbot-reminder-{self.id}-{int(self.due_at.timestamp())}"

@@ -307,3 +307,27 @@ async def test_the_watch_reminds_each_occurrence_once_and_leaves_the_bots_own_se
     watch, _ = await world.reminders.watch(MeetingSpot(USER, own.conversation_id, "UTC", None))
     assert await scheduler.scan_watch(watch, world.clock.now()) == 0
     assert [r.id for r in await world.store.open_reminders(USER)] == [own.id]
+
+
+async def test_the_reminders_list_shows_a_series_by_its_next_occurrence_once_found(
+    world: World,
+) -> None:
+    first = T0 + timedelta(hours=1)
+    series = Series.every(timedelta(days=1), first, 2)
+    scheduler = scheduler_on(world, series)
+    _, reminder = await made_by_meet(world, first)
+    assert [r.id for r in await world.reminders.pending(USER)] == [reminder.id]
+
+    await run_until_quiet(world, scheduler, first - LEAD - timedelta(seconds=1))
+    world.clock.set(first - LEAD)
+    series.failures = 1  # the send goes out; finding the next occurrence waits for Graph
+    await scheduler.run_once()
+    await scheduler.run_once()
+    (looking,) = await world.store.open_reminders(USER)
+    assert looking.awaits_occurrence
+    assert await world.reminders.pending(USER) == []
+
+    await run_until_quiet(world, scheduler, first)
+    (listed,) = await world.reminders.pending(USER)
+    assert listed.event_id == f"{MASTER}-1"
+    assert listed.starts_at == first + timedelta(days=1)

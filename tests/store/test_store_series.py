@@ -57,6 +57,7 @@ async def test_sent_hands_on_to_the_next_occurrence_in_the_same_write(store: Sto
     following = await store.get_reminder(successor.id)
     assert following == successor
     assert following.awaits_occurrence and following.state is ReminderState.PENDING
+    assert following.looks_for_next and not first.looks_for_next  # only the first has a start
     assert following.starts_at > first.starts_at  # the next occurrence starts after it
     assert following.key == f"{reminder_key('a:chat-1', MASTER)}|after:{first.id}"
     # The next one is due at once: it is claimed to find its occurrence.
