@@ -13,7 +13,7 @@ from microsoft_teams.cards import SubmitAction, TextBlock
 
 from bot.i18n import Catalog
 from cards.actions import CancelMeeting
-from cards.agenda import AgendaItem, repeats_text
+from cards.agenda import AgendaItem
 from cards.dates import format_when
 from cards.schema import dump_card, new_card
 from cards.text import SUBJECT_LIMIT, clean, display_text, truncate
@@ -31,8 +31,6 @@ def cancel_confirm_card(
     )
     # The whole sentence is plain text that quotes the subject, so all of it is escaped.
     body = [TextBlock(text=display_text(question), wrap=True)]
-    if item.repeats:  # an occurrence: this one is cancelled, the series goes on
-        body.append(repeats_text(item.repeats))
     actions = [
         SubmitAction(
             title=catalog.cancel_confirm_yes,

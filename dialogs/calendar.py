@@ -5,11 +5,11 @@ card buttons carry the event id and the user they were made for, and the router 
 clicker is that user before anything changes.
 
 calendarView answers a recurring meeting as its occurrences (and exceptions, the moved ones),
-each with its own id and `seriesMasterId`. Every card marks an occurrence with how its series
-repeats, read from the master (`$select=recurrence`, one read per series shown). `join` and
-`cancel meeting` act on the occurrence itself (cancelling one leaves the series). `online`
-lists a series once and PATCHes its master: a recurring Teams meeting has one join link for
-all its occurrences, as Outlook's own Teams toggle sets it for the whole series.
+each with its own id and `seriesMasterId`. `upcoming`, `online` and `join` mark an occurrence
+with how its series repeats, read from the master (`$select=recurrence`, one read per series
+shown). `join` reads the occurrence itself. `online` lists a series once and PATCHes its
+master: a recurring Teams meeting has one join link for all its occurrences, as Outlook's own
+Teams toggle sets it for the whole series.
 """
 
 from __future__ import annotations
@@ -110,17 +110,15 @@ class CalendarFlow:
         try:
             with self._graph.budget():
                 events = await self._window(who, now)
-                match = _best_match(events, query)
-                repeats = await self._repeats(who, [match] if match else [])
         except (GraphError, TokenError) as exc:
             return failure_card(exc, who.catalog, Failed.READ)
+        match = _best_match(events, query)
         if match is None:
             return notice_card(who.catalog, who.catalog.no_match.format(query=query))
         if not match.is_organizer:
             subject = match.subject or who.catalog.untitled_meeting
             return notice_card(who.catalog, who.catalog.not_organizer.format(subject=subject))
-        item = _item(match, who, repeats)
-        return cancel_confirm_card(who.catalog, item, who.zone, for_user=who.user_id)
+        return cancel_confirm_card(who.catalog, _item(match, who), who.zone, for_user=who.user_id)
 
     async def answer_confirm(self, who: Requester, click: CancelMeeting) -> dict[str, Any]:
         """A click on the cancel confirmation: cancel the meeting, or keep it."""
@@ -212,8 +210,11 @@ def _once_per_series(events: Iterable[Event]) -> list[Event]:
     return kept
 
 
-def _item(event: Event, who: Requester, repeats: Repeats, *, series: bool = False) -> AgendaItem:
-    """The list row of `event`; with `series`, an occurrence's row names its master."""
+def _item(
+    event: Event, who: Requester, repeats: Repeats | None = None, *, series: bool = False
+) -> AgendaItem:
+    """The list row of `event`, an occurrence marked by `repeats`; with `series`, an
+    occurrence's row names its master."""
     assert event.start is not None and event.end is not None
     join = event.online_meeting.join_url if event.online_meeting else None
     master = event.series_master_id
@@ -225,7 +226,7 @@ def _item(event: Event, who: Requester, repeats: Repeats, *, series: bool = Fals
         join_url=join,
         is_online=event.is_online_meeting and bool(join),
         is_organizer=event.is_organizer,
-        repeats=repeats.get(master) if master else None,
+        repeats=repeats.get(master) if master and repeats else None,
     )
 
 
