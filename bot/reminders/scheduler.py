@@ -21,8 +21,8 @@ the series master (`Reminder.series_id`); when claimed it looks up its occurrenc
 master's instances, and each one, settled (sent, or skipped: that occurrence was cancelled or
 is over), hands on to the next in the same write (`successor_of`), which finds its occurrence
 in turn. A cancelled occurrence is not among the instances, a moved one (an exception) is
-there at its new time, and a series with none left ends. Finding fails as reading an event
-fails: Graph away is retried with the same backoff.
+there at its new time, and a series with none left ends. Graph away while finding is retried
+with the same backoff and, past its budget, every `MAX_STEP`: giving up would end the series.
 
 Time comes only from the injected `Clock`; calendar watches (`remind me about all my meetings`)
 are scanned in the same loop, and so are pending creates (`bot.reminders.reconcile`): the
@@ -60,7 +60,7 @@ from bot.logs import log_context
 from bot.reminders.clock import Clock
 from bot.reminders.delivery import Delivery, Outcome, Sender
 from bot.reminders.limits import SendLimits
-from bot.reminders.plan import first_attempt, next_check
+from bot.reminders.plan import MAX_STEP, first_attempt, next_check
 from bot.reminders.reconcile import PendingCreates
 from bot.retry import REMINDER_RETRY, RetryPolicy
 from bot.store import (
@@ -510,6 +510,12 @@ class ReminderScheduler:
 
     async def _retry(self, reminder: Reminder, detail: str) -> None:
         attempts = reminder.attempts + 1
+        if attempts >= self._config.retry.attempts and reminder.awaits_occurrence:
+            # Giving up here would end the whole series: look again at the pace of a check
+            # until Graph answers (it is told apart from a refusal or a deleted series).
+            log.info("reminder %s: the next occurrence is still unknown (%s)", reminder.id, detail)
+            await self._release(reminder, self._clock.now() + MAX_STEP, failed=False)
+            return
         if attempts >= self._config.retry.attempts:
             await self._finish(reminder, ReminderState.FAILED, f"gave up after {detail}")
             return

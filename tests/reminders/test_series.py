@@ -218,6 +218,19 @@ async def test_graph_away_while_finding_the_next_occurrence_is_retried_not_lost(
     assert len(series.lookups) >= 3 + 3  # first, then three failures and the lookup after
 
 
+async def test_graph_away_for_long_does_not_end_the_series(world: World) -> None:
+    first = T0 + timedelta(hours=1)
+    series = Series.every(timedelta(days=1), first, 2)
+    scheduler = scheduler_on(world, series)
+    cid, _ = await made_by_meet(world, first)
+    await run_until_quiet(world, scheduler, first - LEAD)
+    series.failures = 30  # well past the retry budget, for hours
+    await run_until_quiet(world, scheduler, first + timedelta(days=3))
+    assert len(world.sent(cid)) == 2
+    assert series.failures == 0
+    assert scheduler.stats.failed == 0
+
+
 async def test_two_schedulers_and_a_restart_remind_each_occurrence_once(world: World) -> None:
     first = T0 + timedelta(hours=1)
     series = Series.every(timedelta(days=1), first, 3)
