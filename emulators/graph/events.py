@@ -191,10 +191,6 @@ class StoredEvent:
         return self.organizer is None
 
     @property
-    def is_series_master(self) -> bool:
-        return self.props["recurrence"] is not None or self.event_type == "seriesMaster"
-
-    @property
     def type(self) -> str:
         if self.event_type is not None:
             return self.event_type

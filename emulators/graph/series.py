@@ -68,18 +68,17 @@ def parse_occurrence_id(event_id: str) -> tuple[str, date] | None:
         return None
 
 
-def _zone_of(master: StoredEvent) -> tuple[str, datetime]:
-    """The recurrence's zone name and the master's start as a wall time in that zone."""
-    recurrence = master.props["recurrence"]
-    name = recurrence["range"]["recurrenceTimeZone"]
+def _wall_start(master: StoredEvent) -> datetime:
+    """The master's start as a wall time in the recurrence's zone."""
+    name = master.props["recurrence"]["range"]["recurrenceTimeZone"]
     zone = zone_named(name) or zone_named(master.start_zone)
     assert zone is not None  # both were checked when the event was stored
-    return name, master.start.astimezone(zone.tz)
+    return master.start.astimezone(zone.tz)
 
 
 def occurrence(master: StoredEvent, day: date) -> StoredEvent:
     """The occurrence of `master` on `day`, as the master is now."""
-    _, wall = _zone_of(master)
+    wall = _wall_start(master)
     start = datetime.combine(day, wall.timetz()).astimezone(UTC)
     event = StoredEvent(
         id=occurrence_id(master.id, day),
@@ -102,6 +101,7 @@ def occurrence(master: StoredEvent, day: date) -> StoredEvent:
         event_type="occurrence",
         series_master_id=master.id,
         original_start=start,
+        is_cancelled=master.is_cancelled,  # an attendee's copy of a cancelled series
         # The event resource: iCalUId "is different for each occurrence in a recurring series".
         ical_uid=master.ical_uid[:32] + _digest(master.ical_uid, day),
     )
@@ -113,19 +113,12 @@ def _digest(ical_uid: str, day: date) -> str:
     return hashlib.sha256(f"{ical_uid}|{day.isoformat()}".encode()).hexdigest().upper()[:80]
 
 
-def exception_from(master: StoredEvent, day: date) -> StoredEvent:
-    """A copy of the occurrence on `day` that can be changed on its own: an exception."""
-    event = occurrence(master, day)
-    event.event_type = "exception"
-    return event
-
-
 def instances(
     master: StoredEvent, series: Series, start: datetime, end: datetime
 ) -> list[StoredEvent]:
     """The occurrences and exceptions of `master` that overlap [start, end), soonest first."""
     found = [event for event in series.exceptions.values() if overlaps(event, start, end)]
-    _, wall = _zone_of(master)
+    wall = _wall_start(master)
     duration = master.end - master.start
     # Local dates in the recurrence's zone; a day either side covers any offset.
     until = end.astimezone(wall.tzinfo).date() + timedelta(days=1)

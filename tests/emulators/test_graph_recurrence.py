@@ -4,7 +4,7 @@ occurrence changed or cancelled against the whole series, and rooms answering.""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
@@ -829,3 +829,86 @@ async def test_an_unknown_location_type_is_a_400(env: Env) -> None:
     response = await env.graph("POST", f"/users/{USER}/events", json=body)
 
     assert graph_error(response)[:2] == (400, "BadRequest")
+
+
+async def test_a_room_a_series_holds_is_busy_at_each_occurrence(env: Env) -> None:
+    weekly = room_meeting("weekly review", "2024-05-06T10:00:00", "2024-05-06T11:00:00")
+    weekly["recurrence"] = {
+        "pattern": {"type": "weekly", "interval": 1, "daysOfWeek": ["monday"]},
+        "range": {"type": "noEnd", "startDate": "2024-05-06"},
+    }
+    series_master = await create(env, weekly)
+    third_monday = await create(
+        env, room_meeting("clash", "2024-05-20T10:30:00", "2024-05-20T11:00:00")
+    )
+    tuesday = await create(env, room_meeting("free", "2024-05-21T10:30:00", "2024-05-21T11:00:00"))
+
+    assert series_master["attendees"][1]["status"]["response"] == "accepted"
+    assert third_monday["attendees"][1]["status"]["response"] == "declined"
+    assert tuesday["attendees"][1]["status"]["response"] == "accepted"
+    occurrences = await view(env, "2024-05-06T00:00:00Z", "2024-05-08T00:00:00Z")
+    assert values(occurrences)[0]["attendees"][1]["status"]["response"] == "accepted"
+
+
+# --- what occurrences say about themselves --------------------------------------------------
+
+
+async def test_occurrences_and_exceptions_say_when_they_were_first_due(env: Env) -> None:
+    master = await create(env, seed_example_3())
+    single = await create(env, room_meeting("single", "2024-05-06T10:00:00", "2024-05-06T11:00:00"))
+    first, second = (await occurrences_in_september(env))[:2]
+    moved = await env.graph(
+        "PATCH",
+        f"/users/{USER}/events/{second['id']}",
+        json={
+            "start": {"dateTime": "2017-09-12T10:00:00", "timeZone": PST},
+            "end": {"dateTime": "2017-09-12T11:00:00", "timeZone": PST},
+        },
+        headers=PREFER_PST,
+    )
+
+    # Noon in Pacific daylight time is 19:00 UTC.
+    assert first["originalStart"] == "2017-09-04T19:00:00Z"
+    assert moved.json()["originalStart"] == "2017-09-11T19:00:00Z"
+    assert moved.json()["start"]["dateTime"] == "2017-09-12T10:00:00.0000000"
+    assert "originalStart" not in master and "originalStart" not in single
+    assert first["originalStartTimeZone"] == master["originalStartTimeZone"] == PST
+
+
+async def test_the_emulator_lists_a_series_instances_for_tests(env: Env) -> None:
+    master = await create(env, seed_example_3())
+    env.emulator.cancel_event(USER, occurrence_id(master["id"], date(2017, 9, 11)))
+
+    listed = env.emulator.instances(
+        USER,
+        master["id"],
+        datetime(2017, 9, 1, tzinfo=UTC),
+        datetime(2017, 9, 19, tzinfo=UTC),
+    )
+
+    assert [(e["type"], e["start"]["dateTime"]) for e in listed] == [
+        ("occurrence", "2017-09-04T19:00:00.0000000"),
+        ("occurrence", "2017-09-18T19:00:00.0000000"),
+    ]
+    with pytest.raises(KeyError):
+        env.emulator.instances(USER, "AAMkADnope=", datetime.now(UTC), datetime.now(UTC))
+
+
+async def test_an_attendees_copy_of_a_cancelled_series_shows_cancelled_occurrences(
+    env: Env,
+) -> None:
+    seeded = env.emulator.seed_event(
+        USER,
+        seed_example_3()
+        | {
+            "organizer": {"emailAddress": {"address": "AdeleV@contoso.com", "name": "Adele"}},
+            "isCancelled": True,
+        },
+    )
+    first = (await occurrences_in_september(env))[0]
+    refused = await env.graph("POST", f"/users/{USER}/events/{first['id']}/cancel")
+
+    assert seeded["type"] == "seriesMaster" and seeded["isCancelled"] is True
+    assert (first["isCancelled"], first["isOrganizer"]) == (True, False)
+    assert first["organizer"]["emailAddress"]["address"] == "AdeleV@contoso.com"
+    assert graph_error(refused)[:2] == (400, "ErrorAccessDenied")
