@@ -47,8 +47,9 @@ class Reminder:
     detail: str | None = None  # why SKIPPED / UNDELIVERABLE / FAILED
     # The series master of a recurring meeting the bot made: when this reminder is settled,
     # the next occurrence gets its own (`successor_of`). While `event_id` is still the master's,
-    # the occurrence is yet to be found: the first one starting after `starts_at`, or (the
-    # meet's own first reminder) at it.
+    # the occurrence is yet to be found: the first one starting at or after `starts_at` (the
+    # master's first start for the meet's own reminder, just after the previous one's start
+    # for those that follow).
     series_id: str | None = None
 
     @property
