@@ -16,6 +16,7 @@ from bot.local import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET
 from bot.reminders import MeetingSpot, ReminderScheduler
 from bot.store import ReminderState
 from dialogs.meet import remind
+from tests.conftest import RunningGraph
 from tests.reminders.conftest import USER, World, make_scheduler
 
 LA = ZoneInfo("America/Los_Angeles")  # DST begins on Sunday, March 10, 2030
@@ -23,12 +24,14 @@ PST = "Pacific Standard Time"
 LEAD = timedelta(minutes=10)
 
 
-async def graph_call(world: World, method: str, path: str, **kwargs: Any) -> Any:
-    """One Graph request as any app makes it: a client-credentials token, then the call."""
-    async with world.graph.client() as http:
-        tenant = world.graph.emulator.config.tenant_id
+async def graph_call(
+    graph: RunningGraph, method: str, path: str, *, user: str = USER, **kwargs: Any
+) -> Any:
+    """One Graph request on `user`'s mailbox as any app makes it: a client-credentials token,
+    then the call; its JSON."""
+    async with graph.client() as http:
         token = await http.post(
-            f"/{tenant}/oauth2/v2.0/token",
+            f"/{graph.emulator.config.tenant_id}/oauth2/v2.0/token",
             data={
                 "grant_type": "client_credentials",
                 "client_id": LOCAL_CLIENT_ID,
@@ -39,7 +42,7 @@ async def graph_call(world: World, method: str, path: str, **kwargs: Any) -> Any
         token.raise_for_status()
         headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
         response: httpx.Response = await http.request(
-            method, f"/v1.0/users/{USER}{path}", headers=headers, **kwargs
+            method, f"/v1.0/users/{user}{path}", headers=headers, **kwargs
         )
     response.raise_for_status()
     return response.json() if response.content else None
@@ -52,7 +55,7 @@ async def book_series(
     its reminders as the meet flow does: the master, and the chat they go to."""
     first = datetime.fromisoformat(start)
     created = await graph_call(
-        world,
+        world.graph,
         "POST",
         "/events",
         json={
@@ -73,7 +76,7 @@ async def book_series(
 
 async def occurrences(world: World, master: Event, since: str, until: str) -> list[Event]:
     listed = await graph_call(
-        world,
+        world.graph,
         "GET",
         f"/events/{master.id}/instances",
         params={"startDateTime": since, "endDateTime": until},
@@ -118,9 +121,11 @@ async def test_a_daily_series_over_three_days_one_cancelled_one_moved(world: Wor
     (reminder,) = await world.store.open_reminders(USER)
     assert (reminder.event_id, reminder.series_id) == (master.id, master.id)
 
-    await graph_call(world, "POST", f"/events/{second.id}/cancel", json={"comment": "Holiday"})
     await graph_call(
-        world,
+        world.graph, "POST", f"/events/{second.id}/cancel", json={"comment": "Holiday"}
+    )
+    await graph_call(
+        world.graph,
         "PATCH",
         f"/events/{third.id}",
         json={
