@@ -143,6 +143,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX pending_creates_due ON pending_creates (next_attempt_at)",
     ),
+    # The create's whole Graph body (`PendingCreate.request`): places, room, agenda, repeat.
+    ("ALTER TABLE pending_creates ADD COLUMN request TEXT",),
     # The series master of a recurring meeting's reminder (`Reminder.series_id`).
     ("ALTER TABLE reminders ADD COLUMN series_id TEXT",),
 )
@@ -158,7 +160,7 @@ _MEETING_COLUMNS = (
 )
 _PENDING_COLUMNS = (
     "transaction_id, user_id, conversation_id, subject, starts_at, ends_at, attendees, "
-    "lead_seconds, zone, locale, next_attempt_at, attempts, find_only"
+    "lead_seconds, zone, locale, next_attempt_at, attempts, find_only, request"
 )
 _DROP_PENDING = "DELETE FROM pending_creates WHERE transaction_id = ?"
 
@@ -566,7 +568,7 @@ class SqliteStore(Store):
     async def add_pending_create(self, pending: PendingCreate) -> None:
         await self._write(
             f"INSERT INTO pending_creates ({_PENDING_COLUMNS}) "  # noqa: S608
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (transaction_id) DO NOTHING",
             (
                 pending.transaction_id,
@@ -582,6 +584,7 @@ class SqliteStore(Store):
                 _us(pending.next_attempt_at),
                 pending.attempts,
                 int(pending.find_only),
+                pending.request,
             ),
         )
 

@@ -10,6 +10,8 @@ routes are how `meetbot graph-emulator` users and out-of-process tests steer it.
     GET    /_emulator/users/{id}/cancelledEvents
     GET    /_emulator/users/{id}/onlineMeetings
     PUT    /_emulator/users/{id}                 providers, audio conferencing, access policy
+    PUT    /_emulator/places                     {"readable": false}: the room list is refused
+                                                 as without Place.Read.All (`places`)
     GET    /_emulator/stats
     POST   /_emulator/reset                      forget everything, faults included
 
