@@ -11,9 +11,10 @@ series"): `POST .../events/{occurrenceId}/cancel` cancels that meeting only, the
 master cancels the series (Graph: event: cancel). Not said, the confirmation asks which.
 
 calendarView answers a recurring meeting as its occurrences (and exceptions, the moved ones),
-each with its own id and `seriesMasterId`. `upcoming`, `online` and `join` mark an occurrence
-with how its series repeats, read from the master (`$select=recurrence`, one read per series
-shown). `join` reads the occurrence itself. `online` lists a series once and PATCHes its
+each with its own id and `seriesMasterId`. `upcoming` and `online` mark an occurrence with
+how its series repeats, read from the master (`$select=recurrence`, one read per series
+shown); `join` reads the occurrence and gives it that recurrence, so its meeting card says it
+as a series' card does. `online` lists a series once and PATCHes its
 master: a recurring Teams meeting has one join link for all its occurrences, as Outlook's own
 Teams toggle sets it for the whole series.
 """
@@ -51,7 +52,7 @@ log = logging.getLogger(__name__)
 
 LOOKAHEAD = timedelta(days=7)
 MAX_SERIES_READS = 4  # at once: Outlook allows 4 concurrent requests per mailbox
-Repeats = dict[str, str]  # series master id -> how it repeats (catalog text)
+Patterns = dict[str, PatternedRecurrence]  # series master id -> its recurrence
 
 
 class CalendarFlow:
@@ -63,10 +64,10 @@ class CalendarFlow:
         try:
             with self._graph.budget():
                 events = await self._window(who, now)
-                repeats = await self._repeats(who, events)
+                patterns = await self._patterns(who, events)
         except (GraphError, TokenError) as exc:
             return failure_card(exc, who.catalog, Failed.READ)
-        items = [_item(e, who, repeats) for e in events]
+        items = [_item(e, who, patterns) for e in events]
         return upcoming_card(who.catalog, items, who.zone)
 
     async def offline_candidates(self, who: Requester, now: datetime) -> dict[str, Any]:
@@ -76,11 +77,11 @@ class CalendarFlow:
                 offline = _once_per_series(
                     e for e in events if not e.is_online_meeting and e.is_organizer
                 )
-                repeats = await self._repeats(who, offline)
+                patterns = await self._patterns(who, offline)
         except (GraphError, TokenError) as exc:
             return failure_card(exc, who.catalog, Failed.READ)
         # A series' button names its master: making it online is for all its occurrences.
-        candidates = [_item(e, who, repeats, series=True) for e in offline]
+        candidates = [_item(e, who, patterns, series=True) for e in offline]
         return online_candidates_card(who.catalog, candidates, who.zone, for_user=who.user_id)
 
     async def make_online(self, who: Requester, event_id: str) -> dict[str, Any]:
@@ -102,19 +103,20 @@ class CalendarFlow:
                 if match is None:
                     return notice_card(who.catalog, who.catalog.no_match.format(query=query))
                 info = await self._graph.get_event_online_info(who.user_id, match.id)
-                repeats = await self._repeats(who, [match])
+                patterns = await self._patterns(who, [match])
         except (GraphError, TokenError) as exc:
             return failure_card(exc, who.catalog, Failed.READ)
-        # $select answers only the online-meeting fields; times and subject come from the view.
+        # $select answers only the online-meeting fields; times and subject come from the view,
+        # and an occurrence's recurrence from its master (the card says how it repeats).
         merged = match.model_copy(
             update={
                 "is_online_meeting": info.is_online_meeting,
                 "online_meeting": info.online_meeting,
                 "online_meeting_provider": info.online_meeting_provider,
+                "recurrence": match.recurrence or patterns.get(match.series_master_id or ""),
             }
         )
-        note = repeats.get(match.series_master_id or "")
-        return meeting_card(self._view(merged, who), who.catalog, note=note)
+        return meeting_card(self._view(merged, who), who.catalog)
 
     async def confirm_cancel(
         self, who: Requester, query: str, now: datetime, scope: SeriesScope | None = None
@@ -177,7 +179,7 @@ class CalendarFlow:
     async def _window(self, who: Requester, now: datetime) -> list[Event]:
         return await upcoming_events(self._graph, who, now)
 
-    async def _repeats(self, who: Requester, events: list[Event]) -> Repeats:
+    async def _patterns(self, who: Requester, events: list[Event]) -> Patterns:
         """How each series among `events` repeats, read from its master. A master that cannot
         be read leaves its occurrences unmarked: the mark is not worth failing the card."""
         masters = list(dict.fromkeys(e.series_master_id for e in events if e.series_master_id))
@@ -195,11 +197,7 @@ class CalendarFlow:
             return master, event.recurrence
 
         found = await asyncio.gather(*(read(master) for master in masters))
-        return {
-            master: repeats_text(recurrence, who.catalog)
-            for master, recurrence in found
-            if recurrence is not None
-        }
+        return {master: recurrence for master, recurrence in found if recurrence is not None}
 
     def _view(self, event: Event, who: Requester) -> MeetingView:
         return view_from_event(
@@ -234,13 +232,14 @@ def _once_per_series(events: Iterable[Event]) -> list[Event]:
 
 
 def _item(
-    event: Event, who: Requester, repeats: Repeats | None = None, *, series: bool = False
+    event: Event, who: Requester, patterns: Patterns | None = None, *, series: bool = False
 ) -> AgendaItem:
-    """The list row of `event`, an occurrence marked by `repeats`; with `series`, an
+    """The list row of `event`, an occurrence marked by its series' pattern; with `series`, an
     occurrence's row names its master."""
     assert event.start is not None and event.end is not None
     join = event.online_meeting.join_url if event.online_meeting else None
     master = event.series_master_id
+    pattern = (patterns or {}).get(master) if master else None
     return AgendaItem(
         event_id=master if series and master else event.id,
         subject=event.subject or who.catalog.untitled_meeting,
@@ -249,7 +248,7 @@ def _item(
         join_url=join,
         is_online=event.is_online_meeting and bool(join),
         is_organizer=event.is_organizer,
-        repeats=repeats.get(master) if master and repeats else None,
+        repeats=None if pattern is None else repeats_text(pattern, who.catalog),
     )
 
 

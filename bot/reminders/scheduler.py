@@ -87,7 +87,7 @@ class SchedulerStore(ReminderStore, ReferenceStore, WatchStore, RetentionStore, 
 class EventSource(Protocol):
     """The Graph reads the scheduler needs (`GraphClient` has them)."""
 
-    async def get_event(self, user_id: str, event_id: str) -> Event: ...
+    async def get_event(self, user_id: str, event_id: str, *, select: str = ...) -> Event: ...
 
     async def list_calendar_view(
         self, user_id: str, start: datetime, end: datetime, *, zone: str
@@ -365,6 +365,7 @@ class ReminderScheduler:
             return
         if not await self._pace(reminder):
             return
+        event = await self._with_recurrence(reminder, event)
         outcome = await self._sender.send(reference, self._activity(reminder, event))
         await self._record(reminder, outcome)
 
@@ -450,6 +451,20 @@ class ReminderScheduler:
                 log.info("reminder %s: the next occurrence starts %s", reminder.id, start)
                 return
         await self._finish(reminder, ReminderState.SKIPPED, "the series has ended")
+
+    async def _with_recurrence(self, reminder: Reminder, event: Event) -> Event:
+        """An occurrence as the card shows it: with its series' recurrence, which only the
+        master carries (one read, at the send only). Unread, the card goes out without it."""
+        if reminder.series_id is None or event.recurrence is not None:
+            return event
+        try:
+            master = await self._events.get_event(
+                reminder.user_id, reminder.series_id, select="recurrence"
+            )
+        except (GraphError, TokenError) as error:
+            log.info("reminder %s: the series could not be read: %s", reminder.id, error)
+            return event
+        return event.model_copy(update={"recurrence": master.recurrence})
 
     async def _pace(self, reminder: Reminder) -> bool:
         """Wait for a send slot within Teams' limits, or put the reminder back for later."""

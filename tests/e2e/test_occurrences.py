@@ -62,7 +62,7 @@ async def test_upcoming_and_join_work_on_the_occurrences_of_a_series(
     await post(message("join standup"))
     joined = sent_cards(connector, conversation)[-1]
     assert join_url(joined) == master["onlineMeeting"]["joinUrl"]
-    assert "Repeats daily" in card_text(joined)
+    assert "Every day" in card_text(joined)  # its series' recurrence, read from the master
 
 
 async def test_online_lists_a_series_once_and_makes_the_whole_series_online(

@@ -435,7 +435,9 @@ async def test_meet_every_day_reminds_each_occurrence_skips_the_cancelled_follow
     await bot.at(at(7, 8, 50))
     await bot.at(at(9, 9))
     assert _reminded_joins(bot) == [monday.join_url, wednesday.join_url, thursday.join_url]
-    assert all("Starts in 10 min" in _text(body) for body in bot.reminders_sent())
+    for body in bot.reminders_sent():  # each says how the series repeats, as the master does
+        assert "Starts in 10 min" in _text(body)
+        assert _facts(body["attachments"][0]["content"])["Repeats"] == "Every day, 4 times"
     # Three sent; the fourth found that the series had ended, and nothing is left to send.
     counts = await bot.store.reminder_counts()
     assert counts == {ReminderState.SENT: 3, ReminderState.SKIPPED: 1}

@@ -6,19 +6,30 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.graph import GraphNotFound, GraphUnavailable
-from bot.graph.models import DateTimeTimeZone, Event, OnlineMeetingInfo
+from bot.graph.models import (
+    DateTimeTimeZone,
+    Event,
+    OnlineMeetingInfo,
+    PatternedRecurrence,
+    RecurrencePattern,
+    RecurrenceRange,
+)
 from bot.reminders import MeetingSpot, ReminderScheduler
 from bot.store import Reminder, ReminderState
 from tests.reminders.conftest import T0, USER, World, make_scheduler
 
 MASTER = "series-master"
 LEAD = timedelta(minutes=10)
+DAILY = PatternedRecurrence(
+    pattern=RecurrencePattern(type="daily"), range=RecurrenceRange(type="noEnd")
+)
 
 
 @dataclass
@@ -36,6 +47,7 @@ class Series:
 
     occurrences: list[Occurrence]
     failures: int = 0  # instance lookups still to fail (Graph away)
+    recurrence: PatternedRecurrence = field(default_factory=lambda: DAILY)
     lookups: list[datetime] = field(default_factory=list)  # each lookup's window start
 
     @classmethod
@@ -67,7 +79,9 @@ class Series:
             series_master_id=MASTER,
         )
 
-    async def get_event(self, user_id: str, event_id: str) -> Event:
+    async def get_event(self, user_id: str, event_id: str, *, select: str = "") -> Event:
+        if event_id == MASTER:
+            return Event(id=MASTER, recurrence=self.recurrence)
         for occurrence in self.occurrences:
             if occurrence.id == event_id and not occurrence.cancelled:
                 return self._event(occurrence)
@@ -174,6 +188,8 @@ async def test_a_daily_series_over_three_days_skips_the_cancelled_and_follows_th
         f"https://teams.example/{MASTER}-0",
         f"https://teams.example/{MASTER}-2",
     ]
+    for call in world.sent(cid):  # the occurrence's card says how its series repeats
+        assert "Every day" in json.dumps(call.body["attachments"][0]["content"])
     counts = await world.store.reminder_counts()
     # Two sent, and the last one found that the series had ended; nothing is left open.
     assert counts == {ReminderState.SENT: 2, ReminderState.SKIPPED: 1}
@@ -246,6 +262,23 @@ async def test_two_schedulers_and_a_restart_remind_each_occurrence_once(world: W
     keys = [key for _, key in sent_at(world, cid)]
     assert len(keys) == 3 == len(set(keys))
     assert world.connector.emulator.duplicates == []
+
+
+async def test_a_series_unread_at_the_send_still_sends_the_reminder(world: World) -> None:
+    first = T0 + timedelta(hours=1)
+    series = Series.every(timedelta(days=1), first, 1)
+    scheduler = scheduler_on(world, series)
+    cid, _ = await made_by_meet(world, first)
+
+    async def refused(user_id: str, event_id: str, *, select: str = "") -> Event:
+        if event_id == MASTER:
+            raise GraphUnavailable(503, "ServiceUnavailable", "try later")
+        return await Series.get_event(series, user_id, event_id)
+
+    series.get_event = refused  # type: ignore[method-assign]
+    await run_until_quiet(world, scheduler)
+    (call,) = world.sent(cid)
+    assert "Every day" not in json.dumps(call.body["attachments"][0]["content"])
 
 
 async def test_a_crash_between_send_and_hand_on_neither_loses_nor_doubles(world: World) -> None:
