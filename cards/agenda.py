@@ -44,6 +44,7 @@ class AgendaItem:
     join_url: str | None = None
     is_online: bool = False
     is_organizer: bool = False
+    repeats: str | None = None  # an occurrence of a series: how it repeats (catalog text)
 
     def __post_init__(self) -> None:
         if not self.event_id.strip():
@@ -135,9 +136,16 @@ def _item(
             wrap=True,
         ),
     ]
+    if item.repeats:
+        parts.append(repeats_text(item.repeats))
     if action is not None:
         parts.append(ActionSet(actions=[action]))
     return Container(items=parts, separator=True, spacing="Medium")
+
+
+def repeats_text(repeats: str) -> TextBlock:
+    """The small line that marks an occurrence of a series ("Repeats weekly")."""
+    return TextBlock(text=display_text(repeats), size="Small", is_subtle=True, spacing="Small")
 
 
 def _join_action(item: AgendaItem, catalog: Catalog) -> OpenUrlAction | None:

@@ -383,6 +383,8 @@ async def remind(
         join_url=event.join_url,
         lead=lead,
         settles=settles,
+        # A series: one reminder per occurrence, the first for the master's first start.
+        series=event.type == "seriesMaster" or event.recurrence is not None,
     )
     return ReminderSetting(
         reminder_id=choice.reminder.id,

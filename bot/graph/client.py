@@ -75,6 +75,8 @@ MAKE_ONLINE_PATCH = {
     "isOnlineMeeting": True,
     "onlineMeetingProvider": OnlineMeetingProvider.TEAMS.value,
 }
+# Enough to find a series' next occurrence: the times, and which one it is.
+INSTANCE_SELECT = "subject,start,end,isCancelled,type,seriesMasterId"
 MAX_VIEW_PAGES = 5
 _TRANSIENT_STATUSES = frozenset({502, 503, 504})
 
@@ -303,6 +305,28 @@ class GraphClient:
             len(events),
         )
         return events
+
+    async def list_instances(
+        self, user_id: str, series_id: str, start: datetime, end: datetime, *, top: int = 10
+    ) -> list[Event]:
+        """The first `top` occurrences and exceptions of the series master `series_id` in
+        [start, end), soonest first, times in UTC; cancelled occurrences are not among them
+        (https://learn.microsoft.com/en-us/graph/api/event-list-instances). One page only:
+        the caller wants the next occurrence, not the whole series."""
+        data = await self._request(
+            "GET",
+            f"/users/{user_segment(user_id)}/events/{event_segment(series_id)}/instances",
+            params={
+                "startDateTime": _utc_instant(_aware(start, "start")),
+                "endDateTime": _utc_instant(_aware(end, "end")),
+                "$top": str(top),
+                "$orderby": "start/dateTime",
+                "$select": INSTANCE_SELECT,
+            },
+            headers={"Prefer": 'outlook.timezone="UTC"'},
+            resource="events",
+        )
+        return EventPage.model_validate(data).value
 
     async def make_event_online(self, user_id: str, event_id: str) -> Event:
         """Make an existing event a Teams meeting and return it with its join details.

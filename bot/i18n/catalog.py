@@ -224,3 +224,13 @@ class Catalog:
     form_agenda_placeholder: str
     # {pattern} {zone}: the days a recurrence names are another zone's than the card's times
     recurrence_in_zone: str
+    # issue 24: occurrences (a series' occurrence marked in the lists, join and cancel cards)
+    repeats_daily: str
+    repeats_weekly: str
+    repeats_monthly: str
+    repeats_yearly: str
+    repeats_every_days: str  # {count}, 2 or more
+    repeats_every_weeks: str  # {count}
+    repeats_every_months: str  # {count}
+    repeats_every_years: str  # {count}
+    made_online_series: str  # {subject}: `online` on an occurrence makes the whole series online

@@ -295,4 +295,14 @@ CATALOG = Catalog(
     form_agenda_label="Agenda",
     form_agenda_placeholder="What will you discuss?",
     recurrence_in_zone="{pattern} ({zone} days)",
+    # issue 24: occurrences
+    repeats_daily="Repeats daily",
+    repeats_weekly="Repeats weekly",
+    repeats_monthly="Repeats monthly",
+    repeats_yearly="Repeats yearly",
+    repeats_every_days="Repeats every {count} days",
+    repeats_every_weeks="Repeats every {count} weeks",
+    repeats_every_months="Repeats every {count} months",
+    repeats_every_years="Repeats every {count} years",
+    made_online_series="Every occurrence of \u201c{subject}\u201d is now a Teams meeting.",
 )

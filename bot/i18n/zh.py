@@ -260,4 +260,14 @@ CATALOG = Catalog(
     form_agenda_label="议程",
     form_agenda_placeholder="会议要讨论什么？",
     recurrence_in_zone="{pattern}（按 {zone} 时区的日期）",
+    # issue 24: occurrences
+    repeats_daily="每天重复",
+    repeats_weekly="每周重复",
+    repeats_monthly="每月重复",
+    repeats_yearly="每年重复",
+    repeats_every_days="每 {count} 天重复",
+    repeats_every_weeks="每 {count} 周重复",
+    repeats_every_months="每 {count} 个月重复",
+    repeats_every_years="每 {count} 年重复",
+    made_online_series="“{subject}”的每一次会议现在都是 Teams 会议。",
 )

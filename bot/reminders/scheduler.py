@@ -16,6 +16,14 @@ dropped and the reminder recorded as undeliverable. A claim is a lease: if the i
 mid-send, another one (or the restarted one) takes the reminder up again when the lease ends
 and sends it with the same delivery key.
 
+A recurring meeting the bot made has one reminder open at a time. The first is written with
+the series master (`Reminder.series_id`); when claimed it looks up its occurrence among the
+master's instances, and each one, settled (sent, or skipped: that occurrence was cancelled or
+is over), hands on to the next in the same write (`successor_of`), which finds its occurrence
+in turn. A cancelled occurrence is not among the instances, a moved one (an exception) is
+there at its new time, and a series with none left ends. Graph away while finding is retried
+with the same backoff and, past its budget, every `MAX_STEP`: giving up would end the series.
+
 Time comes only from the injected `Clock`; calendar watches (`remind me about all my meetings`)
 are scanned in the same loop, and so are pending creates (`bot.reminders.reconcile`): the
 `meet`s a crash or a failed write interrupted between the Graph create and the reminder write,
@@ -52,7 +60,7 @@ from bot.logs import log_context
 from bot.reminders.clock import Clock
 from bot.reminders.delivery import Delivery, Outcome, Sender
 from bot.reminders.limits import SendLimits
-from bot.reminders.plan import first_attempt, next_check
+from bot.reminders.plan import MAX_STEP, first_attempt, next_check
 from bot.reminders.reconcile import PendingCreates
 from bot.retry import REMINDER_RETRY, RetryPolicy
 from bot.store import (
@@ -64,6 +72,7 @@ from bot.store import (
     Watch,
     WatchStore,
     reminder_key,
+    successor_of,
 )
 from bot.tasks import cancel_and_wait
 from cards import card_attachment, reminder_card, view_from_event
@@ -78,11 +87,20 @@ class SchedulerStore(ReminderStore, ReferenceStore, WatchStore, RetentionStore, 
 class EventSource(Protocol):
     """The Graph reads the scheduler needs (`GraphClient` has them)."""
 
-    async def get_event(self, user_id: str, event_id: str) -> Event: ...
+    async def get_event(self, user_id: str, event_id: str, *, select: str = ...) -> Event: ...
 
     async def list_calendar_view(
         self, user_id: str, start: datetime, end: datetime, *, zone: str
     ) -> list[Event]: ...
+
+    async def list_instances(
+        self, user_id: str, series_id: str, start: datetime, end: datetime, *, top: int = 10
+    ) -> list[Event]: ...
+
+
+# How far ahead a series' next occurrence is looked for: past any pattern's interval the bot
+# books (every few months at most). A series with nothing in it has ended.
+SERIES_HORIZON = timedelta(days=400)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +132,7 @@ class SchedulerStats:
     checked: int = 0
     undeliverable: int = 0
     failed: int = 0
+    followed: int = 0  # reminders of a series that found their occurrence
 
 
 class ReminderScheduler:
@@ -329,6 +348,9 @@ class ReminderScheduler:
             await self._handle_reminder(reminder)
 
     async def _handle_reminder(self, reminder: Reminder) -> None:
+        if reminder.awaits_occurrence:
+            await self._find_occurrence(reminder)
+            return
         event = await self._current_event(reminder)
         if event is None:
             return
@@ -343,6 +365,7 @@ class ReminderScheduler:
             return
         if not await self._pace(reminder):
             return
+        event = await self._with_recurrence(reminder, event)
         outcome = await self._sender.send(reference, self._activity(reminder, event))
         await self._record(reminder, outcome)
 
@@ -386,6 +409,63 @@ class ReminderScheduler:
             return None
         return event
 
+    async def _find_occurrence(self, reminder: Reminder) -> None:
+        """Point a series' reminder at its occurrence: the first one starting at or after its
+        `starts_at` that is not over. It is put back for that occurrence's first look (at
+        once when due), or the series is recorded as ended."""
+        assert reminder.series_id is not None  # (awaits_occurrence)
+        now = self._clock.now()
+        since = max(reminder.starts_at, now)
+        try:
+            occurrences = await self._events.list_instances(
+                reminder.user_id, reminder.series_id, since, since + SERIES_HORIZON
+            )
+        except GraphNotFound:
+            await self._finish(reminder, ReminderState.SKIPPED, "the series was deleted")
+            return
+        except GraphForbidden as error:
+            await self._finish(reminder, ReminderState.FAILED, f"Graph refused: {error}")
+            return
+        except (GraphError, TokenError) as error:
+            await self._retry(reminder, f"Graph: {error}")
+            return
+        upcoming = sorted(
+            (
+                (event.start.to_datetime(), event.end.to_datetime(), event)
+                for event in occurrences
+                if event.start is not None and event.end is not None and not event.is_cancelled
+            ),
+            key=lambda found: found[0],
+        )
+        for start, end, event in upcoming:
+            if start >= reminder.starts_at and end > now:
+                await self._store.reschedule(
+                    reminder.id,
+                    event_id=event.id,
+                    subject=event.subject or reminder.subject,
+                    starts_at=start,
+                    ends_at=end,
+                    next_attempt_at=first_attempt(now, start - reminder.lead, start),
+                )
+                self.stats.followed += 1
+                log.info("reminder %s: the next occurrence starts %s", reminder.id, start)
+                return
+        await self._finish(reminder, ReminderState.SKIPPED, "the series has ended")
+
+    async def _with_recurrence(self, reminder: Reminder, event: Event) -> Event:
+        """An occurrence as the card shows it: with its series' recurrence, which only the
+        master carries (one read, at the send only). Unread, the card goes out without it."""
+        if reminder.series_id is None or event.recurrence is not None:
+            return event
+        try:
+            master = await self._events.get_event(
+                reminder.user_id, reminder.series_id, select="recurrence"
+            )
+        except (GraphError, TokenError) as error:
+            log.info("reminder %s: the series could not be read: %s", reminder.id, error)
+            return event
+        return event.model_copy(update={"recurrence": master.recurrence})
+
     async def _pace(self, reminder: Reminder) -> bool:
         """Wait for a send slot within Teams' limits, or put the reminder back for later."""
         stamp = self._clock.now().timestamp()
@@ -419,7 +499,11 @@ class ReminderScheduler:
     async def _record(self, reminder: Reminder, outcome: Outcome) -> None:
         match outcome.delivery:
             case Delivery.SENT:
-                await self._store.mark_sent(reminder.id, activity_id=outcome.activity_id)
+                await self._store.mark_sent(
+                    reminder.id,
+                    activity_id=outcome.activity_id,
+                    successor=successor_of(reminder, now=self._clock.now()),
+                )
                 self.stats.sent += 1
             case Delivery.THROTTLED:
                 self.stats.throttled += 1
@@ -441,6 +525,12 @@ class ReminderScheduler:
 
     async def _retry(self, reminder: Reminder, detail: str) -> None:
         attempts = reminder.attempts + 1
+        if attempts >= self._config.retry.attempts and reminder.awaits_occurrence:
+            # Giving up here would end the whole series: look again at the pace of a check
+            # until Graph answers (it is told apart from a refusal or a deleted series).
+            log.info("reminder %s: the next occurrence is still unknown (%s)", reminder.id, detail)
+            await self._release(reminder, self._clock.now() + MAX_STEP, failed=False)
+            return
         if attempts >= self._config.retry.attempts:
             await self._finish(reminder, ReminderState.FAILED, f"gave up after {detail}")
             return
@@ -460,7 +550,11 @@ class ReminderScheduler:
         else:
             self.stats.failed += 1
         log.info("reminder %s: %s (%s)", reminder.id, state.value, detail)
-        await self._store.finish(reminder.id, state, detail=detail)
+        # A series goes on past an occurrence that was skipped or could not be sent, not past
+        # a conversation the bot left, nor past its own end (a reminder that found nothing).
+        hands_on = state is not ReminderState.UNDELIVERABLE and not reminder.awaits_occurrence
+        successor = successor_of(reminder, now=self._clock.now()) if hands_on else None
+        await self._store.finish(reminder.id, state, detail=detail, successor=successor)
 
     # --- interrupted creates ----------------------------------------------------------------------
 
@@ -539,10 +633,13 @@ class ReminderScheduler:
         the number of meetings seen."""
         horizon = now + max(self._config.watch_lookahead, watch.lead + self._config.watch_interval)
         events = await self._events.list_calendar_view(watch.user_id, now, horizon, zone=watch.zone)
+        reminded = await self._series_reminded(watch, events)
         seen = 0
         for event in events:
             if not _is_joinable(event) or event.start is None or event.end is None:
                 continue
+            if event.series_master_id is not None and event.series_master_id in reminded:
+                continue  # a series the bot made here: its own reminders follow it
             start, end = event.start.to_datetime(), event.end.to_datetime()
             if start <= now:
                 continue
@@ -572,6 +669,18 @@ class ReminderScheduler:
                     next_attempt_at=wanted.next_attempt_at,
                 )
         return seen
+
+    async def _series_reminded(self, watch: Watch, events: list[Event]) -> set[str]:
+        """The series among `events` that the bot reminds of in the watch's chat already (it
+        made them there): one read, and only when the window has an occurrence."""
+        if all(event.series_master_id is None for event in events):
+            return set()
+        reminders = await self._store.open_reminders(watch.user_id, limit=100)
+        return {
+            reminder.series_id
+            for reminder in reminders
+            if reminder.series_id is not None and reminder.conversation_id == watch.conversation_id
+        }
 
 
 def _is_joinable(event: Event) -> bool:

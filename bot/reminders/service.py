@@ -21,6 +21,7 @@ from botbuilder.schema import ConversationReference
 
 from bot.reminders.plan import first_attempt
 from bot.store import (
+    AFTER,
     MeetingRecord,
     MeetingStore,
     PendingCreate,
@@ -160,9 +161,14 @@ class Reminders:
         join_url: str | None,
         lead: timedelta | None,
         settles: str | None = None,
+        series: bool = False,
     ) -> ReminderChoice:
         """Record the meeting and give it its reminder (`lead` None: no reminder), in one
-        write that also settles the pending create `settles` (a transaction id)."""
+        write that also settles the pending create `settles` (a transaction id).
+
+        `series`: `event_id` is a series master and `start` its first occurrence's. The
+        reminder is the first of one per occurrence (`bot.reminders.scheduler`); when the
+        first starts too soon for it, the reminders begin with the next one."""
         now = self._clock()
         meeting = MeetingRecord(
             meeting_id=event_id,
@@ -179,8 +185,11 @@ class Reminders:
         wanted = lead if lead is not None else self.default_lead
         if lead is None:
             state, detail = ReminderState.CANCELLED, NOT_WANTED
-        elif start - lead <= now:
+        elif start - lead <= now and not series:
             state, detail = ReminderState.CANCELLED, TOO_SOON
+        attempt_at = first_attempt(now, start - wanted, start)
+        if series and lead is not None and start - lead <= now:
+            start, attempt_at = start + AFTER, now  # look for the next occurrence at once
         reminder = Reminder(
             id=uuid.uuid4().hex,
             key=reminder_key(spot.conversation_id, event_id),
@@ -194,9 +203,10 @@ class Reminders:
             zone=spot.zone,
             locale=spot.locale,
             source="meet",
-            next_attempt_at=first_attempt(now, start - wanted, start),
+            next_attempt_at=attempt_at,
             state=state,
             detail=detail,
+            series_id=event_id if series else None,
         )
         stored = await self._store.add_meeting(meeting, reminder, settles=settles)
         if stored.state.is_open:
@@ -221,7 +231,11 @@ class Reminders:
     async def pending(self, user_id: str) -> list[Reminder]:
         """The user's reminders still to come, the next one first."""
         reminders = await self._store.open_reminders(user_id, limit=100)
-        waiting = [r for r in reminders if r.state is ReminderState.PENDING]
+        # A series' reminder that is still looking for its next occurrence (for a round, or
+        # while Graph is away) knows only the time of the one before: it shows once found.
+        waiting = [
+            r for r in reminders if r.state is ReminderState.PENDING and not r.looks_for_next
+        ]
         return sorted(waiting, key=lambda reminder: (reminder.due_at, reminder.id))
 
     async def cancel(self, reminder_id: str, user_id: str) -> Reminder | None:

@@ -15,17 +15,20 @@ from bot.store.base import (
 from bot.store.errors import DEFAULT_STORE_TIMEOUT_S, StoreUnavailable
 from bot.store.postgres import PostgresStore
 from bot.store.records import (
+    AFTER,
     MeetingRecord,
     PendingCreate,
     Reminder,
     ReminderState,
     Watch,
     reminder_key,
+    successor_of,
 )
 from bot.store.serialize import EtagConflict
 from bot.store.sqlite import SqliteStore, sqlite_path
 
 __all__ = [
+    "AFTER",
     "EtagConflict",
     "MeetingRecord",
     "MeetingStore",
@@ -46,6 +49,7 @@ __all__ = [
     "open_store",
     "reminder_key",
     "sqlite_path",
+    "successor_of",
 ]
 
 

@@ -124,8 +124,12 @@ class ReminderStore(Protocol):
         for the scheduler's sleep; None when there is none."""
 
     @abc.abstractmethod
-    async def mark_sent(self, reminder_id: str, *, activity_id: str | None) -> None:
-        """SENDING (or any open state) -> SENT. Idempotent."""
+    async def mark_sent(
+        self, reminder_id: str, *, activity_id: str | None, successor: Reminder | None = None
+    ) -> None:
+        """SENDING (or any open state) -> SENT. Idempotent. `successor` (the reminder of a
+        series' next occurrence) is added as `add_reminder` adds, in the same transaction,
+        when this call closed the reminder: a series is handed on exactly once."""
 
     @abc.abstractmethod
     async def release(self, reminder_id: str, *, retry_at: datetime, failed: bool) -> None:
@@ -140,13 +144,23 @@ class ReminderStore(Protocol):
         starts_at: datetime,
         ends_at: datetime,
         next_attempt_at: datetime | None = None,
+        event_id: str | None = None,
     ) -> Reminder | None:
         """The meeting moved: new times, PENDING, attempts 0, next_attempt_at as given (default
-        starts_at - lead); only for an open reminder (None otherwise)."""
+        starts_at - lead); only for an open reminder (None otherwise). `event_id`: the
+        occurrence a series' reminder is now for (its key stays)."""
 
     @abc.abstractmethod
-    async def finish(self, reminder_id: str, state: ReminderState, *, detail: str) -> None:
-        """Record a final SKIPPED / UNDELIVERABLE / FAILED outcome of an open reminder."""
+    async def finish(
+        self,
+        reminder_id: str,
+        state: ReminderState,
+        *,
+        detail: str,
+        successor: Reminder | None = None,
+    ) -> None:
+        """Record a final SKIPPED / UNDELIVERABLE / FAILED outcome of an open reminder, and
+        add `successor` with it as `mark_sent` does."""
 
     @abc.abstractmethod
     async def reminder_counts(self) -> dict[ReminderState, int]:

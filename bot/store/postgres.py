@@ -140,11 +140,14 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # The create's whole Graph body (`PendingCreate.request`): places, room, agenda, repeat.
     "ALTER TABLE pending_creates ADD COLUMN request text;",
+    # The series master of a recurring meeting's reminder (`Reminder.series_id`).
+    "ALTER TABLE reminders ADD COLUMN series_id text;",
 )
 
 _REMINDER_COLUMNS = (
     "id, key, user_id, conversation_id, event_id, subject, starts_at, ends_at, lead_seconds, "
-    "zone, locale, source, next_attempt_at, state, attempts, lease_until, activity_id, detail"
+    "zone, locale, source, next_attempt_at, state, attempts, lease_until, activity_id, detail, "
+    "series_id"
 )
 _WATCH_COLUMNS = "user_id, conversation_id, zone, locale, lead_seconds, next_scan_at"
 _MEETING_COLUMNS = (
@@ -166,16 +169,16 @@ _INSERT_MEETING = (
 )
 
 
-# The meeting ($1-$9), then its reminder ($10-$27, key $11) unless the key exists, and the
-# pending create it settles ($28, NULL for none) deleted; the stored reminder either way. A
+# The meeting ($1-$9), then its reminder ($10-$28, key $11) unless the key exists, and the
+# pending create it settles ($29, NULL for none) deleted; the stored reminder either way. A
 # data-modifying WITH runs exactly once whether or not it is read, and the outer SELECT sees
 # the table as it was when the statement began, hence the UNION.
 _ADD_MEETING = (
     f"WITH meeting AS ({_INSERT_MEETING}),"  # noqa: S608
-    " settled AS (DELETE FROM pending_creates WHERE transaction_id = $28::text), added AS ("
+    " settled AS (DELETE FROM pending_creates WHERE transaction_id = $29::text), added AS ("
     f" INSERT INTO reminders ({_REMINDER_COLUMNS})"
     " VALUES ($10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25,"
-    f" $26, $27) ON CONFLICT (key) DO NOTHING RETURNING {_REMINDER_COLUMNS}"
+    f" $26, $27, $28) ON CONFLICT (key) DO NOTHING RETURNING {_REMINDER_COLUMNS}"
     f") SELECT {_REMINDER_COLUMNS} FROM added"
     f" UNION ALL SELECT {_REMINDER_COLUMNS} FROM reminders"
     " WHERE key = $11 AND NOT EXISTS (SELECT 1 FROM added)"
@@ -439,15 +442,28 @@ class PostgresStore(Store):
         )
         return _opt_utc(moment)
 
-    async def mark_sent(self, reminder_id: str, *, activity_id: str | None) -> None:
-        await self._db().execute(
+    async def mark_sent(
+        self, reminder_id: str, *, activity_id: str | None, successor: Reminder | None = None
+    ) -> None:
+        update = (
             "UPDATE reminders SET state = $1, activity_id = $2, lease_until = NULL "
-            "WHERE id = $3 AND state = ANY($4::text[])",
-            ReminderState.SENT.value,
-            activity_id,
-            reminder_id,
-            _OPEN,
+            "WHERE id = $3 AND state = ANY($4::text[])"
         )
+        params = (ReminderState.SENT.value, activity_id, reminder_id, _OPEN)
+        await self._settle(update, params, successor)
+
+    async def _settle(
+        self, update: str, params: tuple[Any, ...], successor: Reminder | None
+    ) -> None:
+        """A final state, and the successor added in the same transaction when the update
+        closed an open reminder (one already closed, by a user's cancel or another instance,
+        has handed on already or must not)."""
+        if successor is None:
+            await self._db().execute(update, *params)
+            return
+        async with self._db().acquire() as connection, connection.transaction():
+            if _deleted(await connection.execute(update, *params)):  # "UPDATE 1"
+                await _insert_reminder(connection, _reminder_params(successor))
 
     async def release(self, reminder_id: str, *, retry_at: datetime, failed: bool) -> None:
         await self._db().execute(
@@ -468,9 +484,11 @@ class PostgresStore(Store):
         starts_at: datetime,
         ends_at: datetime,
         next_attempt_at: datetime | None = None,
+        event_id: str | None = None,
     ) -> Reminder | None:
         row = await self._fetchrow(
-            "UPDATE reminders SET subject = $1, starts_at = $2::timestamptz, ends_at = $3, "  # noqa: S608
+            "UPDATE reminders SET event_id = COALESCE($8::text, event_id), "  # noqa: S608
+            "subject = $1, starts_at = $2::timestamptz, ends_at = $3, "
             "next_attempt_at = COALESCE($7::timestamptz, "
             "$2::timestamptz - lead_seconds * interval '1 second'), state = $4, "
             "attempts = 0, lease_until = NULL, worker = NULL "
@@ -483,21 +501,26 @@ class PostgresStore(Store):
             reminder_id,
             _OPEN,
             None if next_attempt_at is None else _utc(next_attempt_at),
+            event_id,
         )
         return None if row is None else _reminder(row)
 
-    async def finish(self, reminder_id: str, state: ReminderState, *, detail: str) -> None:
+    async def finish(
+        self,
+        reminder_id: str,
+        state: ReminderState,
+        *,
+        detail: str,
+        successor: Reminder | None = None,
+    ) -> None:
         state = ReminderState(state)
         if state.is_open:
             raise ValueError(f"finish() records a final state, not {state.value}")
-        await self._db().execute(
+        update = (
             "UPDATE reminders SET state = $1, detail = $2, lease_until = NULL "
-            "WHERE id = $3 AND state = ANY($4::text[])",
-            state.value,
-            detail,
-            reminder_id,
-            _OPEN,
+            "WHERE id = $3 AND state = ANY($4::text[])"
         )
+        await self._settle(update, (state.value, detail, reminder_id, _OPEN), successor)
 
     async def reminder_counts(self) -> dict[ReminderState, int]:
         rows = await self._fetch("SELECT state, count(*) AS n FROM reminders GROUP BY state")
@@ -768,6 +791,7 @@ def _reminder_params(r: Reminder) -> tuple[Any, ...]:
         _opt_utc(r.lease_until),
         r.activity_id,
         r.detail,
+        r.series_id,
     )
 
 
@@ -778,7 +802,7 @@ async def _insert_reminder(conn: Any, params: tuple[Any, ...]) -> Reminder:
     await conn.execute(
         f"INSERT INTO reminders ({_REMINDER_COLUMNS}) "  # noqa: S608
         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
-        "$17, $18) ON CONFLICT (key) DO NOTHING",
+        "$17, $18, $19) ON CONFLICT (key) DO NOTHING",
         *params,
     )
     row = await conn.fetchrow(

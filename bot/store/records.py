@@ -5,6 +5,7 @@ Every datetime here is timezone-aware; stores keep them in UTC and give them bac
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -44,10 +45,30 @@ class Reminder:
     lease_until: datetime | None = None  # while SENDING
     activity_id: str | None = None  # when SENT
     detail: str | None = None  # why SKIPPED / UNDELIVERABLE / FAILED
+    # The series master of a recurring meeting the bot made: when this reminder is settled,
+    # the next occurrence gets its own (`successor_of`). While `event_id` is still the master's,
+    # the occurrence is yet to be found: the first one starting at or after `starts_at` (the
+    # master's first start for the meet's own reminder, just after the previous one's start
+    # for those that follow).
+    series_id: str | None = None
 
     @property
     def due_at(self) -> datetime:
         return self.starts_at - self.lead
+
+    @property
+    def awaits_occurrence(self) -> bool:
+        """A reminder of a series that does not know its occurrence yet."""
+        return self.series_id is not None and self.event_id == self.series_id
+
+    @property
+    def looks_for_next(self) -> bool:
+        """A successor (`successor_of`) that has not found its occurrence: its times are the
+        occurrence's before it. (The first reminder of a series has the master's own key and
+        its first start.)"""
+        return self.awaits_occurrence and self.key != reminder_key(
+            self.conversation_id, self.event_id
+        )
 
     @property
     def delivery_key(self) -> str:
@@ -57,6 +78,35 @@ class Reminder:
 
 def reminder_key(conversation_id: str, event_id: str) -> str:
     return f"{conversation_id}|{event_id}"
+
+
+# A successor's `starts_at` is its predecessor's plus this (the stores keep microseconds): the
+# occurrence it is for is the first one starting at or after it, so never the predecessor's.
+AFTER = timedelta(microseconds=1)
+
+
+def successor_of(reminder: Reminder, *, now: datetime) -> Reminder | None:
+    """The reminder of the occurrence after `reminder`'s, still to be found (None when it is
+    not of a series). Its key names the reminder it follows, so that however often it is
+    handed on (two instances, a retaken lease) there is one successor."""
+    if reminder.series_id is None:
+        return None
+    return Reminder(
+        id=uuid.uuid4().hex,
+        key=f"{reminder_key(reminder.conversation_id, reminder.series_id)}|after:{reminder.id}",
+        user_id=reminder.user_id,
+        conversation_id=reminder.conversation_id,
+        event_id=reminder.series_id,
+        subject=reminder.subject,
+        starts_at=reminder.starts_at + AFTER,  # the next occurrence starts at or after this
+        ends_at=reminder.ends_at,
+        lead=reminder.lead,
+        zone=reminder.zone,
+        locale=reminder.locale,
+        source=reminder.source,
+        next_attempt_at=now,
+        series_id=reminder.series_id,
+    )
 
 
 @dataclass(frozen=True, slots=True)

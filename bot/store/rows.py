@@ -43,6 +43,7 @@ def reminder_from(row: Row, instant: Instant) -> Reminder:
         lease_until=None if lease is None else instant(lease),
         activity_id=row["activity_id"],
         detail=row["detail"],
+        series_id=row["series_id"],
     )
 
 

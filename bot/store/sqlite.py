@@ -145,11 +145,14 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     # The create's whole Graph body (`PendingCreate.request`): places, room, agenda, repeat.
     ("ALTER TABLE pending_creates ADD COLUMN request TEXT",),
+    # The series master of a recurring meeting's reminder (`Reminder.series_id`).
+    ("ALTER TABLE reminders ADD COLUMN series_id TEXT",),
 )
 
 _REMINDER_COLUMNS = (
     "id, key, user_id, conversation_id, event_id, subject, starts_at, ends_at, lead_seconds, "
-    "zone, locale, source, next_attempt_at, state, attempts, lease_until, activity_id, detail"
+    "zone, locale, source, next_attempt_at, state, attempts, lease_until, activity_id, detail, "
+    "series_id"
 )
 _WATCH_COLUMNS = "user_id, conversation_id, zone, locale, lead_seconds, next_scan_at"
 _MEETING_COLUMNS = (
@@ -453,12 +456,30 @@ class SqliteStore(Store):
         )
         return None if row is None else _opt_dt(row[0])
 
-    async def mark_sent(self, reminder_id: str, *, activity_id: str | None) -> None:
-        await self._write(
+    async def mark_sent(
+        self, reminder_id: str, *, activity_id: str | None, successor: Reminder | None = None
+    ) -> None:
+        update = (
             "UPDATE reminders SET state = ?, activity_id = ?, lease_until = NULL "
-            "WHERE id = ? AND state IN (?, ?)",
-            (ReminderState.SENT.value, activity_id, reminder_id, *_OPEN),
+            "WHERE id = ? AND state IN (?, ?)"
         )
+        params = (ReminderState.SENT.value, activity_id, reminder_id, *_OPEN)
+        await self._settle(update, params, successor)
+
+    async def _settle(
+        self, update: str, params: tuple[Any, ...], successor: Reminder | None
+    ) -> None:
+        """A final state, and the successor added in the same transaction when the update
+        closed an open reminder (one already closed, by a user's cancel or another instance,
+        has handed on already or must not)."""
+        added = None if successor is None else _reminder_params(successor)
+
+        def settle(db: sqlite3.Connection) -> None:
+            closed = db.execute(update, params).rowcount
+            if closed and added is not None:
+                _insert_reminder(db, added)
+
+        await self._run(settle, writes=True)
 
     async def release(self, reminder_id: str, *, retry_at: datetime, failed: bool) -> None:
         await self._write(
@@ -481,15 +502,18 @@ class SqliteStore(Store):
         starts_at: datetime,
         ends_at: datetime,
         next_attempt_at: datetime | None = None,
+        event_id: str | None = None,
     ) -> Reminder | None:
         start = _us(starts_at)
         attempt = None if next_attempt_at is None else _us(next_attempt_at)
         rows = await self._write(
-            "UPDATE reminders SET subject = ?, starts_at = ?, ends_at = ?, "  # noqa: S608
+            "UPDATE reminders SET event_id = COALESCE(?, event_id), "  # noqa: S608
+            "subject = ?, starts_at = ?, ends_at = ?, "
             "next_attempt_at = COALESCE(?, ? - lead_seconds * 1000000), state = ?, "
             "attempts = 0, lease_until = NULL, worker = NULL WHERE id = ? AND state IN (?, ?) "
             f"RETURNING {_REMINDER_COLUMNS}",
             (
+                event_id,
                 subject,
                 start,
                 _us(ends_at),
@@ -502,15 +526,22 @@ class SqliteStore(Store):
         )
         return _reminder(rows[0]) if rows else None
 
-    async def finish(self, reminder_id: str, state: ReminderState, *, detail: str) -> None:
+    async def finish(
+        self,
+        reminder_id: str,
+        state: ReminderState,
+        *,
+        detail: str,
+        successor: Reminder | None = None,
+    ) -> None:
         state = ReminderState(state)
         if state.is_open:
             raise ValueError(f"finish() records a final state, not {state.value}")
-        await self._write(
+        update = (
             "UPDATE reminders SET state = ?, detail = ?, lease_until = NULL "
-            "WHERE id = ? AND state IN (?, ?)",
-            (state.value, detail, reminder_id, *_OPEN),
+            "WHERE id = ? AND state IN (?, ?)"
         )
+        await self._settle(update, (state.value, detail, reminder_id, *_OPEN), successor)
 
     async def reminder_counts(self) -> dict[ReminderState, int]:
         rows = await self._fetchall("SELECT state, count(*) FROM reminders GROUP BY state")
@@ -743,6 +774,7 @@ def _reminder_params(r: Reminder) -> tuple[Any, ...]:
         None if r.lease_until is None else _us(r.lease_until),
         r.activity_id,
         r.detail,
+        r.series_id,
     )
 
 
@@ -752,7 +784,7 @@ def _insert_reminder(db: sqlite3.Connection, params: tuple[Any, ...]) -> Reminde
     inserted = _fetchall(
         db,
         f"INSERT INTO reminders ({_REMINDER_COLUMNS}) "  # noqa: S608
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         f"ON CONFLICT (key) DO NOTHING RETURNING {_REMINDER_COLUMNS}",
         params,
     )

@@ -18,15 +18,17 @@ import httpx
 import pytest
 
 from bot.app import create_app
+from bot.graph.models import Event
 from bot.i18n import catalog_for
 from bot.reminders import ManualClock, ReminderScheduler
 from bot.serve import serve
 from bot.services import SERVICES
 from bot.settings import load_settings, resolve
-from bot.store import Store
+from bot.store import ReminderState, Store
 from tests.cards.helpers import readable
 from tests.conftest import RunningConnector, RunningGraph
 from tests.factories import TENANT_ID, USER_AAD_ID, make_message
+from tests.reminders.test_series_on_emulator import graph_call
 
 LA = ZoneInfo("America/Los_Angeles")
 T0 = datetime(2030, 3, 4, 16, 0, tzinfo=UTC)  # Monday 8:00 in Los Angeles
@@ -375,3 +377,67 @@ async def test_a_reference_is_written_only_when_it_changed(
     await bot.say("help", conversation_id="a:kept", locale="de-DE")  # forgotten: written again
     assert len(written) == 3
     assert (await bot.store.get_reference("a:kept") or {})["locale"] == "de-DE"
+
+
+# --- a recurring meeting --------------------------------------------------------------------
+
+
+async def _occurrences(bot: Bot, master_id: str) -> list[Event]:
+    listed = await graph_call(
+        bot.graph,
+        "GET",
+        f"/events/{master_id}/instances",
+        user=USER_AAD_ID,
+        params={"startDateTime": "2030-03-04T00:00:00Z", "endDateTime": "2030-03-10T00:00:00Z"},
+    )
+    return [Event.model_validate(item) for item in listed["value"]]
+
+
+def _reminded_joins(bot: Bot) -> list[str]:
+    return [
+        action["url"]
+        for body in bot.reminders_sent()
+        for action in body["attachments"][0]["content"]["actions"]
+        if action["type"] == "Action.OpenUrl"
+    ]
+
+
+async def test_meet_every_day_reminds_each_occurrence_skips_the_cancelled_follows_the_moved(
+    bot: Bot,
+) -> None:
+    def at(day: int, hour: int, minute: int = 0) -> datetime:
+        return datetime(2030, 3, day, hour, minute, tzinfo=LA)
+
+    await bot.say("meet Standup every day at 9am 4 times")  # Monday to Thursday
+    (master,) = bot.graph.emulator.events(USER_AAD_ID)
+    assert master["type"] == "seriesMaster"
+    monday, tuesday, wednesday, thursday = await _occurrences(bot, master["id"])
+    # Through Graph's API: Tuesday's is cancelled, Wednesday's moved to two o'clock.
+    await graph_call(bot.graph, "POST", f"/events/{tuesday.id}/cancel", user=USER_AAD_ID, json={})
+    pst = "Pacific Standard Time"
+    two = {
+        "start": {"dateTime": "2030-03-06T14:00:00", "timeZone": pst},
+        "end": {"dateTime": "2030-03-06T14:30:00", "timeZone": pst},
+    }
+    await graph_call(bot.graph, "PATCH", f"/events/{wednesday.id}", user=USER_AAD_ID, json=two)
+
+    await bot.at(at(4, 8, 49))
+    assert bot.reminders_sent() == []
+    await bot.at(at(4, 8, 50))
+    assert _reminded_joins(bot) == [monday.join_url]
+    await bot.say("reminders")  # the next one to come is Wednesday's, at its new time
+    assert "2:00" in _text(bot.cards()[-1]) and "Standup" in _text(bot.cards()[-1])
+
+    await bot.at(at(5, 10))  # Tuesday: cancelled
+    await bot.at(at(6, 8, 50))  # Wednesday's old time
+    assert len(bot.reminders_sent()) == 1
+    await bot.at(at(6, 13, 50))
+    await bot.at(at(7, 8, 50))
+    await bot.at(at(9, 9))
+    assert _reminded_joins(bot) == [monday.join_url, wednesday.join_url, thursday.join_url]
+    for body in bot.reminders_sent():  # each says how the series repeats, as the master does
+        assert "Starts in 10 min" in _text(body)
+        assert _facts(body["attachments"][0]["content"])["Repeats"] == "Every day, 4 times"
+    # Three sent; the fourth found that the series had ended, and nothing is left to send.
+    counts = await bot.store.reminder_counts()
+    assert counts == {ReminderState.SENT: 3, ReminderState.SKIPPED: 1}

@@ -113,6 +113,26 @@ async def test_calendar_view_asks_for_the_window_in_the_users_zone_and_follows_n
         assert request.headers["Authorization"] == "Bearer token-1"
 
 
+async def test_instances_ask_for_one_sorted_page_of_the_series_in_utc() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return page(["occurrence-1", "occurrence-2"], f"{BASE}/users/u-1/next")
+
+    client, seen, _ = client_for(handler)
+    events = await client.list_instances("u-1", "master-1", START, END, top=3)
+
+    assert [e.id for e in events] == ["occurrence-1", "occurrence-2"]
+    (request,) = seen  # the next occurrence is on the first page: no nextLink followed
+    assert request.url.path == "/v1.0/users/u-1/events/master-1/instances"
+    assert dict(request.url.params) == {
+        "startDateTime": "2026-11-22T16:00:00Z",
+        "endDateTime": "2026-11-29T16:00:00Z",
+        "$top": "3",
+        "$orderby": "start/dateTime",
+        "$select": "subject,start,end,isCancelled,type,seriesMasterId",
+    }
+    assert 'outlook.timezone="UTC"' in request.headers["Prefer"]
+
+
 async def test_calendar_view_reads_at_most_five_pages() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         skip = int(request.url.params.get("$skip", "0"))

@@ -90,6 +90,12 @@ CONTRACT: dict[str, set[str]] = {
     "recurrence_count": {"pattern", "count"},
     "recurrence_count_one": {"pattern"},
     "recurrence_in_zone": {"pattern", "zone"},
+    # issue 24: occurrences
+    "repeats_every_days": {"count"},
+    "repeats_every_weeks": {"count"},
+    "repeats_every_months": {"count"},
+    "repeats_every_years": {"count"},
+    "made_online_series": {"subject"},
 }
 
 
