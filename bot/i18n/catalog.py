@@ -165,3 +165,6 @@ class Catalog:
     unexpected_error: str
     reference_label: str  # {request_id}
     no_reference: str  # Graph sent no answer, so no request id to quote
+    # issue 24: Graph quirks
+    no_mailbox: str  # 404 MailboxNotEnabledForRESTAPI: the admin must give an Exchange mailbox
+    created_without_join_link: str  # {subject}: the event exists, Graph gave it no Teams link

@@ -215,4 +215,10 @@ CATALOG = Catalog(
     unexpected_error="Sorry, something went wrong on my side. Please try again.",
     reference_label="Reference: {request_id}",
     no_reference="No reference number: Microsoft Graph sent no answer.",
+    # issue 24: Graph quirks
+    no_mailbox="Your account has no Exchange Online mailbox (Microsoft Graph says it is "
+    "inactive, soft-deleted or hosted on-premises), so Meetbot can\u2019t reach your calendar. "
+    "Ask your Microsoft 365 admin to give you an Exchange Online mailbox.",
+    created_without_join_link="\u201c{subject}\u201d is on your calendar, but Microsoft Graph "
+    "gave it no Teams link. Don\u2019t book it again: say online to make it a Teams meeting.",
 )

@@ -200,4 +200,10 @@ CATALOG = Catalog(
     unexpected_error="抱歉，我这边出了点问题，请再试一次。",
     reference_label="参考编号：{request_id}",
     no_reference="没有参考编号：Microsoft Graph 没有返回响应。",
+    # issue 24: Graph quirks
+    no_mailbox="你的帐户没有 Exchange Online 邮箱（Microsoft Graph 显示它已停用、"
+    "已软删除或托管在本地），因此 Meetbot 无法访问你的日历。"
+    "请联系 Microsoft 365 管理员为你开通 Exchange Online 邮箱。",
+    created_without_join_link="“{subject}”已在你的日历上，但 Microsoft Graph "
+    "没有为它提供 Teams 链接。请不要重复预订：发送“联机”把它设为 Teams 会议。",
 )

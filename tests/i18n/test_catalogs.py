@@ -62,6 +62,8 @@ CONTRACT: dict[str, set[str]] = {
     "bad_attendee": {"detail"},
     "teams_not_allowed": {"providers"},
     "reference_label": {"request_id"},
+    # issue 24: Graph quirks
+    "created_without_join_link": {"subject"},
 }
 
 
