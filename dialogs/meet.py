@@ -195,10 +195,7 @@ class MeetingFlow:
             reminder = await remind(
                 self._reminders, event, who.spot, subject, lead, settles=transaction_id
             )
-        note = None
-        if not event.join_url:  # booked all the same: say so, so it is not booked twice
-            shown = event.subject or subject
-            note = who.catalog.created_without_join_link.format(subject=shown)
+        note = _link_note(event, subject, who.catalog)
         return meeting_card(view, who.catalog, note=note, reminder=reminder)
 
     async def finish(self, pending: PendingCreate, *, now: datetime, last_try: bool) -> Finished:
@@ -236,6 +233,7 @@ class MeetingFlow:
         except (GraphError, TeamsNotAllowed) as exc:  # refused: nothing was made
             await self._reminders.refused(pending.transaction_id)
             return Finished(failure_card(exc, catalog, Failed.CREATE), settled=True)
+        event = await self._with_join_link(event, pending.user_id)
         spot = MeetingSpot(pending.user_id, pending.conversation_id, zone.key, pending.locale)
         reminder = await remind(
             self._reminders,
@@ -246,7 +244,8 @@ class MeetingFlow:
             settles=pending.transaction_id,
         )
         view = view_from_event(event, zone, zone_is_fallback=False, simulated=self._simulated)
-        card = meeting_card(view, catalog, note=catalog.created_late, reminder=reminder)
+        note = _link_note(event, pending.subject, catalog) or catalog.created_late
+        card = meeting_card(view, catalog, note=note, reminder=reminder)
         return Finished(card, settled=True)
 
     async def _find(
@@ -341,6 +340,14 @@ async def remind(
         lead=choice.lead,
         too_soon=choice.too_soon,
     )
+
+
+def _link_note(event: Event, subject: str, catalog: Catalog) -> str | None:
+    """For a meeting booked without a Teams link: that it is booked all the same, so it is
+    not booked twice; None when it has its link."""
+    if event.join_url:
+        return None
+    return catalog.created_without_join_link.format(subject=event.subject or subject)
 
 
 def unfinished_card(catalog: Catalog) -> dict[str, Any]:

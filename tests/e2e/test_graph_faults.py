@@ -226,9 +226,11 @@ class Bot:
 
 
 @contextlib.asynccontextmanager
-async def running_stack(tls_identity: TlsIdentity, directory: Path) -> AsyncIterator[Stack]:
-    """The two emulators and the bot on a fast retry policy (tests/e2e/test_graph_quirks.py
-    runs its own)."""
+async def running_stack(
+    tls_identity: TlsIdentity, directory: Path, **settings: str
+) -> AsyncIterator[Stack]:
+    """The two emulators and the bot on a fast retry policy, with more `settings` if given
+    (tests/e2e/test_graph_quirks.py runs its own)."""
     emulator = GraphEmulator()
     graph_served = await serve(emulator.app, ssl_context=tls_identity.server_context())
     graph = RunningGraph(
@@ -240,11 +242,11 @@ async def running_stack(tls_identity: TlsIdentity, directory: Path) -> AsyncIter
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(directory)  # no stray .env; the SQLite store lives here
         patch.setattr("bot.app.GraphClient", partial(GraphClient, policy=FAST))
-        settings = load_settings(
-            GRAPH_BASE_URL=f"{graph.url}/v1.0", GRAPH_CA_BUNDLE=str(graph.ca_file)
+        loaded = load_settings(
+            GRAPH_BASE_URL=f"{graph.url}/v1.0", GRAPH_CA_BUNDLE=str(graph.ca_file), **settings
         )
         clock = ManualClock(T0)
-        app = create_app(resolve(settings), clock=clock)
+        app = create_app(resolve(loaded), clock=clock)
         bot_served = await serve(app)
         services = app[SERVICES]
         async with httpx.AsyncClient(base_url=bot_served.url, timeout=30) as client:

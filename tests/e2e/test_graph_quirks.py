@@ -17,20 +17,24 @@ an injected clock), one per module.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import pytest_asyncio
+from aiohttp import web
 
 from bot.i18n import en
+from bot.store import SqliteStore
 from emulators.tls import TlsIdentity
 from tests.e2e.test_graph_faults import Bot, Stack, new_user, running_stack
 from tests.e2e.test_meet import card_text, join_url
 
 EN = en.CATALOG
 EVENTS = "/events"
+HOLD = timedelta(seconds=60)  # REMINDER_LEASE_SECONDS' default: a turn's hold on its create
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
@@ -38,7 +42,10 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 async def stack(
     tls_identity: TlsIdentity, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Stack]:
-    async with running_stack(tls_identity, tmp_path_factory.mktemp("graph-quirks")) as running:
+    # SQLite's busy timeout (5 s) ends a locked write before the call's own bound does, as in
+    # test_meet_interrupted: a write must fail, not wait out the lock and land after it.
+    directory = tmp_path_factory.mktemp("graph-quirks")
+    async with running_stack(tls_identity, directory, STORE_TIMEOUT_SECONDS="20") as running:
         yield running
 
 
@@ -99,6 +106,41 @@ async def test_a_create_left_offline_is_said_plainly_and_not_booked_twice(bot: B
     assert "Action.OpenUrl" not in text
     # It is booked: its reminder is set like any other's.
     assert await bot.reminded_events() == {stored["id"]}
+
+
+async def test_a_reconciled_create_left_offline_is_made_online_then(bot: Bot) -> None:
+    """The turn's create came back offline, making it online failed and so did the reminder
+    write: the reconcile (the same transactionId) gets the offline event back and makes it
+    online before posting its card."""
+    user = bot.user
+    bot.graph.faults.inject(f"POST /users/{user}/events", quirk="notOnline")
+    bot.graph.faults.inject(f"PATCH /users/{user}/events/{{event}}", status=500, times=None)
+    store = bot.stack.store
+    assert isinstance(store, SqliteStore)
+    other = sqlite3.connect(store.path, isolation_level=None)
+
+    async def lock_during_the_create(request: web.Request) -> None:
+        if request.method == "POST" and request.path.endswith("/events"):
+            other.execute("BEGIN IMMEDIATE")  # the reminder write after it meets a locked store
+
+    bot.graph.before_handle = lock_during_the_create
+    try:
+        await bot.send("meet Review tomorrow 3pm")
+    finally:
+        bot.graph.before_handle = None
+        other.execute("ROLLBACK")
+        other.close()
+    assert EN.created_unfinished in card_text(bot.last_card())
+    [stored] = bot.events()
+    assert stored["isOnlineMeeting"] is False
+
+    bot.graph.faults.clear()
+    await bot.at(bot.stack.clock.now() + HOLD)
+    [again] = bot.events()  # the same event, made online: not booked twice
+    assert again["id"] == stored["id"] and again["isOnlineMeeting"] is True
+    card = bot.last_card()
+    assert EN.created_late in card_text(card)
+    expect_join_only(card, again)
 
 
 async def test_a_join_link_filled_in_after_the_create_is_read_and_shown(bot: Bot) -> None:
