@@ -1,7 +1,8 @@
 """The `meet` line after its keyword, and `parse_when` for a dialog's answer to "When?".
 
-A `meet` line is read from its end, once the reminder clause (`bot.commands.reminder`), which
-may stand anywhere after the subject, is taken out: the attendee clause
+A `meet` line is read from its end, once the repeat clause (`bot.commands.repeat`) and the
+reminder clause (`bot.commands.reminder`), which may stand anywhere after the subject, are taken
+out: the attendee clause
 (`bot.commands.attendees`), then the duration, then the longest tail that reads as a time
 expression, English (`bot.commands.when`) or Chinese (`bot.commands.when_zh`); what is left is
 the subject, in its original casing and with mentions back as names.
@@ -16,6 +17,9 @@ the subject, in its original casing and with mentions back as names.
 * Whatever is missing makes an `IncompleteMeet` that keeps the rest: no subject, no time, or
   only a day ("meet Sync tomorrow": `day` is tomorrow). A day alone that is already past is
   TIME_IN_PAST.
+* A repeating meeting's `start` and `end` are its first occurrence (`bot.commands.series`):
+  "meet Standup every weekday 9am" starts on the first weekday from now at 9am; without a
+  time, `day` is the series' first day.
 """
 
 from __future__ import annotations
@@ -31,9 +35,12 @@ from bot.commands.model import (
     ParseError,
     ParseErrorKind,
     ReminderRequest,
+    Repeat,
 )
 from bot.commands.reminder import split_reminder
+from bot.commands.repeat import split_repeat
 from bot.commands.resolve import require_aware, resolve_date, resolve_when
+from bot.commands.series import RepeatClause, first_day_of, first_occurrence
 from bot.commands.spec import WhenSpec
 from bot.commands.text import CJK_CHARS, Message
 from bot.commands.when import scan_when
@@ -58,6 +65,16 @@ def parse_meet(
     body: str, message: Message, now: datetime, locale: str | None
 ) -> MeetCommand | IncompleteMeet | ParseError:
     """The command for `meet <body>`; `body` is a part of `message.body`."""
+    repeated = split_repeat(
+        body,
+        today=now.date(),
+        locale=locale,
+        is_rest=lambda text: _is_rest_of_repeat(text, message),
+        after_time=lambda text: _after_time(text, message),
+    )
+    if isinstance(repeated, ParseError):
+        return repeated
+    body, repeat_clause = repeated
     reminded = split_reminder(
         body,
         message,
@@ -80,56 +97,73 @@ def parse_meet(
     if duration is None:
         subject_text, duration = _leading_duration(subject_text)
     subject = message.restore(subject_text).strip(_SUBJECT_TRIM) or None
-    if when is None:
-        return _incomplete(subject, attendees, reminder, duration=duration)
-    if when.time is None and when.offset is None:
-        return _day_only(
-            subject, attendees, reminder, when, duration=duration, now=now, locale=locale
-        )
+    if when is None or (when.time is None and when.offset is None):
+        day = None if when is None else _day_only(when, now=now, locale=locale)
+        if isinstance(day, ParseError):
+            return day
+        series = None if repeat_clause is None else first_day_of(repeat_clause, day or now.date())
+        if isinstance(series, ParseError):
+            return series
+        if series is not None:
+            first, repeating = series
+            return _incomplete(subject, attendees, reminder, duration, day=first, repeat=repeating)
+        return _incomplete(subject, attendees, reminder, duration, day=day)
     if duration is not None and when.time is not None and when.time.end is not None:
         return ParseError(ParseErrorKind.BAD_DURATION, duration[1])  # a range already has one
     length = DEFAULT_DURATION if duration is None else duration[0]
-    times = resolve_when(when, now, length, locale=locale)
-    if isinstance(times, ParseError):
-        return times
+    found_times = _times(when, repeat_clause, now, length, locale)
+    if isinstance(found_times, ParseError):
+        return found_times
+    times, repeat = found_times
     if subject is None:
-        return _incomplete(None, attendees, reminder, times=times)
-    return MeetCommand(subject, *times, attendees.emails, attendees.mentions, reminder)
+        return _incomplete(None, attendees, reminder, times=times, repeat=repeat)
+    start, end = times
+    emails, mentions = attendees.emails, attendees.mentions
+    return MeetCommand(subject, start, end, emails, mentions, reminder, repeat=repeat)
+
+
+def _times(
+    when: WhenSpec,
+    clause: RepeatClause | None,
+    now: datetime,
+    length: timedelta,
+    locale: str | None,
+) -> tuple[tuple[datetime, datetime], Repeat | None] | ParseError:
+    """The meeting's start and end, the first occurrence's for a series, and its repeat."""
+    if clause is None:
+        times = resolve_when(when, now, length, locale=locale)
+        return times if isinstance(times, ParseError) else (times, None)
+    first = first_occurrence(clause, when, now, length, locale)
+    return first if isinstance(first, ParseError) else ((first[0], first[1]), first[2])
 
 
 def _incomplete(
     subject: str | None,
     attendees: Attendees,
     reminder: ReminderRequest | None,
-    *,
     duration: Duration | None = None,
+    *,
     times: tuple[datetime, datetime] | None = None,
     day: date | None = None,
+    repeat: Repeat | None = None,
 ) -> IncompleteMeet:
     start, end = times if times is not None else (None, None)
     length = None if duration is None else duration[0]
+    emails, mentions = attendees.emails, attendees.mentions
     return IncompleteMeet(
-        subject, start, end, length, attendees.emails, attendees.mentions, day, reminder
+        subject, start, end, length, emails, mentions, day, reminder, repeat=repeat
     )
 
 
-def _day_only(
-    subject: str | None,
-    attendees: Attendees,
-    reminder: ReminderRequest | None,
-    when: WhenSpec,
-    *,
-    duration: Duration | None,
-    now: datetime,
-    locale: str | None,
-) -> IncompleteMeet | ParseError:
+def _day_only(when: WhenSpec, *, now: datetime, locale: str | None) -> date | ParseError:
+    """The day of a time expression that names only one; a day already past is TIME_IN_PAST."""
     assert when.day is not None  # a spec without time or offset has a day
     day = resolve_date(when.day, now.date(), locale)
     if isinstance(day, ParseError):
         return day
     if day < now.date():
         return ParseError(ParseErrorKind.TIME_IN_PAST, when.day.text)
-    return _incomplete(subject, attendees, reminder, duration=duration, day=day)
+    return day
 
 
 def parse_when(
@@ -257,6 +291,19 @@ def _is_rest(text: str, message: Message) -> bool:
         head = found[0]
     head = _leading_duration(head.strip(_SUBJECT_TRIM))[0]
     return not head.strip(_SUBJECT_TRIM)
+
+
+def _is_rest_of_repeat(text: str, message: Message) -> bool:
+    """Whether `text` may follow a repeat clause: what may follow a reminder clause, with a
+    reminder clause among it."""
+    reminded = split_reminder(
+        text,
+        message,
+        is_rest=lambda rest: _is_rest(rest, message),
+        after_time=lambda rest: _after_time(rest, message),
+    )
+    # A reminder clause gone wrong is still one.
+    return isinstance(reminded, ParseError) or _is_rest(reminded[0], message)
 
 
 def _after_time(text: str, message: Message) -> bool:

@@ -3,11 +3,13 @@
 A product feature, not a test mock: `meetbot run` starts it in local mode and
 `meetbot graph-emulator` runs it alone. It serves HTTPS (msal accepts only https authorities)
 and follows the seed pages in shared/seeds/: calendar, events (six POST paths, transactionId,
-Prefer time zone, $select, PATCH rules, cancel), calendarView and the events list (paged with
-$top/$skip and @odata.nextLink), onlineMeetings createOrGet, Graph's error shapes, and Outlook's
-per-mailbox concurrency limit. `emulator.faults` (and `/_emulator/faults`) makes it fail on
-purpose, per route: 429/5xx, answers held past a client's timeout, dropped connections, before
-or after the request takes effect (see `emulators.graph.faults`).
+Prefer time zone, $select, PATCH rules, cancel), recurring series (`emulators.graph.series`:
+occurrences and exceptions in calendarView and `instances`, one occurrence changed or cancelled),
+calendarView and the events list (paged with $top/$skip and @odata.nextLink), onlineMeetings
+createOrGet, Graph's error shapes, and Outlook's per-mailbox concurrency limit.
+`emulator.faults` (and `/_emulator/faults`) makes it fail on purpose, per route: 429/5xx,
+answers held past a client's timeout, dropped connections, before or after the request takes
+effect (see `emulators.graph.faults`).
 
     emulator = GraphEmulator()
     served = await serve(emulator.app, ssl_context=make_loopback_identity().server_context())

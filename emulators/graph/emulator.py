@@ -30,9 +30,10 @@ from emulators.graph.events import (
 )
 from emulators.graph.faults import Dropped, FaultInjector, FaultRule
 from emulators.graph.identity import AadError, TokenIssuer, openid_configuration
-from emulators.graph.quirks import find_event_id, mailbox_not_enabled, moved
+from emulators.graph.quirks import find_event, mailbox_not_enabled, moved
 from emulators.graph.recording import RecordedRequest, RequestLog
 from emulators.graph.routes import GraphCall, Handler, Route, graph_json, resolve
+from emulators.graph.series import instances
 from emulators.graph.state import Directory, UserState
 from emulators.graph.zones import UTC_ZONE, instant_text
 
@@ -108,7 +109,8 @@ class GraphEmulator:
     def update_event(
         self, user_id: str, event_id: str, patch_json: dict[str, Any]
     ) -> dict[str, Any]:
-        """Change an event as its owner would in Outlook (a PATCH body: move it, rename it).
+        """Change an event as its owner would in Outlook (a PATCH body: move it, rename it);
+        an occurrence id changes that one occurrence.
 
         `event_id` is the event's immutable id or, with `mutableIds`, its REST id of now; a
         new start or end is a move (`emulators.graph.quirks`). Raises KeyError for an unknown
@@ -116,20 +118,36 @@ class GraphEmulator:
         """
         user = self._directory.provision(user_id)
         owner = self._directory.organizer(user)
-        stored = find_event_id(user, event_id, immutable=True) or find_event_id(
+        event = find_event(user, event_id, immutable=True) or find_event(
             user, event_id, immutable=False
         )
-        if stored is None:
+        if event is None:
             raise KeyError(event_id)
-        event = user.events[stored]
+        before = (event.start, event.end, event.props["recurrence"])
         body = canonical_properties(patch_json)
         apply_patch(event, body, owner, self.now())
+        user.settle_patch(event, before)
         if "start" in body or "end" in body:
-            moved(user, stored)
+            moved(user, event.id)
         return render_event(event, owner, UTC_ZONE)
 
+    def instances(
+        self, user_id: str, master_id: str, start: datetime, end: datetime
+    ) -> list[dict[str, Any]]:
+        """The occurrences and exceptions of a series that overlap [start, end), soonest first,
+        as `GET .../events/{id}/instances` lists them (times in UTC). KeyError for an unknown
+        master."""
+        user = self._directory.provision(user_id)
+        owner = self._directory.organizer(user)
+        master = user.events[master_id]
+        if master.props["recurrence"] is None:
+            return []
+        found = instances(master, user.series_of(master_id), start, end)
+        return [render_event(event, owner, UTC_ZONE) for event in found]
+
     def cancel_event(self, user_id: str, event_id: str, comment: str | None = None) -> None:
-        """The organizer cancels the meeting in Outlook: it leaves their calendar."""
+        """The organizer cancels the meeting in Outlook: it leaves their calendar (an
+        occurrence id: that occurrence only)."""
         user = self._directory.provision(user_id)
         user.cancel_event(event_id, comment, self.now())
 

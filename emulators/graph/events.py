@@ -18,13 +18,14 @@ import secrets
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 from urllib.parse import quote
 
 from emulators.graph.config import PROVIDERS, TEAMS, UserConfig
 from emulators.graph.errors import bad_request, property_validation
+from emulators.graph.recurrence import normalise as normalise_recurrence
 from emulators.graph.teams import (
     JoinInfo,
     event_online_meeting,
@@ -38,6 +39,7 @@ from emulators.graph.zones import (
     local_date_time,
     local_text,
     parse_date_time_zone,
+    zone_named,
 )
 
 _PROPERTIES = [
@@ -163,6 +165,8 @@ class StoredEvent:
     organizer: Organizer | None = None
     event_type: str | None = None
     series_master_id: str | None = None
+    # When an occurrence or exception was first due (the event resource's `originalStart`).
+    original_start: datetime | None = None
     is_cancelled: bool = False
     modified: datetime = field(init=False)
     change_key: str = field(init=False)
@@ -185,10 +189,6 @@ class StoredEvent:
     @property
     def is_organizer(self) -> bool:
         return self.organizer is None
-
-    @property
-    def is_series_master(self) -> bool:
-        return self.props["recurrence"] is not None or self.event_type == "seriesMaster"
 
     @property
     def type(self) -> str:
@@ -309,12 +309,27 @@ def apply_patch(
     _check_order(start, end)
     event.start, event.end = start, end
     _apply_plain_fields(event, body)
+    if "start" in body and "recurrence" not in body:
+        _follow_start(event)
     if "body" in body and event.teams is not None:
         # Graph rebuilds the body's join block, and with it a new meeting (graph-docs#9743).
         event.teams = mint_join_info(organizer.tenant_id, organizer.user_id, organizer.config)
     if body.get("isOnlineMeeting") is True and not event.is_online:
         _go_online(event, body.get("onlineMeetingProvider"), organizer)
     event.touch(now)
+
+
+def _follow_start(event: StoredEvent) -> None:
+    """A master moved to another day starts its range there: the series keeps its pattern
+    from the new first day on, at the new wall time."""
+    recurrence = event.props["recurrence"]
+    if recurrence is None:
+        return
+    zone = zone_named(recurrence["range"]["recurrenceTimeZone"])
+    start_date = event.start.astimezone(zone.tz if zone else UTC).date().isoformat()
+    if start_date != recurrence["range"]["startDate"]:
+        moved = {**recurrence, "range": {**recurrence["range"], "startDate": start_date}}
+        event.props = {**event.props, "recurrence": moved}
 
 
 def _guard_online_fields(event: StoredEvent, body: dict[str, Any]) -> None:
@@ -346,6 +361,10 @@ def _apply_plain_fields(event: StoredEvent, body: dict[str, Any]) -> None:
     if "location" in body or "locations" in body:
         _set_locations(event, body.get("location"), body.get("locations"))
     changed = {name: body[name] for name in _PASS_THROUGH if name in body}
+    if "recurrence" in changed:
+        if changed["recurrence"] is not None and event.event_type in ("occurrence", "exception"):
+            raise bad_request("An occurrence of a series cannot have a recurrence of its own.")
+        changed["recurrence"] = normalise_recurrence(changed["recurrence"], event.start_zone)
     if changed:
         event.props = {**event.props, **changed}
 
@@ -412,31 +431,63 @@ def _attendee(value: Any) -> dict[str, Any]:
     }
 
 
-def _location(value: Any) -> dict[str, Any]:
+_LOCATION_TYPES = {
+    name.lower(): name
+    for name in (
+        "default",
+        "conferenceRoom",
+        "homeAddress",
+        "businessAddress",
+        "geoCoordinates",
+        "streetAddress",
+        "hotel",
+        "restaurant",
+        "localBusiness",
+        "postalAddress",
+    )
+}
+_LOCATION_EXTRAS = ("locationEmailAddress", "locationUri", "address", "coordinates")
+
+
+def _location(value: Any, listed: bool = False) -> dict[str, Any]:
+    """A `location` as seed 004 answers it (examples 1 and 2): the event's own location has a
+    private `uniqueId` (its name); an item of `locations` that is only a name has none and
+    `uniqueIdType` "unknown", one with more to it (an address, a room) is private."""
     if not isinstance(value, dict):
         raise bad_request("A location must be a location object.")
-    name = _get(value, "displayName") or ""
-    result = {
-        "displayName": name,
-        "locationType": _get(value, "locationType") or "default",
-        "uniqueId": _get(value, "uniqueId") or name,
-        "uniqueIdType": _get(value, "uniqueIdType") or "private",
-    }
-    for extra in ("locationEmailAddress", "locationUri", "address", "coordinates"):
-        if _get(value, extra) is not None:
-            result[extra] = _get(value, extra)
+    name = _optional_str(_get(value, "displayName"), "location.displayName") or ""
+    kind = _get(value, "locationType") or "default"
+    if not isinstance(kind, str) or kind.lower() not in _LOCATION_TYPES:
+        raise bad_request(f"The value '{kind}' is not valid for location.locationType.")
+    extras = {name: _get(value, name) for name in _LOCATION_EXTRAS if _get(value, name)}
+    bare = not extras and not _get(value, "uniqueId")
+    result: dict[str, Any] = {"displayName": name, "locationType": _LOCATION_TYPES[kind.lower()]}
+    if "locationEmailAddress" in extras:
+        # A room: Graph keeps the mailbox next to the name it shows.
+        result["locationEmailAddress"] = extras.pop("locationEmailAddress")
+    if listed and bare:
+        result["uniqueIdType"] = "unknown"
+    else:
+        result["uniqueId"] = _get(value, "uniqueId") or name
+        result["uniqueIdType"] = _get(value, "uniqueIdType") or "private"
+    if isinstance(extras.get("address"), dict):
+        extras["address"] = {"type": "unknown", **extras["address"]}
+    result.update(extras)
     return result
 
 
 def _set_locations(event: StoredEvent, location: Any, locations: Any) -> None:
     if locations is not None:
-        event.locations = tuple(_location(item) for item in _list(locations, "locations"))
+        items = _list(locations, "locations")
+        event.locations = tuple(_location(item, listed=True) for item in items)
     if location is not None:
         event.location = _location(location)
-    elif event.locations:
-        event.location = dict(event.locations[0])
+    elif locations is not None:
+        event.location = _location(items[0]) if items else {}
     if locations is None:
-        event.locations = (dict(event.location),) if event.location.get("displayName") else ()
+        # Graph lists the one location in `locations` too (seed 004, examples 1 and 3).
+        named = location is not None and event.location.get("displayName")
+        event.locations = (_location(location, listed=True),) if named else ()
 
 
 def _no_location() -> dict[str, Any]:
@@ -491,7 +542,7 @@ def render_event(
     body, preview = render_body(event, organizer)
     response = "organizer" if event.is_organizer else "notResponded"
     props = event.props
-    return {
+    rendered: dict[str, Any] = {
         "@odata.etag": f'W/"{event.change_key}"',
         "id": event_id,
         "createdDateTime": instant_text(event.created),
@@ -501,6 +552,10 @@ def render_event(
         "transactionId": event.transaction_id,
         "originalStartTimeZone": event.start_zone,
         "originalEndTimeZone": event.end_zone,
+    }
+    if event.original_start is not None:
+        rendered["originalStart"] = original_start_text(event.original_start)
+    rendered |= {
         "iCalUId": event.ical_uid,
         "reminderMinutesBeforeStart": props["reminderMinutesBeforeStart"],
         "isReminderOn": props["isReminderOn"],
@@ -534,6 +589,12 @@ def render_event(
         "organizer": {"emailAddress": organizer.email_address},
         "onlineMeeting": event.online_meeting,
     }
+    return rendered
+
+
+def original_start_text(instant: datetime) -> str:
+    """`originalStart` as Graph writes it: an Edm.DateTimeOffset in UTC, whole seconds."""
+    return f"{instant.astimezone(UTC):%Y-%m-%dT%H:%M:%S}Z"
 
 
 def event_json(
@@ -580,6 +641,9 @@ def event_json(
             value(event.start_zone),
             ', "originalEndTimeZone": ',
             value(event.end_zone),
+            ""
+            if event.original_start is None
+            else f', "originalStart": "{original_start_text(event.original_start)}"',
             ', "iCalUId": ',
             value(event.ical_uid),
             ', "reminderMinutesBeforeStart": ',

@@ -33,6 +33,7 @@ import secrets
 
 from emulators.graph.config import UserConfig
 from emulators.graph.errors import GraphError
+from emulators.graph.events import StoredEvent
 from emulators.graph.state import UserState
 
 NOT_ONLINE = "notOnline"
@@ -67,13 +68,14 @@ def wants_immutable_ids(prefer: list[str]) -> bool:
     return any(_IMMUTABLE_IDS.search(value.strip()) for value in prefer)
 
 
-def find_event_id(user: UserState, event_id: str, *, immutable: bool) -> str | None:
-    """The stored (immutable) id that `event_id` names in this request, or None."""
+def find_event(user: UserState, event_id: str, *, immutable: bool) -> StoredEvent | None:
+    """The event (stored, or an occurrence of a stored series) that `event_id` names in this
+    request, or None."""
     if immutable or not user.config.mutable_ids:
-        return event_id if event_id in user.events else None
-    stored = user.by_rest_id.get(event_id, event_id)
-    if stored in user.events and shown_id(user, stored, immutable=False) == event_id:
-        return stored
+        return user.find_event(event_id)
+    event = user.find_event(user.by_rest_id.get(event_id, event_id))
+    if event is not None and shown_id(user, event.id, immutable=False) == event_id:
+        return event
     return None  # a REST id the event had before it moved, or none at all
 
 

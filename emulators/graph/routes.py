@@ -43,11 +43,13 @@ from emulators.graph.quirks import (
     ONLINE_FIELDS,
     ONLINE_MEETING_LATE,
     access_policy_missing,
-    find_event_id,
+    find_event,
     moved,
     shown_id,
     wants_immutable_ids,
 )
+from emulators.graph.rooms import answer_rooms
+from emulators.graph.series import instances
 from emulators.graph.state import UserState
 from emulators.graph.views import in_window, next_link, ordered, page, query_value, time_window
 from emulators.graph.zones import UTC_ZONE, preferred_zone
@@ -68,6 +70,7 @@ _KNOWN_SEGMENTS = {
     "calendarview",
     "events",
     "cancel",
+    "instances",
     "onlinemeetings",
     "createorget",
 }
@@ -214,10 +217,10 @@ def _event_response(
 
 
 def _find_event(call: GraphCall) -> StoredEvent:
-    stored = find_event_id(call.user, call.params["event"], immutable=call.immutable_ids)
-    if stored is None:
+    event = find_event(call.user, call.params["event"], immutable=call.immutable_ids)
+    if event is None:
         raise item_not_found()
-    return call.user.events[stored]
+    return event
 
 
 async def get_calendar(call: GraphCall) -> web.Response:
@@ -239,6 +242,7 @@ async def create_event(call: GraphCall) -> web.Response:
         if call.quirk == NOT_ONLINE:  # microsoft-graph-docs#9740, #22355
             made = {name: value for name, value in body.items() if name not in ONLINE_FIELDS}
         event = new_event(made, call.organizer, call.now)
+        answer_rooms(event, call.user.events.values(), call.user.series, call.now)
         call.user.add_event(event)
     collection = "/".join(call.segments[2:])
     if calendar is not None:
@@ -280,10 +284,24 @@ async def calendar_view(call: GraphCall) -> web.Response:
     """`GET .../calendarView`: the events overlapping a time window, soonest first, paged."""
     _require(call.token, _CALENDAR_READ_ROLES)
     start, end = time_window(call.request.query)
-    return _collection(call, in_window(call.user.events.values(), start, end))
+    return _collection(call, in_window(call.user.events.values(), start, end, call.user.series))
 
 
-def _collection(call: GraphCall, events: list[StoredEvent]) -> web.Response:
+async def list_instances(call: GraphCall) -> web.Response:
+    """`GET .../events/{id}/instances`: a master's occurrences and exceptions in a window, which
+    is required (https://learn.microsoft.com/graph/api/event-list-instances)."""
+    _require(call.token, _CALENDAR_READ_ROLES)
+    event = _find_event(call)
+    start, end = time_window(call.request.query)
+    found: list[StoredEvent] = []
+    if event.props["recurrence"] is not None:
+        found = instances(event, call.user.series_of(event.id), start, end)
+    return _collection(call, found, f"events('{event.id}')/instances")
+
+
+def _collection(
+    call: GraphCall, events: list[StoredEvent], collection: str | None = None
+) -> web.Response:
     query = call.request.query
     selection = query_value(query, "$select")
     names = selected_names(selection) if selection else None
@@ -295,7 +313,7 @@ def _collection(call: GraphCall, events: list[StoredEvent]) -> web.Response:
         render_event(event, call.organizer, zone or UTC_ZONE, call.shown_id(event))
         for event in found.items
     ]
-    collection = "/".join(call.segments[2:])
+    collection = collection or "/".join(call.segments[2:])
     if names is not None:
         value = [trim(rendered, names) for rendered in value]
         collection += f"({','.join(names)})"
@@ -306,18 +324,31 @@ def _collection(call: GraphCall, events: list[StoredEvent]) -> web.Response:
 
 
 async def patch_event(call: GraphCall) -> web.Response:
+    """`PATCH .../events/{id}`. A changed occurrence becomes an exception of its series; a
+    master whose time or pattern changes takes its occurrences along (event resource type:
+    https://learn.microsoft.com/graph/api/resources/event), its exceptions dropped as Outlook
+    drops them."""
     _require(call.token, (CALENDARS_READ_WRITE,))
     event = _find_event(call)
     body = canonical_properties(await _json_object(call.request))
+    before = (event.start, event.end, event.props["recurrence"])
     apply_patch(event, body, call.organizer, call.now)
+    if "attendees" in body:
+        answer_rooms(event, call.user.events.values(), call.user.series, call.now)
+    call.user.settle_patch(event, before)
     if "start" in body or "end" in body:
         moved(call.user, event.id)
     return _event_response(call, event, f"{call.metadata}/events/$entity")
 
 
 async def delete_event(call: GraphCall) -> web.Response:
+    """`DELETE .../events/{id}`: an occurrence leaves its series; a master, the whole series."""
     _require(call.token, (CALENDARS_READ_WRITE,))
-    call.user.remove_event(_find_event(call).id)
+    event = _find_event(call)
+    if event.id in call.user.events:
+        call.user.remove_event(event.id)
+    else:
+        call.user.remove_occurrence(event)
     return web.Response(status=204)
 
 
@@ -382,5 +413,6 @@ ROUTES: tuple[Route, ...] = (
         {"GET": get_event, "PATCH": patch_event, "DELETE": delete_event},
     ),
     Route(("users", "{user}", "events", "{event}", "cancel"), {"POST": cancel_event}),
+    Route(("users", "{user}", "events", "{event}", "instances"), {"GET": list_instances}),
     Route(("users", "{user}", "onlineMeetings", "createOrGet"), {"POST": create_or_get}, False),
 )

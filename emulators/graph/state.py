@@ -9,11 +9,12 @@ from __future__ import annotations
 import base64
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from emulators.graph.config import UserConfig
 from emulators.graph.events import Organizer, StoredEvent
+from emulators.graph.series import Series, member, parse_occurrence_id
 
 
 def _calendar_id() -> str:
@@ -45,6 +46,8 @@ class UserState:
     transactions: dict[str, str] = field(default_factory=dict)
     meetings: dict[str, dict[str, Any]] = field(default_factory=dict)
     cancelled: list[Cancellation] = field(default_factory=list)
+    # Exceptions and cancelled occurrences of each series, by its master's id.
+    series: dict[str, Series] = field(default_factory=dict)
     in_flight: int = 0
     # With `mutable_ids`: the REST id of each event that moved, and back (emulators.graph.quirks).
     rest_ids: dict[str, str] = field(default_factory=dict)
@@ -81,16 +84,72 @@ class UserState:
         event_id = self.transactions.get(transaction_id)
         return self.events.get(event_id) if event_id is not None else None
 
+    def find_event(self, event_id: str) -> StoredEvent | None:
+        """An event by id: one stored, or an occurrence or exception of a stored series."""
+        event = self.events.get(event_id)
+        if event is not None:
+            return event
+        master, day = self._series_member(event_id)
+        if master is None or day is None:
+            return None
+        return member(master, self.series_of(master.id), day)
+
+    def series_of(self, master_id: str) -> Series:
+        return self.series.setdefault(master_id, Series())
+
+    def save_exception(self, event: StoredEvent) -> None:
+        """Keep a changed occurrence as an exception of its series, under its original date."""
+        master, day = self._series_member(event.id)
+        if master is not None and day is not None:
+            event.event_type = "exception"
+            self.series_of(master.id).exceptions[day] = event
+
+    def settle_patch(self, event: StoredEvent, before: tuple[datetime, datetime, Any]) -> None:
+        """After a PATCH: a changed occurrence is kept as an exception; a master whose time or
+        pattern (`before`: its start, end and recurrence) changed drops its exceptions and
+        cancellations, as Outlook does when a series is rescheduled."""
+        after = (event.start, event.end, event.props["recurrence"])
+        if event.id not in self.events:
+            self.save_exception(event)
+        elif before[2] is not None and before != after:
+            self.series_of(event.id).forget_changes()
+
+    def remove_occurrence(self, event: StoredEvent) -> None:
+        """Take one occurrence (or exception) out of its series; the series stays."""
+        master, day = self._series_member(event.id)
+        if master is not None and day is not None:
+            series = self.series_of(master.id)
+            series.exceptions.pop(day, None)
+            series.cancelled.add(day)
+
+    def _series_member(self, event_id: str) -> tuple[StoredEvent | None, date | None]:
+        parsed = parse_occurrence_id(event_id)
+        if parsed is None:
+            return None, None
+        master = self.events.get(parsed[0])
+        if master is None or master.props["recurrence"] is None:
+            return None, None
+        return master, parsed[1]
+
     def remove_event(self, event_id: str) -> StoredEvent:
         event = self.events.pop(event_id)
+        self.series.pop(event_id, None)
         # A deleted event no longer holds its transactionId; a later create may reuse it.
         if event.transaction_id is not None:
             self.transactions.pop(event.transaction_id, None)
         return event
 
     def cancel_event(self, event_id: str, comment: str | None, now: datetime) -> None:
-        """Cancel an event: Graph moves it to Deleted Items, so it leaves the calendar."""
-        event = self.remove_event(event_id)
+        """Cancel an event: Graph moves it to Deleted Items, so it leaves the calendar. An
+        occurrence leaves its series alone; a master takes all its occurrences with it."""
+        if event_id in self.events:
+            event = self.remove_event(event_id)
+        else:
+            found = self.find_event(event_id)
+            if found is None:
+                raise KeyError(event_id)
+            event = found
+            self.remove_occurrence(event)
         event.is_cancelled = True
         event.touch(now)
         self.cancelled.append(Cancellation(event, comment, now))

@@ -1,10 +1,10 @@
 """Event collections as Graph pages them: `calendarView` (a time window) and the `events` list.
 
 calendarView takes `startDateTime` and `endDateTime` (ISO 8601; no offset means UTC) and returns
-the events that overlap that window. Both collections page with `$top` (10 by default) and
-`$skip`, and say there is more with an `@odata.nextLink` that repeats the query with the next
-`$skip`. The emulator does not expand recurring series; a window that reaches one is a 501
-rather than a silently wrong answer.
+the events that overlap that window, a recurring series as its occurrences and exceptions
+(never the master: https://learn.microsoft.com/graph/api/user-list-calendarview). Both
+collections page with `$top` (10 by default) and `$skip`, and say there is more with an
+`@odata.nextLink` that repeats the query with the next `$skip`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from yarl import URL
 
 from emulators.graph.errors import GraphError, bad_request
 from emulators.graph.events import StoredEvent
+from emulators.graph.series import Series, instances, overlaps
 from emulators.graph.zones import parse_instant
 
 DEFAULT_TOP = 10
@@ -55,25 +56,21 @@ def _instant(raw: str, name: str) -> datetime:
     return parse_instant(_SPACED_OFFSET.sub(r"+\1", raw.strip()), name)
 
 
-def in_window(events: Iterable[StoredEvent], start: datetime, end: datetime) -> list[StoredEvent]:
-    """The events that overlap [start, end), soonest first (ties in creation order)."""
+def in_window(
+    events: Iterable[StoredEvent],
+    start: datetime,
+    end: datetime,
+    series: Mapping[str, Series],
+) -> list[StoredEvent]:
+    """The events that overlap [start, end), soonest first (ties in creation order); a series
+    (its exceptions and cancellations in `series` by master id) as its instances."""
     found: list[StoredEvent] = []
     for event in events:
-        if event.is_series_master and event.start < end:
-            raise GraphError(
-                501,
-                "NotImplemented",
-                "The local Graph emulator does not expand recurring series in calendarView.",
-            )
-        if _overlaps(event, start, end):
+        if event.props["recurrence"] is not None:
+            found.extend(instances(event, series.get(event.id) or Series(), start, end))
+        elif event.type != "seriesMaster" and overlaps(event, start, end):
             found.append(event)
     return sorted(found, key=lambda event: event.start)
-
-
-def _overlaps(event: StoredEvent, start: datetime, end: datetime) -> bool:
-    if event.start == event.end:  # a zero-length event sits at one instant
-        return start <= event.start < end
-    return event.start < end and event.end > start
 
 
 def ordered(events: list[StoredEvent], orderby: str | None) -> list[StoredEvent]:

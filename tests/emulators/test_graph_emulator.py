@@ -995,16 +995,19 @@ async def test_calendar_view_permissions_and_me(env: Env) -> None:
     assert wrong_method.status_code == 405 and wrong_method.headers["Allow"] == "GET"
 
 
-async def test_calendar_view_refuses_to_guess_at_recurring_series(env: Env) -> None:
+async def test_calendar_view_expands_a_seeded_series_into_its_occurrences(env: Env) -> None:
     weekly = {
         "pattern": {"type": "weekly", "interval": 1, "daysOfWeek": ["wednesday"]},
         "range": {"type": "noEnd", "startDate": "2024-04-03"},
     }
-    env.emulator.seed_event(USER, utc_event("weekly", "09:00", "09:30", recurrence=weekly))
+    master = env.emulator.seed_event(USER, utc_event("weekly", "09:00", "09:30", recurrence=weekly))
 
     response = await env.graph("GET", f"/users/{USER}/calendarView", params=WINDOW)
 
-    assert graph_error(response)[:2] == (501, "NotImplemented")
+    assert subjects(response) == ["weekly"]
+    occurrence = response.json()["value"][0]
+    assert (occurrence["type"], occurrence["seriesMasterId"]) == ("occurrence", master["id"])
+    assert occurrence["start"]["dateTime"] == "2024-05-01T09:00:00.0000000"
 
 
 async def test_events_list_pages_and_selects(env: Env) -> None:

@@ -29,6 +29,7 @@ from emulators.graph.events import (
     render_event,
     seeded_event,
 )
+from emulators.graph.series import occurrence
 from emulators.graph.zones import (
     UTC_ZONE,
     Zone,
@@ -91,7 +92,35 @@ email_addresses = st.builds(
 )
 locations = st.fixed_dictionaries(
     {"displayName": texts},
-    optional={"locationType": texts, "uniqueId": texts, "address": json_values},
+    optional={
+        "locationType": st.sampled_from(["default", "Default", "conferenceRoom"]) | texts,
+        "uniqueId": texts,
+        "address": json_values,
+        "locationEmailAddress": st.sampled_from(["baker@contoso.com", ""]),
+    },
+)
+recurrences = st.fixed_dictionaries(
+    {
+        "pattern": st.sampled_from(
+            [
+                {"type": "daily", "interval": 1},
+                {"type": "weekly", "interval": 2, "daysOfWeek": ["Monday", "friday"]},
+                {
+                    "type": "relativeMonthly",
+                    "interval": 1,
+                    "daysOfWeek": ["monday"],
+                    "index": "last",
+                },
+            ]
+        ),
+        "range": st.sampled_from(
+            [
+                {"type": "noEnd", "startDate": "2024-05-06"},
+                {"type": "numbered", "startDate": "2024-05-06", "numberOfOccurrences": 3},
+                {"type": "endDate", "startDate": "2024-05-06", "endDate": "2024-12-31"},
+            ]
+        ),
+    }
 )
 
 
@@ -137,7 +166,7 @@ def event_bodies(draw: st.DrawFn) -> dict[str, Any]:
         "responseRequested": json_values,
         "hideAttendees": json_values,
         "allowNewTimeProposals": json_values,
-        "recurrence": json_values,
+        "recurrence": recurrences | json_values,
     }
     for name, strategy in optional.items():
         if draw(st.booleans()):
@@ -196,6 +225,25 @@ def test_event_json_writes_what_json_dumps_writes_for_the_rendered_event(
             apply_patch(event, canonical_properties(patch), owner, NOW + timedelta(minutes=5))
     except GraphError:
         assume(False)
+    shown = zone_named(zone) or UTC_ZONE
+
+    assert event_json(event, owner, shown, CONTEXT) == rendered_by_dict(event, owner, shown)
+
+
+@PROPERTY
+@given(body=event_bodies(), recurrence=recurrences, zone=zone_names, moved=st.booleans())
+def test_occurrences_are_written_like_json_dumps(
+    *, body: dict[str, Any], recurrence: dict[str, Any], zone: str, moved: bool
+) -> None:
+    owner = Organizer(user_id="u", tenant_id=TENANT, config=UserConfig())
+    try:
+        master = new_event(canonical_properties(body | {"recurrence": recurrence}), owner, NOW)
+    except GraphError:
+        assume(False)
+    day = master.start.date()
+    event = occurrence(master, day)
+    if moved:
+        event.event_type = "exception"
     shown = zone_named(zone) or UTC_ZONE
 
     assert event_json(event, owner, shown, CONTEXT) == rendered_by_dict(event, owner, shown)
