@@ -67,6 +67,7 @@ from bot.teams.state import MeetbotConversationState
 from bot.teams.tokens import BotTokens, ManagedIdentityBotTokens, login_authority, msal_bot_tokens
 from dialogs.calendar import CalendarFlow
 from dialogs.meet import MeetingFlow
+from dialogs.move import MoveFlow
 from dialogs.reminders import ReminderFlow
 
 log = logging.getLogger(__name__)
@@ -210,6 +211,7 @@ async def _services(
         bot = MeetBot(
             meetings=meetings,
             calendar=CalendarFlow(graph, simulated=endpoint.local),
+            moves=MoveFlow(graph, simulated=endpoint.local, reminders=reminders),
             reminders=ReminderFlow(reminders),
             conversation_state=MeetbotConversationState(store),
             local_mode=config.local_mode,

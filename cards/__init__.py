@@ -1,5 +1,6 @@
 """Adaptive Card builders as AC 1.5 JSON dicts: meetings, help, errors, notices, the schedule
-form, agenda lists, the cancel confirmation and the providers card.
+form, agenda lists, the cancel confirmation and the providers card, and the sentence that says
+how a series repeats (`recurrence_text`).
 
 Cards take a `Catalog` for every word they show and escape everything else (`cards.text`).
 Buttons that talk back to the bot are Action.Submit whose `data` is a model of `cards.actions`.
@@ -22,6 +23,7 @@ from cards.meeting import (
 )
 from cards.notice import notice_card
 from cards.providers import provider_name, providers_card
+from cards.recurrence import recurrence_text
 from cards.reminder_setting import REMINDER_CHOICES, ReminderSetting, reminder_text
 from cards.reminders import (
     ReminderItem,
@@ -64,6 +66,7 @@ __all__ = [
     "online_candidates_card",
     "provider_name",
     "providers_card",
+    "recurrence_text",
     "reminder_card",
     "reminder_text",
     "reminders_card",

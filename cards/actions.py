@@ -5,16 +5,20 @@ A button that talks back to the bot is an Action.Submit whose `data` names the a
 with these models (`model.data()`), and the handler reads a click only through `parse_action`,
 so both sides agree on every field by construction:
 
-    schedule_form    ScheduleForm     subject, date, time, duration, attendees (the form's inputs)
+    schedule_form    ScheduleForm     subject, date, time, duration, attendees, repeat,
+                                      repeatUntil, place, optional, agenda (the form's inputs)
     make_online      MakeOnline       eventId, for
-    cancel_meeting   CancelMeeting    eventId, for, confirm, subject
+    cancel_meeting   CancelMeeting    eventId, for, confirm, subject, scope, seriesId
+    move_meeting     MoveMeeting      eventId, seriesId, for, scope, start, end, was, subject
     set_reminder     SetReminder      reminderId, for, minutes (the choice set's input)
     cancel_reminder  CancelReminder   reminderId, for
 
 `for` is the user the button was made for: the handler refuses a click by anyone else, which it
 can do for every action but the form (a form is anyone's), so even a payload that is otherwise
 unusable keeps the `for` it named (`ActionProblem.for_user`). Ids are non-empty strings (trimmed);
-a reminder's minutes are ASCII digits up to a day, or `NO_REMINDER`.
+a reminder's minutes are ASCII digits up to a day, or `NO_REMINDER`. A change to a recurring
+meeting names its `scope` ("occurrence" or "series") and the series master (`seriesId`); times
+are ISO 8601 with their offset.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from enum import Enum
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -38,6 +43,7 @@ ACTION_KEY = "meetbot"  # the key of `data` that names the action
 SCHEDULE_FORM = "schedule_form"
 MAKE_ONLINE = "make_online"
 CANCEL_MEETING = "cancel_meeting"
+MOVE_MEETING = "move_meeting"
 SET_REMINDER = "set_reminder"
 CANCEL_REMINDER = "cancel_reminder"
 NO_REMINDER = "none"  # the choice of no reminder at all
@@ -59,6 +65,7 @@ def _alias(name: str) -> str:
 
 Id = Annotated[str, Field(strict=True), StringConstraints(strip_whitespace=True, min_length=1)]
 FormText = Annotated[str, BeforeValidator(_text_or_blank)]
+Scope = Literal["occurrence", "series"]  # `bot.commands.SeriesScope`'s values
 
 
 class _Submit(BaseModel):
@@ -70,15 +77,29 @@ class _Submit(BaseModel):
     INPUTS: ClassVar[frozenset[str]] = frozenset()  # fields the card's inputs fill, not `data`
 
     def data(self) -> dict[str, Any]:
-        """The button's `data`: what the card writes (the inputs add the rest)."""
-        return self.model_dump(mode="json", by_alias=True, exclude=set(self.INPUTS))
+        """The button's `data`: what the card writes (the inputs add the rest); a field left
+        unset (None) is left out."""
+        return self.model_dump(
+            mode="json", by_alias=True, exclude=set(self.INPUTS), exclude_none=True
+        )
 
 
 class ScheduleForm(_Submit):
     """The schedule form's submit, with its inputs as typed (blank when absent or not text)."""
 
     INPUTS: ClassVar[frozenset[str]] = frozenset(
-        {"subject", "date", "time", "duration", "attendees"}
+        {
+            "subject",
+            "date",
+            "time",
+            "duration",
+            "attendees",
+            "repeat",
+            "repeat_until",
+            "place",
+            "optional",
+            "agenda",
+        }
     )
     meetbot: Literal["schedule_form"] = "schedule_form"
     subject: FormText = ""
@@ -86,6 +107,11 @@ class ScheduleForm(_Submit):
     time: FormText = ""  # HH:MM
     duration: FormText = ""  # minutes
     attendees: FormText = ""  # emails, comma-separated
+    repeat: FormText = ""  # one of cards.schedule_form.REPEAT_CHOICES; blank: none
+    repeat_until: FormText = ""  # YYYY-MM-DD, the last day of the series; blank: no end
+    place: FormText = ""  # places and at most one room address, `;`-separated
+    optional: FormText = ""  # emails of optional attendees, comma-separated
+    agenda: FormText = ""  # several lines
 
 
 class MakeOnline(_Submit):
@@ -101,6 +127,24 @@ class CancelMeeting(_Submit):
     event_id: Id
     for_user: Annotated[str, Field(strict=True)]
     confirm: Annotated[bool, BeforeValidator(lambda value: value is True)] = False
+    subject: Annotated[str, BeforeValidator(lambda value: str(value) if value else "")] = ""
+    # One meeting of a series (`eventId`, the occurrence) or all of it (`seriesId`, its master).
+    scope: Scope | None = None
+    series_id: Id | None = None
+
+
+class MoveMeeting(_Submit):
+    """A choice on the "only this one, or the whole series?" card of a move: the occurrence
+    `eventId` (which started at `was`) to `start`-`end`, or its series `seriesId` likewise."""
+
+    meetbot: Literal["move_meeting"] = "move_meeting"
+    event_id: Id
+    series_id: Id
+    for_user: Annotated[str, Field(strict=True)]
+    scope: Scope
+    start: AwareDatetime
+    end: AwareDatetime
+    was: AwareDatetime
     subject: Annotated[str, BeforeValidator(lambda value: str(value) if value else "")] = ""
 
 
@@ -123,10 +167,10 @@ class CancelReminder(_Submit):
     for_user: Annotated[str, Field(strict=True)]
 
 
-Action = ScheduleForm | MakeOnline | CancelMeeting | SetReminder | CancelReminder
+Action = ScheduleForm | MakeOnline | CancelMeeting | MoveMeeting | SetReminder | CancelReminder
 _MODELS: dict[str, type[Action]] = {
     str(model.model_fields[ACTION_KEY].default): model
-    for model in (ScheduleForm, MakeOnline, CancelMeeting, SetReminder, CancelReminder)
+    for model in (ScheduleForm, MakeOnline, CancelMeeting, MoveMeeting, SetReminder, CancelReminder)
 }
 
 

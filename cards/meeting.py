@@ -4,6 +4,10 @@ Graph results first become a `MeetingView` (`view_from_event`, `view_from_online
 holds only what the card shows; `meeting_card` turns a view into Adaptive Card JSON. Dial-in data
 is often partly or wholly absent (no Audio Conferencing licence): rows without data are left out,
 and without any dial-in data there is no "Join by phone" section at all.
+
+A recurring meeting's card says how it repeats (`cards.recurrence`), where it is (the places,
+and the room booked as a resource attendee), and who is invited as optional, apart from the
+required attendees.
 """
 
 from __future__ import annotations
@@ -29,9 +33,10 @@ from microsoft_teams.cards import (
     TextBlock,
 )
 
-from bot.graph.models import Event, OnlineMeeting
+from bot.graph.models import Attendee, Event, Location, OnlineMeeting, PatternedRecurrence
 from bot.i18n import Catalog
 from cards.dates import format_when
+from cards.recurrence import recurrence_text
 from cards.reminder_setting import ReminderSetting, reminder_action, reminder_text
 from cards.schema import dump_card, new_card
 from cards.text import (
@@ -46,6 +51,8 @@ from cards.text import (
 ADAPTIVE_CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 DIALIN_HOST = "dialin.teams.microsoft.com"
 MAX_ATTENDEES_SHOWN = 10  # on the meeting card; the rest are counted
+MAX_PLACES_SHOWN = 10
+PLACE_SEPARATOR = "; "  # as Graph combines several places into `location.displayName`
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +76,17 @@ class MeetingView:
     zone_is_fallback: bool  # the client sent no zone: `zone` is the default, the card says so
     join_url: str | None
     dial_in: DialIn | None
-    attendees: tuple[str, ...] = ()
+    attendees: tuple[str, ...] = ()  # the required ones: names where Graph has them
     meeting_id: str | None = None
     passcode: str | None = None
     simulated: bool = False
+    recurrence: PatternedRecurrence | None = None  # as Graph answered it; None: one meeting
+    places: tuple[str, ...] = ()  # display names, in order, without the room
+    room: str | None = None  # the room booked as a resource attendee: its name or address
+    optional: tuple[str, ...] = ()  # optional attendees, shown apart from the required ones
+    # A room the sender named that could not be looked up (no places permission, or not in
+    # the room list): it went to Graph as a plain location, and the card says no room is booked.
+    room_unresolved: str | None = None
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:
@@ -80,13 +94,19 @@ class MeetingView:
 
 
 def view_from_event(
-    event: Event, zone: ZoneInfo, *, zone_is_fallback: bool, simulated: bool = False
+    event: Event,
+    zone: ZoneInfo,
+    *,
+    zone_is_fallback: bool,
+    simulated: bool = False,
+    room_unresolved: str | None = None,
 ) -> MeetingView:
     """The view of a calendar event created with `isOnlineMeeting`."""
     if event.start is None or event.end is None:
         raise ValueError(f"event {event.id} has no start or end")
     info = event.online_meeting
     body = event.body.content if event.body is not None else None
+    room = _room(event)
     dial_in = _dial_in(
         conference_id=info.conference_id if info else None,
         toll_number=info.toll_number if info else None,
@@ -103,8 +123,13 @@ def view_from_event(
         zone_is_fallback=zone_is_fallback,
         join_url=_present(info.join_url if info else None),
         dial_in=dial_in,
-        attendees=_unique(attendee.email_address.address for attendee in event.attendees),
+        attendees=_people(event.attendees, "required"),
         simulated=simulated,
+        recurrence=event.recurrence,
+        places=_places(event, room),
+        room=room,
+        optional=_people(event.attendees, "optional"),
+        room_unresolved=room_unresolved,
     )
 
 
@@ -173,6 +198,8 @@ def meeting_card(
     subject = display_text(view.subject, limit=SUBJECT_LIMIT) or catalog.untitled_meeting
     body.append(_subject(subject))
     body.append(FactSet(facts=_detail_facts(view, catalog, reminder)))
+    if view.room_unresolved:
+        body.append(_note(catalog.room_unresolved.format(room=display_text(view.room_unresolved))))
     if view.zone_is_fallback:
         body.append(_note(catalog.zone_fallback_note.format(zone=display_text(view.zone.key))))
     phone = _dial_in_section(view.dial_in, catalog)
@@ -211,14 +238,31 @@ def _attendees_line(attendees: tuple[str, ...], catalog: Catalog) -> str:
     return shown
 
 
+def _places_line(places: tuple[str, ...], catalog: Catalog) -> str:
+    shown = display_list(places[:MAX_PLACES_SHOWN], separator=PLACE_SEPARATOR)
+    if len(places) > MAX_PLACES_SHOWN:
+        more = catalog.more_items.format(count=len(places) - MAX_PLACES_SHOWN)
+        return f"{shown}{PLACE_SEPARATOR}{more}" if shown else more
+    return shown
+
+
 def _detail_facts(
     view: MeetingView, catalog: Catalog, reminder: ReminderSetting | None
 ) -> list[Fact]:
     facts = [_fact(catalog.when_label, _when(view, catalog))]
+    if view.recurrence is not None:
+        repeats = recurrence_text(view.recurrence, catalog, shown_start=view.start)
+        facts.append(_fact(catalog.recurrence_label, display_text(repeats)))
     if reminder is not None:
         facts.append(_fact(catalog.reminder_label, reminder_text(reminder, view.zone, catalog)))
+    if places := _places_line(view.places, catalog):
+        facts.append(_fact(catalog.places_label, places))
+    if view.room and (room := display_text(view.room)):
+        facts.append(_fact(catalog.room_label, room))
     if attendees := _attendees_line(view.attendees, catalog):
         facts.append(_fact(catalog.attendees_label, attendees))
+    if optional := _attendees_line(view.optional, catalog):
+        facts.append(_fact(catalog.optional_label, optional))
     if view.meeting_id and (meeting_id := _meeting_id(view.meeting_id)):
         facts.append(_fact(catalog.meeting_id_label, meeting_id))
     if view.passcode and (passcode := display_text(view.passcode)):
@@ -346,6 +390,58 @@ def _dial_in(
     ):
         return None
     return dial_in
+
+
+def _people(attendees: list[Attendee], kind: str) -> tuple[str, ...]:
+    """The attendees of one type ("required", "optional"), each by name where Graph has one
+    and by address otherwise, one entry per address."""
+    seen: set[str] = set()
+    kept: list[str] = []
+    for attendee in attendees:
+        if attendee.type.casefold() != kind:
+            continue
+        address = _present(attendee.email_address.address)
+        shown = _present(attendee.email_address.name) or address
+        key = (address or shown or "").casefold()
+        if shown is None or key in seen:
+            continue
+        seen.add(key)
+        kept.append(shown)
+    return tuple(kept)
+
+
+def _room(event: Event) -> str | None:
+    """The room: an attendee of type resource (Graph books a room that way), else a location
+    carrying a room mailbox (`locationEmailAddress`); by name where there is one."""
+    for attendee in event.attendees:
+        if attendee.type.casefold() == "resource":
+            email = attendee.email_address
+            if shown := _present(email.name) or _present(email.address):
+                return shown
+    for location in _event_locations(event):
+        if _present(location.location_email_address):
+            return _present(location.display_name) or _present(location.location_email_address)
+    return None
+
+
+def _places(event: Event, room: str | None) -> tuple[str, ...]:
+    """The event's places in order, without the room (Graph lists a booked room among the
+    locations too)."""
+    names = (
+        location.display_name
+        for location in _event_locations(event)
+        if not _present(location.location_email_address)
+    )
+    taken = {room.casefold()} if room else set()
+    return tuple(name for name in _unique(names) if name.casefold() not in taken)
+
+
+def _event_locations(event: Event) -> list[Location]:
+    # `locations` lists each place; `location` combines them ("A; B; C"), so it is read only
+    # when there is no list.
+    if event.locations:
+        return event.locations
+    return [event.location] if event.location is not None else []
 
 
 def _present(value: str | None) -> str | None:

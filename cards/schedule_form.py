@@ -1,8 +1,11 @@
-"""The schedule form: subject, date, start time, length and invitees as card inputs.
+"""The schedule form: subject, date, start time, length, repeat, place, invitees and agenda as
+card inputs.
 
 Its one button sends `ScheduleForm` (`cards.actions`): the client merges the input values
 under their ids: "subject", "date" (YYYY-MM-DD), "time" (HH:MM), "duration" (minutes, one of
-`DURATION_CHOICES`) and "attendees" (comma-separated emails). When the input cannot be used,
+`DURATION_CHOICES`), "repeat" (one of `REPEAT_CHOICES`), "repeatUntil" (YYYY-MM-DD, optional),
+"place" (places and a room address, `;`-separated), "attendees" and "optional"
+(comma-separated emails) and "agenda" (several lines). When the input cannot be used,
 the bot sends the form again with `error` and `FormDefaults.from_form(submitted)`, so nothing
 the user typed is lost.
 """
@@ -33,6 +36,12 @@ from cards.text import SUBJECT_LIMIT, clean, display_text, truncate
 DURATION_CHOICES = (15, 30, 45, 60, 90, 120)  # minutes
 DEFAULT_DURATION = "30"
 ATTENDEES_LIMIT = 2000
+# "weekly" repeats on the start's weekday, "monthly" on its day of the month; the titles are
+# the catalog's `form_repeat_choices`, in this order.
+REPEAT_CHOICES = ("none", "daily", "weekdays", "weekly", "monthly")
+NO_REPEAT = REPEAT_CHOICES[0]
+PLACE_LIMIT = 500
+AGENDA_LIMIT = 2000
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _HH_MM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 
@@ -46,6 +55,11 @@ class FormDefaults:
     time: str = ""  # HH:MM, 24-hour
     duration_minutes: str = DEFAULT_DURATION
     attendees: str = ""  # comma-separated emails
+    repeat: str = NO_REPEAT  # one of REPEAT_CHOICES
+    repeat_until: str = ""  # YYYY-MM-DD
+    place: str = ""  # `;`-separated
+    optional: str = ""  # comma-separated emails
+    agenda: str = ""  # several lines
 
     @classmethod
     def starting_at(cls, now: datetime) -> FormDefaults:
@@ -63,6 +77,11 @@ class FormDefaults:
             time=form.time,
             duration_minutes=form.duration or DEFAULT_DURATION,
             attendees=form.attendees,
+            repeat=form.repeat or NO_REPEAT,
+            repeat_until=form.repeat_until,
+            place=form.place,
+            optional=form.optional,
+            agenda=form.agenda,
         )
 
 
@@ -133,12 +152,52 @@ def schedule_form_card(
             ],
             value=_duration_value(values.duration_minutes),
         ),
+        ChoiceSetInput(
+            id="repeat",
+            label=catalog.form_repeat_label,
+            style="compact",
+            # No value when it does not repeat: the placeholder says so, and a blank submit
+            # is read as no repeat.
+            placeholder=catalog.form_repeat_choices[0],
+            choices=[
+                Choice(title=title, value=value)
+                for value, title in zip(REPEAT_CHOICES, catalog.form_repeat_choices, strict=True)
+            ],
+            value=_repeat_value(values.repeat),
+        ),
+        DateInput(
+            id="repeatUntil",
+            label=catalog.form_repeat_until_label,
+            value=values.repeat_until if _valid_date(values.repeat_until) else None,
+        ),
+        TextInput(
+            id="place",
+            label=catalog.form_place_label,
+            placeholder=catalog.form_place_placeholder,
+            max_length=PLACE_LIMIT,
+            value=_input_text(values.place, PLACE_LIMIT),
+        ),
         TextInput(
             id="attendees",
             label=catalog.form_attendees_label,
             placeholder=catalog.form_attendees_placeholder,
             max_length=ATTENDEES_LIMIT,
             value=_input_text(values.attendees, ATTENDEES_LIMIT),
+        ),
+        TextInput(
+            id="optional",
+            label=catalog.form_optional_label,
+            placeholder=catalog.form_optional_placeholder,
+            max_length=ATTENDEES_LIMIT,
+            value=_input_text(values.optional, ATTENDEES_LIMIT),
+        ),
+        TextInput(
+            id="agenda",
+            label=catalog.form_agenda_label,
+            placeholder=catalog.form_agenda_placeholder,
+            is_multiline=True,
+            max_length=AGENDA_LIMIT,
+            value=_agenda_text(values.agenda),
         ),
     ]
     submit = SubmitAction(title=catalog.form_submit, style="positive", data=ScheduleForm().data())
@@ -159,6 +218,16 @@ def _input_text(text: str, limit: int) -> str | None:
     # An input's value is not markdown: escaping would put backslashes into what the user
     # edits and submits. Control characters and excess length still go.
     return truncate(clean(text), limit) or None
+
+
+def _agenda_text(text: str) -> str | None:
+    # Lines are kept (it is a multiline input); each is cleaned as a one-line input is.
+    lines = [clean(line) for line in text.splitlines()]
+    return truncate("\n".join(lines).strip(), AGENDA_LIMIT) or None
+
+
+def _repeat_value(text: str) -> str | None:
+    return text if text in REPEAT_CHOICES and text != NO_REPEAT else None
 
 
 def _valid_date(text: str) -> bool:

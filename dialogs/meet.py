@@ -17,9 +17,11 @@ booked without a link, never to book it again.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
@@ -27,6 +29,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.commands import MeetCommand, MeetNowCommand
+from bot.commands.places import is_room_address
 from bot.graph import (
     GraphClient,
     GraphError,
@@ -41,7 +44,10 @@ from bot.graph import (
     TeamsNotAllowed,
     TokenError,
 )
-from bot.graph.models import Event, OnlineMeeting
+from bot.graph.client import graph_zone_name
+from bot.graph.models import Event, OnlineMeeting, Room
+from bot.graph.recurrence import recurrence_json
+from bot.graph.request import AttendeeType, EventRequest, Invitee, Participant, RoomBooking
 from bot.i18n import Catalog, catalog_for
 from bot.reminders import MeetingSpot, Reminders
 from bot.reminders.reconcile import Finished
@@ -92,27 +98,41 @@ class MeetingFlow:
         self._simulated = simulated
         self._reminders = reminders
 
-    async def schedule(self, command: MeetCommand, who: Requester, reply: Reply) -> None:
+    async def schedule(
+        self,
+        command: MeetCommand,
+        who: Requester,
+        reply: Reply,
+        *,
+        names: Mapping[str, str] | None = None,
+    ) -> None:
         """Book the meeting and answer with `reply`: the meeting card, or an error card; a
-        reminder only once the event exists."""
+        reminder only once the event exists. `names`: display names by folded address (the
+        roster's), sent with the invitations."""
         transaction_id = who.idempotency_key("event")
         lead = self._lead(command)
+        where = await self._where(command)
+        request = self._graph.event_request(
+            subject=command.subject,
+            start=command.start,
+            end=command.end,
+            zone=who.zone.key,
+            attendees=invitees(command, names or {}),
+            places=where.places,
+            room=where.room,
+            agenda=command.agenda,
+            recurrence=_recurrence(command, who.zone.key),
+        )
         try:
-            await self._expect(command, who, transaction_id, lead)
+            await self._expect(command, who, transaction_id, lead, request)
         except Exception:  # whatever the store raised: Graph has not been asked, nothing is made
             log.exception("the meeting could not be recorded before its create")
             await reply(error_card(who.catalog, who.catalog.store_unavailable))
             return
         try:
             with self._graph.budget():
-                event = await self._graph.create_online_event(
-                    who.user_id,
-                    subject=command.subject,
-                    start=command.start,
-                    end=command.end,
-                    zone=who.zone.key,
-                    attendees=command.attendees,
-                    transaction_id=transaction_id,
+                event = await self._graph.create_event(
+                    who.user_id, request, zone=who.zone.key, transaction_id=transaction_id
                 )
         except (GraphError, TeamsNotAllowed, TokenError) as exc:
             await self._settle_failed(transaction_id, exc)
@@ -121,7 +141,9 @@ class MeetingFlow:
         # From here on the event exists: every failure ends in `unfinished_card`.
         event = await self._with_join_link(event, who.user_id)
         try:
-            card = await self._created_card(event, who, command.subject, lead, transaction_id)
+            card = await self._created_card(
+                event, who, command.subject, lead, transaction_id, room_unresolved=where.unresolved
+            )
         except Exception:  # the store's, of whatever kind: the pending create is reconciled
             log.exception("meeting %s was created but its reminder was not written", event.id)
             card = unfinished_card(who.catalog)
@@ -151,8 +173,39 @@ class MeetingFlow:
         asked = command.reminder
         return self._reminders.default_lead if asked is None else asked.before
 
+    async def _where(self, command: MeetCommand) -> Where:
+        """The meeting's places, and its room looked up in the tenant's room list: a room
+        name not found there (or a list the app may not read) stays a plain place."""
+        if command.room is None:
+            return Where(command.places)
+        rooms: list[Room] = []
+        try:
+            with self._graph.budget():
+                rooms = await self._graph.list_rooms()
+        except (GraphError, TokenError) as exc:  # Place.Read.All not granted, most often
+            log.info("the room list could not be read: %s", exc)
+        by_key = {
+            key.casefold(): room
+            for room in rooms
+            if room.email_address
+            for key in (room.email_address, room.display_name or "")
+            if key
+        }
+        found = by_key.get(command.room.casefold())
+        if found is not None and found.email_address:
+            name = found.display_name or found.email_address
+            return Where(command.places, RoomBooking(found.email_address, name))
+        if is_room_address(command.room):  # a mailbox needs no list to be booked
+            return Where(command.places, RoomBooking(command.room, command.room))
+        return Where((*command.places, command.room), unresolved=command.room)
+
     async def _expect(
-        self, command: MeetCommand, who: Requester, transaction_id: str, lead: timedelta | None
+        self,
+        command: MeetCommand,
+        who: Requester,
+        transaction_id: str,
+        lead: timedelta | None,
+        request: EventRequest,
     ) -> None:
         if self._reminders is None:
             return
@@ -164,6 +217,7 @@ class MeetingFlow:
             end=command.end,
             attendees=command.attendees,
             lead=lead,
+            request=json.dumps(request.graph_json()),
         )
 
     async def _settle_failed(self, transaction_id: str, exc: Exception) -> None:
@@ -186,10 +240,14 @@ class MeetingFlow:
         subject: str,
         lead: timedelta | None,
         transaction_id: str,
+        *,
+        room_unresolved: str | None = None,
     ) -> dict[str, Any]:
         view = view_from_event(
             event, who.zone, zone_is_fallback=who.zone_is_fallback, simulated=self._simulated
         )
+        if room_unresolved is not None:
+            view = dataclasses.replace(view, room_unresolved=room_unresolved)
         reminder = None
         if self._reminders is not None:
             reminder = await remind(
@@ -213,13 +271,10 @@ class MeetingFlow:
         if pending.find_only:
             return await self._find(pending, zone, catalog, last_try=last_try)
         try:
-            event = await self._graph.create_online_event(
+            event = await self._graph.create_event(
                 pending.user_id,
-                subject=pending.subject,
-                start=pending.starts_at.astimezone(zone),
-                end=pending.ends_at.astimezone(zone),
+                self._pending_request(pending, zone),
                 zone=pending.zone,
-                attendees=pending.attendees,
                 transaction_id=pending.transaction_id,
             )
         except (GraphThrottled, GraphUnavailable, GraphUnauthorized, TokenError) as exc:
@@ -247,6 +302,19 @@ class MeetingFlow:
         note = _link_note(event, pending.subject, catalog) or catalog.created_late
         card = meeting_card(view, catalog, note=note, reminder=reminder)
         return Finished(card, settled=True)
+
+    def _pending_request(self, pending: PendingCreate, zone: ZoneInfo) -> EventRequest:
+        """The body the turn sent, as it was written down (rows from before it was kept: what
+        they hold, the subject, times and required attendees)."""
+        if pending.request is not None:
+            return EventRequest.model_validate(json.loads(pending.request))
+        return self._graph.event_request(
+            subject=pending.subject,
+            start=pending.starts_at.astimezone(zone),
+            end=pending.ends_at.astimezone(zone),
+            zone=pending.zone,
+            attendees=[Invitee(address) for address in pending.attendees],
+        )
 
     async def _find(
         self, pending: PendingCreate, zone: ZoneInfo, catalog: Catalog, *, last_try: bool
@@ -284,7 +352,10 @@ class MeetingFlow:
         return Finished(card, settled=True)
 
     async def meet_now(
-        self, command: MeetNowCommand, who: Requester
+        self,
+        command: MeetNowCommand,
+        who: Requester,
+        participants: Sequence[Participant] = (),
     ) -> tuple[dict[str, Any], OnlineMeeting | None]:
         """The card, and the meeting when one was created or got."""
         try:
@@ -293,6 +364,7 @@ class MeetingFlow:
                     who.user_id,
                     external_id=who.idempotency_key("meet-now"),
                     subject=command.subject,
+                    participants=participants,
                 )
         except (GraphError, TokenError) as exc:
             return failure_card(exc, who.catalog, Failed.MEET_NOW), None
@@ -364,6 +436,34 @@ def _zone(key: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+@dataclass(frozen=True, slots=True)
+class Where:
+    """Where a meeting is: its places, the room to book, and a room name that could not be
+    booked (kept among the places, and the card says so)."""
+
+    places: tuple[str, ...]
+    room: RoomBooking | None = None
+    unresolved: str | None = None
+
+
+def _recurrence(command: MeetCommand, zone: str) -> dict[str, Any] | None:
+    """A series' `recurrence`, repeating in the organizer's zone: Graph keeps each
+    occurrence's wall time in it across DST (the first start may be sent in UTC when its
+    wall time is ambiguous; the series still repeats in the zone)."""
+    if command.repeat is None:
+        return None
+    return dict(recurrence_json(command.repeat, command.start, graph_zone_name(zone)))
+
+
+def invitees(command: MeetCommand, names: Mapping[str, str]) -> list[Invitee]:
+    """The required attendees, then the optional ones, each with their name if known."""
+    required = [Invitee(a, names.get(a.casefold())) for a in command.attendees]
+    optional = [
+        Invitee(a, names.get(a.casefold()), AttendeeType.OPTIONAL) for a in command.optional
+    ]
+    return required + optional
+
+
 class Failed(Enum):
     """What the user asked for that did not happen: the error card's title, and which
     sentence (if any) warns that Graph may have done it anyway."""
@@ -372,6 +472,7 @@ class Failed(Enum):
     MEET_NOW = ("error_title", None)  # a stray meet-now meeting is on no calendar
     MAKE_ONLINE = ("make_online_failed_title", None)  # doing it again is harmless
     CANCEL = ("cancel_failed_title", "maybe_cancelled")
+    MOVE = ("move_failed_title", "maybe_moved")
     READ = ("calendar_failed_title", None)
 
     def __init__(self, title: str, maybe_done: str | None) -> None:

@@ -9,6 +9,7 @@ Graph, which stays the source of truth.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from botbuilder.core import StatePropertyAccessor, TurnContext
 
 from bot.commands import MeetNowCommand
 from bot.graph.models import OnlineMeeting
+from bot.graph.request import Participant
 from dialogs.meet import MeetingFlow, Requester
 
 
@@ -33,7 +35,10 @@ class MeetNowFlow:
         *,
         now: datetime,
         shared: bool,
+        participants: Sequence[Participant] = (),
     ) -> dict[str, Any]:
+        """The meet-now card; `participants` are invited when the meeting is made (a running
+        one is answered as it is)."""
         activity_id = context.activity.id
         running: dict[str, Any] | None = await self._running.get(context, lambda: None)
         if (
@@ -44,7 +49,7 @@ class MeetNowFlow:
         ):
             known = OnlineMeeting.model_validate(running["meeting"])
             return self._meetings.meeting_now_card(known, who, note=who.catalog.already_running)
-        card, made = await self._meetings.meet_now(command, who)
+        card, made = await self._meetings.meet_now(command, who, participants)
         if made is not None and made.end_date_time is not None:
             await self._running.set(
                 context,

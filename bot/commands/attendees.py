@@ -1,7 +1,8 @@
 """The attendee clause that ends a `meet` line: emails and Teams mentions after a keyword.
 
     clause := (with | 和 | 邀请) item {(, | ; | ， | ； | 、 | and | 和) item}
-    item   := email | <at>Name</at> | [label](mailto:email) | <mailto:email> | mailto:email
+    item   := [optional | 可选] address
+    address:= email | <at>Name</at> | [label](mailto:email) | <mailto:email> | mailto:email
 
 "with" counts as a whole word only; 和 and 邀请 may be glued to the text around
 them ("3点和a@b.com"). The clause is the earliest keyword after which every item is an
@@ -10,6 +11,10 @@ attendees are followed by nothing but the time also counts ("with <at>Adele</at>
 When no keyword qualifies, the last one is an attendee clause gone wrong (BAD_ATTENDEE) only
 if its items hold an email or a mention, or it comes after a time ("Sync tomorrow 3pm with
 Adele"); otherwise it is part of the subject ("Lunch with team tomorrow noon", "设计和开发评审").
+
+"optional" (可选, which may be glued to the address) makes the item after it and every one
+after that optional attendees: "with @Adele and optional @Megan, @Bob" invites Adele as
+required, Megan and Bob as optional. Someone named both ways is required.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from bot.commands.text import Message
 _KEYWORD = re.compile(r"(?<!\S)with(?!\S)|邀请|和", re.IGNORECASE)
 _SEPARATOR = re.compile(r"[\s,;，；、]+|和")
 _JOINERS = frozenset({"and"})
+_OPTIONAL = frozenset({"optional", "可选"})
 _MAX_TIME_CHARS = 120  # a time expression with its duration, after the attendees
 # A word's first character: after a space, or next to non-ASCII text (Chinese has no spaces).
 _WORD_START = re.compile(r"(?:(?<=\s)|(?<=[^\x00-\x7f])|(?=[^\x00-\x7f]))\S")
@@ -37,10 +43,13 @@ _EMAIL = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+[A-Za-z]{{2,}}")
 
 @dataclass(frozen=True, slots=True)
 class Attendees:
-    """Email addresses and mention names, each de-duplicated case-insensitively, order kept."""
+    """Email addresses and mention names, each de-duplicated case-insensitively, order kept;
+    the optional ones apart."""
 
     emails: tuple[str, ...] = ()
     mentions: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+    optional_mentions: tuple[str, ...] = ()
 
 
 def split_attendees(
@@ -118,23 +127,49 @@ def _items(text: str) -> list[str]:
 
 def _attendees(items: list[str], message: Message) -> Attendees | None:
     """All of `items` as attendees, or None if there are none or one is not an attendee."""
-    emails: list[str] = []
-    mentions: list[str] = []
-    for item in items:
+    required: tuple[list[str], list[str]] = ([], [])  # emails, mentions
+    optional: tuple[list[str], list[str]] = ([], [])
+    into, any_item = required, False
+    for word in items:
+        item = _after_optional(word)
+        if item != word:
+            into = optional
+            if not item:
+                continue  # "optional" alone: the next item is the first optional one
+        any_item = True
         name = message.mention(item.rstrip("."))
         if name is not None:
-            mentions.append(name)
+            into[1].append(name)
             continue
         address = _email(item)
         if address is None:
             return None
-        emails.append(address)
-    if not items:
+        into[0].append(address)
+    if not any_item:
         return None
-    return Attendees(_unique(emails), _unique(name for name in mentions if name))
+    emails, mentions = _unique(required[0]), _unique(n for n in required[1] if n)
+    return Attendees(
+        emails,
+        mentions,
+        _unique(_not_in(optional[0], emails)),
+        _unique(_not_in((n for n in optional[1] if n), mentions)),
+    )
+
+
+def _after_optional(item: str) -> str:
+    """`item` without a leading "optional" ("" if it was only that)."""
+    if item.casefold() in _OPTIONAL:
+        return ""
+    return item.removeprefix("可选")
+
+
+def _not_in(values: Iterable[str], taken: tuple[str, ...]) -> Iterator[str]:
+    folded = {value.casefold() for value in taken}
+    return (value for value in values if value.casefold() not in folded)
 
 
 def _attendee(item: str, message: Message) -> str | None:
+    item = _after_optional(item) or item
     name = message.mention(item.rstrip("."))
     return name if name is not None else _email(item)
 

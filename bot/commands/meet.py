@@ -1,11 +1,12 @@
 """The `meet` line after its keyword, and `parse_when` for a dialog's answer to "When?".
 
-A `meet` line is read from its end, once the repeat clause (`bot.commands.repeat`) and the
-reminder clause (`bot.commands.reminder`), which may stand anywhere after the subject, are taken
-out: the attendee clause
-(`bot.commands.attendees`), then the duration, then the longest tail that reads as a time
-expression, English (`bot.commands.when`) or Chinese (`bot.commands.when_zh`); what is left is
-the subject, in its original casing and with mentions back as names.
+A `meet` line is read from its end, once its agenda (`bot.commands.agenda`, to the end of the
+message), the repeat clause (`bot.commands.repeat`) and the reminder clause
+(`bot.commands.reminder`), which may stand anywhere after the subject, are taken out: the place
+clause (`bot.commands.places`) and the attendee clause (`bot.commands.attendees`), in either
+order, then the duration, then the longest tail that reads as a time expression, English
+(`bot.commands.when`) or Chinese (`bot.commands.when_zh`); what is left is the subject, in its
+original casing and with mentions back as names.
 
 * The duration is `for <duration>` after the last whole-word "for", if what follows is a
   duration or a number that tries to be one ("for 25h" is BAD_DURATION, "Plan for launch" stays
@@ -24,9 +25,11 @@ the subject, in its original casing and with mentions back as names.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import date, datetime, timedelta
 
+from bot.commands.agenda import split_agenda
 from bot.commands.attendees import Attendees, split_attendees
 from bot.commands.duration import checked_duration, parse_duration
 from bot.commands.model import (
@@ -37,6 +40,7 @@ from bot.commands.model import (
     ReminderRequest,
     Repeat,
 )
+from bot.commands.places import Place, split_place
 from bot.commands.reminder import split_reminder
 from bot.commands.repeat import split_repeat
 from bot.commands.resolve import require_aware, resolve_date, resolve_when
@@ -65,6 +69,7 @@ def parse_meet(
     body: str, message: Message, now: datetime, locale: str | None
 ) -> MeetCommand | IncompleteMeet | ParseError:
     """The command for `meet <body>`; `body` is a part of `message.body`."""
+    body, agenda = split_agenda(body, message)
     repeated = split_repeat(
         body,
         today=now.date(),
@@ -84,10 +89,57 @@ def parse_meet(
     if isinstance(reminded, ParseError):
         return reminded
     body, reminder = reminded
+    clauses = _split_clauses(body, message)
+    if isinstance(clauses, ParseError):
+        return clauses
+    head, attendees, place = clauses
+    command = _meet_command(head, attendees, reminder, repeat_clause, message, now, locale)
+    if isinstance(command, ParseError):
+        return command
+    return dataclasses.replace(
+        command,
+        optional=attendees.optional,
+        optional_mentions=attendees.optional_mentions,
+        places=place.places,
+        room=place.room,
+        agenda=agenda,
+    )
+
+
+def _split_clauses(body: str, message: Message) -> tuple[str, Attendees, Place] | ParseError:
+    """The place and attendee clauses off the end of `body`, in either order."""
+    last = split_place(
+        body,
+        message,
+        ends_with_time=lambda head: _after_time(head, message),
+        is_when=_is_when,
+        may_end=lambda rest: not _has_attendees(rest, message),
+    )
+    if isinstance(last, ParseError):
+        return last
+    body, place = last
     split = split_attendees(body, message, ends_with_time=_ends_with_time, is_when=_is_when)
     if isinstance(split, ParseError):
         return split
     head, attendees = split
+    if not place:  # "at Harry's Bar with adele@contoso.com": the place before the attendees
+        before = split_place(head, message, ends_with_time=_ends_with_time, is_when=_is_when)
+        if isinstance(before, ParseError):
+            return before
+        head, place = before
+    return head, attendees, place
+
+
+def _meet_command(  # noqa: PLR0917 (the clauses read so far, and the parser's context)
+    head: str,
+    attendees: Attendees,
+    reminder: ReminderRequest | None,
+    repeat_clause: RepeatClause | None,
+    message: Message,
+    now: datetime,
+    locale: str | None,
+) -> MeetCommand | IncompleteMeet | ParseError:
+    """The command for what is left of the line: subject, time, duration and repeat."""
     clause = split_duration(head)
     if isinstance(clause, ParseError):
         return clause
@@ -279,9 +331,18 @@ def _is_rest(text: str, message: Message) -> bool:
     text = text.strip(_SUBJECT_TRIM)
     if not text:
         return True
+    # What is left must be empty, so a place clause may follow any text here.
+    placed = split_place(text, message, ends_with_time=lambda _: True, is_when=_is_when)
+    if isinstance(placed, ParseError):  # a place clause gone wrong is still one
+        return True
+    text = placed[0]
     split = split_attendees(text, message, ends_with_time=_ends_with_time, is_when=_is_when)
     if isinstance(split, ParseError):  # an attendee clause gone wrong is still one
         return _ATTENDEE_START.match(text) is not None
+    if not placed[1]:
+        before = split_place(split[0], message, ends_with_time=lambda _: True, is_when=_is_when)
+        if not isinstance(before, ParseError):
+            split = (before[0], split[1])
     clause = split_duration(split[0])
     if isinstance(clause, ParseError):  # so is a bad duration
         return _FOR.match(split[0]) is not None
@@ -291,6 +352,15 @@ def _is_rest(text: str, message: Message) -> bool:
         head = found[0]
     head = _leading_duration(head.strip(_SUBJECT_TRIM))[0]
     return not head.strip(_SUBJECT_TRIM)
+
+
+def _has_attendees(text: str, message: Message) -> bool:
+    """Whether `text` ends in an attendee clause (so a place in it does not end the line)."""
+    split = split_attendees(text, message, ends_with_time=_ends_with_time, is_when=_is_when)
+    if isinstance(split, ParseError):
+        return True
+    found = split[1]
+    return bool(found.emails or found.mentions or found.optional or found.optional_mentions)
 
 
 def _is_rest_of_repeat(text: str, message: Message) -> bool:

@@ -8,7 +8,7 @@ is looked up in the message catalog by `ParseErrorKind`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum, auto
 from typing import TypeAlias
 
@@ -118,9 +118,11 @@ class IncompleteMeet:
 
 @dataclass(frozen=True, slots=True)
 class MeetNowCommand:
-    """Start a meeting right away: `meet now [subject]`."""
+    """Start a meeting right away: `meet now [subject] [with <attendees>]`."""
 
     subject: str | None
+    attendees: tuple[str, ...] = ()  # email addresses, as a `meet` line's
+    mentions: tuple[str, ...] = ()  # `<at>Name</at>` display texts: participants by their id
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,12 +171,17 @@ class CancelMeetingCommand:
 class MoveCommand:
     """Reschedule a meeting the sender organizes: `move <subject words> to <when>` (`start`),
     or `push <subject words> <duration>` (`shift`, later; negative is earlier). Exactly one
-    of `start` and `shift` is set; the length of the meeting is kept."""
+    of `start`, `at`, `day` and `shift` is set; the length of the meeting is kept."""
 
     query: str
     start: datetime | None = None
     shift: timedelta | None = None
     scope: SeriesScope | None = None  # of a recurring meeting; None: not said (asked back)
+    # "move standup to 4pm": a time without a day is on the meeting's own day, and "to
+    # Thursday" keeps the meeting's time of day; only the meeting knows which, so these stay
+    # unresolved here.
+    at: time | None = None
+    day: date | None = None
 
 
 @dataclass(frozen=True, slots=True)

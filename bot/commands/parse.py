@@ -4,7 +4,8 @@ Grammar (first match wins; English keywords are whole words, case-insensitive; a
 keyword may be glued to what follows when the message starts with Chinese text)::
 
     "" | help | ? | /help | 帮助 | ？  [words]             -> HelpCommand
-    meet now [subject] | 立即开会 | 现在开会 [主题]         -> MeetNowCommand
+    meet now [subject] [<attendees>] | 立即开会 | 现在开会 [主题] [<attendees>]
+                                                          -> MeetNowCommand
     meet | 会议 | 开会  <subject> <when> [<duration>] [<attendees>] [<reminder>]
                                                           -> MeetCommand, or IncompleteMeet
                                                              when the subject or time is missing
@@ -13,7 +14,9 @@ keyword may be glued to what follows when the message starts with Chinese text):
     offline | 脱机  [subject words]                       -> OfflineCommand
     upcoming | agenda | 日程 | 即将召开                   -> UpcomingCommand
     join | 加入  <subject words>                          -> JoinCommand
-    cancel meeting | 取消会议  <subject words>            -> CancelMeetingCommand
+    cancel meeting | 取消会议  <subject words> [<scope>]  -> CancelMeetingCommand
+    move | reschedule | push | pull  <subject words> ...
+      | 把 ... 改到 | 推迟 | 延后 | 提前 ...                 -> MoveCommand
     cancel | 取消                                         -> CancelCommand
     providers | 提供商                                    -> ProvidersCommand
     reminders | my reminders | 提醒列表 | 我的提醒        -> RemindersCommand
@@ -23,25 +26,33 @@ keyword may be glued to what follows when the message starts with Chinese text):
       | 停止提醒 | 别再提醒[我]                           -> WatchCommand(on=False)
     anything else                                         -> ParseError(UNKNOWN_COMMAND)
 
-A `meet` line's <reminder> ("remind 5m", "no reminder", "提前5分钟提醒", "不提醒") is read by
-`bot.commands.reminder`. A message that starts with `remind` and is none of the commands above
-("remind", "remind me 5m") is UNKNOWN_COMMAND with the whole text as detail.
+A `meet` message's lines after the first are its agenda, as is the text after `agenda:` or
+`议程：` (`bot.commands.agenda`). A `meet` line's <reminder> ("remind 5m", "no reminder",
+"提前5分钟提醒", "不提醒") is read by `bot.commands.reminder`. A message that starts with
+`remind` and is none of the commands above ("remind", "remind me 5m") is UNKNOWN_COMMAND with
+the whole text as detail.
 
 A command that takes no words (the phrases above included) must stand alone, save for a
 sentence's end mark ("cancel!", "upcoming?"): with more after it ("cancel Design review",
 "schedule something") it is UNKNOWN_COMMAND with the whole text as detail, rather than a guess
 at what was meant. `help` alone ignores what follows. `join` and `cancel meeting` without words
-are MISSING_SUBJECT. Mentions (`<at>Name</at>`) in subjects and queries become the plain name;
-in a `meet` line's attendee clause they are collected into `mentions`. The `meet` line itself
-is read by `bot.commands.meet`.
+are MISSING_SUBJECT. Mentions (`<at>Name</at>`) in subjects and queries become the plain
+name; in a `meet` line's attendee clause they are collected into `mentions`. The `meet` line
+itself is read by `bot.commands.meet`. The `move` family and the scope of a change to a
+recurring meeting ("this one", "the whole series", 仅这一次, 整个系列) are read by
+`bot.commands.move`; a 把 line with no move verb in it, and a 推迟 / 提前 line that does not
+end in a duration, are UNKNOWN_COMMAND.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.commands.agenda import split_lines
+from bot.commands.attendees import split_attendees
 from bot.commands.meet import MAX_TEXT_LENGTH, parse_meet
 from bot.commands.model import (
     CancelCommand,
@@ -60,6 +71,7 @@ from bot.commands.model import (
     UpcomingCommand,
     WatchCommand,
 )
+from bot.commands.move import parse_move, parse_move_zh, parse_shift, parse_shift_zh, split_scope
 from bot.commands.resolve import require_aware
 from bot.commands.text import Message, grouped_by_first, starts_cjk
 
@@ -71,6 +83,7 @@ class _Context:
     message: Message
     now: datetime
     locale: str | None
+    agenda: str | None = None  # a `meet` message's lines after the first
 
 
 Handler = Callable[[str, _Context], Command | ParseError]  # (the words after the keyword, ...)
@@ -89,6 +102,13 @@ def parse(text: str, now: datetime, *, locale: str | None = None) -> Command | P
         return HelpCommand()
     context = _Context(message, now, locale)
     routed = _route(message.body)
+    first, agenda = split_lines(text)
+    if agenda is not None:  # only a `meet` takes its further lines, as its agenda
+        first_message = Message.of(first)
+        first_routed = _route(first_message.body) if first_message.body else None
+        if first_routed is not None and first_routed[0] is _meet:
+            context = _Context(first_message, now, locale, agenda)
+            routed = first_routed
     if routed is None:
         first = message.body.split(" ", 1)[0]
         return ParseError(ParseErrorKind.UNKNOWN_COMMAND, message.restore(first))
@@ -118,11 +138,23 @@ def _help(rest: str, context: _Context) -> Command | ParseError:
 
 
 def _meet(rest: str, context: _Context) -> Command | ParseError:
-    return parse_meet(rest, context.message, context.now, context.locale)
+    command = parse_meet(rest, context.message, context.now, context.locale)
+    if context.agenda is None or isinstance(command, ParseError):
+        return command
+    agenda = "\n".join(part for part in (command.agenda, context.agenda) if part)
+    return dataclasses.replace(command, agenda=agenda)
 
 
 def _meet_now(rest: str, context: _Context) -> Command | ParseError:
-    return MeetNowCommand(context.message.restore(rest).strip() or None)
+    # No time follows a `meet now`: its attendee clause, if any, ends the line.
+    split = split_attendees(
+        rest, context.message, ends_with_time=lambda _: False, is_when=lambda _: False
+    )
+    if isinstance(split, ParseError):
+        return split
+    head, attendees = split
+    subject = context.message.restore(head).strip() or None
+    return MeetNowCommand(subject, attendees.emails, attendees.mentions)
 
 
 def _offline(rest: str, context: _Context) -> Command | ParseError:
@@ -135,8 +167,38 @@ def _join(rest: str, context: _Context) -> Command | ParseError:
 
 
 def _cancel_meeting(rest: str, context: _Context) -> Command | ParseError:
-    query = context.message.restore(rest).strip()
-    return CancelMeetingCommand(query) if query else ParseError(ParseErrorKind.MISSING_SUBJECT)
+    words, scope = split_scope(rest)
+    query = context.message.restore(words).strip()
+    if not query:
+        return ParseError(ParseErrorKind.MISSING_SUBJECT)
+    return CancelMeetingCommand(query, scope)
+
+
+def _move(rest: str, context: _Context) -> Command | ParseError:
+    return parse_move(rest, context.message, context.now, context.locale)
+
+
+def _push(rest: str, context: _Context) -> Command | ParseError:
+    return parse_shift(rest, context.message, later=True)
+
+
+def _pull(rest: str, context: _Context) -> Command | ParseError:
+    return parse_shift(rest, context.message, later=False)
+
+
+def _move_zh(rest: str, context: _Context) -> Command | ParseError:
+    moved = parse_move_zh(rest, context.message, context.now, context.locale)
+    return _unknown(rest, context) if moved is None else moved
+
+
+def _push_zh(rest: str, context: _Context) -> Command | ParseError:
+    moved = parse_shift_zh(rest, context.message, later=True)
+    return _unknown(rest, context) if moved is None else moved
+
+
+def _pull_zh(rest: str, context: _Context) -> Command | ParseError:
+    moved = parse_shift_zh(rest, context.message, later=False)
+    return _unknown(rest, context) if moved is None else moved
 
 
 def _unknown(rest: str, context: _Context) -> Command | ParseError:
@@ -169,6 +231,10 @@ _ENGLISH: tuple[tuple[tuple[str, ...], Handler], ...] = (
     (("upcoming",), _alone(UpcomingCommand())),
     (("agenda",), _alone(UpcomingCommand())),
     (("join",), _join),
+    (("move",), _move),
+    (("reschedule",), _move),
+    (("push",), _push),
+    (("pull",), _pull),
     (("providers",), _alone(ProvidersCommand())),
     (("reminders",), _alone(RemindersCommand())),
     (("my", "reminders"), _alone(RemindersCommand())),
@@ -197,6 +263,10 @@ _CHINESE: tuple[tuple[str, Handler], ...] = tuple(
             ("即将召开", _alone(UpcomingCommand())),
             ("加入", _join),
             ("取消会议", _cancel_meeting),
+            ("把", _move_zh),
+            ("推迟", _push_zh),
+            ("延后", _push_zh),
+            ("提前", _pull_zh),
             ("取消", _alone(CancelCommand())),
             ("提供商", _alone(ProvidersCommand())),
             ("提醒列表", _alone(RemindersCommand())),

@@ -3,15 +3,16 @@
 The client is configured where the app is composed (`bot.graph.http`): Graph's base URL, the CA
 to trust, the proxy, the connection pool; unit tests hand it `httpx.MockTransport`. App-only:
 every path is `/users/{organizer}/...` where the organizer is the Teams sender's `aadObjectId`.
-Calendars are cached per user, so steady state is one Graph round trip per meeting.
+Calendars are cached per user, so steady state is one Graph round trip per meeting; the
+tenant's room list is cached too.
 
 Retries follow `bot.retry` (`GRAPH_RETRY`), bounded in count and in time, and only for what
 Graph documents as transient: 429 and 503 after the server's `Retry-After`, 502/503/504,
 timeouts and dropped connections with a short exponential backoff; a 401 once, with a fresh
 token. Never another 4xx, and not a 500 (not documented as transient). Every write is safe to
 retry: creates carry `transactionId` or `externalId`, making an event online PATCHes the same
-two fields, and a cancel that comes back 404 after an attempt that may have reached Graph has
-already happened.
+two fields, moving one the same start and end, and a cancel that comes back 404 after an
+attempt that may have reached Graph has already happened.
 
 Time: all Graph calls of one Teams turn share one budget (`budget()`, 8 s by default), so the
 bot answers within Teams' 15-second window whatever Graph does: each attempt is cut off at
@@ -24,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -54,7 +55,10 @@ from bot.graph.models import (
     EventPage,
     OnlineMeeting,
     OnlineMeetingProvider,
+    Room,
+    RoomPage,
 )
+from bot.graph.request import EventRequest, Invitee, Participant, RoomBooking
 from bot.logs import graph_fields
 from bot.retry import GRAPH_RETRY, Budget, RetryPolicy
 
@@ -93,6 +97,7 @@ class GraphClient:
         tokens: TokenProvider,
         *,
         calendar_ttl: timedelta = timedelta(minutes=15),
+        rooms_ttl: timedelta = timedelta(hours=1),
         policy: RetryPolicy = GRAPH_RETRY,
     ) -> None:
         """`http` carries Graph's base URL (`https://graph.microsoft.com/v1.0`); `policy` its
@@ -104,6 +109,9 @@ class GraphClient:
         self._clock = policy.clock
         self.policy = policy
         self._calendars: dict[str, tuple[float, Calendar]] = {}
+        # One app registration, one tenant: its room list, until when it is fresh.
+        self._rooms_ttl = rooms_ttl.total_seconds()
+        self._rooms: tuple[float, list[Room]] | None = None
         # The budget of the turn this task is in, if one was opened.
         self._budget: ContextVar[Budget | None] = ContextVar("graph_budget", default=None)
 
@@ -149,22 +157,56 @@ class GraphClient:
         attendees: Sequence[str],
         transaction_id: str,
     ) -> Event:
-        """Create a Teams meeting on the organizer's calendar.
+        """Create a Teams meeting with required attendees only (`create_event` for the rest)."""
+        request = self.event_request(
+            subject=subject,
+            start=start,
+            end=end,
+            zone=zone,
+            attendees=[Invitee(address) for address in attendees],
+        )
+        return await self.create_event(user_id, request, zone=zone, transaction_id=transaction_id)
+
+    @staticmethod
+    def event_request(
+        *,
+        subject: str,
+        start: datetime,
+        end: datetime,
+        zone: str,
+        attendees: Sequence[Invitee] = (),
+        places: Sequence[str] = (),
+        room: RoomBooking | None = None,
+        agenda: str | None = None,
+        recurrence: Mapping[str, Any] | None = None,
+    ) -> EventRequest:
+        """The create body for a meeting at `start`-`end` in `zone` (the organizer's IANA
+        zone, sent by its Windows name)."""
+        zone_name = graph_zone_name(zone)
+        return EventRequest.build(
+            subject=subject,
+            start=_dtz(start, zone_name),
+            end=_dtz(end, zone_name),
+            attendees=attendees,
+            places=places,
+            room=room,
+            agenda=agenda,
+            recurrence=recurrence,
+        )
+
+    async def create_event(
+        self, user_id: str, request: EventRequest, *, zone: str, transaction_id: str
+    ) -> Event:
+        """Create `request` as a Teams meeting on the organizer's calendar.
 
         Checks the calendar's allowed providers first: Graph would otherwise create the event
-        with a Skype link or none at all. `zone` is the organizer's IANA zone.
+        with a Skype link or none at all. The answer's times are asked for in `zone` (IANA).
         """
         calendar = await self.get_calendar(user_id)
         if not calendar.allows_teams:
             raise TeamsNotAllowed(calendar.allowed_online_meeting_providers)
-        zone_name = graph_zone_name(zone)
         body = {
-            "subject": subject,
-            "start": _dtz(start, zone_name),
-            "end": _dtz(end, zone_name),
-            "attendees": [
-                {"emailAddress": {"address": address}, "type": "required"} for address in attendees
-            ],
+            **request.graph_json(),
             "isOnlineMeeting": True,
             "onlineMeetingProvider": OnlineMeetingProvider.TEAMS.value,
             "transactionId": transaction_id,
@@ -173,10 +215,32 @@ class GraphClient:
             "POST",
             f"/users/{user_segment(user_id)}/events",
             json=body,
-            headers={"Prefer": f'outlook.timezone="{zone_name}"'},
+            headers={"Prefer": f'outlook.timezone="{graph_zone_name(zone)}"'},
             resource="events",
         )
         return Event.model_validate(data)
+
+    async def list_rooms(self) -> list[Room]:
+        """The tenant's rooms (`GET /places/microsoft.graph.room`, Place.Read.All), cached
+        for `rooms_ttl`: rooms change rarely and every `in <room>` would ask again.
+
+        Follows `@odata.nextLink` (Graph sends 100 places a page) for at most MAX_VIEW_PAGES
+        pages. https://learn.microsoft.com/en-us/graph/api/place-list
+        """
+        if self._rooms is not None and self._clock() < self._rooms[0]:
+            return self._rooms[1]
+        path, query = "/places/microsoft.graph.room", None
+        rooms: list[Room] = []
+        for _ in range(MAX_VIEW_PAGES):
+            page = RoomPage.model_validate(
+                await self._request("GET", path, params=query, resource="places")
+            )
+            rooms.extend(page.value)
+            if page.next_link is None:
+                break
+            path = self._next_path(page.next_link)
+        self._rooms = (self._clock() + self._rooms_ttl, rooms)
+        return rooms
 
     async def get_event_online_info(self, user_id: str, event_id: str) -> Event:
         data = await self._request(
@@ -284,6 +348,34 @@ class GraphClient:
             return _with_online_info(event, info)
         return await self.make_event_online(user_id, event.id)
 
+    async def move_event(
+        self, user_id: str, event_id: str, *, start: datetime, end: datetime, zone: str
+    ) -> Event:
+        """Move an event (a single one, one occurrence of a series, or a series master) to
+        `start`-`end`, written in `zone` (IANA), and return it as Graph now has it.
+
+        The PATCH carries `start` and `end` and nothing else: a PATCH that also sends `body`
+        makes Graph rebuild the invitation's join block and mint a new join URL, or drop it
+        (microsoft-graph-docs#9743, #18896), and every attendee's link would stop working.
+        Moving one occurrence onto or past the day of its neighbour is a 400
+        `ErrorOccurrenceCrossingBoundary` (Graph's "Update event" page). Sending the same
+        times again changes nothing, so a retried PATCH is safe.
+        """
+        zone_name = graph_zone_name(zone)
+        data = await self._request(
+            "PATCH",
+            f"/users/{user_segment(user_id)}/events/{event_segment(event_id)}",
+            json={"start": _dtz(start, zone_name), "end": _dtz(end, zone_name)},
+            headers={"Prefer": f'outlook.timezone="{zone_name}"'},
+            resource="events",
+        )
+        event = Event.model_validate(data)
+        if not event.is_online_meeting or event.join_url:
+            return event
+        # An online event answered without its join details: read them once more.
+        info = await self.get_event_online_info(user_id, event_id)
+        return event.model_copy(update={"online_meeting": info.online_meeting})
+
     async def cancel_event(self, user_id: str, event_id: str, comment: str | None = None) -> None:
         """Cancel a meeting the user organizes and notify its attendees (Graph answers 202).
 
@@ -305,9 +397,13 @@ class GraphClient:
         subject: str | None = None,
         start: datetime | None = None,
         end: datetime | None = None,
+        participants: Sequence[Participant] = (),
     ) -> tuple[OnlineMeeting, bool]:
-        """`onlineMeetings/createOrGet`: the meeting and whether this call created it (201)."""
+        """`onlineMeetings/createOrGet`: the meeting and whether this call created it (201).
+        `participants` go in as `participants.attendees` (seed 001's example)."""
         body: dict[str, Any] = {"externalId": external_id}
+        if participants:
+            body["participants"] = {"attendees": [person.json() for person in participants]}
         if subject:
             body["subject"] = subject
         if start is not None:

@@ -262,3 +262,16 @@ class OnlineMeeting(GraphModel):
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value
+
+
+class Room(GraphModel):
+    """A room of the tenant (`GET /places/microsoft.graph.room`): what booking it needs."""
+
+    id: str | None = None
+    display_name: str | None = None
+    email_address: str | None = None
+
+
+class RoomPage(GraphModel):
+    value: list[Room] = Field(default_factory=list)
+    next_link: str | None = Field(default=None, alias="@odata.nextLink")

@@ -165,6 +165,65 @@ class Catalog:
     unexpected_error: str
     reference_label: str  # {request_id}
     no_reference: str  # Graph sent no answer, so no request id to quote
+    # issue 24: moving a meeting, and a change to one meeting of a series or all of it
+    meeting_moved: str  # {subject} {when}: the card's note after a move
+    series_moved: str  # {subject} {when}: the whole series moved; {when} is the next one
+    move_in_past: str  # {subject} {when}: the new time has already passed
+    move_series_other_day: str  # a whole series moves to another time of day, not day
+    move_crossing: str  # Graph's ErrorOccurrenceCrossingBoundary for one occurrence
+    move_failed_title: str
+    maybe_moved: str  # a move that may have happened although it failed
+    move_which: str  # {subject} {when}: move only this one, or the whole series?
+    cancel_which: str  # {subject} {when}: cancel only this one, or the whole series?
+    cancel_series_confirm: str  # {subject}: cancel the whole series?
+    move_this_one: str  # the choice's buttons
+    move_whole_series: str
+    cancel_this_one: str
+    cancel_whole_series: str
+    occurrence_cancelled: str  # {subject}
+    series_cancelled: str  # {subject}
+    # issue 24: places, rooms and attendees of a meet
+    room_unresolved: str  # {room}: a room name Meetbot could not book, kept as the place
+    # issue 24: cards (recurrence, places, room, optional attendees, the form's new inputs)
+    recurrence_label: str
+    places_label: str
+    room_label: str
+    optional_label: str  # optional attendees, shown apart from the required ones
+    recurrence_daily: str
+    recurrence_daily_interval: str  # {interval}
+    recurrence_weekdays: str  # weekly on monday..friday, every week
+    recurrence_weekly: str  # {days}
+    recurrence_weekly_interval: str  # {interval} {days}
+    recurrence_monthly: str  # {day}
+    recurrence_monthly_interval: str  # {interval} {day}
+    recurrence_monthly_relative: str  # {index} {days}
+    recurrence_monthly_relative_interval: str  # {interval} {index} {days}
+    recurrence_yearly: str  # {month} {day}
+    recurrence_yearly_interval: str  # {interval} {month} {day}
+    recurrence_yearly_relative: str  # {index} {days} {month}
+    recurrence_yearly_relative_interval: str  # {interval} {index} {days} {month}
+    recurrence_other: str  # a pattern type Graph may add later
+    recurrence_until: str  # {pattern} {date}
+    recurrence_until_date: str  # {year} {month} {day}
+    recurrence_count: str  # {pattern} {count}
+    recurrence_count_one: str  # {pattern}
+    recurrence_day_names: tuple[str, ...]  # Monday first, 7 names, as a repeat says them
+    recurrence_week_indexes: tuple[str, ...]  # Graph's weekIndex first..last, 5 words
+    date_list_separator: str  # between days of a list ("date_": a format, no words)
+    recurrence_list_last: str  # before the last day of a list
+    form_repeat_label: str
+    # titles of cards.schedule_form.REPEAT_CHOICES, in its order: none, daily, weekdays,
+    # weekly (on the start's weekday), monthly (on the start's day of the month)
+    form_repeat_choices: tuple[str, ...]
+    form_repeat_until_label: str
+    form_place_label: str
+    form_place_placeholder: str
+    form_optional_label: str
+    form_optional_placeholder: str
+    form_agenda_label: str
+    form_agenda_placeholder: str
+    # {pattern} {zone}: the days a recurrence names are another zone's than the card's times
+    recurrence_in_zone: str
     # issue 24: Graph quirks
     no_mailbox: str  # 404 MailboxNotEnabledForRESTAPI: the admin must give an Exchange mailbox
     created_without_join_link: str  # {subject}: the event exists, Graph gave it no Teams link

@@ -215,6 +215,86 @@ CATALOG = Catalog(
     unexpected_error="Sorry, something went wrong on my side. Please try again.",
     reference_label="Reference: {request_id}",
     no_reference="No reference number: Microsoft Graph sent no answer.",
+    # issue 24: moving a meeting, and a change to one meeting of a series or all of it
+    meeting_moved="\u201c{subject}\u201d moved to {when}. Attendees get the update.",
+    series_moved="Every meeting of \u201c{subject}\u201d moved; the next one is {when}. "
+    "Attendees get the update.",
+    move_in_past="That would put \u201c{subject}\u201d at {when}, which has already passed. "
+    "Please pick a time in the future.",
+    move_series_other_day="I can move a whole series to another time of day, but not to "
+    "another day: move just this one, or change the series\u2019 days in Outlook or Teams.",
+    move_crossing="One meeting of a series can\u2019t move onto or past the day of the one "
+    "before or after it. Pick a nearer time, or move the whole series.",
+    move_failed_title="The meeting was not moved",
+    maybe_moved="Graph may have moved it anyway: check your calendar before you try again.",
+    move_which="\u201c{subject}\u201d repeats. Move only the one on {when}, or the whole series?",
+    cancel_which="\u201c{subject}\u201d repeats. Cancel only the one on {when}, or the whole "
+    "series? Attendees get a cancellation notice.",
+    cancel_series_confirm="Cancel every meeting of \u201c{subject}\u201d? Attendees get a "
+    "cancellation notice.",
+    move_this_one="Only this one",
+    move_whole_series="The whole series",
+    cancel_this_one="Cancel only this one",
+    cancel_whole_series="Cancel the whole series",
+    occurrence_cancelled="This meeting of \u201c{subject}\u201d was cancelled; the rest of the "
+    "series stays. Attendees have been notified.",
+    series_cancelled="Every meeting of \u201c{subject}\u201d was cancelled. Attendees have been "
+    "notified.",
+    # issue 24: places, rooms and attendees of a meet
+    room_unresolved="\u201c{room}\u201d is the meeting\u2019s place, but no room was booked: "
+    "Meetbot could not find it in your organization\u2019s room list (it may not be allowed "
+    "to read it). Add the room in Outlook or Teams.",
+    # issue 24: cards (recurrence, places, room, optional attendees, the form's new inputs)
+    recurrence_label="Repeats",
+    places_label="Place",
+    room_label="Room",
+    optional_label="Optional",
+    recurrence_daily="Every day",
+    recurrence_daily_interval="Every {interval} days",
+    recurrence_weekdays="Every weekday",
+    recurrence_weekly="Every {days}",
+    recurrence_weekly_interval="Every {interval} weeks on {days}",
+    recurrence_monthly="Monthly on day {day}",
+    recurrence_monthly_interval="Every {interval} months on day {day}",
+    recurrence_monthly_relative="The {index} {days} of every month",
+    recurrence_monthly_relative_interval="The {index} {days} of every {interval} months",
+    recurrence_yearly="Every year on {month} {day}",
+    recurrence_yearly_interval="Every {interval} years on {month} {day}",
+    recurrence_yearly_relative="The {index} {days} of {month} every year",
+    recurrence_yearly_relative_interval="The {index} {days} of {month} every {interval} years",
+    recurrence_other="Repeats",
+    recurrence_until="{pattern} until {date}",
+    recurrence_until_date="{month} {day}, {year}",
+    recurrence_count="{pattern}, {count} times",
+    recurrence_count_one="{pattern}, once",
+    recurrence_day_names=(
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ),
+    recurrence_week_indexes=("first", "second", "third", "fourth", "last"),
+    date_list_separator=", ",
+    recurrence_list_last=" and ",
+    form_repeat_label="Repeat",
+    form_repeat_choices=(
+        "Does not repeat",
+        "Every day",
+        "Every weekday",
+        "Every week",
+        "Every month",
+    ),
+    form_repeat_until_label="Repeat until (optional)",
+    form_place_label="Place or room",
+    form_place_placeholder="Conf Room 3; baker@contoso.com",
+    form_optional_label="Optional invitees",
+    form_optional_placeholder="Email addresses, separated by commas",
+    form_agenda_label="Agenda",
+    form_agenda_placeholder="What will you discuss?",
+    recurrence_in_zone="{pattern} ({zone} days)",
     # issue 24: Graph quirks
     no_mailbox="Your account has no Exchange Online mailbox (Microsoft Graph says it is "
     "inactive, soft-deleted or hosted on-premises), so Meetbot can\u2019t reach your calendar. "

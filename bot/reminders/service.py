@@ -117,9 +117,11 @@ class Reminders:
         end: datetime,
         attendees: Sequence[str],
         lead: timedelta | None,
+        request: str | None = None,
     ) -> None:
         """Record a create about to go to Graph (durably: it is committed when this returns),
-        so that it ends in a reminder even if nothing after the create does."""
+        so that it ends in a reminder even if nothing after the create does. `request`: the
+        create's whole Graph body as JSON, for a reconcile to send again."""
         await self._store.add_pending_create(
             PendingCreate(
                 transaction_id=transaction_id,
@@ -133,6 +135,7 @@ class Reminders:
                 zone=spot.zone,
                 locale=spot.locale,
                 next_attempt_at=self._clock() + self._hold,
+                request=request,
             )
         )
 
@@ -227,6 +230,36 @@ class Reminders:
         if reminder is None or not await self._store.cancel_reminder(reminder_id, user_id):
             return None
         return reminder
+
+    async def moved(
+        self,
+        user_id: str,
+        event_id: str,
+        *,
+        start: datetime,
+        end: datetime,
+        was: datetime | None = None,
+    ) -> int:
+        """The user moved the event `event_id` to `start`-`end`: its open reminders follow at
+        once (the scheduler's checks would find the move too, but only at their next look).
+        With `was`, only a reminder of the meeting that started then (one occurrence of a
+        series whose reminder names the master). How many were rescheduled."""
+        now = self._clock()
+        moved = 0
+        for reminder in await self._store.open_reminders(user_id, limit=100):
+            if reminder.event_id != event_id or (was is not None and reminder.starts_at != was):
+                continue
+            changed = await self._store.reschedule(
+                reminder.id,
+                subject=reminder.subject,
+                starts_at=start,
+                ends_at=end,
+                next_attempt_at=first_attempt(now, start - reminder.lead, start),
+            )
+            if changed is not None:
+                moved += 1
+                self._on_change(changed.next_attempt_at)
+        return moved
 
     # --- calendar watch -------------------------------------------------------------------------
 

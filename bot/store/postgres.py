@@ -138,6 +138,8 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX pending_creates_due ON pending_creates (next_attempt_at);
     """,
+    # The create's whole Graph body (`PendingCreate.request`): places, room, agenda, repeat.
+    "ALTER TABLE pending_creates ADD COLUMN request text;",
 )
 
 _REMINDER_COLUMNS = (
@@ -150,7 +152,7 @@ _MEETING_COLUMNS = (
 )
 _PENDING_COLUMNS = (
     "transaction_id, user_id, conversation_id, subject, starts_at, ends_at, attendees, "
-    "lead_seconds, zone, locale, next_attempt_at, attempts, find_only"
+    "lead_seconds, zone, locale, next_attempt_at, attempts, find_only, request"
 )
 
 
@@ -535,7 +537,7 @@ class PostgresStore(Store):
     async def add_pending_create(self, pending: PendingCreate) -> None:
         await self._db().execute(
             f"INSERT INTO pending_creates ({_PENDING_COLUMNS}) "  # noqa: S608
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
             "ON CONFLICT (transaction_id) DO NOTHING",
             pending.transaction_id,
             pending.user_id,
@@ -550,6 +552,7 @@ class PostgresStore(Store):
             _utc(pending.next_attempt_at),
             pending.attempts,
             pending.find_only,
+            pending.request,
         )
 
     async def doubt_pending_create(self, transaction_id: str) -> None:

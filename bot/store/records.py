@@ -109,3 +109,6 @@ class PendingCreate:
     # Graph's answer was lost and the user told to check the calendar: a reconcile only looks
     # for the event (by transactionId), it never makes it (they may have booked it again).
     find_only: bool = False
+    # The create's whole body (`bot.graph.request.EventRequest` as JSON), so a reconcile
+    # re-POSTs exactly what the turn sent; None in rows written before it was kept.
+    request: str | None = None

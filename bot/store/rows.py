@@ -87,4 +87,5 @@ def pending_from(row: Row, instant: Instant) -> PendingCreate:
         next_attempt_at=instant(row["next_attempt_at"]),
         attempts=row["attempts"],
         find_only=bool(row["find_only"]),
+        request=row["request"],
     )

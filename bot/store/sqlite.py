@@ -143,6 +143,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX pending_creates_due ON pending_creates (next_attempt_at)",
     ),
+    # The create's whole Graph body (`PendingCreate.request`): places, room, agenda, repeat.
+    ("ALTER TABLE pending_creates ADD COLUMN request TEXT",),
 )
 
 _REMINDER_COLUMNS = (
@@ -155,7 +157,7 @@ _MEETING_COLUMNS = (
 )
 _PENDING_COLUMNS = (
     "transaction_id, user_id, conversation_id, subject, starts_at, ends_at, attendees, "
-    "lead_seconds, zone, locale, next_attempt_at, attempts, find_only"
+    "lead_seconds, zone, locale, next_attempt_at, attempts, find_only, request"
 )
 _DROP_PENDING = "DELETE FROM pending_creates WHERE transaction_id = ?"
 
@@ -535,7 +537,7 @@ class SqliteStore(Store):
     async def add_pending_create(self, pending: PendingCreate) -> None:
         await self._write(
             f"INSERT INTO pending_creates ({_PENDING_COLUMNS}) "  # noqa: S608
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (transaction_id) DO NOTHING",
             (
                 pending.transaction_id,
@@ -551,6 +553,7 @@ class SqliteStore(Store):
                 _us(pending.next_attempt_at),
                 pending.attempts,
                 int(pending.find_only),
+                pending.request,
             ),
         )
 

@@ -16,9 +16,8 @@ a card Meetbot sent to the one who clicked (`SentCards`), whatever `replyToId` n
 
 from __future__ import annotations
 
-import dataclasses
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,6 +36,7 @@ from bot.commands import (
     JoinCommand,
     MeetCommand,
     MeetNowCommand,
+    MoveCommand,
     OfflineCommand,
     OnlineCommand,
     ParseError,
@@ -51,9 +51,9 @@ from bot.commands import (
 from bot.i18n import Catalog, catalog_for
 from bot.teams.mentions import (
     mentions_bot,
-    resolve_mentions,
+    resolve_invited,
+    resolve_participants,
     text_without_bot_mention,
-    with_mentioned,
 )
 from bot.teams.middleware import GROUP_TYPES
 from bot.teams.outgoing import attachment_message, text_message
@@ -73,6 +73,7 @@ from cards.actions import (
     CancelMeeting,
     CancelReminder,
     MakeOnline,
+    MoveMeeting,
     ScheduleForm,
     SetReminder,
     is_card_action,
@@ -83,6 +84,7 @@ from dialogs.form import submit_form
 from dialogs.meet import MeetingFlow, Requester
 from dialogs.meet_dialog import MEET_DIALOG, MeetDialog, draft_to_options
 from dialogs.meet_now import MeetNowFlow
+from dialogs.move import MoveFlow
 from dialogs.reminders import ReminderFlow
 from dialogs.texts import parse_error_text
 from dialogs.turn import TurnSender, keep_turn_sender
@@ -98,6 +100,7 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
         *,
         meetings: MeetingFlow,
         calendar: CalendarFlow,
+        moves: MoveFlow,
         reminders: ReminderFlow,
         conversation_state: ConversationState,
         local_mode: bool,
@@ -108,6 +111,7 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
         super().__init__()
         self._meetings = meetings
         self._calendar = calendar
+        self._moves = moves
         self._reminders = reminders
         self._state = conversation_state
         self._local_mode = local_mode
@@ -184,7 +188,11 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
                 await self._meet(turn, command, who)
             case MeetNowCommand():
                 shared = (kind or "") in GROUP_TYPES
-                card = await self._meet_now.card(turn, command, who, now=now, shared=shared)
+                participants, unresolved = await resolve_participants(turn, command)
+                await _unresolved(turn, who, unresolved)
+                card = await self._meet_now.card(
+                    turn, command, who, now=now, shared=shared, participants=participants
+                )
                 await _send_card(turn, card)
             case ScheduleFormCommand():
                 await self._sent_cards.send(turn, _schedule_form(who, now))
@@ -197,8 +205,10 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
             case JoinCommand():
                 await _send_card(turn, await calendar.join(who, command.query, now))
             case CancelMeetingCommand():
-                card = await calendar.confirm_cancel(who, command.query, now)
+                card = await calendar.confirm_cancel(who, command.query, now, command.scope)
                 await self._sent_cards.send(turn, card)
+            case MoveCommand():
+                await self._sent_cards.send(turn, await self._moves.move(who, command, now))
             case ProvidersCommand():
                 await _send_card(turn, await calendar.providers(who))
             case RemindersCommand():
@@ -239,6 +249,9 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
                 await self._sent_cards.replace_or_send(
                     turn, await self._calendar.answer_confirm(who, action)
                 )
+            case MoveMeeting():
+                card = await self._moves.answer(who, action, sender.now)
+                await self._sent_cards.replace_or_send(turn, card)
             case ActionProblem(kind=ActionProblemKind.BAD_MINUTES):
                 await _say(turn, catalog.bad_reminder.format(detail=action.detail))
             case ActionProblem():
@@ -247,18 +260,14 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
     async def _meet(
         self, turn: TurnContext, command: MeetCommand | IncompleteMeet, who: Requester
     ) -> None:
-        emails, unresolved = await resolve_mentions(turn, command.mentions)
-        attendees = with_mentioned(command.attendees, emails)
-        if unresolved:
-            names = ", ".join(unresolved)
-            await _say(turn, who.catalog.unresolved_mentions.format(names=names))
-        if isinstance(command, IncompleteMeet):
-            draft = dataclasses.replace(command, attendees=attendees, mentions=())
+        resolved, names, unresolved = await resolve_invited(turn, command)
+        await _unresolved(turn, who, unresolved)
+        if isinstance(resolved, IncompleteMeet):
             dialog = await self._dialogs.create_context(turn)
-            await dialog.begin_dialog(MEET_DIALOG, draft_to_options(draft))
+            await dialog.begin_dialog(MEET_DIALOG, draft_to_options(resolved))
             return
-        complete = dataclasses.replace(command, attendees=attendees, mentions=())
-        await self._meetings.schedule(complete, who, lambda card: _send_card(turn, card))
+        reply = functools.partial(_send_card, turn)
+        await self._meetings.schedule(resolved, who, reply, names=names)
 
     async def _answer_parse_error(
         self, turn: TurnContext, error: ParseError, catalog: Catalog
@@ -275,6 +284,11 @@ def _schedule_form(who: Requester, now: datetime) -> dict[str, Any]:
     return schedule_form_card(
         who.catalog, today=now.date(), zone_label=who.zone.key, defaults=defaults
     )
+
+
+async def _unresolved(turn: TurnContext, who: Requester, names: Sequence[str]) -> None:
+    if names:
+        await _say(turn, who.catalog.unresolved_mentions.format(names=", ".join(names)))
 
 
 async def _say(turn_context: TurnContext, text: str) -> None:

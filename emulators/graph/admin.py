@@ -14,6 +14,8 @@ routes are how `meetbot graph-emulator` users and out-of-process tests steer it.
     PUT    /_emulator/users/{id}                 providers, audio conferencing, access policy
                                                  and its 403's wording, mailbox, mutable ids
                                                  (`emulators.graph.quirks`)
+    PUT    /_emulator/places                     {"readable": false}: the room list is refused
+                                                 as without Place.Read.All (`places`)
     GET    /_emulator/stats
     POST   /_emulator/reset                      forget everything, faults included
 

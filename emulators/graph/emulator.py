@@ -30,6 +30,7 @@ from emulators.graph.events import (
 )
 from emulators.graph.faults import Dropped, FaultInjector, FaultRule
 from emulators.graph.identity import AadError, TokenIssuer, openid_configuration
+from emulators.graph.places import Places, places_routes
 from emulators.graph.quirks import find_event, mailbox_not_enabled, moved
 from emulators.graph.recording import RecordedRequest, RequestLog
 from emulators.graph.routes import GraphCall, Handler, Route, graph_json, resolve
@@ -59,6 +60,7 @@ class GraphEmulator:
         self.config = config or GraphEmulatorConfig()
         self.before_handle: Hook | None = None
         self.faults = FaultInjector()
+        self.places = Places()
         self._issuer = TokenIssuer(self.config)
         self._directory = Directory(self.config.tenant_id)
         self._log = RequestLog()
@@ -188,6 +190,7 @@ class GraphEmulator:
         Issued tokens stay valid: a running bot keeps its cached token across a reset.
         """
         self.faults.clear()
+        self.places.reset()
         self._directory.clear()
         self._log.clear()
         self._token_requests = 0
@@ -206,6 +209,8 @@ class GraphEmulator:
 
     def _build_app(self) -> web.Application:
         app = web.Application(middlewares=[self._observe])
+        # The tenant's rooms first: the catch-all below serves only `/users/{id}` paths.
+        app.router.add_routes(places_routes(self.places, self._authenticate))
         app.router.add_route("*", "/v1.0/{path:.*}", self._graph)
         app.router.add_get("/{tenant}/v2.0/.well-known/openid-configuration", self._discovery)
         app.router.add_post("/{tenant}/oauth2/v2.0/token", self._token)
@@ -272,6 +277,9 @@ class GraphEmulator:
             return web.json_response(error.body(now), status=error.status)
         self._token_requests += 1
         return web.json_response(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+    def _authenticate(self, request: web.Request) -> None:
+        self._issuer.authenticate(request.headers.get("Authorization"), self.now())
 
     async def _graph(self, request: web.Request) -> web.StreamResponse:
         now = self.now()

@@ -32,12 +32,28 @@ def test_blank_form(
     assert_no_empty_values(card)
     assert card["version"] == "1.5"
     fields = inputs(card)
-    assert list(fields) == ["subject", "date", "time", "duration", "attendees"]
+    assert list(fields) == [
+        "subject",
+        "date",
+        "time",
+        "duration",
+        "repeat",
+        "repeatUntil",
+        "place",
+        "attendees",
+        "optional",
+        "agenda",
+    ]
     assert [field["type"] for field in fields.values()] == [
         "Input.Text",
         "Input.Date",
         "Input.Time",
         "Input.ChoiceSet",
+        "Input.ChoiceSet",
+        "Input.Date",
+        "Input.Text",
+        "Input.Text",
+        "Input.Text",
         "Input.Text",
     ]
     subject = fields["subject"]
@@ -106,6 +122,11 @@ def test_defaults_keep_what_the_user_typed(
         time="09:30",
         duration_minutes="90",
         attendees="adele@contoso.com, alex_w@contoso.com",
+        repeat="weekly",
+        repeat_until="2020-12-31",
+        place="Conf Room 3; baker@contoso.com",
+        optional="megan@contoso.com",
+        agenda="1. Numbers\n2. *Launch*",
     )
     card = form(each_catalog, defaults=defaults)
 
@@ -118,6 +139,11 @@ def test_defaults_keep_what_the_user_typed(
         "time": "09:30",
         "duration": "90",
         "attendees": "adele@contoso.com, alex_w@contoso.com",
+        "repeat": "weekly",
+        "repeatUntil": "2020-12-31",
+        "place": "Conf Room 3; baker@contoso.com",
+        "optional": "megan@contoso.com",
+        "agenda": "1. Numbers\n2. *Launch*",
     }
 
 

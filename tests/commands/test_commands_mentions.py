@@ -107,7 +107,9 @@ def test_mentions_elsewhere_stay_in_the_subject_as_names(
     ("text", "expected"),
     [
         ("join <at>Adele Vance</at> 1:1", JoinCommand("Adele Vance 1:1")),
-        ("meet now with <at>Lee Gu</at>", MeetNowCommand("with Lee Gu")),
+        # Issue 24: a `meet now` with-clause names participants (it used to stay the subject).
+        ("meet now with <at>Lee Gu</at>", MeetNowCommand(None, mentions=("Lee Gu",))),
+        ("meet now <at>Lee Gu</at> sync", MeetNowCommand("Lee Gu sync")),
         ("offline <at>Lee Gu</at> sync", OfflineCommand("Lee Gu sync")),
         ("<at>Adele</at> hello", ParseError(ParseErrorKind.UNKNOWN_COMMAND, "Adele")),
         (

@@ -140,6 +140,34 @@ async def test_a_store_locked_after_the_create_says_check_your_calendar_and_the_
     assert len(bot.reminders_sent()) == 1
 
 
+async def test_a_reconcile_posts_the_whole_body_the_turn_sent_again(bot: Bot) -> None:
+    faults = bot.graph.emulator.faults
+    faults.inject(EVENTS, slow=True, after=True)
+    line = (
+        "meet Design review every Monday 3pm 4 times at Harry's Bar; Home Office"
+        " with ada@example.com and optional bob@example.com\nReview the Q3 numbers"
+    )
+    turn = asyncio.create_task(bot.say(line))
+    await faults.until_held()
+    with locked(bot):  # made, but its reminder write meets a locked store
+        faults.release()
+        await turn
+        await bot.connector.emulator.wait_for(lambda _: len(bot.cards()) == 2, timeout=30)
+
+    await bot.at(T0 + HOLD)
+    first, retry = creates(bot)
+    assert retry.json == first.json  # the same body, transactionId and all
+    assert first.json["recurrence"]["range"]["numberOfOccurrences"] == 4
+    assert first.json["locations"] == [
+        {"displayName": "Harry's Bar"},
+        {"displayName": "Home Office"},
+    ]
+    assert first.json["body"] == {"contentType": "HTML", "content": "Review the Q3 numbers"}
+    assert [a["type"] for a in first.json["attendees"]] == ["required", "optional"]
+    (event,) = bot.graph.emulator.events(USER_AAD_ID)
+    assert len(await reminders_of(bot, event["id"])) == 1
+
+
 async def test_a_card_refused_with_413_says_check_your_calendar_and_keeps_the_reminder(
     bot: Bot,
 ) -> None:

@@ -118,6 +118,12 @@ class Renderer:
         (as a user would, through Playwright) and describe the card again."""
         return self._call(self._render, card, width, click)
 
+    def submit(self, card: dict[str, Any], width: int = DESKTOP) -> list[dict[str, Any]]:
+        """Render `card`, click each of its Action.Submit buttons through Playwright, and return
+        what each one sent: its `data` merged with the inputs' values under their ids, which is
+        what Teams posts to the bot as the activity's `value`."""
+        return self._call(self._submit, card, width)
+
     def screenshot(
         self, card: dict[str, Any], path: Path, *, width: int = DESKTOP, open_cards: bool = False
     ) -> None:
@@ -191,6 +197,13 @@ class Renderer:
         after = self._page.evaluate("meetbot.inspect()")
         self._raise_page_errors()
         return Rendered(card, events, dom, width, executed, after)
+
+    def _submit(self, card: dict[str, Any], width: int) -> list[dict[str, Any]]:
+        self._show(card, width)
+        self._click(self._page.evaluate("meetbot.inspect()"), ("Action.Submit",))
+        executed: list[dict[str, Any]] = self._page.evaluate("meetbot.executed()")
+        self._raise_page_errors()
+        return [action["data"] for action in executed if action["type"] == "Action.Submit"]
 
     def _screenshot(self, card: dict[str, Any], width: int, open_cards: bool) -> bytes:
         self._show(card, width)

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.graph.models import Event, OnlineMeeting
+from bot.graph.models import Event, Location, OnlineMeeting
 from bot.i18n import Catalog, catalog_for
 from cards import (
     AgendaItem,
@@ -171,6 +171,78 @@ def created_event(
     )
 
 
+def created_series(
+    *,
+    subject: str = "Design review",
+    day: str = "thursday",
+    start_date: str = "2026-06-11",
+    recurrence_zone: str = "Pacific Standard Time",
+) -> Event:
+    """A weekly series as Graph answers its create (recurrence and places shaped as the
+    create-event seed's examples 2 and 3 answer them), with a room booked as a resource
+    attendee and an optional attendee. Its days and dates are in `recurrence_zone`, the organizer's:
+    the series starts on Thursday in Los Angeles, which is Friday in Shanghai."""
+    event = created_event(subject=subject).model_dump(by_alias=True, exclude_none=True)
+    people = [
+        ("required", "Adele Vance", "adele.vance@contoso.com"),
+        ("required", "Alex Wilber", "alex.wilber@contoso.com"),
+        ("optional", "Megan Bowen", "megan.bowen@contoso.com"),
+        ("resource", "Conf Room Baker", "baker@contoso.com"),
+    ]
+    return Event.model_validate(
+        event
+        | {
+            "type": "seriesMaster",
+            "recurrence": {
+                "pattern": {
+                    "type": "weekly",
+                    "interval": 1,
+                    "month": 0,
+                    "dayOfMonth": 0,
+                    "daysOfWeek": [day],
+                    "firstDayOfWeek": "sunday",
+                    "index": "first",
+                },
+                "range": {
+                    "type": "endDate",
+                    "startDate": start_date,
+                    "endDate": "2026-12-31",
+                    "recurrenceTimeZone": recurrence_zone,
+                    "numberOfOccurrences": 0,
+                },
+            },
+            "location": {
+                "displayName": "Fourth Coffee; Home Office; Conf Room Baker",
+                "locationType": "default",
+                "uniqueId": "Fourth Coffee; Home Office; Conf Room Baker",
+                "uniqueIdType": "private",
+            },
+            "locations": [
+                {"displayName": "Fourth Coffee", "locationType": "default"},
+                {"displayName": "Home Office", "locationType": "default"},
+                {
+                    "displayName": "Conf Room Baker",
+                    "locationType": "conferenceRoom",
+                    "locationEmailAddress": "baker@contoso.com",
+                    "uniqueIdType": "directory",
+                },
+            ],
+            "attendees": [
+                {"type": kind, "emailAddress": {"name": name, "address": address}}
+                for kind, name, address in people
+            ],
+        }
+    )
+
+
+SHANGHAI_SERIES: dict[str, Any] = {
+    "subject": "设计评审",
+    "day": "friday",
+    "start_date": "2026-06-12",
+    "recurrence_zone": "China Standard Time",
+}
+
+
 def created_online_meeting() -> OnlineMeeting:
     """The answer to `POST /users/{id}/onlineMeetings/createOrGet` (shape of Graph seed 001)."""
     return OnlineMeeting.model_validate(
@@ -237,9 +309,23 @@ def _meeting(catalog: Catalog, zone: ZoneInfo, **event: Any) -> dict[str, Any]:
     return meeting_card(view, catalog, reminder=reminder_setting())
 
 
-def _reminder(catalog: Catalog, zone: ZoneInfo) -> dict[str, Any]:
-    view = view_from_event(created_event(), zone, zone_is_fallback=False)
+def _reminder(catalog: Catalog, zone: ZoneInfo, event: Event | None = None) -> dict[str, Any]:
+    view = view_from_event(event or created_event(), zone, zone_is_fallback=False)
     return reminder_card(view, catalog, now=START - timedelta(minutes=10))
+
+
+def _series(catalog: Catalog, zone: ZoneInfo, **event: Any) -> dict[str, Any]:
+    view = view_from_event(created_series(**event), zone, zone_is_fallback=False)
+    return meeting_card(view, catalog, reminder=reminder_setting())
+
+
+def _room_unresolved(catalog: Catalog, zone: ZoneInfo) -> dict[str, Any]:
+    """A room named without the places permission: a plain location, and the note says so."""
+    event = created_event().model_copy(
+        update={"location": Location(display_name="Conf Room 3", location_type="default")}
+    )
+    view = view_from_event(event, zone, zone_is_fallback=False, room_unresolved="Conf Room 3")
+    return meeting_card(view, catalog)
 
 
 def _reminders(catalog: Catalog) -> dict[str, Any]:
@@ -267,6 +353,11 @@ def _schedule_form(catalog: Catalog, *, error: str | None = None) -> dict[str, A
                     "time": "15:00",
                     "duration": "45",
                     "attendees": "adele.vance@contoso.com, alex@",
+                    "repeat": "weekly",
+                    "repeatUntil": "2026-12-31",
+                    "place": "Fourth Coffee; baker@contoso.com",
+                    "optional": "megan.bowen@contoso.com",
+                    "agenda": "Onboarding flow\nPricing page",
                 }
             )
         )
@@ -360,6 +451,48 @@ def build() -> list[Sample]:
             dial_in=WITH_DIAL_IN,
         ),
         Sample("schedule-form-zh", _schedule_form(ZH), catalog=ZH),
+        Sample(
+            "schedule-form-filled-zh",
+            _schedule_form(ZH, error=ZH.form_invalid.format(detail="alex@")),
+            catalog=ZH,
+        ),
+        Sample(
+            "meeting-series",
+            _series(EN, LA),
+            meeting=True,
+            join_url=JOIN_URL,
+            dial_in=WITH_DIAL_IN,
+        ),
+        Sample(
+            "meeting-series-zh",
+            _series(ZH, SHANGHAI, **SHANGHAI_SERIES),
+            catalog=ZH,
+            meeting=True,
+            join_url=JOIN_URL,
+            dial_in=WITH_DIAL_IN,
+        ),
+        Sample(
+            "reminder-series",
+            _reminder(EN, LA, created_series()),
+            meeting=True,
+            join_url=JOIN_URL,
+            dial_in=WITH_DIAL_IN,
+        ),
+        Sample(
+            "reminder-series-zh",
+            _reminder(ZH, SHANGHAI, created_series(**SHANGHAI_SERIES)),
+            catalog=ZH,
+            meeting=True,
+            join_url=JOIN_URL,
+            dial_in=WITH_DIAL_IN,
+        ),
+        Sample(
+            "meeting-room-unresolved",
+            _room_unresolved(EN, LA),
+            meeting=True,
+            join_url=JOIN_URL,
+            dial_in=WITH_DIAL_IN,
+        ),
         Sample(
             "upcoming-zh",
             upcoming_card(ZH, agenda(ZH), SHANGHAI),

@@ -9,17 +9,23 @@ are saved as PNGs (see README.md for regenerating `docs/cards/`).
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PIL import Image
 
+from bot.commands import MeetCommand, Repeat, RepeatType
+from cards import FormDefaults, schedule_form_card
+from cards.actions import ScheduleForm, parse_action
+from dialogs.form import read_form
 from tests import outside
 from tests.render import checks
 from tests.render.browser import DESKTOP, MOBILE, SCALE, Rendered, Renderer
-from tests.render.catalogue import BY_NAME, EN, SAMPLES, WITH_DIAL_IN, Sample
+from tests.render.catalogue import BY_NAME, EN, LA, NOW, SAMPLES, WITH_DIAL_IN, Sample
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "docs" / "cards"
@@ -168,6 +174,118 @@ def test_buttons_open_exactly_the_expected_urls(
     result = rendered(sample.name, sample.card, width)
     opened = tuple(a["url"] for a in result.executed if a["type"] == "Action.OpenUrl")
     assert opened == sample.open_urls
+
+
+SERIES_ROWS = {
+    "meeting-series": [
+        ("Repeats", "Every Thursday until Dec 31, 2026"),
+        ("Place", "Fourth Coffee; Home Office"),
+        ("Room", "Conf Room Baker"),
+        ("Invited", "Adele Vance, Alex Wilber"),
+        ("Optional", "Megan Bowen"),
+    ],
+    "meeting-series-zh": [
+        ("重复", "每周五，直到 2026年12月31日"),
+        ("地点", "Fourth Coffee; Home Office"),
+        ("会议室", "Conf Room Baker"),
+        ("已邀请", "Adele Vance, Alex Wilber"),
+        ("可选", "Megan Bowen"),
+    ],
+}
+SERIES_ROWS["reminder-series"] = SERIES_ROWS["meeting-series"]
+SERIES_ROWS["reminder-series-zh"] = SERIES_ROWS["meeting-series-zh"]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", list(SERIES_ROWS))
+def test_a_series_shows_its_recurrence_places_room_and_optional_attendees(
+    name: str, width: int, rendered: Render
+) -> None:
+    result = rendered(name, BY_NAME[name].card, width)
+    shown = [
+        (fact["title"].replace("\u00a0", " ").replace("\u2060", ""), fact["value"])
+        for fact in result.dom["facts"]
+    ]
+
+    assert [row for row in shown if row in SERIES_ROWS[name]] == SERIES_ROWS[name]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", ["schedule-form", "schedule-form-zh", "schedule-form-filled-zh"])
+def test_the_form_renders_each_input(name: str, width: int, rendered: Render) -> None:
+    result = rendered(name, BY_NAME[name].card, width)
+
+    # subject, date, time, duration, repeat, repeatUntil, place, attendees, optional, agenda
+    assert [control["type"] for control in result.dom["inputs"]] == [
+        "text",
+        "date",
+        "time",
+        "select-one",
+        "select-one",
+        "date",
+        "text",
+        "text",
+        "text",
+        "textarea",
+    ]
+    assert all(control["visible"] for control in result.dom["inputs"])
+
+
+def _filled_form(**values: str) -> dict[str, Any]:
+    defaults = FormDefaults(subject="Design review", date="2026-06-11", time="15:00")
+    return schedule_form_card(
+        EN,
+        today=date(2026, 6, 10),
+        zone_label=LA.key,
+        defaults=dataclasses.replace(defaults, **values),
+    )
+
+
+def test_the_forms_submit_as_the_renderer_sends_it_becomes_the_meeting(
+    renderer: Renderer,
+) -> None:
+    """The official renderer merges the inputs into the button's data, as Teams does; what it
+    sends is read into the MeetCommand the bot books."""
+    card = _filled_form(
+        duration_minutes="45",
+        attendees="adele.vance@contoso.com",
+        repeat="weekly",
+        repeat_until="2026-12-31",
+        place="Fourth Coffee; baker@contoso.com",
+        optional="megan.bowen@contoso.com",
+        agenda="Onboarding flow\nPricing page",
+    )
+    [sent] = renderer.submit(card)
+    form = parse_action(sent)
+    assert isinstance(form, ScheduleForm)
+
+    assert read_form(form, NOW.astimezone(LA)) == MeetCommand(
+        subject="Design review",
+        start=datetime(2026, 6, 11, 15, 0, tzinfo=LA),
+        end=datetime(2026, 6, 11, 15, 45, tzinfo=LA),
+        attendees=("adele.vance@contoso.com",),
+        optional=("megan.bowen@contoso.com",),
+        repeat=Repeat(RepeatType.WEEKLY, days_of_week=("thursday",), until=date(2026, 12, 31)),
+        places=("Fourth Coffee",),
+        room="baker@contoso.com",
+        agenda="Onboarding flow\nPricing page",
+    )
+
+
+def test_a_form_left_not_repeating_sends_no_repeat(renderer: Renderer) -> None:
+    [sent] = renderer.submit(_filled_form())
+    form = parse_action(sent)
+    assert isinstance(form, ScheduleForm)
+
+    command = read_form(form, NOW.astimezone(LA))
+    assert isinstance(command, MeetCommand)
+    assert (command.repeat, command.places, command.room, command.optional, command.agenda) == (
+        None,
+        (),
+        None,
+        (),
+        None,
+    )
 
 
 def test_catalogue_covers_both_dial_in_cases() -> None:

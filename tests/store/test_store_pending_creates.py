@@ -70,6 +70,14 @@ async def test_a_pending_create_is_claimed_only_once_its_hold_is_over(store: Sto
     assert [p.attempts for p in again] == [2]  # a reconcile that died is taken up again
 
 
+async def test_a_pending_create_keeps_its_whole_graph_request(store: Store) -> None:
+    request = '{"subject": "Meeting 1", "body": {"contentType": "HTML", "content": "a<br>b"}}'
+    await store.add_pending_create(_pending(1, request=request))
+    await store.add_pending_create(_pending(2))  # a row without one, as older rows are
+    claimed = {p.transaction_id: p.request for p in await _everything(store)}
+    assert claimed == {"tx-0001": request, "tx-0002": None}
+
+
 async def test_the_next_pending_create_is_the_earliest_due(store: Store) -> None:
     assert await store.next_pending_create_at() is None
     await store.add_pending_create(_pending(1, next_attempt_at=T0 + 2 * HOLD))
