@@ -4,14 +4,17 @@
     meet Design review        -> "When should “Design review” be?" -> card
 
 The draft travels as plain JSON in the dialog options, and the stack lives in the bot's store,
-so a conversation continues across a restart between any two steps. Each answer is checked by
-a prompt validator; an unusable answer gets the specific reason and the question again, and
-nothing is created until the last step.
+so a conversation continues across a restart between any two steps. The draft keeps all the
+line said: a repeat, places, a room, optional attendees, the agenda and the roster's names of
+the people mentioned. For a series the answer to "When?" is read by the parser's rules
+(`parse_series_when`): "3pm" after `meet Sync every Monday` is the first Monday at 3pm.
+Each answer is checked by a prompt validator; an unusable answer gets the specific reason and
+the question again, and nothing is created until the last step.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -24,7 +27,17 @@ from botbuilder.dialogs import (
 )
 from botbuilder.dialogs.prompts import PromptOptions, PromptValidatorContext, TextPrompt
 
-from bot.commands import IncompleteMeet, MeetCommand, ParseError, ReminderRequest, parse_when
+from bot.commands import (
+    IncompleteMeet,
+    MeetCommand,
+    ParseError,
+    ReminderRequest,
+    Repeat,
+    RepeatType,
+    WeekIndex,
+    parse_series_when,
+    parse_when,
+)
 from bot.i18n import Catalog, catalog_for
 from cards import card_attachment
 from cards.text import clean
@@ -38,8 +51,11 @@ _SUBJECT_PROMPT = "meet.subject"
 _TIME_PROMPT = "meet.time"
 
 
-def draft_to_options(draft: IncompleteMeet) -> dict[str, Any]:
-    """The JSON the dialog keeps between turns."""
+def draft_to_options(
+    draft: IncompleteMeet, names: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The JSON the dialog keeps between turns; `names` are the roster's names of the people
+    the line mentioned, by folded address, for the invitations."""
     return {
         "subject": draft.subject,
         "start": draft.start.isoformat() if draft.start else None,
@@ -48,6 +64,46 @@ def draft_to_options(draft: IncompleteMeet) -> dict[str, Any]:
         "day": draft.day.isoformat() if draft.day else None,
         "attendees": list(draft.attendees),
         "reminder": _reminder_to_json(draft.reminder),
+        # issue 24: what the line said of the meeting's place, optional attendees and agenda
+        "optional": list(draft.optional),
+        "places": list(draft.places),
+        "room": draft.room,
+        "agenda": draft.agenda,
+        # issue 24: the meet dialog
+        "optional_mentions": list(draft.optional_mentions),
+        "repeat": _repeat_to_json(draft.repeat),
+        "names": dict(names or {}),
+    }
+
+
+def repeat_from_options(options: dict[str, Any]) -> Repeat | None:
+    """The repeat `draft_to_options` kept; None (a single meeting) for a draft without one."""
+    saved = options.get("repeat")
+    if not isinstance(saved, dict):
+        return None
+    until, index = saved.get("until"), saved.get("index")
+    return Repeat(
+        type=RepeatType(saved["type"]),
+        interval=int(saved["interval"]),
+        days_of_week=tuple(saved.get("days_of_week") or ()),
+        day_of_month=saved.get("day_of_month"),
+        index=None if index is None else WeekIndex(index),
+        until=None if until is None else date.fromisoformat(until),
+        count=saved.get("count"),
+    )
+
+
+def _repeat_to_json(repeat: Repeat | None) -> dict[str, Any] | None:
+    if repeat is None:
+        return None
+    return {
+        "type": str(repeat.type),
+        "interval": repeat.interval,
+        "days_of_week": list(repeat.days_of_week),
+        "day_of_month": repeat.day_of_month,
+        "index": None if repeat.index is None else str(repeat.index),
+        "until": None if repeat.until is None else repeat.until.isoformat(),
+        "count": repeat.count,
     }
 
 
@@ -111,6 +167,7 @@ class MeetDialog(ComponentDialog):  # type: ignore[misc]
                 validations={
                     "duration_s": draft.get("duration_s"),
                     "day": draft.get("day"),
+                    "repeat": draft.get("repeat"),
                     "ask": ask,
                 },
             ),
@@ -119,8 +176,9 @@ class MeetDialog(ComponentDialog):  # type: ignore[misc]
     async def _create(self, step: WaterfallStepContext) -> DialogTurnResult:
         draft: dict[str, Any] = step.values["draft"]
         if step.result is not None:  # the answer to "when?", already validated
-            start, end = self._resolve(step.context, str(step.result), draft)
+            start, end, repeat = self._resolve(step.context, str(step.result), draft)
             draft["start"], draft["end"] = start.isoformat(), end.isoformat()
+            draft["repeat"] = _repeat_to_json(repeat)  # a series' range checked against it
         who = turn_sender(step.context).requester
         if who is None:
             return await step.end_dialog()
@@ -130,13 +188,20 @@ class MeetDialog(ComponentDialog):  # type: ignore[misc]
             end=datetime.fromisoformat(draft["end"]).astimezone(who.zone),
             attendees=tuple(draft.get("attendees") or ()),
             reminder=reminder_from_options(draft),
+            optional=tuple(draft.get("optional") or ()),
+            places=tuple(draft.get("places") or ()),
+            room=draft.get("room"),
+            agenda=draft.get("agenda"),
+            optional_mentions=tuple(draft.get("optional_mentions") or ()),
+            repeat=repeat_from_options(draft),
         )
-        await self._flow.schedule(command, who, lambda card: _send(step.context, card))
+        names: dict[str, str] = draft.get("names") or {}
+        await self._flow.schedule(command, who, lambda card: _send(step.context, card), names=names)
         return await step.end_dialog()
 
     def _resolve(
         self, context: TurnContext, text: str, draft: dict[str, Any]
-    ) -> tuple[datetime, datetime]:
+    ) -> tuple[datetime, datetime, Repeat | None]:
         result = self._parse_time(context, text, draft)
         if isinstance(result, ParseError):  # the validator accepted it a moment ago
             raise ValueError(f"time answer no longer parses: {result}")
@@ -144,16 +209,20 @@ class MeetDialog(ComponentDialog):  # type: ignore[misc]
 
     def _parse_time(
         self, context: TurnContext, text: str, draft: dict[str, Any]
-    ) -> tuple[datetime, datetime] | ParseError:
-        """`draft` carries what the first line said: a duration and maybe the day."""
+    ) -> tuple[datetime, datetime, Repeat | None] | ParseError:
+        """`draft` carries what the first line said: a duration, maybe the day, and for a
+        series its repeat (checked again against the first occurrence the answer gives)."""
         duration_s, day = draft.get("duration_s"), draft.get("day")
-        return parse_when(
-            text.strip(),
-            turn_sender(context).now,
-            locale=context.activity.locale,
-            duration=timedelta(seconds=duration_s) if duration_s else None,
-            day=date.fromisoformat(day) if day else None,
-        )
+        now, locale = turn_sender(context).now, context.activity.locale
+        duration = timedelta(seconds=duration_s) if duration_s else None
+        first_day = date.fromisoformat(day) if day else None
+        repeat = repeat_from_options(draft)
+        if repeat is not None:
+            return parse_series_when(
+                text.strip(), now, repeat, locale=locale, duration=duration, day=first_day
+            )
+        times = parse_when(text.strip(), now, locale=locale, duration=duration, day=first_day)
+        return times if isinstance(times, ParseError) else (*times, None)
 
     async def _valid_subject(self, prompt: PromptValidatorContext) -> bool:
         text = clean(prompt.recognized.value or "") if prompt.recognized.succeeded else ""

@@ -8,7 +8,7 @@ the sender's clock by `bot.commands.resolve`.
 """
 
 from bot.commands.attendees import is_email
-from bot.commands.meet import DEFAULT_DURATION, MAX_TEXT_LENGTH, parse_when
+from bot.commands.meet import DEFAULT_DURATION, MAX_TEXT_LENGTH, parse_series_when, parse_when
 from bot.commands.model import (
     CancelCommand,
     CancelMeetingCommand,
@@ -64,5 +64,6 @@ __all__ = [
     "WeekIndex",
     "is_email",
     "parse",
+    "parse_series_when",
     "parse_when",
 ]

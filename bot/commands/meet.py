@@ -45,7 +45,7 @@ from bot.commands.reminder import split_reminder
 from bot.commands.repeat import split_repeat
 from bot.commands.resolve import require_aware, resolve_date, resolve_when
 from bot.commands.series import RepeatClause, first_day_of, first_occurrence
-from bot.commands.spec import WhenSpec
+from bot.commands.spec import IsoDate, WhenSpec
 from bot.commands.text import CJK_CHARS, Message
 from bot.commands.when import scan_when
 from bot.commands.when_zh import scan_when_zh, split_zh_duration, zh_duration_minutes
@@ -231,6 +231,41 @@ def parse_when(
     `duration` (from the original line) applies when the answer gives none, else
     DEFAULT_DURATION; `day` (from the original line) is the day of a time given without one.
     """
+    read = _read_answer(text, now, duration)
+    if isinstance(read, ParseError):
+        return read
+    when, length = read
+    return resolve_when(when, now, length, locale=locale, default_day=day)
+
+
+def parse_series_when(
+    text: str,
+    now: datetime,
+    repeat: Repeat,
+    *,
+    locale: str | None = None,
+    duration: timedelta | None = None,
+    day: date | None = None,
+) -> tuple[datetime, datetime, Repeat] | ParseError:
+    """Read an answer to "When?" for the series a line described (`repeat`, as `parse_meet`
+    finished it): the first occurrence and the `Repeat`, by the parser's rules
+    (`bot.commands.series.first_occurrence`). A time without a day searches from `day` (the
+    series' first day as the line gave it), or from today once that is past; a range that
+    ends before the first occurrence is BAD_REPEAT."""
+    read = _read_answer(text, now, duration)
+    if isinstance(read, ParseError):
+        return read
+    when, length = read
+    if when.day is None and when.offset is None:
+        start = max(day or now.date(), now.date())
+        when = dataclasses.replace(when, day=IsoDate(start.isoformat()))
+    return first_occurrence(RepeatClause(repeat, text.strip()), when, now, length, locale)
+
+
+def _read_answer(
+    text: str, now: datetime, duration: timedelta | None
+) -> tuple[WhenSpec, timedelta] | ParseError:
+    """An answer to "When?" as a time expression, and the meeting's length."""
     require_aware(now)
     if len(text) > MAX_TEXT_LENGTH:
         return ParseError(ParseErrorKind.TOO_LONG)
@@ -245,8 +280,7 @@ def parse_when(
         return ParseError(ParseErrorKind.BAD_TIME, head)
     if own is not None and when.time is not None and when.time.end is not None:
         return ParseError(ParseErrorKind.BAD_DURATION, own[1])
-    length = own[0] if own is not None else duration or DEFAULT_DURATION
-    return resolve_when(when, now, length, locale=locale, default_day=day)
+    return when, own[0] if own is not None else duration or DEFAULT_DURATION
 
 
 # --- time and duration ------------------------------------------------------------------------

@@ -264,7 +264,7 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
         await _unresolved(turn, who, unresolved)
         if isinstance(resolved, IncompleteMeet):
             dialog = await self._dialogs.create_context(turn)
-            await dialog.begin_dialog(MEET_DIALOG, draft_to_options(resolved))
+            await dialog.begin_dialog(MEET_DIALOG, draft_to_options(resolved, names))
             return
         reply = functools.partial(_send_card, turn)
         await self._meetings.schedule(resolved, who, reply, names=names)

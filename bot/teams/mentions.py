@@ -18,6 +18,7 @@ from botbuilder.schema import Activity
 
 from bot.commands import IncompleteMeet, MeetCommand, MeetNowCommand
 from bot.graph.request import Participant
+from cards.text import clean
 
 log = logging.getLogger(__name__)
 
@@ -109,9 +110,10 @@ async def _member(turn_context: TurnContext, member_id: str, mentioned: str) -> 
     email = getattr(member, "email", None) or getattr(member, "user_principal_name", None)
     if not email:
         return None
-    name = getattr(member, "name", None) or mentioned
+    # The roster's name goes into every invitation, cleaned as subjects are.
+    name = clean(str(getattr(member, "name", None) or mentioned)) or None
     user_id = getattr(member, "aad_object_id", None)
-    return Person(str(email), str(name) if name else None, str(user_id) if user_id else None)
+    return Person(str(email), name, str(user_id) if user_id else None)
 
 
 async def resolve_invited(

@@ -7,6 +7,7 @@ in the store, across restarts); the reminder must survive that and reach `Meetin
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -37,7 +38,14 @@ class _Flow:
     def __init__(self) -> None:
         self.scheduled: list[MeetCommand] = []
 
-    async def schedule(self, command: MeetCommand, who: Requester, reply: Reply) -> None:
+    async def schedule(
+        self,
+        command: MeetCommand,
+        who: Requester,
+        reply: Reply,
+        *,
+        names: Mapping[str, str] | None = None,
+    ) -> None:
         self.scheduled.append(command)
         await reply({"type": "AdaptiveCard", "version": "1.5", "body": []})
 

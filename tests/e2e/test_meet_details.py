@@ -262,3 +262,26 @@ async def test_the_lines_after_the_first_are_the_agenda_with_line_breaks(
     assert body["subject"] == "Planning"
     assert body["body"] == {"contentType": "HTML", "content": "Review Q3<br>Plan Q4"}
     assert [a["emailAddress"]["address"] for a in body["attendees"]] == ["adele@contoso.com"]
+
+
+async def test_a_line_without_a_subject_keeps_its_place_and_agenda_through_the_dialog(
+    post: Post, graph: RunningGraph, connector: RunningConnector
+) -> None:
+    await say(
+        post, connector, "meet tomorrow 3pm at Harry's Bar with optional bob@contoso.com\nTapas"
+    )
+    assert create_bodies(graph) == []  # asked for the subject first
+    await say(post, connector, "Team lunch")
+    body = create_body(graph)
+    assert body["subject"] == "Team lunch"
+    assert body["location"] == {"displayName": "Harry's Bar"}
+    assert body["attendees"] == [
+        {"emailAddress": {"address": "bob@contoso.com"}, "type": "optional"}
+    ]
+    assert body["body"] == {"contentType": "HTML", "content": "Tapas"}
+
+
+def create_bodies(graph: RunningGraph) -> list[Any]:
+    return [
+        r.json for r in graph.emulator.requests if r.method == "POST" and r.path.endswith("/events")
+    ]
