@@ -9,7 +9,10 @@ the reminder write. Once Graph has made the event, no later failure (the store l
 the card refused by the connector) tells the user to try again, which would book it twice:
 they get the short "booked, but Meetbot could not finish" card, and whatever the turn left
 undone (its reminder) is done by a reconcile (`bot.reminders.reconcile`), also after a crash.
-A create whose Graph answer was lost is only looked for later, never made again.
+A create whose Graph answer was lost is only looked for later, never made again. A create
+Graph answered without a Teams link is read again and, if offline, made online in place
+(`GraphClient.with_join_link`); if that fails too, the card says plainly that the meeting is
+booked without a link, never to book it again.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from bot.graph import (
     GraphUnauthorized,
     GraphUnavailable,
     InvalidGraphId,
+    MailboxNotEnabled,
     MissingGrant,
     TeamsNotAllowed,
     TokenError,
@@ -135,6 +139,7 @@ class MeetingFlow:
             await reply(failure_card(exc, who.catalog, Failed.CREATE))
             return
         # From here on the event exists: every failure ends in `unfinished_card`.
+        event = await self._with_join_link(event, who.user_id)
         try:
             card = await self._created_card(
                 event, who, command.subject, lead, transaction_id, room_unresolved=where.unresolved
@@ -147,6 +152,19 @@ class MeetingFlow:
         except Exception:  # the connector refused the card (too large, say): a short one
             log.exception("the card of meeting %s could not be sent", event.id)
             await reply(unfinished_card(who.catalog))
+
+    async def _with_join_link(self, event: Event, user_id: str) -> Event:
+        """The created event with its Teams link, when Graph answered without one; as it is
+        when adding one fails (the card then says so: it is booked, do not book it again)."""
+        if event.join_url:
+            return event
+        log.warning("meeting %s was created without a Teams link", event.id)
+        try:
+            with self._graph.budget():
+                return await self._graph.with_join_link(user_id, event)
+        except (GraphError, TeamsNotAllowed, TokenError) as exc:
+            log.warning("meeting %s: no Teams link could be added: %s", event.id, exc)
+            return event
 
     def _lead(self, command: MeetCommand) -> timedelta | None:
         """The reminder asked for, else the default (`REMINDER_MINUTES`); None: no reminder."""
@@ -235,7 +253,8 @@ class MeetingFlow:
             reminder = await remind(
                 self._reminders, event, who.spot, subject, lead, settles=transaction_id
             )
-        return meeting_card(view, who.catalog, reminder=reminder)
+        note = _link_note(event, subject, who.catalog)
+        return meeting_card(view, who.catalog, note=note, reminder=reminder)
 
     async def finish(self, pending: PendingCreate, *, now: datetime, last_try: bool) -> Finished:
         """Reconcile a `meet` its turn did not finish (`bot.reminders.reconcile`): the create
@@ -269,6 +288,7 @@ class MeetingFlow:
         except (GraphError, TeamsNotAllowed) as exc:  # refused: nothing was made
             await self._reminders.refused(pending.transaction_id)
             return Finished(failure_card(exc, catalog, Failed.CREATE), settled=True)
+        event = await self._with_join_link(event, pending.user_id)
         spot = MeetingSpot(pending.user_id, pending.conversation_id, zone.key, pending.locale)
         reminder = await remind(
             self._reminders,
@@ -279,7 +299,8 @@ class MeetingFlow:
             settles=pending.transaction_id,
         )
         view = view_from_event(event, zone, zone_is_fallback=False, simulated=self._simulated)
-        card = meeting_card(view, catalog, note=catalog.created_late, reminder=reminder)
+        note = _link_note(event, pending.subject, catalog) or catalog.created_late
+        card = meeting_card(view, catalog, note=note, reminder=reminder)
         return Finished(card, settled=True)
 
     def _pending_request(self, pending: PendingCreate, zone: ZoneInfo) -> EventRequest:
@@ -395,6 +416,14 @@ async def remind(
     )
 
 
+def _link_note(event: Event, subject: str, catalog: Catalog) -> str | None:
+    """For a meeting booked without a Teams link: that it is booked all the same, so it is
+    not booked twice; None when it has its link."""
+    if event.join_url:
+        return None
+    return catalog.created_without_join_link.format(subject=event.subject or subject)
+
+
 def unfinished_card(catalog: Catalog) -> dict[str, Any]:
     """Graph made the event but the turn could not finish (the reminder write or the card
     failed): look in the calendar, do not book it again. Small, so it gets through where a
@@ -492,6 +521,8 @@ def failure_card(exc: Exception, catalog: Catalog, failed: Failed) -> dict[str, 
 def _reason(exc: Exception, catalog: Catalog) -> str:
     if isinstance(exc, GraphForbidden) and exc.missing is not None:
         return str(getattr(catalog, _GRANT_TEXT[exc.missing]))
+    if isinstance(exc, MailboxNotEnabled):
+        return catalog.no_mailbox
     if isinstance(exc, GraphThrottled):
         return catalog.throttled
     if isinstance(exc, GraphNoAnswer):

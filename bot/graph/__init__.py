@@ -12,6 +12,7 @@ from bot.graph.errors import (
     GraphUnauthorized,
     GraphUnavailable,
     InvalidGraphId,
+    MailboxNotEnabled,
     MissingGrant,
     TeamsNotAllowed,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "GraphUnauthorized",
     "GraphUnavailable",
     "InvalidGraphId",
+    "MailboxNotEnabled",
     "MissingGrant",
     "MsalTokenProvider",
     "RetryPolicy",

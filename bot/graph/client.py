@@ -77,6 +77,11 @@ MAKE_ONLINE_PATCH = {
 }
 # Enough to find a series' next occurrence: the times, and which one it is.
 INSTANCE_SELECT = "subject,start,end,isCancelled,type,seriesMasterId"
+# On every call, so that a stored event id still names the event after it moved: Exchange's
+# default ids change when an item moves ("Obtain immutable identifiers for Outlook resources",
+# https://learn.microsoft.com/graph/outlook-immutable-id). It shares the one Prefer header
+# with `outlook.timezone`, comma-separated, as RFC 7240 lists several preferences.
+IMMUTABLE_IDS = 'IdType="ImmutableId"'
 MAX_VIEW_PAGES = 5
 _TRANSIENT_STATUSES = frozenset({502, 503, 504})
 
@@ -348,13 +353,24 @@ class GraphClient:
             return event
         # Graph may fill onlineMeeting in after answering the PATCH: read it once more.
         info = await self.get_event_online_info(user_id, event_id)
-        return event.model_copy(
-            update={
-                "is_online_meeting": info.is_online_meeting,
-                "online_meeting_provider": info.online_meeting_provider,
-                "online_meeting": info.online_meeting,
-            }
-        )
+        return _with_online_info(event, info)
+
+    async def with_join_link(self, user_id: str, event: Event) -> Event:
+        """`event`, just created as a Teams meeting, with its join details.
+
+        Graph can answer a create without them: before Teams filled them in (a read shortly
+        after has them), or with an offline event although Teams was asked for
+        (`isOnlineMeeting` false, provider `unknown`: microsoft-graph-docs#9740, #22355). So
+        the online fields are read once and, if the event is offline, it is made online
+        (`make_event_online`: the same event, never a second create). The result may still
+        lack a join URL; the caller tells the user.
+        """
+        if event.join_url:
+            return event
+        info = await self.get_event_online_info(user_id, event.id)
+        if info.join_url or info.is_online_meeting:
+            return _with_online_info(event, info)
+        return await self.make_event_online(user_id, event.id)
 
     async def move_event(
         self, user_id: str, event_id: str, *, start: datetime, end: datetime, zone: str
@@ -506,12 +522,16 @@ class GraphClient:
                 sent = {"Authorization": f"Bearer {token}"}
                 if json is not None:
                     sent["Content-Type"] = "application/json"
+                if headers:
+                    sent |= headers
+                prefer = sent.get("Prefer")
+                sent["Prefer"] = f"{prefer}, {IMMUTABLE_IDS}" if prefer else IMMUTABLE_IDS
                 response = await self._http.request(
                     method,
                     self._base + path,  # absolute: httpx parses it once, with nothing to join
                     content=None if json is None else orjson.dumps(json),
                     params=params,
-                    headers=sent | headers if headers else sent,
+                    headers=sent,
                     timeout=timeout,
                 )
         except TimeoutError as exc:
@@ -566,6 +586,17 @@ class _Attempts:
     refreshed_token: bool = False
     maybe_applied: bool = False
     last: GraphError | None = None  # the failure being retried
+
+
+def _with_online_info(event: Event, info: Event) -> Event:
+    """`event` with the online fields of a later read of it."""
+    return event.model_copy(
+        update={
+            "is_online_meeting": info.is_online_meeting,
+            "online_meeting_provider": info.online_meeting_provider,
+            "online_meeting": info.online_meeting,
+        }
+    )
 
 
 def _timed_out(error: httpx.TransportError) -> bool:

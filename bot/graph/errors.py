@@ -7,6 +7,10 @@
     ├── GraphUnauthorized         401: our token was refused
     ├── GraphForbidden            403: a permission or the application access policy is missing
     ├── GraphNotFound             404: the user, event or meeting does not exist
+    ├── MailboxNotEnabled         404 MailboxNotEnabledForRESTAPI: the user has no Exchange
+    │                             Online mailbox (inactive, soft-deleted or on-premises), so
+    │                             no calendar at all; not a GraphNotFound, which says an item
+    │                             is gone
     ├── GraphThrottled            429 (and 503 with Retry-After): carries retry_after seconds
     └── GraphUnavailable          5xx
         └── GraphNoAnswer         no response at all: a timeout, a dropped or refused
@@ -27,6 +31,9 @@ from enum import StrEnum
 import httpx
 
 from bot.retry import retry_after_seconds
+
+MAILBOX_NOT_ENABLED = "MailboxNotEnabledForRESTAPI"
+_NOT_AUTHORIZED = " is not authorized to "
 
 
 class MissingGrant(StrEnum):
@@ -83,6 +90,10 @@ class GraphNotFound(GraphError):
     pass
 
 
+class MailboxNotEnabled(GraphError):
+    """The user has no Exchange Online mailbox: only their admin can fix it (docs-contrib#6519)."""
+
+
 class GraphThrottled(GraphError):
     def __init__(
         self, status: int, code: str, message: str, request_id: str | None, retry_after: float
@@ -125,7 +136,10 @@ def raise_for_response(response: httpx.Response, *, resource: str) -> None:
     if status == 401:
         raise GraphUnauthorized(status, code, message, request_id)
     if status == 403:
-        raise GraphForbidden(status, code, message, request_id, _missing_grant(message, resource))
+        missing = _missing_grant(code, message, resource)
+        raise GraphForbidden(status, code, message, request_id, missing)
+    if status == 404 and code == MAILBOX_NOT_ENABLED:
+        raise MailboxNotEnabled(status, code, message, request_id)
     if status == 404:
         raise GraphNotFound(status, code, message, request_id)
     if status == 429 or (status == 503 and "Retry-After" in response.headers):
@@ -146,8 +160,17 @@ def _error_body(response: httpx.Response) -> tuple[str, str]:
         return "unknown", response.text[:200]
 
 
-def _missing_grant(message: str, resource: str) -> MissingGrant | None:
-    if "application access policy" in message.lower():
+def _missing_grant(code: str, message: str, resource: str) -> MissingGrant | None:
+    """Which grant a 403 points at. The missing access policy comes in several wordings:
+    "No application access policy found for this app." with code `Forbidden`
+    (docs-contrib#470) or `General` (msgraph-sdk-dotnet#2350), and the older `Unauthorized`
+    "App ... is not authorized to Create meeting on behalf of user ..." (Graph's access-policy
+    page before microsoft-graph-docs#21541); a missing permission reads "does not have
+    permission"."""
+    text = message.lower()
+    if "application access policy" in text:
+        return MissingGrant.ACCESS_POLICY
+    if resource == "onlineMeetings" and code.lower() == "unauthorized" and _NOT_AUTHORIZED in text:
         return MissingGrant.ACCESS_POLICY
     if resource == "onlineMeetings":
         return MissingGrant.MEETINGS_PERMISSION

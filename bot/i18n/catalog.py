@@ -234,3 +234,6 @@ class Catalog:
     repeats_every_months: str  # {count}
     repeats_every_years: str  # {count}
     made_online_series: str  # {subject}: `online` on an occurrence makes the whole series online
+    # issue 24: Graph quirks
+    no_mailbox: str  # 404 MailboxNotEnabledForRESTAPI: the admin must give an Exchange mailbox
+    created_without_join_link: str  # {subject}: the event exists, Graph gave it no Teams link

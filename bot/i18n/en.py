@@ -305,4 +305,10 @@ CATALOG = Catalog(
     repeats_every_months="Repeats every {count} months",
     repeats_every_years="Repeats every {count} years",
     made_online_series="Every occurrence of \u201c{subject}\u201d is now a Teams meeting.",
+    # issue 24: Graph quirks
+    no_mailbox="Your account has no Exchange Online mailbox (Microsoft Graph says it is "
+    "inactive, soft-deleted or hosted on-premises), so Meetbot can\u2019t reach your calendar. "
+    "Ask your Microsoft 365 admin to give you an Exchange Online mailbox.",
+    created_without_join_link="\u201c{subject}\u201d is on your calendar, but Microsoft Graph "
+    "gave it no Teams link. Don\u2019t book it again: say online to make it a Teams meeting.",
 )

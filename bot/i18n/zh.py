@@ -270,4 +270,10 @@ CATALOG = Catalog(
     repeats_every_months="每 {count} 个月重复",
     repeats_every_years="每 {count} 年重复",
     made_online_series="“{subject}”的每一次会议现在都是 Teams 会议。",
+    # issue 24: Graph quirks
+    no_mailbox="你的帐户没有 Exchange Online 邮箱（Microsoft Graph 显示它已停用、"
+    "已软删除或托管在本地），因此 Meetbot 无法访问你的日历。"
+    "请联系 Microsoft 365 管理员为你开通 Exchange Online 邮箱。",
+    created_without_join_link="“{subject}”已在你的日历上，但 Microsoft Graph "
+    "没有为它提供 Teams 链接。请不要重复预订：发送“联机”把它设为 Teams 会议。",
 )

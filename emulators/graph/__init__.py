@@ -9,7 +9,10 @@ calendarView and the events list (paged with $top/$skip and @odata.nextLink), on
 createOrGet, Graph's error shapes, and Outlook's per-mailbox concurrency limit.
 `emulator.faults` (and `/_emulator/faults`) makes it fail on purpose, per route: 429/5xx,
 answers held past a client's timeout, dropped connections, before or after the request takes
-effect (see `emulators.graph.faults`).
+effect (see `emulators.graph.faults`). Switches make it behave as real Graph sometimes does
+(`emulators.graph.quirks`): a create without the Teams meeting asked for, or answered before its
+`onlineMeeting` was filled in; event ids that change when the event moves; a user without an
+Exchange Online mailbox; the access-policy 403 in each of its wordings.
 
     emulator = GraphEmulator()
     served = await serve(emulator.app, ssl_context=make_loopback_identity().server_context())

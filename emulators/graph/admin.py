@@ -7,9 +7,13 @@ routes are how `meetbot graph-emulator` users and out-of-process tests steer it.
     GET    /_emulator/requests                   what clients sent, with status, request-id
                                                  and `fault` (the injected fault that fired)
     GET    /_emulator/users/{id}/events          a user's calendar (POST seeds an event)
+    PATCH  /_emulator/users/{id}/events/{event}  change an event as its owner would in Outlook
+                                                 (move it, rename it): a PATCH body
     GET    /_emulator/users/{id}/cancelledEvents
     GET    /_emulator/users/{id}/onlineMeetings
     PUT    /_emulator/users/{id}                 providers, audio conferencing, access policy
+                                                 and its 403's wording, mailbox, mutable ids
+                                                 (`emulators.graph.quirks`)
     PUT    /_emulator/places                     {"readable": false}: the room list is refused
                                                  as without Place.Read.All (`places`)
     GET    /_emulator/stats
@@ -26,14 +30,17 @@ Faults (`emulators.graph.faults` has the details):
 
 A rule is JSON: `route` ("METHOD /path/pattern" under /v1.0; METHOD may be `*`; `{name}` or
 `*` match one segment, `**` any number) and exactly one of `status` (429, 500, 502, 503, 504),
-`slow` (true: the answer is held until released, or for `delaySeconds`) or `drop` (true: the
-connection closes without an answer). Optional: `retryAfter` (seconds, 429 and 503; a 429
-defaults to 1), `after` (true: the request takes effect first, then the fault answers) and
-`times` (the next N matching requests, default 1; null: every one until removed). E.g.
+`slow` (true: the answer is held until released, or for `delaySeconds`), `drop` (true: the
+connection closes without an answer) or `quirk` (`notOnline`, `onlineMeetingLate`: the request
+is served the way real Graph sometimes serves it, see `emulators.graph.quirks`). Optional:
+`retryAfter` (seconds, 429 and 503; a 429 defaults to 1), `after` (true: the request takes
+effect first, then the fault answers) and `times` (the next N matching requests, default 1;
+null: every one until removed). E.g.
 
     {"route": "POST /users/{user}/events", "status": 504, "after": true, "times": null}
     {"route": "* /users/{user}/onlineMeetings/createOrGet", "status": 429, "retryAfter": 2}
     {"route": "PATCH /users/{user}/events/{event}", "drop": true, "times": 2}
+    {"route": "POST /users/{user}/events", "quirk": "notOnline", "times": null}
 """
 
 from __future__ import annotations
@@ -62,6 +69,24 @@ def _error(status: int, message: str) -> web.Response:
     return web.json_response({"error": {"code": "BadRequest", "message": message}}, status=status)
 
 
+def _graph_error(error: GraphError) -> web.Response:
+    body = {"error": {"code": error.code, "message": error.message}}
+    return web.json_response(body, status=error.status)
+
+
+async def _object_body(
+    request: web.Request, what: str = "a Graph event JSON object"
+) -> dict[str, Any] | web.Response:
+    """The request's JSON object, or the 400 that refuses it."""
+    try:
+        data: Any = json.loads(await request.read())
+    except ValueError:
+        return _error(400, f"The body must be {what}.")
+    if not isinstance(data, dict):
+        return _error(400, f"The body must be {what}.")
+    return data
+
+
 def admin_routes(emulator: GraphEmulator) -> list[web.RouteDef]:
     """The admin routes, bound to `emulator`."""
 
@@ -75,18 +100,27 @@ def admin_routes(emulator: GraphEmulator) -> list[web.RouteDef]:
         return web.json_response(emulator.events(request.match_info["user"]))
 
     async def seed_event(request: web.Request) -> web.Response:
-        try:
-            data: Any = json.loads(await request.read())
-        except ValueError:
-            return _error(400, "The body must be a Graph event JSON object.")
-        if not isinstance(data, dict):
-            return _error(400, "The body must be a Graph event JSON object.")
+        data = await _object_body(request)
+        if isinstance(data, web.Response):
+            return data
         try:
             event = emulator.seed_event(request.match_info["user"], data)
         except GraphError as error:
-            body = {"error": {"code": error.code, "message": error.message}}
-            return web.json_response(body, status=error.status)
+            return _graph_error(error)
         return web.json_response(event, status=201)
+
+    async def update_event(request: web.Request) -> web.Response:
+        data = await _object_body(request)
+        if isinstance(data, web.Response):
+            return data
+        event_id = request.match_info["event"]
+        try:
+            event = emulator.update_event(request.match_info["user"], event_id, data)
+        except KeyError:
+            return _error(404, f"No event with id {event_id}.")
+        except GraphError as error:
+            return _graph_error(error)
+        return web.json_response(event)
 
     async def cancelled_events(request: web.Request) -> web.Response:
         return web.json_response(emulator.cancelled_events(request.match_info["user"]))
@@ -95,12 +129,9 @@ def admin_routes(emulator: GraphEmulator) -> list[web.RouteDef]:
         return web.json_response(emulator.online_meetings(request.match_info["user"]))
 
     async def configure(request: web.Request) -> web.Response:
-        try:
-            data: Any = json.loads(await request.read())
-        except ValueError:
-            return _error(400, "The body must be a JSON object of user settings.")
-        if not isinstance(data, dict):
-            return _error(400, "The body must be a JSON object of user settings.")
+        data = await _object_body(request, "a JSON object of user settings")
+        if isinstance(data, web.Response):
+            return data
         try:
             config = UserConfig(**user_config_fields(data))
         except UserConfigError as exc:
@@ -153,6 +184,7 @@ def admin_routes(emulator: GraphEmulator) -> list[web.RouteDef]:
         web.get("/_emulator/requests", requests),
         web.get("/_emulator/users/{user}/events", events),
         web.post("/_emulator/users/{user}/events", seed_event),
+        web.patch("/_emulator/users/{user}/events/{event}", update_event),
         web.get("/_emulator/users/{user}/cancelledEvents", cancelled_events),
         web.get("/_emulator/users/{user}/onlineMeetings", online_meetings),
         web.put("/_emulator/users/{user}", configure),
@@ -166,7 +198,17 @@ def admin_routes(emulator: GraphEmulator) -> list[web.RouteDef]:
     ]
 
 
-_FAULT_FIELDS = {"route", "status", "retryAfter", "slow", "drop", "after", "times", "delaySeconds"}
+_FAULT_FIELDS = {
+    "route",
+    "status",
+    "retryAfter",
+    "slow",
+    "drop",
+    "after",
+    "times",
+    "delaySeconds",
+    "quirk",
+}
 
 
 def _fault_from_json(emulator: GraphEmulator, data: dict[str, Any]) -> FaultRule:
@@ -185,6 +227,9 @@ def _fault_from_json(emulator: GraphEmulator, data: dict[str, Any]) -> FaultRule
         value = data.get(name)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
             raise FaultError(f"{name} must be a number of seconds.")
+    quirk = data.get("quirk")
+    if quirk is not None and not isinstance(quirk, str):
+        raise FaultError("quirk must be a string such as 'notOnline'.")
     for name in ("slow", "drop", "after"):
         if not isinstance(data.get(name, False), bool):
             raise FaultError(f"{name} must be true or false.")
@@ -197,6 +242,7 @@ def _fault_from_json(emulator: GraphEmulator, data: dict[str, Any]) -> FaultRule
         after=bool(data.get("after", False)),
         times=times,
         delay=None if delay is None else float(delay),
+        quirk=quirk,
     )
 
 

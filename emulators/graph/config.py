@@ -1,7 +1,9 @@
 """Knobs of the Graph emulator: the tenant, the app registrations, and per-user settings.
 
 Per-user settings exist so that every branch the bot must handle (no Teams on the calendar, no
-audio-conferencing licence, no application access policy) can be reached locally and in tests.
+audio-conferencing licence, no application access policy, no Exchange Online mailbox, event ids
+that change when the event moves) can be reached locally and in tests; `emulators.graph.quirks`
+says how Graph behaves under each.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ CALENDARS_READ_WRITE = "Calendars.ReadWrite"
 ONLINE_MEETINGS_READ_WRITE_ALL = "OnlineMeetings.ReadWrite.All"
 DEFAULT_ROLES = (CALENDARS_READ_WRITE, ONLINE_MEETINGS_READ_WRITE_ALL)
 TENANT_DOMAIN = "contoso.com"
+# The wordings of the missing-application-access-policy 403, by error code (emulators.graph.quirks).
+ACCESS_POLICY_CODES = ("Forbidden", "General", "Unauthorized")
 
 
 def _utc_now() -> datetime:
@@ -38,6 +42,10 @@ class UserConfig:
     access_policy: bool = True
     display_name: str | None = None
     email: str | None = None
+    # issue 24: what real Graph does (emulators.graph.quirks)
+    access_policy_error: str = "Forbidden"  # which wording the missing policy's 403 takes
+    mailbox: bool = True  # False: no Exchange Online mailbox, Outlook routes answer 404
+    mutable_ids: bool = False  # True: an event's id changes when it moves, unless ImmutableId
 
     def resolved_default_provider(self) -> str:
         """The calendar's defaultOnlineMeetingProvider when none was configured."""
@@ -103,6 +111,9 @@ _KINDS: dict[str, Callable[[Any], bool]] = {
     "access_policy": lambda v: isinstance(v, bool),
     "display_name": lambda v: v is None or isinstance(v, str),
     "email": lambda v: v is None or isinstance(v, str),
+    "access_policy_error": lambda v: v in ACCESS_POLICY_CODES,
+    "mailbox": lambda v: isinstance(v, bool),
+    "mutable_ids": lambda v: isinstance(v, bool),
 }
 
 

@@ -12,6 +12,7 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
@@ -30,6 +31,7 @@ from emulators.graph.events import (
 from emulators.graph.faults import Dropped, FaultInjector, FaultRule
 from emulators.graph.identity import AadError, TokenIssuer, openid_configuration
 from emulators.graph.places import Places, places_routes
+from emulators.graph.quirks import find_event, mailbox_not_enabled, moved
 from emulators.graph.recording import RecordedRequest, RequestLog
 from emulators.graph.routes import GraphCall, Handler, Route, graph_json, resolve
 from emulators.graph.series import instances
@@ -112,17 +114,23 @@ class GraphEmulator:
         """Change an event as its owner would in Outlook (a PATCH body: move it, rename it);
         an occurrence id changes that one occurrence.
 
-        Raises KeyError for an unknown event and the emulator's GraphError for a body Graph
-        would refuse.
+        `event_id` is the event's immutable id or, with `mutableIds`, its REST id of now; a
+        new start or end is a move (`emulators.graph.quirks`). Raises KeyError for an unknown
+        event and the emulator's GraphError for a body Graph would refuse.
         """
         user = self._directory.provision(user_id)
         owner = self._directory.organizer(user)
-        event = user.find_event(event_id)
+        event = find_event(user, event_id, immutable=True) or find_event(
+            user, event_id, immutable=False
+        )
         if event is None:
             raise KeyError(event_id)
         before = (event.start, event.end, event.props["recurrence"])
-        apply_patch(event, canonical_properties(patch_json), owner, self.now())
+        body = canonical_properties(patch_json)
+        apply_patch(event, body, owner, self.now())
         user.settle_patch(event, before)
+        if "start" in body or "end" in body:
+            moved(user, event.id)
         return render_event(event, owner, UTC_ZONE)
 
     def instances(
@@ -279,6 +287,8 @@ class GraphEmulator:
         segments = tuple(part for part in request.match_info["path"].split("/") if part)
         route, params, handler = resolve(segments, request.method)
         user = self._directory.provision(params["user"])
+        if route.outlook and not user.config.mailbox:
+            raise mailbox_not_enabled()  # emulators.graph.quirks
         call = GraphCall(
             request=request,
             token=token,
@@ -292,6 +302,8 @@ class GraphEmulator:
         if fault is None:
             return await self._handle(route, handler, call)
         request[_FAULT] = fault.label()
+        if fault.quirk is not None:  # served, the way real Graph sometimes serves it
+            return await self._handle(route, handler, replace(call, quirk=fault.quirk))
         with self.faults.serving():
             return await self._faulted(fault, route, handler, call)
 

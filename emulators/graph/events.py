@@ -532,15 +532,19 @@ def render_body(event: StoredEvent, organizer: Organizer) -> tuple[dict[str, str
     return {"contentType": "html", "content": document}, preview[:255]
 
 
-def render_event(event: StoredEvent, owner: Organizer, zone: Zone) -> dict[str, Any]:
-    """The event on `owner`'s calendar as Graph JSON, times shown in `zone` (seed 000)."""
+def render_event(
+    event: StoredEvent, owner: Organizer, zone: Zone, shown_id: str | None = None
+) -> dict[str, Any]:
+    """The event on `owner`'s calendar as Graph JSON, times shown in `zone` (seed 000);
+    `shown_id` is the id this request sees, when not the stored one (`emulators.graph.quirks`)."""
+    event_id = event.id if shown_id is None else shown_id
     organizer = event.organized_by(owner)
     body, preview = render_body(event, organizer)
     response = "organizer" if event.is_organizer else "notResponded"
     props = event.props
     rendered: dict[str, Any] = {
         "@odata.etag": f'W/"{event.change_key}"',
-        "id": event.id,
+        "id": event_id,
         "createdDateTime": instant_text(event.created),
         "lastModifiedDateTime": instant_text(event.modified),
         "changeKey": event.change_key,
@@ -567,7 +571,7 @@ def render_event(event: StoredEvent, owner: Organizer, zone: Zone) -> dict[str, 
         "seriesMasterId": event.series_master_id,
         "showAs": props["showAs"],
         "type": event.type,
-        "webLink": _web_link(event.id),
+        "webLink": _web_link(event_id),
         "onlineMeetingUrl": None,
         "isOnlineMeeting": event.is_online,
         "onlineMeetingProvider": event.provider,
@@ -593,9 +597,11 @@ def original_start_text(instant: datetime) -> str:
     return f"{instant.astimezone(UTC):%Y-%m-%dT%H:%M:%S}Z"
 
 
-def event_json(event: StoredEvent, owner: Organizer, zone: Zone, context: str) -> str:
-    """`json.dumps({"@odata.context": context, **render_event(event, owner, zone)})`, written
-    straight from the event.
+def event_json(
+    event: StoredEvent, owner: Organizer, zone: Zone, context: str, shown_id: str | None = None
+) -> str:
+    """`json.dumps({"@odata.context": context, **render_event(event, owner, zone, shown_id)})`,
+    written straight from the event.
 
     Creating, reading and patching an event answer with it, and under load building the dict
     and then encoding it took about a third of the emulator's CPU for such a request. This
@@ -604,6 +610,7 @@ def event_json(event: StoredEvent, owner: Organizer, zone: Zone, context: str) -
     tests/emulators/test_graph_render.py checks the two agree on arbitrary events: change them
     together.
     """
+    event_id = event.id if shown_id is None else shown_id
     organizer = event.organized_by(owner)
     body, preview = render_body(event, organizer)
     if event.props is _DEFAULT_PROPS:
@@ -619,7 +626,7 @@ def event_json(event: StoredEvent, owner: Organizer, zone: Zone, context: str) -
             ', "@odata.etag": ',
             value(f'W/"{event.change_key}"'),
             ', "id": ',
-            value(event.id),
+            value(event_id),
             ', "createdDateTime": ',
             created,
             ', "lastModifiedDateTime": ',
@@ -666,7 +673,7 @@ def event_json(event: StoredEvent, owner: Organizer, zone: Zone, context: str) -
             ', "type": ',
             value(event.type),
             ', "webLink": ',
-            value(_web_link(event.id)),
+            value(_web_link(event_id)),
             ', "onlineMeetingUrl": null, "isOnlineMeeting": ',
             value(event.is_online),
             ', "onlineMeetingProvider": ',

@@ -1,4 +1,4 @@
-"""Injected failures, per route: a Graph that throttles, errs, stalls or hangs up.
+"""Injected failures, per route: a Graph that throttles, errs, stalls, hangs up or answers oddly.
 
 A rule matches a method and a route pattern and fires on the next `times` matching requests
 (`times=None`: on every one until it is removed). What it does:
@@ -10,7 +10,12 @@ A rule matches a method and a route pattern and fires on the next `times` matchi
     status 504             GatewayTimeout
     slow                   the answer is held until `release()` (or for `delay` seconds)
     drop                   the connection is closed without an answer
+    quirk                  the request is served, the way real Graph sometimes serves it
+                           (`emulators.graph.quirks`): `notOnline` (a create that asked for
+                           Teams makes an offline event), `onlineMeetingLate` (a create
+                           answered before its `onlineMeeting` was filled in)
 
+A quirk only changes the routes it is about (event creates); elsewhere it fires and does nothing.
 With `after=True` the request is applied first (the event is created, the meeting cancelled)
 and only then does the fault answer, as real Graph sometimes does: the client cannot tell that
 the work was done, which is exactly what idempotency keys (`transactionId`, `externalId`) are
@@ -37,6 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from emulators.graph.errors import GraphError
+from emulators.graph.quirks import QUIRKS
 
 FAULT_STATUSES: Mapping[int, tuple[str, str]] = {
     429: ("TooManyRequests", "Too many requests. Retry after the delay in Retry-After."),
@@ -75,6 +81,7 @@ class FaultRule:
     after: bool = False
     remaining: int | None = 1
     delay: float | None = None
+    quirk: str | None = None
     fired: int = 0
     pattern: tuple[str, ...] = field(init=False)
 
@@ -87,6 +94,8 @@ class FaultRule:
 
     @property
     def kind(self) -> str:
+        if self.quirk is not None:
+            return self.quirk
         if self.slow:
             return "slow"
         if self.drop:
@@ -94,7 +103,10 @@ class FaultRule:
         return str(self.status)
 
     def label(self) -> str:
-        """How the request log names what this rule did: "504 after", "drop before", ..."""
+        """How the request log names what this rule did: "504 after", "drop before",
+        "notOnline", ..."""
+        if self.quirk is not None:
+            return self.quirk
         return f"{self.kind} {'after' if self.after else 'before'}"
 
     def matches(self, method: str, segments: tuple[str, ...]) -> bool:
@@ -115,7 +127,7 @@ class FaultRule:
         return GraphError(self.status, code, message, headers)
 
     def json(self) -> dict[str, Any]:
-        return {
+        shown: dict[str, Any] = {
             "id": self.id,
             "route": self.route,
             "kind": self.kind,
@@ -126,6 +138,9 @@ class FaultRule:
             "delaySeconds": self.delay,
             "fired": self.fired,
         }
+        if self.quirk is not None:
+            shown["quirk"] = self.quirk
+        return shown
 
 
 class FaultInjector:
@@ -151,15 +166,20 @@ class FaultInjector:
         after: bool = False,
         times: int | None = 1,
         delay: float | None = None,
+        quirk: str | None = None,
     ) -> FaultRule:
         """Add a rule. `route` is "METHOD /path/pattern" (METHOD may be `*`); exactly one of
-        `status`, `slow`, `drop`. Raises FaultError for a rule that makes no sense."""
+        `status`, `slow`, `drop`, `quirk`. Raises FaultError for a rule that makes no sense."""
         method, _, path = route.strip().partition(" ")
         method = method.upper()
         if method not in _METHODS or not path.strip():
             raise FaultError(f"Route must look like 'POST /users/{{user}}/events', not {route!r}.")
-        if (status is not None) + slow + drop != 1:
-            raise FaultError("Give exactly one of status, slow and drop.")
+        if (status is not None) + slow + drop + (quirk is not None) != 1:
+            raise FaultError("Give exactly one of status, slow, drop and quirk.")
+        if quirk is not None and quirk not in QUIRKS:
+            raise FaultError(f"quirk must be one of {', '.join(QUIRKS)}, not {quirk!r}.")
+        if quirk is not None and after:
+            raise FaultError("A quirk is how Graph answers: it has no before or after.")
         if status is not None and status not in FAULT_STATUSES:
             raise FaultError(f"Status must be one of {sorted(FAULT_STATUSES)}, not {status}.")
         if retry_after is not None and (status not in (429, 503) or retry_after < 0):
@@ -179,6 +199,7 @@ class FaultInjector:
             after=after,
             remaining=times,
             delay=delay,
+            quirk=quirk,
         )
         self._rules.append(rule)
         return rule

@@ -38,6 +38,16 @@ from emulators.graph.events import (
 )
 from emulators.graph.identity import IssuedToken
 from emulators.graph.online_meetings import external_id_of, new_online_meeting
+from emulators.graph.quirks import (
+    NOT_ONLINE,
+    ONLINE_FIELDS,
+    ONLINE_MEETING_LATE,
+    access_policy_missing,
+    find_event,
+    moved,
+    shown_id,
+    wants_immutable_ids,
+)
 from emulators.graph.rooms import answer_rooms
 from emulators.graph.series import instances
 from emulators.graph.state import UserState
@@ -77,6 +87,16 @@ class GraphCall:
     params: Mapping[str, str]
     segments: tuple[str, ...]
     now: datetime
+    quirk: str | None = None  # an injected quirk that fired on this request
+
+    @property
+    def immutable_ids(self) -> bool:
+        """Whether the client asked for `Prefer: IdType="ImmutableId"`."""
+        return wants_immutable_ids(self.request.headers.getall("Prefer", []))
+
+    def shown_id(self, event: StoredEvent) -> str:
+        """The id of `event` as this request sees it (`emulators.graph.quirks`)."""
+        return shown_id(self.user, event.id, immutable=self.immutable_ids)
 
     @property
     def metadata(self) -> str:
@@ -192,12 +212,12 @@ def _event_response(
 ) -> web.Response:
     zone = preferred_zone(call.request.headers.get("Prefer"))
     headers = {"Preference-Applied": f'outlook.timezone="{zone.name}"'} if zone else {}
-    text = event_json(event, call.organizer, zone or UTC_ZONE, context)
+    text = event_json(event, call.organizer, zone or UTC_ZONE, context, call.shown_id(event))
     return graph_text(text, status, headers)
 
 
 def _find_event(call: GraphCall) -> StoredEvent:
-    event = call.user.find_event(call.params["event"])
+    event = find_event(call.user, call.params["event"], immutable=call.immutable_ids)
     if event is None:
         raise item_not_found()
     return event
@@ -218,13 +238,27 @@ async def create_event(call: GraphCall) -> web.Response:
     # transactionId makes a retried create return the first event (seed 004).
     event = call.user.event_for_transaction(body.get("transactionId"))
     if event is None:
-        event = new_event(body, call.organizer, call.now)
+        made = body
+        if call.quirk == NOT_ONLINE:  # microsoft-graph-docs#9740, #22355
+            made = {name: value for name, value in body.items() if name not in ONLINE_FIELDS}
+        event = new_event(made, call.organizer, call.now)
         answer_rooms(event, call.user.events.values(), call.user.series, call.now)
         call.user.add_event(event)
     collection = "/".join(call.segments[2:])
     if calendar is not None:
         collection = f"calendars('{calendar}')/events"
-    return _event_response(call, event, f"{call.metadata}/{collection}/$entity", 201)
+    context = f"{call.metadata}/{collection}/$entity"
+    if call.quirk == ONLINE_MEETING_LATE:
+        return _late_online_meeting(call, event, context)
+    return _event_response(call, event, context, 201)
+
+
+def _late_online_meeting(call: GraphCall, event: StoredEvent, context: str) -> web.Response:
+    """The create's answer before Teams filled the meeting in: a later read has it."""
+    zone = preferred_zone(call.request.headers.get("Prefer"))
+    headers = {"Preference-Applied": f'outlook.timezone="{zone.name}"'} if zone else {}
+    rendered = render_event(event, call.organizer, zone or UTC_ZONE, call.shown_id(event))
+    return graph_json({"@odata.context": context, **rendered, "onlineMeeting": None}, 201, headers)
 
 
 async def get_event(call: GraphCall) -> web.Response:
@@ -234,7 +268,8 @@ async def get_event(call: GraphCall) -> web.Response:
     if not selection:
         return _event_response(call, event, f"{call.metadata}/events/$entity")
     zone = preferred_zone(call.request.headers.get("Prefer")) or UTC_ZONE
-    names, trimmed = select(render_event(event, call.organizer, zone), selection)
+    rendered = render_event(event, call.organizer, zone, call.shown_id(event))
+    names, trimmed = select(rendered, selection)
     context = f"{call.metadata}/events({','.join(names)})/$entity"
     return graph_json({"@odata.context": context, **trimmed})
 
@@ -274,7 +309,10 @@ def _collection(
     found = page(events, query)
     zone = preferred_zone(call.request.headers.get("Prefer"))
     headers = {"Preference-Applied": f'outlook.timezone="{zone.name}"'} if zone else {}
-    value = [render_event(event, call.organizer, zone or UTC_ZONE) for event in found.items]
+    value = [
+        render_event(event, call.organizer, zone or UTC_ZONE, call.shown_id(event))
+        for event in found.items
+    ]
     collection = collection or "/".join(call.segments[2:])
     if names is not None:
         value = [trim(rendered, names) for rendered in value]
@@ -298,6 +336,8 @@ async def patch_event(call: GraphCall) -> web.Response:
     if "attendees" in body:
         answer_rooms(event, call.user.events.values(), call.user.series, call.now)
     call.user.settle_patch(event, before)
+    if "start" in body or "end" in body:
+        moved(call.user, event.id)
     return _event_response(call, event, f"{call.metadata}/events/$entity")
 
 
@@ -348,8 +388,8 @@ def _cancel_comment(raw: bytes) -> str | None:
 async def create_or_get(call: GraphCall) -> web.Response:
     _require(call.token, (ONLINE_MEETINGS_READ_WRITE_ALL,), _meetings_forbidden)
     if not call.user.config.access_policy:
-        # microsoft-graph-docs#12135, microsoft-graph-docs-contrib#470
-        raise GraphError(403, "Forbidden", "No Application Access Policy found for this app.")
+        # microsoft-graph-docs#12135; its wordings: emulators.graph.quirks
+        raise access_policy_missing(call.user.config, call.token.client_id, call.user.id)
     body = await _json_object(call.request)
     external_id = external_id_of(body)
     context = f"{call.metadata}/onlineMeetings/$entity"

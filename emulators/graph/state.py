@@ -49,6 +49,9 @@ class UserState:
     # Exceptions and cancelled occurrences of each series, by its master's id.
     series: dict[str, Series] = field(default_factory=dict)
     in_flight: int = 0
+    # With `mutable_ids`: the REST id of each event that moved, and back (emulators.graph.quirks).
+    rest_ids: dict[str, str] = field(default_factory=dict)
+    by_rest_id: dict[str, str] = field(default_factory=dict)
 
     def calendar_json(self) -> dict[str, Any]:
         """The default calendar as `GET /users/{id}/calendar` shows it (seed 000)."""

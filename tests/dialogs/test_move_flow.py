@@ -66,7 +66,9 @@ async def test_move_event_sends_start_and_end_and_nothing_else() -> None:
     )
     [patch] = seen
     assert patch.method == "PATCH" and patch.url.path == "/v1.0/users/user-1/events/AAMkEvent="
-    assert patch.headers["Prefer"] == 'outlook.timezone="Pacific Standard Time"'
+    assert patch.headers["Prefer"] == (
+        'outlook.timezone="Pacific Standard Time", IdType="ImmutableId"'
+    )
     assert json.loads(patch.content) == {
         "start": {"dateTime": "2026-11-26T16:00:00", "timeZone": "Pacific Standard Time"},
         "end": {"dateTime": "2026-11-26T16:45:00", "timeZone": "Pacific Standard Time"},

@@ -14,17 +14,20 @@ checks what the acceptance criteria ask:
 The bot's Graph client runs with a scaled-down RetryPolicy (the same rules, shorter times) so a
 stalled answer costs a fraction of a second; nothing sleeps to wait for time. One bot serves the
 whole module (starting one per case would cost more than the cases); each test is its own user
-in its own chat, and the shared clock only moves forward.
+in its own chat, and the shared clock only moves forward. Every user is an organizer without
+audio conferencing, whose events carry a joinUrl-only `onlineMeeting`, as many real ones do.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -222,11 +225,12 @@ class Bot:
         ]
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def stack(
-    tls_identity: TlsIdentity, tmp_path_factory: pytest.TempPathFactory
+@contextlib.asynccontextmanager
+async def running_stack(
+    tls_identity: TlsIdentity, directory: Path, **settings: str
 ) -> AsyncIterator[Stack]:
-    directory = tmp_path_factory.mktemp("graph-faults")
+    """The two emulators and the bot on a fast retry policy, with more `settings` if given
+    (tests/e2e/test_graph_quirks.py runs its own)."""
     emulator = GraphEmulator()
     graph_served = await serve(emulator.app, ssl_context=tls_identity.server_context())
     graph = RunningGraph(
@@ -238,11 +242,11 @@ async def stack(
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(directory)  # no stray .env; the SQLite store lives here
         patch.setattr("bot.app.GraphClient", partial(GraphClient, policy=FAST))
-        settings = load_settings(
-            GRAPH_BASE_URL=f"{graph.url}/v1.0", GRAPH_CA_BUNDLE=str(graph.ca_file)
+        loaded = load_settings(
+            GRAPH_BASE_URL=f"{graph.url}/v1.0", GRAPH_CA_BUNDLE=str(graph.ca_file), **settings
         )
         clock = ManualClock(T0)
-        app = create_app(resolve(settings), clock=clock)
+        app = create_app(resolve(loaded), clock=clock)
         bot_served = await serve(app)
         services = app[SERVICES]
         async with httpx.AsyncClient(base_url=bot_served.url, timeout=30) as client:
@@ -252,9 +256,20 @@ async def stack(
     await graph_served.close()
 
 
-@pytest_asyncio.fixture(loop_scope="module")
-async def bot(stack: Stack) -> AsyncIterator[Bot]:
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def stack(
+    tls_identity: TlsIdentity, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Stack]:
+    async with running_stack(tls_identity, tmp_path_factory.mktemp("graph-faults")) as running:
+        yield running
+
+
+@contextlib.asynccontextmanager
+async def new_user(stack: Stack) -> AsyncIterator[Bot]:
+    """A new user in a new chat. Their events' `onlineMeeting` has `joinUrl` only (no audio
+    conferencing licence: microsoft-graph-docs#15861, #10215), as for many real organizers."""
     bot = Bot(stack, user=str(uuid.uuid4()), conversation=new_conversation_id())
+    bot.graph.configure_user(bot.user, audio_conferencing=False)
     await bot.send("providers")  # the token and the user's calendar, before any fault
     yield bot
     await bot.settle_graph()
@@ -262,6 +277,12 @@ async def bot(stack: Stack) -> AsyncIterator[Bot]:
     # then (on a clock that moves only when told, several due at once wait on each other).
     for reminder in await stack.store.open_reminders(bot.user):
         await stack.store.cancel_reminder(reminder.id, bot.user)
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def bot(stack: Stack) -> AsyncIterator[Bot]:
+    async with new_user(stack) as made:
+        yield made
 
 
 def _button(card: dict[str, Any], wanted: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:

@@ -98,7 +98,9 @@ async def test_create_sends_the_documented_shape_in_the_users_zone() -> None:
     await create(client)
     post = seen[-1]
     assert post.method == "POST" and post.url.path == "/v1.0/users/user-1/events"
-    assert post.headers["Prefer"] == 'outlook.timezone="Pacific Standard Time"'
+    assert post.headers["Prefer"] == (
+        'outlook.timezone="Pacific Standard Time", IdType="ImmutableId"'
+    )
     assert post.headers["Authorization"] == "Bearer token-1"
     assert json.loads(post.content) == {
         "subject": "Design review",

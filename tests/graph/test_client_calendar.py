@@ -109,7 +109,9 @@ async def test_calendar_view_asks_for_the_window_in_the_users_zone_and_follows_n
     }
     assert str(second.url) == next_url
     for request in seen:
-        assert request.headers["Prefer"] == 'outlook.timezone="Pacific Standard Time"'
+        assert request.headers["Prefer"] == (
+            'outlook.timezone="Pacific Standard Time", IdType="ImmutableId"'
+        )
         assert request.headers["Authorization"] == "Bearer token-1"
 
 

@@ -75,7 +75,7 @@ async def test_calendar_view_pages_through_the_emulator_in_the_users_zone(live: 
     assert [p.query.get("$skip") for p in pages] == [None, "3", "6"]
     # As recorded off the wire, where aiohttp writes the name in lower case.
     prefer = {CIMultiDict(p.headers)["Prefer"] for p in pages}
-    assert prefer == {'outlook.timezone="Eastern Standard Time"'}
+    assert prefer == {'outlook.timezone="Eastern Standard Time", IdType="ImmutableId"'}
 
 
 async def test_make_event_online_sends_exactly_two_fields_and_returns_the_join_url(

@@ -96,6 +96,8 @@ CONTRACT: dict[str, set[str]] = {
     "repeats_every_months": {"count"},
     "repeats_every_years": {"count"},
     "made_online_series": {"subject"},
+    # issue 24: Graph quirks
+    "created_without_join_link": {"subject"},
 }
 
 
