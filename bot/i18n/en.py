@@ -47,10 +47,23 @@ CATALOG = Catalog(
             "Schedule a meeting on your calendar and invite people (mention them or type emails)",
         ),
         ("meet now Quick sync", "Start a meeting right away"),
+        (
+            "meet Standup every weekday 9am for 15m",
+            "A meeting that repeats (also: every Monday, daily until Dec 31, monthly on the 15th)",
+        ),
+        (
+            "meet Design review Monday 3pm in Conf Room 3 with @Adele and optional @Megan",
+            "Book a meeting room and invite someone as optional",
+        ),
         ("schedule", "Fill in a form to schedule a meeting"),
         ("upcoming", "Your meetings in the next 7 days (also: agenda)"),
         ("online", "Turn upcoming meetings into Teams meetings"),
         ("join Design review", "The join link of an upcoming meeting"),
+        (
+            "move Design review to Thursday 4pm",
+            "Move a meeting you organize (for a series, add this one or the whole series)",
+        ),
+        ("push Standup 30m", "Make a meeting later (pull Standup 15m makes it earlier)"),
         ("cancel meeting Design review", "Cancel a meeting you organize"),
         ("providers", "Which online meeting providers your calendar allows"),
         (
