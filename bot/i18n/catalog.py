@@ -224,3 +224,10 @@ class Catalog:
     form_agenda_placeholder: str
     # {pattern} {zone}: the days a recurrence names are another zone's than the card's times
     recurrence_in_zone: str
+    # issue 24: a move that cannot be read (dialogs.texts: by ParseError.usage)
+    move_missing_subject: str  # move / 把 … 改到 without the meeting
+    move_missing_time: str  # without the new time
+    move_bad_time: str  # {detail}: the new time as typed
+    shift_missing_subject: str  # push / pull / 推迟 / 提前 without the meeting
+    shift_missing_time: str  # without how much
+    shift_bad_duration: str  # {detail}: how much, as typed

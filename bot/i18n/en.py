@@ -308,4 +308,17 @@ CATALOG = Catalog(
     form_agenda_label="Agenda",
     form_agenda_placeholder="What will you discuss?",
     recurrence_in_zone="{pattern} ({zone} days)",
+    # issue 24: a move that cannot be read
+    move_missing_subject="Which meeting should I move? Type move [meeting] to [new time], "
+    "for example: move Design review to Thursday 4pm",
+    move_missing_time="When should it move to? Type move [meeting] to [new time], for example: "
+    "move Design review to Thursday 4pm, or push [meeting] 30m to make it later.",
+    move_bad_time="I couldn\u2019t read \u201c{detail}\u201d as the new time. Type move [meeting] "
+    "to [new time], for example: move Design review to Thursday 4pm, to 4pm or to Friday.",
+    shift_missing_subject="Which meeting should I move? Type push [meeting] 30m to make it later "
+    "or pull [meeting] 15m to make it earlier, for example: push Standup 30m",
+    shift_missing_time="By how much? Type push [meeting] 30m to make it later or pull [meeting] "
+    "15m to make it earlier, for example: push Standup 30m",
+    shift_bad_duration="I couldn\u2019t use \u201c{detail}\u201d as how far to move it. Type push "
+    "[meeting] 30m, 1h or 1h30m (at most 24 hours), for example: push Standup 30m",
 )

@@ -274,4 +274,17 @@ CATALOG = Catalog(
     form_agenda_label="议程",
     form_agenda_placeholder="会议要讨论什么？",
     recurrence_in_zone="{pattern}（按 {zone} 时区的日期）",
+    # issue 24: a move that cannot be read
+    move_missing_subject="要改期哪个会议？请输入“把 [会议] 改到 [新时间]”，"
+    "例如：把 设计评审 改到 周四下午4点",
+    move_missing_time="要改到什么时间？请输入“把 [会议] 改到 [新时间]”，"
+    "例如：把 设计评审 改到 周四下午4点；要推迟可以输入“推迟 [会议] 30分钟”。",
+    move_bad_time="我看不懂新时间“{detail}”。请输入“把 [会议] 改到 [新时间]”，"
+    "例如：把 设计评审 改到 周四下午4点、改到下午4点或改到周五。",
+    shift_missing_subject="要调整哪个会议？请输入“推迟 [会议] 30分钟”来推迟，"
+    "或“提前 [会议] 15分钟”来提前，例如：推迟 站会 30分钟",
+    shift_missing_time="要调整多久？请输入“推迟 [会议] 30分钟”来推迟，"
+    "或“提前 [会议] 15分钟”来提前，例如：推迟 站会 30分钟",
+    shift_bad_duration="我无法把“{detail}”当作调整的时长。请输入“推迟 [会议] 30分钟”，"
+    "也可以是 1小时 或 1小时30分钟（最多 24 小时），例如：推迟 站会 30分钟",
 )

@@ -90,6 +90,9 @@ CONTRACT: dict[str, set[str]] = {
     "recurrence_count": {"pattern", "count"},
     "recurrence_count_one": {"pattern"},
     "recurrence_in_zone": {"pattern", "zone"},
+    # issue 24: a move that cannot be read
+    "move_bad_time": {"detail"},
+    "shift_bad_duration": {"detail"},
 }
 
 
