@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.commands import ParseError, ParseErrorKind
+from bot.commands import ParseError, ParseErrorKind, Usage
 from bot.i18n import Catalog
 
 _TEMPLATE_FIELD: dict[ParseErrorKind, str] = {
@@ -21,7 +21,18 @@ _TEMPLATE_FIELD: dict[ParseErrorKind, str] = {
     ParseErrorKind.UNKNOWN_COMMAND: "unknown_command",
 }
 
+# A move's errors show how to write a move; the other kinds read the same for every command.
+_MOVE_FIELD: dict[tuple[ParseErrorKind, Usage], str] = {
+    (ParseErrorKind.MISSING_SUBJECT, Usage.MOVE): "move_missing_subject",
+    (ParseErrorKind.MISSING_TIME, Usage.MOVE): "move_missing_time",
+    (ParseErrorKind.BAD_TIME, Usage.MOVE): "move_bad_time",
+    (ParseErrorKind.MISSING_SUBJECT, Usage.SHIFT): "shift_missing_subject",
+    (ParseErrorKind.MISSING_TIME, Usage.SHIFT): "shift_missing_time",
+    (ParseErrorKind.BAD_DURATION, Usage.SHIFT): "shift_bad_duration",
+}
+
 
 def parse_error_text(error: ParseError, catalog: Catalog) -> str:
-    template: str = getattr(catalog, _TEMPLATE_FIELD[error.kind])
+    field = _MOVE_FIELD.get((error.kind, error.usage), _TEMPLATE_FIELD[error.kind])
+    template: str = getattr(catalog, field)
     return template.format(detail=error.detail, command=error.detail)

@@ -31,6 +31,7 @@ from bot.commands.model import (
     ScheduleFormCommand,
     SeriesScope,
     UpcomingCommand,
+    Usage,
     WatchCommand,
     WeekIndex,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "ScheduleFormCommand",
     "SeriesScope",
     "UpcomingCommand",
+    "Usage",
     "WatchCommand",
     "WeekIndex",
     "is_email",

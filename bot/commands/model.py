@@ -7,7 +7,7 @@ is looked up in the message catalog by `ParseErrorKind`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum, auto
 from typing import TypeAlias
@@ -227,12 +227,23 @@ class ParseErrorKind(StrEnum):
     BAD_PLACE = auto()  # "at" with nothing after it, a room address that is not one
 
 
+class Usage(StrEnum):
+    """Which command's way of writing a parse error's sentence shows the user."""
+
+    MEET = auto()  # meet, and anything else whose sentences show a meet
+    MOVE = auto()  # move / reschedule / 把 … 改到: "move Design review to Thursday 4pm"
+    SHIFT = auto()  # push / pull / 推迟 / 提前: "push Standup 30m"
+
+
 @dataclass(frozen=True, slots=True)
 class ParseError:
     """A message the parser understood the shape of but could not accept."""
 
     kind: ParseErrorKind
     detail: str = ""  # the offending fragment as typed ("adele@", "25pm"), never a sentence
+    # How to explain it, not what went wrong: two errors of one kind and detail are the same
+    # error whichever command's example the sentence then offers.
+    usage: Usage = field(default=Usage.MEET, compare=False)
 
 
 Command: TypeAlias = (

@@ -14,17 +14,21 @@ A <when> that names a day and a time (or "in 2 hours") is the new start (`start`
 against the sender's clock); a time alone ("to 4pm", "改到下午4点") is on the meeting's own day
 (`at`), a day alone ("to Thursday") at the meeting's own time (`day`): which day or time that
 is only the meeting knows, so the flow works it out. A range ("to 3-4pm") is BAD_TIME: a move
-keeps the meeting's length. `split_scope` reads the scope of `cancel meeting` too.
+keeps the meeting's length; "to" or 改到 with nothing after it is MISSING_TIME. Every ParseError
+of a move says so in its `usage` (MOVE, or SHIFT for push / pull / 推迟 / 提前), so that its
+sentence shows how to write a move rather than a meet. `split_scope` reads the scope of
+`cancel meeting` too.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import datetime, timedelta
 
 from bot.commands.duration import checked_duration, duration_minutes
 from bot.commands.meet import scan_any
-from bot.commands.model import MoveCommand, ParseError, ParseErrorKind, SeriesScope
+from bot.commands.model import MoveCommand, ParseError, ParseErrorKind, SeriesScope, Usage
 from bot.commands.resolve import resolve_date, resolve_when, to_time
 from bot.commands.spec import WhenSpec
 from bot.commands.text import Message
@@ -83,6 +87,32 @@ def parse_move(
     rest: str, message: Message, now: datetime, locale: str | None
 ) -> MoveCommand | ParseError:
     """`move <rest>` (or `reschedule <rest>`)."""
+    return _explained(_parse_move(rest, message, now, locale), Usage.MOVE)
+
+
+def parse_shift(rest: str, message: Message, *, later: bool) -> MoveCommand | ParseError:
+    """`push <rest>` (`later`) or `pull <rest>`: the words, then the duration."""
+    return _explained(_parse_shift(rest, message, later=later), Usage.SHIFT)
+
+
+def parse_shift_zh(rest: str, message: Message, *, later: bool) -> MoveCommand | ParseError | None:
+    """`推迟 <rest>` or `提前 <rest>`: the subject, then a Chinese duration. None when no
+    duration ends the line: these are everyday words ("提前5分钟提醒" is a reminder clause),
+    so without one the line is no move at all."""
+    moved = _parse_shift_zh(rest, message, later=later)
+    return None if moved is None else _explained(moved, Usage.SHIFT)
+
+
+def _explained(moved: MoveCommand | ParseError, usage: Usage) -> MoveCommand | ParseError:
+    """A move that cannot be read is answered with how to write a move, not a meet."""
+    if isinstance(moved, ParseError):
+        return dataclasses.replace(moved, usage=usage)
+    return moved
+
+
+def _parse_move(
+    rest: str, message: Message, now: datetime, locale: str | None
+) -> MoveCommand | ParseError:
     body, scope = split_scope(rest)
     keywords = list(_TO.finditer(body))
     if not body or (keywords and not body[: keywords[0].start()].strip()):
@@ -92,13 +122,13 @@ def parse_move(
         when = scan_any(tail)
         if when is not None and head:
             return _moved_to(message.restore(head), when, scope, now, locale)
-    if not keywords:
+    tail = body[keywords[-1].end() :].strip() if keywords else ""
+    if not tail:
         return ParseError(ParseErrorKind.MISSING_TIME)
-    return ParseError(ParseErrorKind.BAD_TIME, message.restore(body[keywords[-1].end() :].strip()))
+    return ParseError(ParseErrorKind.BAD_TIME, message.restore(tail))
 
 
-def parse_shift(rest: str, message: Message, *, later: bool) -> MoveCommand | ParseError:
-    """`push <rest>` (`later`) or `pull <rest>`: the words, then the duration."""
+def _parse_shift(rest: str, message: Message, *, later: bool) -> MoveCommand | ParseError:
     body, scope = split_scope(rest)
     words = body.split(" ") if body else []
     for start in range(len(words)):
@@ -129,22 +159,23 @@ def parse_move_zh(
             continue
         tail = body[at + len(verb) :].strip()
         if (when := scan_any(tail)) is not None:
-            return _moved_to(message.restore(body[:at].strip()), when, scope, now, locale)
-        return ParseError(ParseErrorKind.BAD_TIME, message.restore(tail))
+            moved = _moved_to(message.restore(body[:at].strip()), when, scope, now, locale)
+            return _explained(moved, Usage.MOVE)
+        if not tail:
+            return ParseError(ParseErrorKind.MISSING_TIME, usage=Usage.MOVE)
+        return ParseError(ParseErrorKind.BAD_TIME, message.restore(tail), usage=Usage.MOVE)
     for verbs, later in ((_ZH_LATER, True), (_ZH_EARLIER, False)):
         for verb in verbs:
             at = body.rfind(verb)
             if at <= 0:
                 continue
             subject, phrase = body[:at].strip(), body[at + len(verb) :].strip()
-            return _zh_shifted(message.restore(subject), phrase, later, scope)
+            shifted = _zh_shifted(message.restore(subject), phrase, later, scope)
+            return _explained(shifted, Usage.SHIFT)
     return None
 
 
-def parse_shift_zh(rest: str, message: Message, *, later: bool) -> MoveCommand | ParseError | None:
-    """`推迟 <rest>` or `提前 <rest>`: the subject, then a Chinese duration. None when no
-    duration ends the line: these are everyday words ("提前5分钟提醒" is a reminder clause),
-    so without one the line is no move at all."""
+def _parse_shift_zh(rest: str, message: Message, *, later: bool) -> MoveCommand | ParseError | None:
     body, scope = split_scope(rest)
     split = split_zh_duration(body)
     if split is None:

@@ -237,3 +237,10 @@ class Catalog:
     # issue 24: Graph quirks
     no_mailbox: str  # 404 MailboxNotEnabledForRESTAPI: the admin must give an Exchange mailbox
     created_without_join_link: str  # {subject}: the event exists, Graph gave it no Teams link
+    # issue 24: a move that cannot be read (dialogs.texts: by ParseError.usage)
+    move_missing_subject: str  # move / 把 … 改到 without the meeting
+    move_missing_time: str  # without the new time
+    move_bad_time: str  # {detail}: the new time as typed
+    shift_missing_subject: str  # push / pull / 推迟 / 提前 without the meeting
+    shift_missing_time: str  # without how much
+    shift_bad_duration: str  # {detail}: how much, as typed

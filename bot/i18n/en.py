@@ -47,10 +47,23 @@ CATALOG = Catalog(
             "Schedule a meeting on your calendar and invite people (mention them or type emails)",
         ),
         ("meet now Quick sync", "Start a meeting right away"),
+        (
+            "meet Standup every weekday 9am for 15m",
+            "A meeting that repeats (also: every Monday, daily until Dec 31, monthly on the 15th)",
+        ),
+        (
+            "meet Design review Monday 3pm in Conf Room 3 with @Adele and optional @Megan",
+            "Book a meeting room and invite someone as optional",
+        ),
         ("schedule", "Fill in a form to schedule a meeting"),
         ("upcoming", "Your meetings in the next 7 days (also: agenda)"),
         ("online", "Turn upcoming meetings into Teams meetings"),
         ("join Design review", "The join link of an upcoming meeting"),
+        (
+            "move Design review to Thursday 4pm",
+            "Move a meeting you organize (for a series, add this one or the whole series)",
+        ),
+        ("push Standup 30m", "Make a meeting later (pull Standup 15m makes it earlier)"),
         ("cancel meeting Design review", "Cancel a meeting you organize"),
         ("providers", "Which online meeting providers your calendar allows"),
         (
@@ -311,4 +324,17 @@ CATALOG = Catalog(
     "Ask your Microsoft 365 admin to give you an Exchange Online mailbox.",
     created_without_join_link="\u201c{subject}\u201d is on your calendar, but Microsoft Graph "
     "gave it no Teams link. Don\u2019t book it again: say online to make it a Teams meeting.",
+    # issue 24: a move that cannot be read
+    move_missing_subject="Which meeting should I move? Type move [meeting] to [new time], "
+    "for example: move Design review to Thursday 4pm",
+    move_missing_time="When should it move to? Type move [meeting] to [new time], for example: "
+    "move Design review to Thursday 4pm, or push [meeting] 30m to make it later.",
+    move_bad_time="I couldn\u2019t read \u201c{detail}\u201d as the new time. Type move [meeting] "
+    "to [new time], for example: move Design review to Thursday 4pm, to 4pm or to Friday.",
+    shift_missing_subject="Which meeting should I move? Type push [meeting] 30m to make it later "
+    "or pull [meeting] 15m to make it earlier, for example: push Standup 30m",
+    shift_missing_time="By how much? Type push [meeting] 30m to make it later or pull [meeting] "
+    "15m to make it earlier, for example: push Standup 30m",
+    shift_bad_duration="I couldn\u2019t use \u201c{detail}\u201d as how far to move it. Type push "
+    "[meeting] 30m, 1h or 1h30m (at most 24 hours), for example: push Standup 30m",
 )

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from bot.i18n import Catalog
+import pytest
+
+from bot.commands import MeetCommand, MoveCommand, ParseError, parse
+from bot.i18n import Catalog, catalog_for
 from cards import error_card, help_card, validate_card
+
+# Wednesday 10 June 2026, 10:05 in the morning: every day an example names is still ahead.
+_NOW = datetime(2026, 6, 10, 10, 5, tzinfo=ZoneInfo("America/Los_Angeles"))
 
 
 def text_blocks(card: dict[str, Any]) -> list[dict[str, Any]]:
@@ -32,6 +41,58 @@ def test_help_card(
     for block, (command, purpose) in zip(commands, catalog.help_examples, strict=True):
         assert block["text"].replace("\\", "") == command
         assert purpose in [b["text"] for b in blocks]
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_every_help_example_is_read_as_the_command_it_shows(locale: str) -> None:
+    """Copied into Teams, each example is a command; a typed @Name arrives as a mention."""
+    for command, _ in catalog_for(locale).help_examples:
+        typed = re.sub(r"@(\w+)(?![\w.@])", r"<at>\1</at>", command)
+        parsed = parse(typed, _NOW, locale=locale)
+        assert not isinstance(parsed, ParseError), (command, parsed)
+
+
+def test_the_help_examples_of_issue_24_book_what_they_say() -> None:
+    examples = [command for command, _ in catalog_for("en-US").help_examples]
+    series, room, move, push = (
+        parse(
+            example.replace("@Adele", "<at>Adele</at>").replace("@Megan", "<at>Megan</at>"),
+            _NOW,
+            locale="en-US",
+        )
+        for example in (examples[2], examples[3], examples[8], examples[9])
+    )
+
+    assert isinstance(series, MeetCommand) and series.repeat is not None
+    assert series.repeat.days_of_week == ("monday", "tuesday", "wednesday", "thursday", "friday")
+    assert isinstance(room, MeetCommand)
+    assert (room.room, room.mentions, room.optional_mentions) == (
+        "Conf Room 3",
+        ("Adele",),
+        ("Megan",),
+    )
+    assert isinstance(move, MoveCommand) and move.query == "Design review"
+    assert (
+        isinstance(push, MoveCommand)
+        and push.shift is not None
+        and push.shift.total_seconds() == 1800
+    )
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_help_card_shows_move_push_and_a_series(locale: str) -> None:
+    catalog = catalog_for(locale)
+    shown = [
+        block["text"].replace("\\", "")
+        for block in text_blocks(help_card(catalog))
+        if block.get("fontType") == "Monospace"
+    ]
+    words = {
+        "en-US": ("every weekday", "Conf Room 3", "optional", "move ", "push "),
+        "zh-CN": ("每个工作日", "会议室", "可选", "改到", "推迟"),
+    }[locale]
+    for word in words:
+        assert any(word in text for text in shown), word
 
 
 def test_help_card_note_comes_first_and_is_escaped(catalog: Catalog) -> None:
@@ -109,7 +170,7 @@ def test_chinese_help_card(
     assert card["body"][0]["text"] == "我不认识命令\u201c开会吧\u201d。"
     commands = [b["text"] for b in text_blocks(card) if b.get("fontType") == "Monospace"]
     assert commands[0] == "会议 设计评审 明天下午3点 45分钟 和 adele@contoso.com"
-    assert len(commands) == 13
+    assert len(commands) == 17
 
 
 def test_chinese_error_card(zh_catalog: Catalog) -> None:

@@ -98,6 +98,9 @@ CONTRACT: dict[str, set[str]] = {
     "made_online_series": {"subject"},
     # issue 24: Graph quirks
     "created_without_join_link": {"subject"},
+    # issue 24: a move that cannot be read
+    "move_bad_time": {"detail"},
+    "shift_bad_duration": {"detail"},
 }
 
 
@@ -197,10 +200,14 @@ def test_english_help_covers_every_command() -> None:
     assert [command.split()[0] for command in commands] == [
         "meet",
         "meet",
+        "meet",
+        "meet",
         "schedule",
         "upcoming",
         "online",
         "join",
+        "move",
+        "push",
         "cancel",
         "providers",
         "meet",
@@ -215,16 +222,26 @@ def test_english_help_covers_every_command() -> None:
     assert meet_now.startswith("meet now ")
     assert "cancel meeting Design review" in commands
     assert "cancel" in commands  # alone: leaves a dialog
+    # issue 24: a series, a room with an optional invitee, a move
+    assert "meet Standup every weekday 9am for 15m" in commands
+    assert (
+        "meet Design review Monday 3pm in Conf Room 3 with @Adele and optional @Megan" in commands
+    )
+    assert "move Design review to Thursday 4pm" in commands
 
 
 def test_chinese_help_uses_chinese_commands() -> None:
     assert [command for command, _ in zh.CATALOG.help_examples] == [
         "会议 设计评审 明天下午3点 45分钟 和 adele@contoso.com",
         "立即开会 快速同步",
+        "会议 站会 每个工作日 上午9点 15分钟",
+        "会议 设计评审 周一下午3点 会议室 3号会议室 和 adele@contoso.com 可选 megan@contoso.com",
         "安排会议",
         "日程",
         "联机",
         "加入 设计评审",
+        "把 设计评审 改到 周四下午4点",
+        "推迟 站会 30分钟",
         "取消会议 设计评审",
         "提供商",
         "会议 站会 明天上午9点 提前5分钟提醒",

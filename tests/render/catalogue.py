@@ -34,7 +34,9 @@ from cards import (
     view_from_event,
     view_from_online_meeting,
 )
-from cards.actions import ScheduleForm
+from cards.actions import CancelMeeting, MoveMeeting, ScheduleForm
+from cards.dates import format_when
+from cards.series import Choice, series_choice_card
 
 EN = catalog_for("en-US")
 ZH = catalog_for("zh-CN")
@@ -366,6 +368,74 @@ def _schedule_form(catalog: Catalog, *, error: str | None = None) -> dict[str, A
     )
 
 
+# The series questions, as `dialogs.move` and `dialogs.calendar` ask them of the occurrence on
+# Thursday 11 June at 3 pm of the weekly series (Graph ids shaped as the emulator's).
+SERIES_ID = (
+    "AAMkAGVmMDEzMTM4LTZmYWUtNDdkNC1hMDZiLTU1OGY5OTZhYmY4OABGAAAAAAAiQ8W967B7TKBjgx9rVEURBwA="
+)
+OCCURRENCE_ID = SERIES_ID.removesuffix("=") + "AAEOAACAAAAA="
+LENGTH = timedelta(minutes=45)  # the series' meetings, as `created_series` books them
+
+
+def _move_which(catalog: Catalog, zone: ZoneInfo, subject: str) -> dict[str, Any]:
+    def click(scope: str) -> MoveMeeting:
+        return MoveMeeting(
+            event_id=OCCURRENCE_ID,
+            series_id=SERIES_ID,
+            for_user=USER,
+            scope=scope,
+            start=START + timedelta(days=1, hours=1),
+            end=START + timedelta(days=1, hours=1) + LENGTH,
+            was=START,
+            subject=subject,
+        )
+
+    when = format_when(START, START + LENGTH, zone, catalog)
+    return series_choice_card(
+        catalog.move_which.format(subject=subject, when=when),
+        [
+            Choice(catalog.move_this_one, click("occurrence")),
+            Choice(catalog.move_whole_series, click("series")),
+        ],
+    )
+
+
+def _cancel_which(
+    catalog: Catalog, zone: ZoneInfo, subject: str, scope: str | None = None
+) -> dict[str, Any]:
+    """Asking which (three buttons), or confirming the whole series said (two)."""
+
+    def click(chosen: str | None, *, confirm: bool = True) -> CancelMeeting:
+        return CancelMeeting(
+            event_id=OCCURRENCE_ID,
+            for_user=USER,
+            confirm=confirm,
+            subject=subject,
+            scope=chosen,
+            series_id=SERIES_ID,
+        )
+
+    keep = Choice(catalog.cancel_confirm_no, click(None, confirm=False))
+    every = Choice(catalog.cancel_whole_series, click("series"), destructive=True)
+    if scope == "series":
+        return series_choice_card(
+            catalog.cancel_series_confirm.format(subject=subject), [every, keep]
+        )
+    one = Choice(catalog.cancel_this_one, click("occurrence"), destructive=True)
+    when = format_when(START, START + LENGTH, zone, catalog)
+    return series_choice_card(
+        catalog.cancel_which.format(subject=subject, when=when), [one, every, keep]
+    )
+
+
+def _series_moved(catalog: Catalog, zone: ZoneInfo) -> dict[str, Any]:
+    """The answer to "the whole series": the series' card with the sentence on top."""
+    view = view_from_event(created_series(), zone, zone_is_fallback=False)
+    when = format_when(view.start, view.end, zone, catalog)
+    note = catalog.series_moved.format(subject="Design review", when=when)
+    return meeting_card(view, catalog, note=note)
+
+
 def build() -> list[Sample]:
     meeting_view = view_from_online_meeting(created_online_meeting(), LA, zone_is_fallback=False)
     simulated = view_from_event(
@@ -500,6 +570,23 @@ def build() -> list[Sample]:
             opens=(JOIN_URL,) * 4,
         ),
         Sample("help-zh", help_card(ZH), catalog=ZH),
+        # issue 24: the series questions, a series moved, a move Graph refused
+        Sample("move-which", _move_which(EN, LA, "Design review")),
+        Sample("move-which-zh", _move_which(ZH, SHANGHAI, "设计评审"), catalog=ZH),
+        Sample("cancel-which", _cancel_which(EN, LA, "Design review")),
+        Sample("cancel-which-zh", _cancel_which(ZH, SHANGHAI, "设计评审"), catalog=ZH),
+        Sample("cancel-series-confirm", _cancel_which(EN, LA, "Design review", "series")),
+        Sample(
+            "meeting-series-moved",
+            _series_moved(EN, LA),
+            meeting=True,
+            join_url=JOIN_URL,
+            dial_in=WITH_DIAL_IN,
+        ),
+        Sample(
+            "move-crossing-error",
+            error_card(EN, EN.move_crossing, request_id=REQUEST_ID, title=EN.move_failed_title),
+        ),
     ]
 
 

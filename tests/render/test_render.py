@@ -49,6 +49,20 @@ _WARNING_TEXT = pytest.mark.xfail(
     "(cards/providers.py providers_card)",
 )
 
+# Three answers in a row: Teams' horizontal actions cut each title with an ellipsis. Only
+# these widths: on the desktop, the Chinese titles fit.
+_CLIPPED_ANSWERS = {
+    ("cancel-which", DESKTOP),
+    ("cancel-which", MOBILE),
+    ("cancel-which-zh", MOBILE),
+}
+_THREE_ANSWERS = pytest.mark.xfail(
+    strict=True,
+    reason="cards bug: the cancel question's three buttons (Cancel only this one, Cancel the "
+    "whole series, Keep it) do not fit side by side (cards/series.py series_choice_card, "
+    "catalog cancel_this_one / cancel_whole_series)",
+)
+
 # Fact titles squeezed onto two or more lines, found by test_fact_titles_stay_on_one_line.
 Render = Callable[[str, dict[str, Any], int], Rendered]
 
@@ -114,7 +128,11 @@ def test_no_empty_rows_or_leaked_values(sample: Sample, width: int, rendered: Re
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("sample", _ids(SAMPLES))
-def test_nothing_is_cut_off(sample: Sample, width: int, rendered: Render) -> None:
+def test_nothing_is_cut_off(
+    sample: Sample, width: int, rendered: Render, request: pytest.FixtureRequest
+) -> None:
+    if (sample.name, width) in _CLIPPED_ANSWERS:
+        request.applymarker(_THREE_ANSWERS)
     assert checks.overflow_problems(rendered(sample.name, sample.card, width)) == []
 
 
