@@ -174,7 +174,9 @@ def local_numbers_url(html: str) -> str | None:
         return None
     for anchor in document.iter("a"):
         href = anchor.get("href")
-        if href and _is_dialin_page(href):
+        # The host must appear in the text (a hostname is only lowercased, never decoded):
+        # only such anchors, one or two of an invitation's, are worth a urlsplit.
+        if href and DIALIN_HOST in href.lower() and _is_dialin_page(href):
             return href.strip()
     return None
 

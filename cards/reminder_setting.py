@@ -7,6 +7,7 @@ the chosen `minutes` ("none" or a number), so the handler can refuse clicks by a
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -48,7 +49,7 @@ def reminder_text(setting: ReminderSetting, zone: ZoneInfo, catalog: Catalog) ->
 def reminder_action(setting: ReminderSetting, catalog: Catalog) -> ShowCardAction:
     """The "Reminder…" button: an Action.ShowCard with the choice."""
     current = NO_REMINDER if setting.lead is None else str(int(setting.lead.total_seconds() // 60))
-    choices = _choices(catalog)
+    choices = list(_choices(catalog))
     if current not in _CHOICE_VALUES:  # the current lead, when no choice offers it
         choices.append(
             Choice(title=catalog.reminder_choice_minutes.format(minutes=current), value=current)
@@ -85,8 +86,10 @@ def _action(
     return ShowCardAction(title=catalog.reminder_change_button, card=form)
 
 
-def _choices(catalog: Catalog) -> list[Choice]:
-    """The choices every reminder form offers."""
+@functools.lru_cache(maxsize=8)  # a catalog per language
+def _choices(catalog: Catalog) -> tuple[Choice, ...]:
+    """The choices every reminder form offers, made once per catalog: every meeting card
+    carries them, and no card changes them (each dumps them into its own JSON)."""
     choices = [Choice(title=catalog.reminder_choice_none, value=NO_REMINDER)]
     for minutes in REMINDER_CHOICES:
         title = (
@@ -95,7 +98,7 @@ def _choices(catalog: Catalog) -> list[Choice]:
             else catalog.reminder_choice_minutes.format(minutes=minutes)
         )
         choices.append(Choice(title=title, value=str(minutes)))
-    return choices
+    return tuple(choices)
 
 
 _CHOICE_VALUES = frozenset([NO_REMINDER, *(str(minutes) for minutes in REMINDER_CHOICES)])

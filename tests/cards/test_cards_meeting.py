@@ -600,6 +600,12 @@ def test_local_numbers_link_decodes_entities_and_takes_the_first() -> None:
     assert local_numbers_url(html) == "https://dialin.teams.microsoft.com/first?id=1&lang=en"
 
 
+def test_local_numbers_link_host_and_scheme_in_any_case() -> None:
+    html = '<a href="x">a</a><a href=" HTTPS://Dialin.Teams.Microsoft.COM/abc?id=1 ">b</a>'
+
+    assert local_numbers_url(html) == "HTTPS://Dialin.Teams.Microsoft.COM/abc?id=1"
+
+
 @pytest.mark.parametrize(
     "html",
     [
