@@ -7,7 +7,6 @@ the chosen `minutes` ("none" or a number), so the handler can refuse clicks by a
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -49,7 +48,7 @@ def reminder_text(setting: ReminderSetting, zone: ZoneInfo, catalog: Catalog) ->
 def reminder_action(setting: ReminderSetting, catalog: Catalog) -> ShowCardAction:
     """The "Reminder…" button: an Action.ShowCard with the choice."""
     current = NO_REMINDER if setting.lead is None else str(int(setting.lead.total_seconds() // 60))
-    choices = list(_choices(catalog))
+    choices = _choices(catalog)
     if current not in _CHOICE_VALUES:  # the current lead, when no choice offers it
         choices.append(
             Choice(title=catalog.reminder_choice_minutes.format(minutes=current), value=current)
@@ -86,10 +85,8 @@ def _action(
     return ShowCardAction(title=catalog.reminder_change_button, card=form)
 
 
-@functools.lru_cache(maxsize=8)  # a catalog per language
-def _choices(catalog: Catalog) -> tuple[Choice, ...]:
-    """The choices every reminder form offers, made once per catalog: every meeting card
-    carries them, and no card changes them (each dumps them into its own JSON)."""
+def _choices(catalog: Catalog) -> list[Choice]:
+    """The choices every reminder form offers."""
     choices = [Choice(title=catalog.reminder_choice_none, value=NO_REMINDER)]
     for minutes in REMINDER_CHOICES:
         title = (
@@ -98,7 +95,7 @@ def _choices(catalog: Catalog) -> tuple[Choice, ...]:
             else catalog.reminder_choice_minutes.format(minutes=minutes)
         )
         choices.append(Choice(title=title, value=str(minutes)))
-    return tuple(choices)
+    return choices
 
 
 _CHOICE_VALUES = frozenset([NO_REMINDER, *(str(minutes) for minutes in REMINDER_CHOICES)])

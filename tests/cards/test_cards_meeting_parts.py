@@ -380,22 +380,6 @@ def test_the_kept_parts_follow_the_catalog() -> None:
         assert card == model_card(view, catalog, reminder=reminder)
 
 
-def test_a_lead_no_choice_offers_is_added_to_its_own_card_only() -> None:
-    def choices(card: dict[str, Any]) -> list[str]:
-        return [
-            choice["value"]
-            for node in _containers(card)
-            if isinstance(node, dict) and node.get("type") == "Input.ChoiceSet"
-            for choice in node["choices"]
-        ]
-
-    first = meeting_card(_full_view(), EN, reminder=_reminder(minutes=45))
-    second = meeting_card(_full_view(), EN, reminder=_reminder(minutes=15))
-
-    assert choices(first) == [NO_REMINDER, "0", "5", "10", "15", "30", "60", "45"]
-    assert choices(second) == [NO_REMINDER, "0", "5", "10", "15", "30", "60"]
-
-
 def test_reminder_times_follow_the_catalog() -> None:
     view, reminder = _full_view(), _reminder(minutes=15)  # due 2:45 pm in Los Angeles
 
