@@ -4,6 +4,11 @@ One sentence (a catalog question quoting the subject and the occurrence's time) 
 per answer, each an Action.Submit carrying a `cards.actions` payload: `MoveMeeting` for a move,
 `CancelMeeting` (with `confirm` true on the cancelling ones) for a cancel, where the question
 is the confirmation too.
+
+Two answers sit side by side in the card's actions. More are stacked, one ActionSet each in
+the body: Teams lays a card's actions out in one row and cuts every title in it with an
+ellipsis once they do not fit, and three titles that say what they do (Cancel only this one,
+Cancel the whole series, Keep it) do not fit a phone-width card.
 """
 
 from __future__ import annotations
@@ -12,11 +17,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from microsoft_teams.cards import SubmitAction, TextBlock
+from microsoft_teams.cards import ActionSet, CardElement, SubmitAction, TextBlock
 
 from cards.actions import CancelMeeting, MoveMeeting
 from cards.schema import dump_card, new_card
 from cards.text import display_text
+
+SIDE_BY_SIDE = 2  # answers that fit in one row of buttons at a phone's width
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +34,8 @@ class Choice:
 
 
 def series_choice_card(question: str, choices: Sequence[Choice]) -> dict[str, Any]:
-    """`question` (plain text, escaped) with one button per choice, as AC 1.5 JSON."""
+    """`question` (plain text, escaped) with one button per choice, as AC 1.5 JSON: side by
+    side, or stacked under the question when there are more than `SIDE_BY_SIDE`."""
     if not choices:
         raise ValueError("a question needs answers")
     actions = [
@@ -38,4 +46,8 @@ def series_choice_card(question: str, choices: Sequence[Choice]) -> dict[str, An
         )
         for choice in choices
     ]
-    return dump_card(new_card([TextBlock(text=display_text(question), wrap=True)], actions))
+    body: list[CardElement] = [TextBlock(text=display_text(question), wrap=True)]
+    if len(actions) <= SIDE_BY_SIDE:
+        return dump_card(new_card(body, actions))
+    body += [ActionSet(actions=[action], spacing="Small") for action in actions]
+    return dump_card(new_card(body))

@@ -82,3 +82,15 @@ def test_the_card_has_one_button_per_answer() -> None:
     assert "style" not in second
     with pytest.raises(ValueError):
         series_choice_card("Which?", [])
+
+
+def test_three_answers_are_stacked_under_the_question() -> None:
+    """Teams cuts the titles of three buttons in one row; stacked, each keeps its words."""
+    titles = ["Cancel only this one", "Cancel the whole series", "Keep it"]
+    card = series_choice_card("Which?", [Choice(title, MOVE) for title in titles])
+    validate_card(card)
+    assert "actions" not in card
+    question, *rows = card["body"]
+    assert question["type"] == "TextBlock"
+    assert [row["type"] for row in rows] == ["ActionSet"] * 3
+    assert [action["title"] for row in rows for action in row["actions"]] == titles

@@ -17,6 +17,7 @@ import pytest
 
 from bot.app import create_app
 from bot.graph.models import Event
+from bot.i18n import catalog_for
 from bot.reminders import ManualClock
 from bot.serve import serve
 from bot.services import SERVICES
@@ -31,6 +32,8 @@ from tests.factories import USER_AAD_ID
 
 MEET = "meet Design review tomorrow 3pm for 45m remind 5m"
 EVENTS = f"/v1.0/users/{USER_AAD_ID}/events"
+EN = catalog_for("en-US")
+ZH = catalog_for("zh-CN")
 
 
 @pytest.fixture
@@ -53,6 +56,12 @@ async def bot(
 
 def requests(bot: Bot, method: str) -> list[RecordedRequest]:
     return [r for r in bot.graph.emulator.requests if r.method == method and "/events" in r.path]
+
+
+def buttons(card: dict[str, Any]) -> list[str]:
+    """The titles of a question's buttons in order: in its actions, or stacked in its body."""
+    stacked = [a for e in card["body"] if e["type"] == "ActionSet" for a in e["actions"]]
+    return [a["title"] for a in [*card.get("actions", []), *stacked]]
 
 
 def local(value: str) -> dict[str, str]:
@@ -276,12 +285,12 @@ async def test_a_move_in_a_series_asks_which_and_the_answer_replaces_the_questio
     assert requests(bot, "PATCH") == []
     question = bot.cards()[-1]
     validate_card(question)
-    assert [a["title"] for a in question["actions"]] == ["Only this one", "The whole series"]
+    assert buttons(question) == [EN.move_this_one, EN.move_whole_series]
     assert "\u201cStandup\u201d repeats. Move only the one on Tue, Mar 5, 9:00 AM" in (
         card_text(question)
     )
     [asked] = bot.connector.emulator.activities("a:1on1")
-    await bot.click(_submit(question, "The whole series"), replyToId=asked.resource_id)
+    await bot.click(_submit(question, EN.move_whole_series), replyToId=asked.resource_id)
 
     [patch] = requests(bot, "PATCH")
     assert patch.path == f"{EVENTS}/{master.id}"
@@ -293,7 +302,7 @@ async def test_a_move_in_a_series_asks_which_and_the_answer_replaces_the_questio
     assert answer.kind == "update" and answer.activity_id == asked.resource_id
 
     await bot.say("move standup to 11am")
-    await bot.click(_submit(bot.cards()[-1], "Only this one"))
+    await bot.click(_submit(bot.cards()[-1], EN.move_this_one))
     assert (
         requests(bot, "PATCH")[-1].path == f"{EVENTS}/{occurrence_id(master.id, date(2030, 3, 5))}"
     )
@@ -311,10 +320,9 @@ async def test_cancel_in_a_series_asks_which_and_cancels_the_occurrence(bot: Bot
     await bot.say("cancel meeting standup")
     question = bot.cards()[-1]
     validate_card(question)
-    titles = [a["title"] for a in question["actions"]]
-    assert titles == ["Cancel only this one", "Cancel the whole series", "Keep it"]
+    assert buttons(question) == [EN.cancel_this_one, EN.cancel_whole_series, EN.cancel_confirm_no]
     assert requests(bot, "POST") == []
-    await bot.click(_submit(question, "Cancel only this one"))
+    await bot.click(_submit(question, EN.cancel_this_one))
     [cancel] = requests(bot, "POST")
     assert cancel.path == f"{EVENTS}/{occurrence_id(master.id, date(2030, 3, 5))}/cancel"
     assert "the rest of the series stays" in card_text(bot.cards()[-1])
@@ -329,8 +337,8 @@ async def test_cancel_the_whole_series_cancels_the_master(bot: Bot) -> None:
     await bot.say("取消会议 站会 整个系列", locale="zh-CN")  # no such subject: nothing to ask
     await bot.say("cancel meeting standup the whole series")
     question = bot.cards()[-1]
-    assert [a["title"] for a in question["actions"]] == ["Cancel the whole series", "Keep it"]
-    await bot.click(_submit(question, "Cancel the whole series"))
+    assert buttons(question) == [EN.cancel_whole_series, EN.cancel_confirm_no]
+    await bot.click(_submit(question, EN.cancel_whole_series))
     [cancel] = requests(bot, "POST")
     assert cancel.path == f"{EVENTS}/{master.id}/cancel"
     assert "Every meeting of \u201cStandup\u201d was cancelled" in card_text(bot.cards()[-1])
@@ -340,7 +348,7 @@ async def test_cancel_the_whole_series_cancels_the_master(bot: Bot) -> None:
 async def test_keep_leaves_the_series_alone(bot: Bot) -> None:
     series(bot)
     await bot.say("cancel meeting standup")
-    await bot.click(_submit(bot.cards()[-1], "Keep it"))
+    await bot.click(_submit(bot.cards()[-1], EN.cancel_confirm_no))
     assert requests(bot, "POST") == []
 
 
@@ -352,7 +360,7 @@ def at(event: Event) -> datetime:
 async def test_only_the_one_who_asked_can_answer_the_question(bot: Bot) -> None:
     series(bot)
     await bot.say("push standup 15m")
-    choice = _submit(bot.cards()[-1], "The whole series")
+    choice = _submit(bot.cards()[-1], EN.move_whole_series)
     await bot.click(choice, aad_object_id="aad-someone-else")
     assert requests(bot, "PATCH") == []
     # A payload rewritten for them acts on their own calendar, which has no such series.
@@ -366,12 +374,12 @@ async def test_the_series_question_in_chinese(bot: Bot) -> None:
     master = series(bot)
     await bot.say("把 Standup 改到上午10点", locale="zh-CN")
     question = bot.cards()[-1]
-    assert [a["title"] for a in question["actions"]] == ["仅这一次", "整个系列"]
+    assert buttons(question) == [ZH.move_this_one, ZH.move_whole_series]
     assert "是重复会议" in card_text(question)
-    await bot.click(_submit(question, "整个系列"), locale="zh-CN")
+    await bot.click(_submit(question, ZH.move_whole_series), locale="zh-CN")
     [patch] = requests(bot, "PATCH")
     assert patch.path == f"{EVENTS}/{master.id}"
     assert "的整个系列都已改时间" in card_text(bot.cards()[-1])
 
     await bot.say("取消会议 Standup 仅这一次", locale="zh-CN")
-    assert [a["title"] for a in bot.cards()[-1]["actions"]] == ["只取消这一次", "保留会议"]
+    assert buttons(bot.cards()[-1]) == [ZH.cancel_this_one, ZH.cancel_confirm_no]
