@@ -21,6 +21,7 @@ TEAMS = "teamsForBusiness"
 PROVIDERS = ("unknown", "teamsForBusiness", "skypeForBusiness", "skypeForConsumer")
 CALENDARS_READ_WRITE = "Calendars.ReadWrite"
 ONLINE_MEETINGS_READ_WRITE_ALL = "OnlineMeetings.ReadWrite.All"
+ONLINE_MEETINGS_READ_WRITE = "OnlineMeetings.ReadWrite"  # its delegated counterpart
 DEFAULT_ROLES = (CALENDARS_READ_WRITE, ONLINE_MEETINGS_READ_WRITE_ALL)
 TENANT_DOMAIN = "contoso.com"
 # The wordings of the missing-application-access-policy 403, by error code (emulators.graph.quirks).

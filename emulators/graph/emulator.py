@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -29,11 +29,26 @@ from emulators.graph.events import (
     seeded_event,
 )
 from emulators.graph.faults import Dropped, FaultInjector, FaultRule
-from emulators.graph.identity import AadError, TokenIssuer, openid_configuration
+from emulators.graph.identity import (
+    AadError,
+    IssuedToken,
+    TokenIssuer,
+    TokenKey,
+    delegated_token,
+    openid_configuration,
+)
 from emulators.graph.places import Places, places_routes
 from emulators.graph.quirks import find_event, mailbox_not_enabled, moved
 from emulators.graph.recording import RecordedRequest, RequestLog
-from emulators.graph.routes import GraphCall, Handler, Route, graph_json, resolve
+from emulators.graph.routes import (
+    GraphCall,
+    Handler,
+    Route,
+    check_mailbox_access,
+    graph_json,
+    on_behalf_of,
+    resolve,
+)
 from emulators.graph.series import instances
 from emulators.graph.state import Directory, UserState
 from emulators.graph.zones import UTC_ZONE, instant_text
@@ -42,6 +57,7 @@ log = logging.getLogger(__name__)
 
 Hook = Callable[[web.Request], Awaitable[None]]
 _FAULT = web.RequestKey("meetbot.graph.fault", str)
+_CALLER = web.RequestKey("meetbot.graph.caller", IssuedToken)
 
 
 class GraphEmulator:
@@ -83,6 +99,17 @@ class GraphEmulator:
     @property
     def issued_tokens(self) -> list[str]:
         return self._issuer.issued()
+
+    @property
+    def signing_key(self) -> TokenKey:
+        """The key this emulator's delegated tokens are signed with (`delegated_token`)."""
+        return self._issuer.signing_key
+
+    def delegated_token(self, user_oid: str, scopes: Iterable[str], **options: Any) -> str:
+        """A signed-in user's token for this emulator, now by its clock: see
+        `emulators.graph.identity.delegated_token` for the claims and `options`."""
+        options.setdefault("now", self.now())
+        return delegated_token(self.signing_key, user_oid, self.config.tenant_id, scopes, **options)
 
     def configure_user(self, user_id: str, **fields: Any) -> UserConfig:
         """Create or replace a user's knobs; their events and meetings stay."""
@@ -214,6 +241,7 @@ class GraphEmulator:
         app.router.add_route("*", "/v1.0/{path:.*}", self._graph)
         app.router.add_get("/{tenant}/v2.0/.well-known/openid-configuration", self._discovery)
         app.router.add_post("/{tenant}/oauth2/v2.0/token", self._token)
+        app.router.add_get("/{tenant}/discovery/v2.0/keys", self._keys)
         app.router.add_routes(admin_routes(self))
         app.on_shutdown.append(self._release_held)
         return app
@@ -236,12 +264,12 @@ class GraphEmulator:
             # An injected dropped connection: no status, no request-id ever reaches the client.
             if request.transport is not None:
                 request.transport.close()
-            entry.finish(0, None, request.get(_FAULT))
+            entry.finish(0, None, request.get(_FAULT), request.get(_CALLER))
             return web.Response(status=500)  # written nowhere: the transport is closed
         response.headers["request-id"] = ids.request_id
         response.headers["client-request-id"] = ids.client_request_id
         response.headers["Date"] = self._http_date()
-        entry.finish(response.status, ids.request_id, request.get(_FAULT))
+        entry.finish(response.status, ids.request_id, request.get(_FAULT), request.get(_CALLER))
         return response
 
     async def _answer(
@@ -268,6 +296,10 @@ class GraphEmulator:
         # authority; the answer points msal at the configured tenant id.
         return web.json_response(openid_configuration(_base_url(request), self.config.tenant_id))
 
+    async def _keys(self, _: web.Request) -> web.Response:
+        # The `jwks_uri` of the discovery document: who checks a delegated token checks it here.
+        return web.json_response({"keys": [self.signing_key.jwk()]})
+
     async def _token(self, request: web.Request) -> web.Response:
         form = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
         now = self.now()
@@ -279,13 +311,20 @@ class GraphEmulator:
         return web.json_response(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
     def _authenticate(self, request: web.Request) -> None:
-        self._issuer.authenticate(request.headers.get("Authorization"), self.now())
+        self._caller(request)
+
+    def _caller(self, request: web.Request) -> IssuedToken:
+        token = self._issuer.authenticate(request.headers.get("Authorization"), self.now())
+        request[_CALLER] = token  # the request log says who called
+        return token
 
     async def _graph(self, request: web.Request) -> web.StreamResponse:
         now = self.now()
-        token = self._issuer.authenticate(request.headers.get("Authorization"), now)
+        token = self._caller(request)
         segments = tuple(part for part in request.match_info["path"].split("/") if part)
+        segments = on_behalf_of(token, segments)
         route, params, handler = resolve(segments, request.method)
+        check_mailbox_access(token, params["user"])
         user = self._directory.provision(params["user"])
         if route.outlook and not user.config.mailbox:
             raise mailbox_not_enabled()  # emulators.graph.quirks

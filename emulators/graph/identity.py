@@ -5,18 +5,29 @@ msal (`ConfidentialClientApplication(authority=..., instance_discovery=False)`) 
 `grant_type=client_credentials&client_id&client_secret&scope&client_info=1` to the advertised
 token endpoint and parses the JSON answer, errors included (msal/oauth2cli/oauth2.py). Errors
 keep Entra's shape: `error`, `error_description` starting with `AADSTSnnnn:`, `error_codes`.
+
+Those app tokens are opaque strings the issuer remembers. A signed-in user's (delegated) token
+is a JWT instead, as Entra issues it for Graph: `delegated_token(...)` mints one with the
+emulator's signing key (`oid` the user, `scp` the granted scopes, `tid` the tenant), and
+`TokenIssuer.authenticate` accepts both kinds. Everything that hands a user a token for the
+emulator (tests, the local Bot Framework token service) mints it with `delegated_token`.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import unquote_plus
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
 
 from emulators.graph.config import GraphEmulatorConfig
 from emulators.graph.errors import invalid_token
@@ -25,15 +36,91 @@ GRAPH_SCOPES = (
     "https://graph.microsoft.com/.default",
     "00000003-0000-0000-c000-000000000000/.default",
 )
+# The `aud` of a Graph access token: Graph's URI, or its app id (v1 and v2 tokens differ).
+GRAPH_AUDIENCES = ("https://graph.microsoft.com", "00000003-0000-0000-c000-000000000000")
+TokenKind = Literal["app", "delegated"]
+_VERIFIED_MAX = 1024
 
 
 @dataclass(frozen=True)
 class IssuedToken:
-    """What the emulator remembers about an access token it handed out."""
+    """Who an accepted access token speaks for: the app alone (`roles`), or a signed-in user
+    (`oid`) through the app (`scopes`, the delegated permissions the user consented to)."""
 
     client_id: str
     roles: tuple[str, ...]
     expires_at: datetime
+    oid: str | None = None
+    scopes: tuple[str, ...] = ()
+
+    @property
+    def kind(self) -> TokenKind:
+        return "app" if self.oid is None else "delegated"
+
+    def grants(self, roles: Iterable[str], scopes: Iterable[str]) -> bool:
+        """Whether an app token holds one of `roles`, or a delegated token one of `scopes`."""
+        held = self.roles if self.oid is None else self.scopes
+        return not set(held).isdisjoint(roles if self.oid is None else scopes)
+
+
+@dataclass(frozen=True)
+class TokenKey:
+    """The RSA key the emulated Entra ID signs delegated tokens with, and its `kid`."""
+
+    kid: str
+    private_key: rsa.RSAPrivateKey
+
+    @classmethod
+    def generate(cls) -> TokenKey:
+        return cls(uuid.uuid4().hex, rsa.generate_private_key(public_exponent=65537, key_size=2048))
+
+    def jwk(self) -> dict[str, Any]:
+        """The public half as Entra's `discovery/v2.0/keys` lists it."""
+        public: dict[str, Any] = RSAAlgorithm.to_jwk(self.private_key.public_key(), as_dict=True)
+        return public | {"kid": self.kid, "use": "sig"}
+
+
+def issuer_of(tenant_id: str) -> str:
+    """The `iss` of the tenant's v1 access tokens, the kind Graph receives."""
+    return f"https://sts.windows.net/{tenant_id}/"
+
+
+def delegated_token(
+    key: TokenKey,
+    user_oid: str,
+    tenant_id: str,
+    scopes: Iterable[str],
+    *,
+    client_id: str = "meetbot-local",
+    now: datetime | None = None,
+    lifetime_s: int = 3599,
+    **claims: Any,
+) -> str:
+    """A delegated Graph access token for the user `user_oid`, signed by `key`.
+
+    The claims are those of an Entra v1 access token for Graph
+    (https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference):
+    `scp` the consented scopes, space-separated; `oid` and `tid` the user and tenant; `appid`
+    the app that asked. `claims` override or add claims (None removes one), so a test can mint
+    a token for another audience or tenant.
+    """
+    issued = int((now or datetime.now(UTC)).timestamp())
+    payload: dict[str, Any] = {
+        "aud": GRAPH_AUDIENCES[0],
+        "iss": issuer_of(tenant_id),
+        "iat": issued,
+        "nbf": issued,
+        "exp": issued + lifetime_s,
+        "appid": client_id,
+        "oid": user_oid,
+        "sub": user_oid,
+        "tid": tenant_id,
+        "scp": " ".join(scopes),
+        "ver": "1.0",
+    }
+    payload.update(claims)
+    payload = {name: value for name, value in payload.items() if value is not None}
+    return jwt.encode(payload, key.private_key, algorithm="RS256", headers={"kid": key.kid})
 
 
 class AadError(Exception):
@@ -100,6 +187,13 @@ class TokenIssuer:
     def __init__(self, config: GraphEmulatorConfig) -> None:
         self._config = config
         self._tokens: dict[str, IssuedToken] = {}
+        self._delegated: dict[str, IssuedToken] = {}  # JWTs whose signature has been checked
+
+    @functools.cached_property
+    def signing_key(self) -> TokenKey:
+        """The key delegated tokens are signed with; made when first needed (app-only use of
+        the emulator never pays for an RSA key)."""
+        return TokenKey.generate()
 
     def issue(
         self, form: Mapping[str, str], basic_auth: str | None, now: datetime
@@ -176,10 +270,54 @@ class TokenIssuer:
         if scheme.lower() != "bearer" or not value.strip():
             raise invalid_token("Access token is empty.")
         token = self._tokens.get(value.strip())
+        if token is None and value.count(".") == 2:
+            token = self._verified(value.strip(), now)
         if token is None:
             raise invalid_token("Invalid token")
         if now >= token.expires_at:
             raise invalid_token("Access token has expired or is not yet valid.")
+        return token
+
+    def _verified(self, value: str, now: datetime) -> IssuedToken:
+        """A delegated JWT's user and scopes, once its signature, audience, issuer and tenant
+        check out. Time is checked on the emulator's clock, not PyJWT's, and by the caller,
+        so a remembered token expires like an app token."""
+        token = self._delegated.get(value)
+        if token is not None:
+            return token
+        tenant = self._config.tenant_id
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                value,
+                self.signing_key.private_key.public_key(),
+                algorithms=["RS256"],
+                audience=list(GRAPH_AUDIENCES),
+                issuer=issuer_of(tenant),
+                options={
+                    "require": ["exp", "nbf", "oid", "scp", "tid"],
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                    "verify_iat": False,
+                },
+            )
+        except jwt.InvalidAudienceError:
+            raise invalid_token("Access token validation failure. Invalid audience.") from None
+        except jwt.PyJWTError:
+            raise invalid_token("Invalid token") from None
+        if claims["tid"] != tenant:
+            raise invalid_token("Invalid token")
+        if now.timestamp() < int(claims["nbf"]):
+            raise invalid_token("Access token has expired or is not yet valid.")
+        token = IssuedToken(
+            client_id=str(claims.get("appid", "")),
+            roles=(),
+            expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
+            oid=str(claims["oid"]),
+            scopes=tuple(str(claims["scp"]).split()),
+        )
+        if len(self._delegated) >= _VERIFIED_MAX:
+            del self._delegated[next(iter(self._delegated))]  # the oldest
+        self._delegated[value] = token
         return token
 
 

@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from emulators import json_body
+from emulators.graph.identity import IssuedToken, TokenKind
 
 _SECRET_FORM_FIELDS = ("client_secret", "client_assertion")
 
@@ -29,6 +30,8 @@ class RecordedRequest:
     status: int  # 0: no answer (an injected dropped connection)
     request_id: str | None = None  # the `request-id` header of the answer
     fault: str | None = None  # the injected fault that fired on it: "504 after", "drop before"
+    token: TokenKind | None = None  # the kind of access token it carried, once accepted
+    oid: str | None = None  # a delegated token's user
 
 
 class _Entry:
@@ -43,6 +46,7 @@ class _Entry:
 
     __slots__ = (
         "body",
+        "caller",
         "content_type",
         "fault",
         "headers",
@@ -65,11 +69,19 @@ class _Entry:
         self.status: int | None = None
         self.request_id: str | None = None
         self.fault: str | None = None
+        self.caller: IssuedToken | None = None
 
-    def finish(self, status: int, request_id: str | None = None, fault: str | None = None) -> None:
+    def finish(
+        self,
+        status: int,
+        request_id: str | None = None,
+        fault: str | None = None,
+        caller: IssuedToken | None = None,
+    ) -> None:
         self.status = status
         self.request_id = request_id
         self.fault = fault
+        self.caller = caller
 
     def record(self) -> RecordedRequest:
         """The request as the log shows it (once `finish` has given it a status)."""
@@ -83,6 +95,8 @@ class _Entry:
             status=self.status,
             request_id=self.request_id,
             fault=self.fault,
+            token=self.caller.kind if self.caller else None,
+            oid=self.caller.oid if self.caller else None,
         )
 
 

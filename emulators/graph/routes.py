@@ -3,6 +3,10 @@
 aiohttp's router would answer unknown paths and methods in its own words; Graph answers them
 with its JSON errors, so `/v1.0/{path}` lands on one entry point that matches the table itself.
 Handlers convert HTTP to calls on the domain modules (events, views, online_meetings) and back.
+
+A signed-in user's (delegated) token reaches the same handlers: `/me/...` is `/users/{oid}/...`
+with the token's user (`on_behalf_of`), and the permission a handler needs is a scope of the
+token instead of an app role (`_require`).
 """
 
 from __future__ import annotations
@@ -16,7 +20,11 @@ from typing import Any
 from aiohttp import web
 
 from emulators import json_body
-from emulators.graph.config import CALENDARS_READ_WRITE, ONLINE_MEETINGS_READ_WRITE_ALL
+from emulators.graph.config import (
+    CALENDARS_READ_WRITE,
+    ONLINE_MEETINGS_READ_WRITE,
+    ONLINE_MEETINGS_READ_WRITE_ALL,
+)
 from emulators.graph.errors import (
     GraphError,
     access_denied,
@@ -147,8 +155,6 @@ def graph_text(
 
 def resolve(segments: tuple[str, ...], method: str) -> tuple[Route, dict[str, str], Handler]:
     """The route and handler for a path under /v1.0, or the error Graph gives instead."""
-    if segments and segments[0].lower() == "me":
-        raise bad_request(ME_ONLY_DELEGATED)
     for route in ROUTES:
         params = route.match(segments)
         if params is None:
@@ -165,6 +171,24 @@ def resolve(segments: tuple[str, ...], method: str) -> tuple[Route, dict[str, st
     raise _no_route(segments, method)
 
 
+def on_behalf_of(token: IssuedToken, segments: tuple[str, ...]) -> tuple[str, ...]:
+    """The path as `/users/{id}/...`: `/me/...` names the signed-in user, so only a delegated
+    token may use it (Graph answers an app token with 400, msgraph-sdk-php#1163)."""
+    if not segments or segments[0].lower() != "me":
+        return segments
+    if token.oid is None:
+        raise bad_request(ME_ONLY_DELEGATED)
+    return ("users", token.oid, *segments[1:])
+
+
+def check_mailbox_access(token: IssuedToken, user_id: str) -> None:
+    """A delegated token reaches its own user's mailbox only: without delegate access to
+    another user's calendar Graph answers 403 (microsoft-graph-docs#12822). An app token
+    reaches every mailbox its roles cover."""
+    if token.oid is not None and token.oid.lower() != user_id.lower():
+        raise access_denied()
+
+
 def _no_route(segments: tuple[str, ...], method: str) -> GraphError:
     previous = ""
     for segment in segments:
@@ -179,10 +203,16 @@ def _no_route(segments: tuple[str, ...], method: str) -> GraphError:
 
 
 def _require(
-    token: IssuedToken, roles: tuple[str, ...], error: Callable[[], GraphError] = access_denied
+    token: IssuedToken,
+    roles: tuple[str, ...],
+    error: Callable[[], GraphError] = access_denied,
+    scopes: tuple[str, ...] | None = None,
 ) -> None:
-    if not set(roles) & set(token.roles):
-        raise error()
+    """An app token needs one of `roles` (else `error`); a delegated one, one of `scopes`
+    (default: the same names), else Graph's ErrorAccessDenied."""
+    if token.grants(roles, roles if scopes is None else scopes):
+        return
+    raise error() if token.oid is None else access_denied()
 
 
 def _meetings_forbidden() -> GraphError:
@@ -386,8 +416,14 @@ def _cancel_comment(raw: bytes) -> str | None:
 
 
 async def create_or_get(call: GraphCall) -> web.Response:
-    _require(call.token, (ONLINE_MEETINGS_READ_WRITE_ALL,), _meetings_forbidden)
-    if not call.user.config.access_policy:
+    _require(
+        call.token,
+        (ONLINE_MEETINGS_READ_WRITE_ALL,),
+        _meetings_forbidden,
+        scopes=(ONLINE_MEETINGS_READ_WRITE,),
+    )
+    # The application access policy governs app tokens only: a signed-in user makes their own.
+    if call.token.oid is None and not call.user.config.access_policy:
         # microsoft-graph-docs#12135; its wordings: emulators.graph.quirks
         raise access_policy_missing(call.user.config, call.token.client_id, call.user.id)
     body = await _json_object(call.request)
