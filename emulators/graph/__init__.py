@@ -13,6 +13,9 @@ effect (see `emulators.graph.faults`). Switches make it behave as real Graph som
 (`emulators.graph.quirks`): a create without the Teams meeting asked for, or answered before its
 `onlineMeeting` was filled in; event ids that change when the event moves; a user without an
 Exchange Online mailbox; the access-policy 403 in each of its wordings.
+App tokens come from the client-credentials endpoint; a signed-in user's token is minted by
+`emulators.graph.identity.delegated_token` (or `POST /_emulator/tokens`) and reaches `/me/...`
+and its own `/users/{id}/...` only, within its scopes (`emulators.graph.routes`).
 
     emulator = GraphEmulator()
     served = await serve(emulator.app, ssl_context=make_loopback_identity().server_context())

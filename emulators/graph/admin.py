@@ -4,8 +4,9 @@ faults, start over.
 It has no authentication on purpose: the emulator is a loopback developer tool, and these
 routes are how `meetbot graph-emulator` users and out-of-process tests steer it.
 
-    GET    /_emulator/requests                   what clients sent, with status, request-id
-                                                 and `fault` (the injected fault that fired)
+    GET    /_emulator/requests                   what clients sent, with status, request-id,
+                                                 `fault` (the injected fault that fired),
+                                                 `token` ("app", "delegated") and its `oid`
     GET    /_emulator/users/{id}/events          a user's calendar (POST seeds an event)
     PATCH  /_emulator/users/{id}/events/{event}  change an event as its owner would in Outlook
                                                  (move it, rename it): a PATCH body
@@ -16,6 +17,10 @@ routes are how `meetbot graph-emulator` users and out-of-process tests steer it.
                                                  (`emulators.graph.quirks`)
     PUT    /_emulator/places                     {"readable": false}: the room list is refused
                                                  as without Place.Read.All (`places`)
+    POST   /_emulator/tokens                     {"oid", "scopes", "clientId"?, "lifetimeS"?}: a
+                                                 signed-in user's token for this emulator
+                                                 (`identity.delegated_token`), for a token
+                                                 service in another process
     GET    /_emulator/stats
     POST   /_emulator/reset                      forget everything, faults included
 
@@ -46,6 +51,7 @@ null: every one until removed). E.g.
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, fields
 from typing import TYPE_CHECKING, Any
 
@@ -189,6 +195,7 @@ def admin_routes(emulator: GraphEmulator) -> list[web.RouteDef]:
         web.get("/_emulator/users/{user}/onlineMeetings", online_meetings),
         web.put("/_emulator/users/{user}", configure),
         web.post("/_emulator/reset", reset),
+        web.post("/_emulator/tokens", _token_minter(emulator)),
         web.get("/_emulator/stats", stats),
         web.post("/_emulator/faults", add_fault),
         web.get("/_emulator/faults", list_faults),
@@ -196,6 +203,28 @@ def admin_routes(emulator: GraphEmulator) -> list[web.RouteDef]:
         web.post("/_emulator/faults/release", release_faults),
         web.delete("/_emulator/faults/{id}", remove_fault),
     ]
+
+
+def _token_minter(emulator: GraphEmulator) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """`POST /_emulator/tokens`: a delegated token minted as `GraphEmulator.delegated_token`."""
+
+    async def mint_token(request: web.Request) -> web.Response:
+        data = await _object_body(request, 'a JSON object {"oid", "scopes"}')
+        if isinstance(data, web.Response):
+            return data
+        oid, scopes = data.get("oid"), data.get("scopes")
+        client_id, lifetime = data.get("clientId", "meetbot-local"), data.get("lifetimeS", 3599)
+        if not isinstance(oid, str) or not oid:
+            return _error(400, "oid must be the user's object id.")
+        if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
+            return _error(400, "scopes must be a list of delegated permission names.")
+        if not isinstance(client_id, str) or not _is_int(lifetime) or lifetime <= 0:
+            return _error(400, "clientId must be a string and lifetimeS a positive integer.")
+        token = emulator.delegated_token(oid, scopes, client_id=client_id, lifetime_s=lifetime)
+        body = {"token_type": "Bearer", "expires_in": lifetime, "access_token": token}
+        return web.json_response(body, status=201)
+
+    return mint_token
 
 
 _FAULT_FIELDS = {

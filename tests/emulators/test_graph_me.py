@@ -335,3 +335,22 @@ async def test_the_request_log_says_which_token_and_whose(env: Env) -> None:
         ("delegated", ALICE)
     ]
     assert all(user not in str(row) for row in served)  # the token itself is never logged
+
+
+# --- minting from another process -----------------------------------------------------------
+
+
+async def test_the_admin_api_mints_a_user_token_for_a_token_service_elsewhere(env: Env) -> None:
+    body = {"oid": ALICE, "scopes": ["Calendars.Read"], "lifetimeS": 600}
+    minted = await env.client.post("/_emulator/tokens", json=body)
+    refused = [
+        await env.client.post("/_emulator/tokens", json=bad)
+        for bad in ({"scopes": []}, {"oid": ALICE, "scopes": "Calendars.Read"}, [ALICE])
+    ]
+
+    token = minted.json()["access_token"]
+    read = await env.graph("GET", "/me/calendar", token)
+    write = await env.graph("POST", "/me/events", token, json=make_event())
+    assert minted.status_code == 201 and minted.json()["expires_in"] == 600
+    assert read.status_code == 200 and graph_error(write) == DENIED
+    assert [answer.status_code for answer in refused] == [400, 400, 400]
