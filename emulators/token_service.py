@@ -12,7 +12,9 @@ It speaks the REST API that botbuilder's `UserTokenClient` calls (botframework-c
 
 With a `ChannelIdentity` every `/api/` call needs the bot token that identity's login issued
 (401 otherwise), as the real service does; the identity's login and keys are served here too,
-so one stand-in is enough for a bot that only needs tokens.
+so one stand-in is enough for a bot that only needs tokens. A bot has one login, so beside a
+connector emulator in the same process, hand both the same `ChannelIdentity`: then the token
+its login issued is good for both.
 
 Sign-in has the two paths Teams uses:
 
@@ -28,12 +30,13 @@ Sign-in has the two paths Teams uses:
    `signInLink` signs that user in and shows a six-digit magic code; `GetToken` with that `code`
    stores and returns the token.
 
-The tokens issued are JWTs for the local Graph emulator in the delegated shape: `aud`
-https://graph.microsoft.com, `iss` https://login.microsoftonline.com/{tid}/v2.0, `tid`, `oid`
-(the user's Entra object id, the activity's `from.aadObjectId`), `scp` (space-separated delegated
-scopes), `exp`. The Graph emulator's app tokens are opaque and remembered in memory, so these
-are signed instead, by this stand-in's key, published at `GET /{tid}/discovery/v2.0/keys`
-(Entra's JWKS path) for whoever checks them.
+The tokens issued are JWTs for the local Graph emulator in the delegated shape of Graph's own
+(Entra ID v1.0) tokens: `aud` https://graph.microsoft.com, `iss` https://sts.windows.net/{tid}/,
+`tid`, `oid` (the user's Entra object id, the activity's `from.aadObjectId`), `appid` (the bot),
+`scp` (space-separated delegated scopes), `exp`. The Graph emulator's app tokens are opaque and
+remembered in its memory, which another process cannot share, so these are signed instead, by
+this stand-in's key (`key`, which a test may hand to the Graph emulator too), published at
+`GET /{tid}/discovery/v2.0/keys` (Entra's JWKS path) for whoever checks them.
 
 Admin API (an emulator feature): `POST /_emulator/reset`, `GET /_emulator/tokens` (every token
 issued), `POST /_emulator/faults {"exchange": n}` (the next n exchanges fail),
@@ -188,16 +191,17 @@ class TokenService:
         expires_at = now + self.token_lifetime_s
         token = jwt.encode(
             {
+                # Graph's access tokens are Entra ID v1.0 tokens, whatever endpoint issued them.
                 "aud": GRAPH_AUDIENCE,
-                "iss": f"https://login.microsoftonline.com/{self.tenant_id}/v2.0",
+                "iss": f"https://sts.windows.net/{self.tenant_id}/",
                 "tid": self.tenant_id,
                 "oid": aad_object_id,
-                "azp": self.app_id,
+                "appid": self.app_id,
                 "scp": " ".join(self.scopes),
                 "iat": now,
                 "nbf": now,
                 "exp": expires_at,
-                "ver": "2.0",
+                "ver": "1.0",
             },
             self.key.private_key,
             algorithm="RS256",
@@ -236,10 +240,21 @@ class TokenService:
                 self.key.private_key.public_key(),
                 algorithms=["RS256"],
                 audience=self.resource_uri,
-                options={"require": ["exp", "aud", "oid"]},
+                # The times are checked on the service's clock, which a test may set.
+                options={
+                    "require": ["exp", "aud", "oid"],
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                    "verify_iat": False,
+                },
             )
         except jwt.PyJWTError as error:
             return f"The token is not exchangeable: {type(error).__name__}."
+        now = self.clock()
+        if int(claims["exp"]) <= now:
+            return "The token is not exchangeable: it has expired."
+        if int(claims.get("nbf", 0)) > now:
+            return "The token is not exchangeable: it is not valid yet."
         oid = str(claims["oid"])
         if oid in self._revoked:
             return "consent_required: the user has not consented to the connection's scopes."
@@ -350,7 +365,7 @@ class TokenService:
 
     async def _sign_in_resource(self, request: web.Request) -> web.Response:
         state = _decode_state(request.query.get("state", ""))
-        if state is None:
+        if state is None or state.get("msAppId") != self.app_id:
             return web.json_response(_error("BadArgument", "state is not valid", 400), status=400)
         user = (state.get("conversation") or {}).get("user") or {}
         link_id = secrets.token_urlsafe(16)

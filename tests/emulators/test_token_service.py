@@ -127,6 +127,8 @@ async def test_botbuilders_user_token_client_signs_in_exchanges_and_signs_out(
     assert held is not None and held.token == exchanged.token
     claims = await _graph_claims(running, held.token)
     assert claims["oid"] == OID and claims["tid"] == DEFAULT_TENANT
+    assert claims["iss"] == f"https://sts.windows.net/{DEFAULT_TENANT}/"
+    assert claims["appid"] == BOT_ID
     assert claims["scp"].split() == ["Calendars.ReadWrite", "OnlineMeetings.ReadWrite"]
     assert claims["exp"] > claims["iat"]
     [status] = await client.get_token_status(USER, "msteams", None)
@@ -266,15 +268,19 @@ async def test_the_sso_token_endpoint_and_reset(running: Running) -> None:
     assert bad.status_code == 400
 
 
-async def test_a_sign_in_resource_whose_state_is_not_base64_json_is_refused(
+async def test_a_sign_in_resource_for_a_state_that_is_not_this_bots_is_refused(
     running: Running,
 ) -> None:
     async with running.client() as http:
         answers = [
             (await http.get("/api/botsignin/GetSignInResource", params={"state": state}))
-            for state in ("not base64!", base64.b64encode(b"[]").decode())
+            for state in (
+                "not base64!",
+                base64.b64encode(b"[]").decode(),
+                UserTokenClient.create_token_exchange_state("another-bot", CONNECTION, _activity()),
+            )
         ]
-    assert [answer.status_code for answer in answers] == [400, 400]
+    assert [answer.status_code for answer in answers] == [400, 400, 400]
 
 
 def test_the_command_line_knows_the_token_service() -> None:
@@ -303,3 +309,24 @@ async def test_meetbot_token_service_serves_until_stopped(tmp_path: Path) -> Non
         code = await asyncio.wait_for(process.wait(), 10)
     assert "the bot's token required" in line
     assert (refused.status_code, none.status_code, code) == (401, 404, 0)
+
+
+async def test_tokens_expire_on_the_services_clock() -> None:
+    now = [1_800_000_000.0]
+    service = TokenService(clock=lambda: now[0], token_lifetime_s=600)
+    served = await serve(service.app)
+    query = {"userId": USER, "connectionName": CONNECTION, "channelId": "msteams"}
+    try:
+        async with httpx.AsyncClient(base_url=served.url) as http:
+            sso = service.sso_token(USER, OID, expires_in=300)
+            held = await http.post("/api/usertoken/exchange", params=query, json={"token": sso})
+            now[0] += 400  # past the SSO token's expiry, not yet the Graph token's
+            still = await http.get("/api/usertoken/GetToken", params=query)
+            late = await http.post("/api/usertoken/exchange", params=query, json={"token": sso})
+            now[0] += 300
+            gone = await http.get("/api/usertoken/GetToken", params=query)
+    finally:
+        await served.close()
+    assert held.status_code == 200 and still.json()["token"] == held.json()["token"]
+    assert late.status_code == 400 and "expired" in late.json()["error"]["message"]
+    assert gone.status_code == 404
