@@ -23,6 +23,7 @@ from msrest.authentication import BasicTokenAuthentication
 from bot.serve import serve
 from emulators.channel_identity import LOGIN_TENANT, ChannelIdentity
 from emulators.cli import parser
+from emulators.connector import ConnectorEmulator
 from emulators.token_service import DEFAULT_TENANT, GRAPH_AUDIENCE, TokenService
 from tests.processes import read_until, start
 
@@ -330,3 +331,19 @@ async def test_tokens_expire_on_the_services_clock() -> None:
     assert held.status_code == 200 and still.json()["token"] == held.json()["token"]
     assert late.status_code == 400 and "expired" in late.json()["error"]["message"]
     assert gone.status_code == 404
+
+
+async def test_beside_a_connector_emulator_one_identity_serves_both() -> None:
+    identity = ChannelIdentity(BOT_ID, BOT_PASSWORD)
+    connector = await serve(ConnectorEmulator(identity=identity).app)
+    tokens = await serve(TokenService(identity=identity).app)
+    query = {"userId": USER, "connectionName": CONNECTION, "channelId": "msteams"}
+    try:
+        token = await _bot_token(connector.url)  # the bot's one login: the connector's
+        async with httpx.AsyncClient(base_url=tokens.url) as http:
+            headers = {"Authorization": f"Bearer {token}"}
+            answer = await http.get("/api/usertoken/GetToken", params=query, headers=headers)
+    finally:
+        await tokens.close()
+        await connector.close()
+    assert answer.status_code == 404
