@@ -93,7 +93,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     raise AssertionError(args.command)  # every command is handled above
 
 
-_EMULATORS = {"graph-emulator": "graph", "connector-emulator": "connector"}
+_EMULATORS = {
+    "graph-emulator": "graph",
+    "connector-emulator": "connector",
+    "token-service": "token-service",
+}
 
 
 async def _run(config: RuntimeConfig, sock: socket.socket) -> int:
@@ -201,6 +205,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("graph-emulator", help="run the local Microsoft Graph emulator", add_help=False)
     sub.add_parser(
         "connector-emulator", help="run the local Bot Connector emulator", add_help=False
+    )
+    sub.add_parser(
+        "token-service", help="run the local Bot Framework token service", add_help=False
     )
     return parser
 

@@ -1,4 +1,4 @@
-"""`python -m emulators graph|connector`: see `emulators.cli`."""
+"""`python -m emulators graph|connector|token-service`: see `emulators.cli`."""
 
 import sys
 

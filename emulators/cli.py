@@ -1,9 +1,9 @@
-"""`python -m emulators graph|connector`: run one of the local stand-ins on its own.
+"""`python -m emulators graph|connector|token-service`: run one local stand-in on its own.
 
-`meetbot graph-emulator` and `meetbot connector-emulator` run these; `meetbot run` in local
-mode starts `graph --embedded` as its child: the emulator then says where it listens (or why it
-cannot start) in one line on stdout, and stops when the bot closes its stdin, also when the bot
-dies without cleaning up.
+`meetbot graph-emulator`, `meetbot connector-emulator` and `meetbot token-service` run these;
+`meetbot run` in local mode starts `graph --embedded` as its child: the emulator then says where
+it listens (or why it cannot start) in one line on stdout, and stops when the bot closes its
+stdin, also when the bot dies without cleaning up.
 """
 
 from __future__ import annotations
@@ -23,9 +23,11 @@ from bot.local import EMBEDDED_FAILED, EMBEDDED_READY, default_cert_path
 from bot.logs import configure_logging
 from bot.serve import bind, serve
 from bot.startup import StartupError, listen_problem, reason
+from emulators.channel_identity import ChannelIdentity
 from emulators.connector import TEAMS_APP_LIMITS, ConnectorEmulator
 from emulators.graph import GraphEmulator
 from emulators.tls import make_loopback_identity
+from emulators.token_service import TokenService
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -43,6 +45,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_loop(
                 serve_graph(GraphEmulator().app, args.host, args.port, embedded=args.embedded)
             )
+        if args.command == "token-service":
+            return run_loop(serve_token_service(_token_service(args), args.host, args.port))
         emulator = ConnectorEmulator(
             rate_limits=args.rate_limits, app_limits=((args.app_rate, 1.0),)
         )
@@ -77,7 +81,45 @@ def parser() -> argparse.ArgumentParser:
         metavar="N",
         help="with --rate-limits, the sends per second allowed per app (default: %(default)s)",
     )
+    tokens = sub.add_parser(
+        "token-service", help="run the local Bot Framework token service (users' Graph tokens)"
+    )
+    tokens.add_argument("--host", default="127.0.0.1")
+    tokens.add_argument("--port", type=port_number, default=3980)
+    tokens.add_argument(
+        "--app-id",
+        help="the bot's app id: with --app-password, every call needs that bot's token, "
+        "which this service's own login issues",
+    )
+    tokens.add_argument(
+        "--app-password",
+        help="the bot's password",
+    )
+    tokens.add_argument(
+        "--domain",
+        default="meetbot.localhost",
+        help="the domain of the SSO resource api://<domain>/botid-<app id> (default: %(default)s)",
+    )
     return parser
+
+
+def _token_service(args: argparse.Namespace) -> TokenService:
+    identity = None
+    if args.app_id and args.app_password:
+        identity = ChannelIdentity(args.app_id, args.app_password)
+    return TokenService(identity=identity, domain=args.domain)
+
+
+async def serve_token_service(service: TokenService, host: str, port: int) -> int:
+    """Serve a token service until a signal."""
+    served = await serve(service.app, host, port, sock=_listen(host, port))
+    settle_after_startup()
+    stopped = stop_on_signal()
+    guarded = "the bot's token required" if service.identity else "no bot token checked"
+    print(f"Token service listening on {served.url} ({guarded})", flush=True)
+    await stopped.wait()
+    await served.close()
+    return 0
 
 
 async def serve_graph(app: web.Application, host: str, port: int, *, embedded: bool = False) -> int:
