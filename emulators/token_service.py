@@ -60,8 +60,9 @@ import jwt
 from aiohttp import web
 
 from emulators import json_body
-from emulators.channel_identity import BotTokenRefused, ChannelIdentity, SigningKey
+from emulators.channel_identity import BotTokenRefused, ChannelIdentity
 from emulators.graph.config import GraphEmulatorConfig
+from emulators.graph.identity import TokenKey, delegated_token
 
 GRAPH_AUDIENCE = "https://graph.microsoft.com"
 DEFAULT_SCOPES = ("Calendars.ReadWrite", "OnlineMeetings.ReadWrite")
@@ -114,7 +115,7 @@ class TokenService:
     scopes: tuple[str, ...] = DEFAULT_SCOPES
     token_lifetime_s: int = 3600
     clock: Callable[[], float] = time.time
-    key: SigningKey = field(default_factory=SigningKey.generate)
+    key: TokenKey = field(default_factory=TokenKey.generate)
     issued: list[IssuedUserToken] = field(default_factory=list)
     unauthorized: int = 0
     app: web.Application = field(init=False)
@@ -189,23 +190,17 @@ class TokenService:
     ) -> IssuedUserToken:
         now = int(self.clock())
         expires_at = now + self.token_lifetime_s
-        token = jwt.encode(
-            {
-                # Graph's access tokens are Entra ID v1.0 tokens, whatever endpoint issued them.
-                "aud": GRAPH_AUDIENCE,
-                "iss": f"https://sts.windows.net/{self.tenant_id}/",
-                "tid": self.tenant_id,
-                "oid": aad_object_id,
-                "appid": self.app_id,
-                "scp": " ".join(self.scopes),
-                "iat": now,
-                "nbf": now,
-                "exp": expires_at,
-                "ver": "1.0",
-            },
-            self.key.private_key,
-            algorithm="RS256",
-            headers={"kid": self.key.kid},
+        # Graph's access tokens are Entra ID v1.0 tokens, whatever endpoint issued them: the
+        # Graph emulator's own delegated shape, so one minting serves both stand-ins.
+        token = delegated_token(
+            self.key,
+            aad_object_id,
+            self.tenant_id,
+            self.scopes,
+            client_id=self.app_id,
+            now=datetime.fromtimestamp(now, UTC),
+            lifetime_s=self.token_lifetime_s,
+            sub=None,
         )
         issued = IssuedUserToken(
             user_id, aad_object_id, connection_name, channel_id, token, expires_at
