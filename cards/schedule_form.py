@@ -170,26 +170,26 @@ def schedule_form_card(
             label=catalog.form_repeat_until_label,
             value=values.repeat_until if _valid_date(values.repeat_until) else None,
         ),
-        TextInput(
-            id="place",
-            label=catalog.form_place_label,
-            placeholder=catalog.form_place_placeholder,
-            max_length=PLACE_LIMIT,
-            value=_input_text(values.place, PLACE_LIMIT),
+        _text_input(
+            "place",
+            catalog.form_place_label,
+            catalog.form_place_placeholder,
+            values.place,
+            PLACE_LIMIT,
         ),
-        TextInput(
-            id="attendees",
-            label=catalog.form_attendees_label,
-            placeholder=catalog.form_attendees_placeholder,
-            max_length=ATTENDEES_LIMIT,
-            value=_input_text(values.attendees, ATTENDEES_LIMIT),
+        _text_input(
+            "attendees",
+            catalog.form_attendees_label,
+            catalog.form_attendees_placeholder,
+            values.attendees,
+            ATTENDEES_LIMIT,
         ),
-        TextInput(
-            id="optional",
-            label=catalog.form_optional_label,
-            placeholder=catalog.form_optional_placeholder,
-            max_length=ATTENDEES_LIMIT,
-            value=_input_text(values.optional, ATTENDEES_LIMIT),
+        _text_input(
+            "optional",
+            catalog.form_optional_label,
+            catalog.form_optional_placeholder,
+            values.optional,
+            ATTENDEES_LIMIT,
         ),
         TextInput(
             id="agenda",
@@ -212,6 +212,17 @@ def duration_label(minutes: int, catalog: Catalog) -> str:
     if not rest:
         return catalog.duration_hours.format(hours=hours)
     return catalog.duration_hours_minutes.format(hours=hours, minutes=rest)
+
+
+def _text_input(input_id: str, label: str, placeholder: str, text: str, limit: int) -> TextInput:
+    """A one-line input whose value, as given back, fits the length it allows."""
+    return TextInput(
+        id=input_id,
+        label=label,
+        placeholder=placeholder,
+        max_length=limit,
+        value=_input_text(text, limit),
+    )
 
 
 def _input_text(text: str, limit: int) -> str | None:

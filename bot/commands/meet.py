@@ -150,7 +150,7 @@ def _meet_command(  # noqa: PLR0917 (the clauses read so far, and the parser's c
         subject_text, duration = _leading_duration(subject_text)
     subject = message.restore(subject_text).strip(_SUBJECT_TRIM) or None
     if when is None or (when.time is None and when.offset is None):
-        day = None if when is None else _day_only(when, now=now, locale=locale)
+        day = None if when is None else day_only(when, now=now, locale=locale)
         if isinstance(day, ParseError):
             return day
         series = None if repeat_clause is None else first_day_of(repeat_clause, day or now.date())
@@ -207,7 +207,7 @@ def _incomplete(
     )
 
 
-def _day_only(when: WhenSpec, *, now: datetime, locale: str | None) -> date | ParseError:
+def day_only(when: WhenSpec, *, now: datetime, locale: str | None) -> date | ParseError:
     """The day of a time expression that names only one; a day already past is TIME_IN_PAST."""
     assert when.day is not None  # a spec without time or offset has a day
     day = resolve_date(when.day, now.date(), locale)

@@ -27,9 +27,9 @@ import re
 from datetime import datetime, timedelta
 
 from bot.commands.duration import checked_duration, duration_minutes
-from bot.commands.meet import scan_any
+from bot.commands.meet import day_only, scan_any
 from bot.commands.model import MoveCommand, ParseError, ParseErrorKind, SeriesScope, Usage
-from bot.commands.resolve import resolve_date, resolve_when, to_time
+from bot.commands.resolve import resolve_when, to_time
 from bot.commands.spec import WhenSpec
 from bot.commands.text import Message
 from bot.commands.when_zh import split_zh_duration, zh_duration_minutes
@@ -224,13 +224,8 @@ def _moved_to(
     if when.time is not None and when.time.end is not None:
         return ParseError(ParseErrorKind.BAD_TIME, when.time.text)  # the length is the meeting's
     if when.offset is None and when.time is None:
-        assert when.day is not None  # a spec without time or offset has a day
-        day = resolve_date(when.day, now.date(), locale)
-        if isinstance(day, ParseError):
-            return day
-        if day < now.date():
-            return ParseError(ParseErrorKind.TIME_IN_PAST, when.day.text)
-        return MoveCommand(query, day=day, scope=scope)
+        day = day_only(when, now=now, locale=locale)
+        return day if isinstance(day, ParseError) else MoveCommand(query, day=day, scope=scope)
     if when.offset is None and when.day is None:
         assert when.time is not None
         at = to_time(when.time.start)

@@ -48,6 +48,7 @@ from bot.commands.series import (
     Span,
     SpanUnit,
     week_days,
+    with_end,
 )
 from bot.commands.when import scan_when
 
@@ -210,7 +211,7 @@ def _clause(
         said = words.text(*found_range)
         if extent is None or extent.value is None:
             return ParseError(ParseErrorKind.BAD_REPEAT, said)
-        repeat = _with_range(read.value, extent.value)
+        repeat = with_end(read.value, until=extent.value.until, count=extent.value.count)
         clause = RepeatClause(repeat, said, extent.value.span)
         return " ".join(f"{head} {rest}".split()), clause
     return None
@@ -256,18 +257,6 @@ def _kept(words: _Words, after: int, cuts: list[Cut]) -> Iterator[Cut]:
         yield position, words.start(first)
         position = words.end(stop)
     yield position, len(words.body)
-
-
-def _with_range(repeat: Repeat, extent: _Range) -> Repeat:
-    return Repeat(
-        repeat.type,
-        repeat.interval,
-        repeat.days_of_week,
-        repeat.day_of_month,
-        repeat.index,
-        until=extent.until,
-        count=extent.count,
-    )
 
 
 # --- the pattern ------------------------------------------------------------------------------

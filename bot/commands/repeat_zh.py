@@ -34,6 +34,7 @@ from bot.commands.series import (
     Span,
     SpanUnit,
     week_days,
+    with_end,
 )
 from bot.commands.when_zh import zh_number
 
@@ -188,12 +189,12 @@ def _range(match: re.Match[str], today: date) -> _Extent | None:
         until = _date(until_text, today)
         if until is None:
             return None
-        return lambda repeat: (_ended(repeat, until=until), None)
+        return lambda repeat: (with_end(repeat, until=until), None)
     if match["count"]:
         count = _number(match["count"])
         if not 0 < count <= MAX_COUNT:
             return None
-        return lambda repeat: (_ended(repeat, count=count), None)
+        return lambda repeat: (with_end(repeat, count=count), None)
     amount = _number(match["span"])
     if not 0 < amount <= MAX_COUNT:
         return None
@@ -212,15 +213,3 @@ def _date(text: str, today: date) -> date | None:
             return None
     year = int(found["year"]) if found["year"] else None
     return calendar_date(_number(found["month"]), _number(found["day"]), year, today)
-
-
-def _ended(repeat: Repeat, *, until: date | None = None, count: int | None = None) -> Repeat:
-    return Repeat(
-        repeat.type,
-        repeat.interval,
-        repeat.days_of_week,
-        repeat.day_of_month,
-        repeat.index,
-        until=until,
-        count=count,
-    )

@@ -61,6 +61,11 @@ class RepeatClause:
     span: Span | None = None
 
 
+def with_end(repeat: Repeat, *, until: date | None = None, count: int | None = None) -> Repeat:
+    """`repeat` with the range the clause said (either end, or neither), in place of its own."""
+    return replace(repeat, until=until, count=count)
+
+
 def week_days(days: set[int]) -> tuple[str, ...]:
     """Graph's names of the weekdays `days` (Monday 0), in week order."""
     return tuple(DAY_NAMES[day] for day in sorted(days))
