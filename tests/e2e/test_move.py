@@ -12,22 +12,16 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from bot.app import create_app
 from bot.graph.models import Event
 from bot.i18n import catalog_for
-from bot.reminders import ManualClock
-from bot.serve import serve
-from bot.services import SERVICES
-from bot.settings import load_settings, resolve
 from cards.schema import validate_card
 from emulators.graph.recording import RecordedRequest
 from emulators.graph.series import occurrence_id
 from tests.conftest import RunningConnector, RunningGraph
 from tests.e2e.test_meet import card_text, join_url
-from tests.e2e.test_reminders import LA, T0, TOMORROW_3PM, Bot, _submit
+from tests.e2e.test_reminders import LA, TOMORROW_3PM, Bot, _submit, running_bot
 from tests.factories import USER_AAD_ID
 
 MEET = "meet Design review tomorrow 3pm for 45m remind 5m"
@@ -44,14 +38,8 @@ async def bot(
     tmp_path: Path,
 ) -> AsyncIterator[Bot]:
     monkeypatch.chdir(tmp_path)
-    settings = load_settings(GRAPH_BASE_URL=f"{graph.url}/v1.0", GRAPH_CA_BUNDLE=str(graph.ca_file))
-    clock = ManualClock(T0)
-    app = create_app(resolve(settings), clock=clock)
-    served = await serve(app)
-    services = app[SERVICES]
-    async with httpx.AsyncClient(base_url=served.url, timeout=30) as client:
-        yield Bot(client, clock, services.scheduler, services.store, graph, connector)
-    await served.close()
+    async with running_bot(graph, connector) as running:
+        yield running
 
 
 def requests(bot: Bot, method: str) -> list[RecordedRequest]:

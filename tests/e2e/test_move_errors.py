@@ -9,17 +9,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from bot.app import create_app
 from bot.i18n import catalog_for
-from bot.reminders import ManualClock
-from bot.serve import serve
-from bot.services import SERVICES
-from bot.settings import load_settings, resolve
 from tests.conftest import RunningConnector, RunningGraph
-from tests.e2e.test_reminders import T0, Bot
+from tests.e2e.test_reminders import Bot, running_bot
 
 EN = catalog_for("en-US")
 ZH = catalog_for("zh-CN")
@@ -34,14 +28,8 @@ async def bot(
     tmp_path: Path,
 ) -> AsyncIterator[Bot]:
     monkeypatch.chdir(tmp_path)
-    settings = load_settings(GRAPH_BASE_URL=f"{graph.url}/v1.0", GRAPH_CA_BUNDLE=str(graph.ca_file))
-    clock = ManualClock(T0)
-    app = create_app(resolve(settings), clock=clock)
-    served = await serve(app)
-    services = app[SERVICES]
-    async with httpx.AsyncClient(base_url=served.url, timeout=30) as client:
-        yield Bot(client, clock, services.scheduler, services.store, graph, connector)
-    await served.close()
+    async with running_bot(graph, connector) as running:
+        yield running
 
 
 def changes(bot: Bot) -> list[str]:

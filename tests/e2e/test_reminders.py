@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -106,18 +107,29 @@ async def bot(
 ) -> AsyncIterator[Bot]:
     """A test may ask for more settings with `indirect` parametrization."""
     monkeypatch.chdir(tmp_path)
-    settings = load_settings(
-        GRAPH_BASE_URL=f"{graph.url}/v1.0",
-        GRAPH_CA_BUNDLE=str(graph.ca_file),
-        **getattr(request, "param", {}),
+    async with running_bot(graph, connector, **getattr(request, "param", {})) as running:
+        yield running
+
+
+@asynccontextmanager
+async def running_bot(
+    graph: RunningGraph, connector: RunningConnector, **settings: str
+) -> AsyncIterator[Bot]:
+    """Meetbot served on the emulators, its clock at T0: the `bot` of the e2e modules."""
+    resolved = resolve(
+        load_settings(
+            GRAPH_BASE_URL=f"{graph.url}/v1.0", GRAPH_CA_BUNDLE=str(graph.ca_file), **settings
+        )
     )
     clock = ManualClock(T0)
-    app = create_app(resolve(settings), clock=clock)
+    app = create_app(resolved, clock=clock)
     served = await serve(app)
     services = app[SERVICES]
-    async with httpx.AsyncClient(base_url=served.url, timeout=30) as client:
-        yield Bot(client, clock, services.scheduler, services.store, graph, connector)
-    await served.close()
+    try:
+        async with httpx.AsyncClient(base_url=served.url, timeout=30) as client:
+            yield Bot(client, clock, services.scheduler, services.store, graph, connector)
+    finally:
+        await served.close()
 
 
 def _text(card: dict[str, Any]) -> str:
