@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 from botbuilder.core import serializer_helper
+from botbuilder.schema import Activity
 from msrest.exceptions import DeserializationError  # type: ignore[attr-defined]
 
 from bot.logs import log_context
@@ -17,7 +18,7 @@ from bot.services import SERVICES
 from bot.teams.auth import ChannelNotServed
 from bot.teams.middleware import proactive
 from bot.teams.openid import KeysUnavailable
-from bot.teams.shape import MalformedActivity, check_activity, read_activity
+from bot.teams.shape import MalformedActivity, check_activity
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ async def messages(request: web.Request) -> web.Response:
         return _problem(400, "The body is not valid JSON.")
     try:
         check_activity(body)
-        activity = read_activity(body)  # as CloudAdapter.process reads it
+        activity = Activity().deserialize(body)  # as CloudAdapter.process reads it
     except MalformedActivity as problem:
         return _problem(400, str(problem))
     except DeserializationError:

@@ -8,8 +8,6 @@ turn relies on must be there (`channelId`, `conversation.id`, an http(s) `servic
 messages, `from.id`), mention entities must be shaped like mentions, strings must be valid
 Unicode (a lone surrogate cannot be stored or sent on), and nesting is bounded so no recursive
 walk downstream (msrest's, jsonpickle's) can run out of stack.
-
-`read_activity` then reads the checked JSON into an `Activity`, as msrest reads it.
 """
 
 from __future__ import annotations
@@ -20,7 +18,6 @@ from urllib.parse import urlsplit
 
 from botbuilder import schema
 from botbuilder.schema import Activity
-from msrest.serialization import Deserializer, rest_key_extractor
 
 MAX_DEPTH = 32  # Teams activities nest about 6 deep; card submissions a few more
 
@@ -48,28 +45,6 @@ def check_activity(body: Any) -> None:
     _check_model(body, Activity, "")
     _require(body)
     _check_mentions(body.get("entities"))
-
-
-def read_activity(body: dict[str, Any]) -> Activity:
-    """`Activity().deserialize(body)`, as CloudAdapter reads an activity, with one reader.
-
-    `Model.deserialize` builds a new `Deserializer` per call, over a dict of every class in
-    `botbuilder.schema` it collects each time; botbuilder's `ConnectorClient` builds its one
-    `Deserializer(client_models)` once instead, and so does this. The body is JSON, never
-    XML, so the reader asks each attribute of its JSON key only (`rest_key_extractor`, msrest's
-    first extractor) and not also of an XML element. Raises msrest's `DeserializationError`.
-    """
-    activity: Activity = _reader()("Activity", body)
-    return activity
-
-
-@functools.cache
-def _reader() -> Deserializer:
-    # The classes msrest's `Model._infer_class_models` collects: the enums too.
-    classes = {name: value for name, value in vars(schema).items() if isinstance(value, type)}
-    reader = Deserializer(classes)  # type: ignore[no-untyped-call]  # msrest has no annotations
-    reader.key_extractors = [rest_key_extractor]
-    return reader
 
 
 def _check_tree(body: Any) -> None:

@@ -8,10 +8,8 @@ from typing import Any
 
 import orjson
 import pytest
-from botbuilder.schema import Activity
-from msrest.exceptions import DeserializationError  # type: ignore[attr-defined]
 
-from bot.teams.shape import MAX_DEPTH, MalformedActivity, check_activity, read_activity
+from bot.teams.shape import MAX_DEPTH, MalformedActivity, check_activity
 from tests.security.test_security_activity_properties import _bases
 
 
@@ -113,20 +111,3 @@ def test_nesting_is_refused_beyond_the_limit(containers: int, leaf: Any, lists: 
     )
     expected = TOO_DEEP if containers + 1 > MAX_DEPTH else None
     assert _verdict(body) == expected
-
-
-@pytest.mark.parametrize("body", _bases())
-def test_an_activity_is_read_as_msrests_own_deserialize_reads_it(body: dict[str, Any]) -> None:
-    body = json.loads(json.dumps(body)) | {"someFieldTeamsAddsLater": {"x": [1]}}
-    read = read_activity(body)
-    assert read == Activity().deserialize(body)
-    assert read.serialize() == Activity().deserialize(body).serialize()
-    assert read.additional_properties == {"someFieldTeamsAddsLater": {"x": [1]}}
-
-
-def test_a_field_msrest_cannot_read_is_refused_as_msrest_refuses_it() -> None:
-    body = json.loads(json.dumps(_bases()[0])) | {"timestamp": "not a time"}
-    with pytest.raises(DeserializationError):
-        Activity().deserialize(body)
-    with pytest.raises(DeserializationError):
-        read_activity(body)
