@@ -31,7 +31,8 @@ def activity_json(activity: Activity) -> dict[str, Any]:
     """
     contents = [attachment.content for attachment in activity.attachments or []]
     if not any(isinstance(content, dict) for content in contents):
-        return _written(activity)
+        written: dict[str, Any] = activity.serialize()
+        return written
     envelope = copy.copy(activity)
     envelope.attachments = [
         Attachment(
@@ -43,25 +44,8 @@ def activity_json(activity: Activity) -> dict[str, Any]:
         )
         for attachment in activity.attachments
     ]
-    written = _written(envelope)
+    written = envelope.serialize()
     for item, content in zip(written["attachments"], contents, strict=True):
         if isinstance(content, dict):
             item["content"] = content
     return written
-
-
-def _written(activity: Activity) -> dict[str, Any]:
-    """`activity.serialize()`, through `as_dict` with each attribute under its schema key.
-
-    `serialize` runs the same walk with `full_restapi_key_transformer`, which splits every key
-    at unescaped dots to build nested objects; botbuilder's schema has no such key (a test
-    checks every model), so the key as the schema spells it is the same JSON, found with one
-    dict look-up per attribute instead of a regex split and a list per attribute.
-    """
-    written: dict[str, Any] = activity.as_dict(keep_readonly=False, key_transformer=_schema_key)
-    return written
-
-
-def _schema_key(attribute: str, description: dict[str, Any], value: Any) -> tuple[str, Any]:
-    """msrest's key-transformer signature (`as_dict`): the JSON key is the schema's."""
-    return description["key"], value
