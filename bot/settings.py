@@ -39,6 +39,15 @@ class SettingsError(ValueError):
     """An inconsistent configuration; the message is one line that names the variable."""
 
 
+class GraphPermissions(StrEnum):
+    """How Meetbot is allowed into Graph (the admin's choice, `docs/deploy.md`): as the app,
+    with application permissions, on `/users/{id}/...`; or as each signed-in user, with
+    delegated permissions and the user's own token, on `/me/...`."""
+
+    APPLICATION = "application"
+    DELEGATED = "delegated"
+
+
 class AppType(StrEnum):
     MULTI_TENANT = "MultiTenant"
     SINGLE_TENANT = "SingleTenant"
@@ -74,6 +83,13 @@ class Settings(BaseSettings):
     graph_client_id: str | None = _env("GRAPH_CLIENT_ID")
     graph_client_secret: SecretStr | None = _env("GRAPH_CLIENT_SECRET")
     graph_base_url: str | None = _env("GRAPH_BASE_URL")
+    graph_permissions: GraphPermissions = Field(
+        default=GraphPermissions.APPLICATION, validation_alias=AliasChoices("GRAPH_PERMISSIONS")
+    )
+    # The Azure Bot's OAuth connection (delegated mode): users sign in through it.
+    oauth_connection_name: str | None = _env("OAUTH_CONNECTION_NAME")
+    # The Bot Framework token service; unset: botbuilder's (https://api.botframework.com).
+    oauth_url: str | None = _env("OAUTH_URL")
     graph_authority_host: str = Field(
         default=DEFAULT_AUTHORITY_HOST, validation_alias=AliasChoices("GRAPH_AUTHORITY_HOST")
     )
@@ -172,7 +188,15 @@ class RuntimeConfig:
 
     @property
     def local_mode(self) -> bool:
-        return self.graph is None
+        """Meetings are simulated: Graph is an emulator (no app credentials, no real Graph)."""
+        return self.graph is None and (
+            self.graph_base_url is None or is_loopback_url(self.graph_base_url)
+        )
+
+    @property
+    def delegated(self) -> bool:
+        """Graph is called as each signed-in user (`GRAPH_PERMISSIONS=delegated`)."""
+        return self.settings.graph_permissions is GraphPermissions.DELEGATED
 
 
 def allowed_tenants(settings: Settings) -> frozenset[str] | None:
@@ -219,8 +243,20 @@ def resolve(settings: Settings) -> RuntimeConfig:
         raise SettingsError(
             "MicrosoftAppTenantId is required when MicrosoftAppType=UserAssignedMSI"
         )
+    delegated = settings.graph_permissions is GraphPermissions.DELEGATED
+    if delegated and not settings.oauth_connection_name:
+        raise SettingsError(
+            "OAUTH_CONNECTION_NAME is required when GRAPH_PERMISSIONS=delegated: users sign in "
+            "through the Azure Bot's OAuth connection"
+        )
     graph = _graph_credentials(settings, app_id, app_password)
-    if msi and graph is None:
+    if delegated and graph is not None:
+        # App credentials would be a second, wider way into every mailbox, unused.
+        raise SettingsError(
+            "GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET are for GRAPH_PERMISSIONS=application; "
+            "with delegated permissions Meetbot uses each user's own token: unset them"
+        )
+    if msi and graph is None and not delegated:
         # A managed identity has no secret for Graph: without these, a deployed bot would fall
         # back to local mode and only simulate meetings.
         raise SettingsError(
@@ -228,7 +264,15 @@ def resolve(settings: Settings) -> RuntimeConfig:
             "MicrosoftAppType=UserAssignedMSI"
         )
     graph_base_url = settings.graph_base_url
-    if graph is None:
+    if delegated and app_id and graph_base_url is None:
+        graph_base_url = DEFAULT_GRAPH_BASE_URL  # a real bot: the real Graph, as its users
+    if delegated and graph_base_url and not is_loopback_url(graph_base_url):
+        if not app_id:
+            raise SettingsError(
+                "MicrosoftAppId is required when GRAPH_PERMISSIONS=delegated reaches a real "
+                "Graph: the token service gives users' tokens only to an authenticated bot"
+            )
+    elif graph is None:
         if graph_base_url and not is_loopback_url(graph_base_url):
             raise SettingsError(
                 "GRAPH_BASE_URL points away from this machine but GRAPH_CLIENT_ID and "
@@ -237,7 +281,8 @@ def resolve(settings: Settings) -> RuntimeConfig:
     elif graph_base_url is None:
         graph_base_url = DEFAULT_GRAPH_BASE_URL
     if graph_base_url is not None:
-        graph_base_url = _checked_graph_base_url(graph_base_url, real=graph is not None)
+        real = graph is not None or not is_loopback_url(graph_base_url)
+        graph_base_url = _checked_graph_base_url(graph_base_url, real=real)
 
     auth_enabled = bool(app_id)
     if graph is not None and not auth_enabled and _real_tenant(graph, graph_base_url):

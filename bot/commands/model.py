@@ -209,6 +209,16 @@ class WatchCommand:
     on: bool
 
 
+@dataclass(frozen=True, slots=True)
+class SignInCommand:
+    """Sign in to Meetbot with one's own account (delegated mode): `sign in`, `login`, `登录`."""
+
+
+@dataclass(frozen=True, slots=True)
+class SignOutCommand:
+    """Forget the sender's token (delegated mode): `sign out`, `logout`, `退出登录`."""
+
+
 class ParseErrorKind(StrEnum):
     """Why a message could not be turned into a command."""
 
@@ -262,4 +272,6 @@ Command: TypeAlias = (
     | CancelCommand
     | RemindersCommand
     | WatchCommand
+    | SignInCommand
+    | SignOutCommand
 )

@@ -1,6 +1,6 @@
 """Microsoft Graph: typed models, the error tree, app-only tokens and the client."""
 
-from bot.graph.auth import MsalTokenProvider, TokenError, TokenProvider
+from bot.graph.auth import MsalTokenProvider, TokenError, TokenProvider, UserTokens
 from bot.graph.client import GraphClient, graph_zone_name
 from bot.graph.errors import (
     GraphBadRequest,
@@ -14,6 +14,7 @@ from bot.graph.errors import (
     InvalidGraphId,
     MailboxNotEnabled,
     MissingGrant,
+    SignInRequired,
     TeamsNotAllowed,
 )
 from bot.graph.http import graph_http
@@ -35,9 +36,11 @@ __all__ = [
     "MissingGrant",
     "MsalTokenProvider",
     "RetryPolicy",
+    "SignInRequired",
     "TeamsNotAllowed",
     "TokenError",
     "TokenProvider",
+    "UserTokens",
     "graph_http",
     "graph_zone_name",
 ]

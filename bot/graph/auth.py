@@ -28,6 +28,18 @@ class TokenProvider(Protocol):
         """Forget the cached token (Graph refused it); the next call fetches a new one."""
 
 
+class UserTokens(Protocol):
+    """Each signed-in user's own Graph token (`GRAPH_PERMISSIONS=delegated`), by the user's
+    Entra object id: the token service's, never another user's."""
+
+    async def user_token(self, user_id: str) -> str:
+        """The user's current token; `SignInRequired` when they have none (never signed in,
+        signed out, consent revoked)."""
+
+    def forget(self, user_id: str) -> None:
+        """Graph refused the user's token: the next call asks the token service again."""
+
+
 class TokenError(Exception):
     """No token: the identity platform refused (bad secret, unknown client or tenant) or could
     not be reached."""

@@ -17,6 +17,9 @@
                                   connection, or no time left in the turn's Graph budget;
                                   status 0 and no request-id (Graph never sent one)
 
+    ├── SignInRequired            delegated mode: the user has no token to call Graph with
+    │                             (never signed in, signed out, consent revoked); raised
+    │                             before any request, status 401, no request-id
     TeamsNotAllowed               not an HTTP failure: the calendar does not allow Teams meetings
 
 `raise_for_response` is the one place that maps a status code to a class. Every GraphError
@@ -71,6 +74,14 @@ class InvalidGraphId(GraphBadRequest):
 
 class GraphUnauthorized(GraphError):
     pass
+
+
+class SignInRequired(GraphError):
+    """No token for this user (`bot.graph.auth.UserTokens`): they must sign in first."""
+
+    def __init__(self, user_id: str) -> None:
+        super().__init__(401, "SignInRequired", f"no signed-in token for user {user_id}")
+        self.user_id = user_id
 
 
 class GraphForbidden(GraphError):
