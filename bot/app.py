@@ -106,8 +106,11 @@ class _BotConfig:
     expects every one of them.
     """
 
-    def __init__(self, config: RuntimeConfig) -> None:
+    def __init__(self, config: RuntimeConfig, oauth_url: str | None = None) -> None:
+        """`oauth_url`: the Bot Framework token service (botbuilder's `OAUTH_URL`); unset,
+        botbuilder's own default."""
         s = config.settings
+        self.OAUTH_URL = oauth_url or s.oauth_url
         self.APP_ID = s.microsoft_app_id or ""
         password = s.microsoft_app_password
         self.APP_PASSWORD = password.get_secret_value() if password else ""
@@ -119,15 +122,26 @@ def create_app(
     config: RuntimeConfig,
     *,
     graph: GraphEndpoint | None = None,
+    oauth_url: str | None = None,
     clock: Clock | None = None,
     connector_retry: RetryPolicy | None = None,
 ) -> web.Application:
-    """The bot's web app; `graph` where Graph is (default: from `config`), `clock` (default:
-    the system's) drives replies and reminders, `connector_retry` how Bot Connector calls are
-    retried (default: `CONNECTOR_RETRY`)."""
+    """The bot's web app; `graph` where Graph is (default: from `config`), `oauth_url` where
+    the Bot Framework token service is (default: `OAUTH_URL`, else botbuilder's), `clock`
+    (default: the system's) drives replies and reminders, `connector_retry` how Bot Connector
+    calls are retried (default: `CONNECTOR_RETRY`)."""
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     retry = connector_retry or CONNECTOR_RETRY
-    app.cleanup_ctx.append(lambda app: _services(app, config, graph, clock or SystemClock(), retry))
+    app.cleanup_ctx.append(
+        lambda app: _services(
+            app,
+            config,
+            graph_endpoint=graph,
+            oauth_url=oauth_url,
+            clock=clock or SystemClock(),
+            retry=retry,
+        )
+    )
     app.router.add_post("/api/messages", routes.messages)
     app.router.add_get("/healthz", routes.healthz)
     return app
@@ -147,7 +161,9 @@ def scheduler_config(settings: Settings, *, simulated: bool) -> SchedulerConfig:
 async def _services(
     app: web.Application,
     config: RuntimeConfig,
+    *,
     graph_endpoint: GraphEndpoint | None,
+    oauth_url: str | None,
     clock: Clock,
     retry: RetryPolicy,
 ) -> AsyncIterator[None]:
@@ -178,7 +194,7 @@ async def _services(
         )
         stack.callback(tokens.close)
         graph = GraphClient(http, tokens)
-        bot_config = _BotConfig(config)
+        bot_config = _BotConfig(config, oauth_url)
         authentication = await _bot_authentication(config, bot_config, retry, stack)
         adapter = CloudAdapter(authentication)
         adapter.on_turn_error = on_turn_error
