@@ -30,6 +30,7 @@ from bot.logs import configure_logging
 from bot.package import NIL_ID, PackageIds, build_package
 from bot.serve import bind, serve
 from bot.settings import (
+    GraphPermissions,
     RuntimeConfig,
     Settings,
     SettingsError,
@@ -218,7 +219,8 @@ DEFAULT_PACKAGE = Path("build/meetbot-app.zip")
 def _package(args: argparse.Namespace, settings: Settings) -> int:
     bot_id = args.bot_id or settings.microsoft_app_id
     app_id = args.app_id or settings.teams_app_id or bot_id
-    if not bot_id:
+    delegated = settings.graph_permissions is GraphPermissions.DELEGATED
+    if not bot_id and not delegated:  # delegated mode refuses it instead, below
         log.warning(
             "MicrosoftAppId is not set: the package carries the placeholder id %s and will not "
             "reach a bot until it is built again with the Azure Bot's app id",
@@ -230,7 +232,7 @@ def _package(args: argparse.Namespace, settings: Settings) -> int:
             bot_id=bot_id or NIL_ID,
             domain=args.domain or settings.bot_domain,
         )
-        path = build_package(ids, args.output)
+        path = build_package(ids, args.output, delegated=delegated)
     except (ValueError, OSError) as exc:  # a bad id or domain, an unwritable path
         print(f"meetbot: {exc}", file=sys.stderr)
         return 2
