@@ -27,7 +27,7 @@ from bot.app import GraphEndpoint, create_app
 from bot.heap import settle_after_startup
 from bot.local import EMBEDDED_FAILED, EMBEDDED_READY
 from bot.logs import configure_logging
-from bot.package import NIL_ID, PackageIds, build_package
+from bot.package import NIL_ID, PackageIds, build_package, sso_resource
 from bot.serve import bind, serve
 from bot.settings import (
     GraphPermissions,
@@ -237,6 +237,12 @@ def _package(args: argparse.Namespace, settings: Settings) -> int:
         print(f"meetbot: {exc}", file=sys.stderr)
         return 2
     print(f"Teams app package: {path}", flush=True)
+    if delegated:  # the one value three places must share, or the token exchange fails
+        print(
+            f"Single sign-on resource: {sso_resource(ids)} (the bot app's Application ID URI "
+            "and its OAuth connection's Token Exchange URL must be exactly this)",
+            flush=True,
+        )
     return 0
 
 

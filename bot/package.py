@@ -87,6 +87,13 @@ def render_manifest(ids: PackageIds, *, delegated: bool = False) -> dict[str, An
     return rendered
 
 
+def sso_resource(ids: PackageIds) -> str:
+    """The package's `webApplicationInfo.resource` for `ids`: what the bot's Entra app must have
+    as its Application ID URI, and its Azure Bot OAuth connection as Token Exchange URL."""
+    resource: str = render_manifest(ids)["webApplicationInfo"]["resource"]
+    return resource
+
+
 def build_package(ids: PackageIds, output: Path, *, delegated: bool = False) -> Path:
     """Write the upload-ready app package to `output` (its folder is created) and return it.
 

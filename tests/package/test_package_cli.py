@@ -78,6 +78,7 @@ async def test_delegated_mode_writes_the_sso_manifest(tmp_path: Path, validate: 
     )
     assert code == 0, err
     assert "Teams app package:" in out
+    assert f"Single sign-on resource: api://meetbot.contoso.com/botid-{REAL_IDS.bot_id} " in out
     manifest = _manifest(tmp_path / "build" / "meetbot-app.zip")
     assert manifest["webApplicationInfo"] == {
         "id": REAL_IDS.bot_id,
