@@ -14,6 +14,7 @@ import os
 import socket
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from aiohttp import web
 
@@ -26,6 +27,7 @@ from bot.startup import StartupError, listen_problem, reason
 from emulators.channel_identity import ChannelIdentity
 from emulators.connector import TEAMS_APP_LIMITS, ConnectorEmulator
 from emulators.graph import GraphEmulator
+from emulators.graph.identity import TokenKey
 from emulators.tls import make_loopback_identity
 from emulators.token_service import TokenService
 
@@ -42,15 +44,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         if args.command == "graph":
-            return run_loop(
-                serve_graph(GraphEmulator().app, args.host, args.port, embedded=args.embedded)
-            )
+            emulator = GraphEmulator(signing_key=_signing_key(args.signing_key))
+            return run_loop(serve_graph(emulator.app, args.host, args.port, embedded=args.embedded))
         if args.command == "token-service":
             return run_loop(serve_token_service(_token_service(args), args.host, args.port))
-        emulator = ConnectorEmulator(
+        connector = ConnectorEmulator(
             rate_limits=args.rate_limits, app_limits=((args.app_rate, 1.0),)
         )
-        return run_loop(serve_connector(emulator.app, args.host, args.port))
+        return run_loop(serve_connector(connector.app, args.host, args.port))
     except StartupError as exc:
         if getattr(args, "embedded", False):
             print(f"{EMBEDDED_FAILED} {exc}", flush=True)
@@ -66,6 +67,7 @@ def parser() -> argparse.ArgumentParser:
     graph.add_argument("--host", default="127.0.0.1")
     graph.add_argument("--port", type=port_number, default=8443)
     graph.add_argument("--embedded", action="store_true", help=argparse.SUPPRESS)
+    _add_signing_key(graph)
     connector = sub.add_parser("connector", help="run the local Bot Connector emulator")
     connector.add_argument("--host", default="127.0.0.1")
     connector.add_argument("--port", type=port_number, default=3979)
@@ -100,14 +102,38 @@ def parser() -> argparse.ArgumentParser:
         default="meetbot.localhost",
         help="the domain of the SSO resource api://<domain>/botid-<app id> (default: %(default)s)",
     )
+    _add_signing_key(tokens)
     return parser
+
+
+def _add_signing_key(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--signing-key",
+        type=Path,
+        metavar="FILE",
+        help="sign users' tokens with the RSA key in this PEM file (made there if there is "
+        "none): give a Graph emulator and a token service the same file and the service's "
+        "tokens are good for that Graph",
+    )
+
+
+def _signing_key(path: Path | None) -> TokenKey | None:
+    if path is None:
+        return None
+    try:
+        return TokenKey.shared(path)
+    except (OSError, ValueError) as error:
+        raise StartupError(f"--signing-key {path}: {reason(error)}") from None
 
 
 def _token_service(args: argparse.Namespace) -> TokenService:
     identity = None
     if args.app_id and args.app_password:
         identity = ChannelIdentity(args.app_id, args.app_password)
-    return TokenService(identity=identity, domain=args.domain)
+    key = _signing_key(args.signing_key)
+    if key is None:
+        return TokenService(identity=identity, domain=args.domain)
+    return TokenService(identity=identity, domain=args.domain, key=key)
 
 
 async def serve_token_service(service: TokenService, host: str, port: int) -> int:

@@ -375,3 +375,17 @@ async def test_in_a_group_chat_a_magic_code_is_redeemed_only_by_the_user_it_was_
     assert by_ada.status_code == 200  # the refusals did not spend the code
     assert (await _graph_claims(running, by_ada.json()["token"]))["oid"] == OID
     assert [token.user_id for token in running.service.issued] == [USER]
+
+
+async def test_without_an_identity_any_bot_gets_a_sign_in_resource() -> None:
+    """A service without identity serves whichever bot asks (a local bot's app id is its own
+    choice), as it serves every call without a bot token."""
+    served = await serve(TokenService().app)
+    state = UserTokenClient.create_token_exchange_state("a-local-bot", CONNECTION, _activity())
+    try:
+        async with httpx.AsyncClient(base_url=served.url) as http:
+            answer = await http.get("/api/botsignin/GetSignInResource", params={"state": state})
+    finally:
+        await served.close()
+    assert answer.status_code == 200
+    assert answer.json()["signInLink"].startswith(served.url)
