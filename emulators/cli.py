@@ -1,8 +1,9 @@
 """`python -m emulators graph|connector|token-service`: run one local stand-in on its own.
 
 `meetbot graph-emulator`, `meetbot connector-emulator` and `meetbot token-service` run these;
-`meetbot run` in local mode starts `graph --embedded` as its child: the emulator then says where
-it listens (or why it cannot start) in one line on stdout, and stops when the bot closes its
+`meetbot run` in local mode starts `graph --embedded` as its child (in delegated mode also
+`token-service --embedded`, both with one `--signing-key`): the emulator then says where it
+listens (or why it cannot start) in one line on stdout, and stops when the bot closes its
 stdin, also when the bot dies without cleaning up.
 """
 
@@ -47,7 +48,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             emulator = GraphEmulator(signing_key=_signing_key(args.signing_key))
             return run_loop(serve_graph(emulator.app, args.host, args.port, embedded=args.embedded))
         if args.command == "token-service":
-            return run_loop(serve_token_service(_token_service(args), args.host, args.port))
+            return run_loop(
+                serve_token_service(
+                    _token_service(args), args.host, args.port, embedded=args.embedded
+                )
+            )
         connector = ConnectorEmulator(
             rate_limits=args.rate_limits, app_limits=((args.app_rate, 1.0),)
         )
@@ -88,6 +93,7 @@ def parser() -> argparse.ArgumentParser:
     )
     tokens.add_argument("--host", default="127.0.0.1")
     tokens.add_argument("--port", type=port_number, default=3980)
+    tokens.add_argument("--embedded", action="store_true", help=argparse.SUPPRESS)
     tokens.add_argument(
         "--app-id",
         help="the bot's app id: with --app-password, every call needs that bot's token, "
@@ -136,14 +142,22 @@ def _token_service(args: argparse.Namespace) -> TokenService:
     return TokenService(identity=identity, domain=args.domain, key=key)
 
 
-async def serve_token_service(service: TokenService, host: str, port: int) -> int:
-    """Serve a token service until a signal."""
+async def serve_token_service(
+    service: TokenService, host: str, port: int, *, embedded: bool = False
+) -> int:
+    """Serve a token service until a signal, or, when `embedded`, until stdin closes."""
     served = await serve(service.app, host, port, sock=_listen(host, port))
     settle_after_startup()
     stopped = stop_on_signal()
-    guarded = "the bot's token required" if service.identity else "no bot token checked"
-    print(f"Token service listening on {served.url} ({guarded})", flush=True)
+    if embedded:
+        watch = _stop_at_end_of_stdin(stopped)
+        print(f"{EMBEDDED_READY} {served.url}", flush=True)
+    else:
+        guarded = "the bot's token required" if service.identity else "no bot token checked"
+        print(f"Token service listening on {served.url} ({guarded})", flush=True)
     await stopped.wait()
+    if embedded:
+        watch.cancel()
     await served.close()
     return 0
 
