@@ -52,8 +52,8 @@ issued (401 otherwise), as the real connector does.
 
 The Teams client (an emulator feature, `emulators.teams_client`): told how the client answers
 (`teams_client.configure(ClientSettings(bot_url, answer, clients))`, or
-`POST /_emulator/teams-client {"botUrl", "answer", "clients", "tokenServiceUrl"}`), the
-emulator answers each OAuth card the bot sends, replies or creates a conversation with, by
+`POST /_emulator/teams-client {"botUrl", "answer", "clients", "replicas", "tokenServiceUrl"}`),
+the emulator answers each OAuth card the bot sends, replies or creates a conversation with, by
 posting a `signin/tokenExchange` or `signin/verifyState` invoke to the bot, as Teams does;
 `teams_client.invokes` (`GET /_emulator/teams-client`) records each with the bot's status,
 `DELETE /_emulator/teams-client` stops answering.

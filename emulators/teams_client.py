@@ -9,7 +9,8 @@ POSTing an invoke to the bot's messaging endpoint
 
 - `"sso"`: the client gets an SSO token for the card's resource for the user and sends
   `signin/tokenExchange {id, connectionName, token}`, once per open client of the user
-  (`clients`, all at once with the same `id`: Teams sends one from each).
+  (`clients`, all at once with the same `id`: Teams sends one from each), spread over the
+  bot's `replicas` when there are several behind one endpoint.
 - `"magic-code"`: the user opens the sign-in link (a GET on the token service, which signs the
   user in and shows a six-digit code) and the client sends `signin/verifyState {state: code}`.
 - `"sso-then-magic-code"`: "sso", and when the bot answers 412 to every exchange (Teams then
@@ -57,6 +58,9 @@ class ClientSettings:
     bot_url: str  # the messaging endpoint, e.g. http://127.0.0.1:3978/api/messages
     answer: Answer = "sso"
     clients: int = 1  # the user's open Teams clients: one exchange each
+    # Other replicas behind the same endpoint: the exchanges are spread over
+    # (bot_url, *replicas) in turn, as a load balancer spreads Teams' requests.
+    replicas: tuple[str, ...] = ()
     token_service: TokenService | None = None  # in this process: its `sso_token`
     token_service_url: str | None = None  # else over HTTP (default: the sign-in link's host)
 
@@ -65,8 +69,14 @@ class ClientSettings:
             raise ValueError(f"unknown answer {self.answer!r}; one of {list(ANSWERS)}")
         if self.clients < 1:
             raise ValueError("a user has at least one client")
-        if not self.bot_url.startswith(("http://", "https://")):
-            raise ValueError(f"the bot's URL must be http(s), not {self.bot_url!r}")
+        for url in (self.bot_url, *self.replicas):
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"the bot's URL must be http(s), not {url!r}")
+
+    def endpoint(self, turn: int) -> str:
+        """Where the `turn`-th request of an answer goes."""
+        urls = (self.bot_url, *self.replicas)
+        return urls[turn % len(urls)]
 
 
 @dataclass(frozen=True)
@@ -179,8 +189,8 @@ class TeamsClient:
         return list(
             await asyncio.gather(
                 *(
-                    self._post(http, settings, card, "signin/tokenExchange", value)
-                    for _ in range(settings.clients)
+                    self._post(http, settings, card, "signin/tokenExchange", value, turn=turn)
+                    for turn in range(settings.clients)
                 )
             )
         )
@@ -229,13 +239,15 @@ class TeamsClient:
         card: _Card,
         name: str,
         value: dict[str, Any],
+        *,
+        turn: int = 0,
     ) -> int | None:
         activity = _invoke(card, name, value)
         headers = {}
         if self.identity is not None:  # signed as the channel signs what it posts
             headers = self.identity.authorization(card.service_url)
         try:
-            answer = await http.post(settings.bot_url, json=activity, headers=headers)
+            answer = await http.post(settings.endpoint(turn), json=activity, headers=headers)
         except httpx.HTTPError as error:
             self._record(name, card, value, None, error=repr(error))
             return None
@@ -338,7 +350,8 @@ def _dict(value: object) -> dict[str, Any]:
 
 
 def settings_from_json(body: dict[str, Any]) -> ClientSettings:
-    """The admin API's `{"botUrl", "answer", "clients", "tokenServiceUrl"}`, or ValueError."""
+    """The admin API's `{"botUrl", "answer", "clients", "replicas", "tokenServiceUrl"}`, or
+    ValueError."""
     bot_url = body.get("botUrl")
     if not isinstance(bot_url, str):
         raise ValueError("botUrl, the bot's messaging endpoint, is required")
@@ -348,9 +361,13 @@ def settings_from_json(body: dict[str, Any]) -> ClientSettings:
     token_service_url = body.get("tokenServiceUrl")
     if token_service_url is not None and not isinstance(token_service_url, str):
         raise ValueError("tokenServiceUrl must be a URL")
+    replicas = body.get("replicas", [])
+    if not isinstance(replicas, list) or not all(isinstance(url, str) for url in replicas):
+        raise ValueError("replicas must be a list of the other replicas' URLs")
     return ClientSettings(
         bot_url=bot_url,
         answer=body.get("answer", "sso"),
         clients=clients,
+        replicas=tuple(replicas),
         token_service_url=token_service_url,
     )

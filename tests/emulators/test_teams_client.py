@@ -307,8 +307,25 @@ async def test_a_connector_with_a_channel_identity_signs_the_invokes() -> None:
         {"botUrl": "http://bot/api/messages", "clients": 0},
         {"botUrl": "ftp://bot"},
         {"botUrl": "http://bot/api/messages", "clients": True},
+        {"botUrl": "http://bot/api/messages", "replicas": "http://other"},
+        {"botUrl": "http://bot/api/messages", "replicas": ["bot2"]},
     ],
 )
 def test_settings_refuse_what_a_client_cannot_do(body: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         settings_from_json(body)
+
+
+async def test_exchanges_are_spread_over_the_bots_replicas(stage: Stage) -> None:
+    second = SignInBot(stage.tokens_url)
+    served = await serve(second.app())
+    try:
+        stage.configure(answer="sso", clients=3, replicas=(f"{served.url}/api/messages",))
+        exchange_id = await stage.send_card(ADA)
+        await stage.connector.teams_client.idle()
+    finally:
+        await served.close()
+    assert len(stage.bot.received) == 2 and len(second.received) == 1
+    ids = {a["value"]["id"] for a in [*stage.bot.received, *second.received]}
+    assert ids == {exchange_id}
+    assert [i.status for i in stage.connector.teams_client.invokes] == [200] * 3
