@@ -125,7 +125,7 @@ class TeamsClient:
     notify: Callable[[], None] = lambda: None
     settings: ClientSettings | None = None
     invokes: list[ClientInvoke] = field(default_factory=list)
-    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set, init=False, repr=False)
 
     def configure(self, settings: ClientSettings | None) -> None:
         """Answer OAuth cards from now on as `settings` say (None: leave them unanswered)."""
