@@ -64,9 +64,10 @@ from bot.teams.middleware import (
 )
 from bot.teams.openid import OpenIdKeys
 from bot.teams.pacing import Pacer
-from bot.teams.sso import PendingSignIns, SignedInUsers, SignIn, SignInPrompt
+from bot.teams.sso import PendingSignIns, SignIn, SignInPrompt
 from bot.teams.state import MeetbotConversationState
 from bot.teams.tokens import BotTokens, ManagedIdentityBotTokens, login_authority, msal_bot_tokens
+from bot.teams.user_tokens import SignedInUsers
 from dialogs.calendar import CalendarFlow
 from dialogs.meet import MeetingFlow
 from dialogs.move import MoveFlow

@@ -261,3 +261,5 @@ class Catalog:
     help_not_signed_in: str  # the help card's status line, not signed in
     # (command, what it does): the help card lists them in delegated mode only
     help_sign_in_examples: tuple[tuple[str, str], ...]
+    # issue 25: the token service does not answer (nothing was done)
+    sign_in_unavailable: str

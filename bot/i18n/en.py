@@ -360,4 +360,7 @@ CATALOG = Catalog(
         ("sign in", "Sign in so Meetbot works in your calendar as you (also: login)"),
         ("sign out", "Sign out: Meetbot stops working in your calendar as you (also: logout)"),
     ),
+    # issue 25: the token service does not answer
+    sign_in_unavailable="The sign-in service isn\u2019t answering right now, so I couldn\u2019t "
+    "check your sign-in. Nothing was done; please try again in a minute.",
 )

@@ -322,4 +322,6 @@ CATALOG = Catalog(
         ("登录", "登录，让 Meetbot 以你的身份使用你的日历"),
         ("退出登录", "退出登录，Meetbot 不再以你的身份使用你的日历（也可以说：注销）"),
     ),
+    # issue 25: the token service does not answer
+    sign_in_unavailable="登录服务暂时没有响应，无法确认你的登录状态。未执行任何操作；请稍后重试。",
 )

@@ -1,10 +1,5 @@
-"""Teams single sign-on: each user's own Graph token, for `GRAPH_PERMISSIONS=delegated`.
-
-Tokens come from the Bot Framework token service through botbuilder's `UserTokenClient`, for
-the Azure Bot's OAuth connection (`OAUTH_CONNECTION_NAME`). The token service knows a user by
-their channel account id (`from.id`); Graph and Meetbot by their Entra object id (`from.
-aadObjectId`), which is what `SignedInUsers` is asked for, so it keeps which channel account
-each object id signed in with (in the store: a reminder may fire on another instance).
+"""Teams single sign-on for `GRAPH_PERMISSIONS=delegated`: asking a user to sign in, Teams'
+answers, and running what they asked once they have. Their tokens: `bot.teams.user_tokens`.
 
 Signing in, as Teams does it ("Enable SSO for your bot", learn.microsoft.com/microsoftteams/
 platform/bots/how-to/authentication/bot-sso-code):
@@ -22,22 +17,17 @@ platform/bots/how-to/authentication/bot-sso-code):
    its id to the store (the store's `NEW` eTag: a second writer of a new key conflicts, on one
    instance or many) goes on; the others are answered 200 and stop. The user's kept commands
    are then taken, once (an eTag-checked write again), and run as the messages they were.
-
-A token is used only for the user it was issued to: the sender of the turn, and its `oid`
-claim must be theirs (else it is signed out and the user told).
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from http import HTTPStatus
 from typing import Any
 
-import jwt
 from botbuilder.core import (
     BotAdapter,
     CardFactory,
@@ -60,17 +50,20 @@ from botbuilder.schema import (
     SignInConstants,
     TokenExchangeInvokeResponse,
 )
-from botframework.connector.auth import UserTokenClient
-from botframework.connector.token_api.models import TokenExchangeRequest
-from msrest.exceptions import ClientRequestError, HttpOperationError
 
-from bot.graph.errors import SignInRequired
 from bot.i18n import Catalog, catalog_for
 from bot.store import EtagConflict
 from bot.store.serialize import NEW
 from bot.teams.mentions import text_without_bot_mention
 from bot.teams.outgoing import say
-from bot.teams.sender import organizer_id, tenant_ids
+from bot.teams.sender import tenant_ids
+from bot.teams.user_tokens import (
+    ChannelUser,
+    SignedInUsers,
+    TokenServiceUnavailable,
+    WrongAccount,
+    channel_user,
+)
 from cards import AccountStatus
 
 log = logging.getLogger(__name__)
@@ -80,7 +73,6 @@ BotTurn = Callable[[TurnContext], Awaitable[Any]]
 
 PENDING_FOR = timedelta(minutes=15)  # an OAuth card's sign-in, as botbuilder's OAuthPrompt waits
 MAX_PENDING = 5  # commands kept per user while they sign in; the oldest go first
-TOKEN_HELD_S = 120.0  # a token asked for in a turn serves that turn's Graph calls
 _MAGIC_CODE_LENGTH = 6
 # What CloudAdapter puts in a turn for the adapter's own use: a command run again after the
 # sign-in gets the same connector, identity and token client as the turn that signed in.
@@ -92,148 +84,6 @@ _ADAPTER_KEYS = (
     CloudAdapterBase.CONNECTOR_FACTORY_KEY,
     CloudAdapterBase.USER_TOKEN_CLIENT_KEY,
 )
-# The token service could not be asked (network, TLS, its own 5xx).
-TOKEN_SERVICE_ERRORS = (ClientRequestError, HttpOperationError)
-
-
-@dataclass(frozen=True, slots=True)
-class ChannelUser:
-    """Who the token service knows (`channel_id`, `user_id` = `from.id`) for an object id."""
-
-    channel_id: str
-    user_id: str
-    aad_object_id: str
-
-
-def channel_user(activity: Activity, *, local_mode: bool) -> ChannelUser | None:
-    oid = organizer_id(activity, local_mode=local_mode)
-    sender = activity.from_property
-    if oid is None or sender is None or not sender.id or not activity.channel_id:
-        return None
-    return ChannelUser(activity.channel_id, str(sender.id), oid)
-
-
-class WrongAccount(Exception):
-    """The token service's token is for another Entra user than the Teams sender."""
-
-
-class SignedInUsers:
-    """`UserTokens` from the token service (see the module docstring)."""
-
-    def __init__(
-        self,
-        client: UserTokenClient,
-        storage: Storage,
-        connection_name: str,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._client = client
-        self._storage = storage
-        self.connection_name = connection_name
-        self._clock = clock
-        self._held: dict[str, tuple[float, str]] = {}  # object id -> (until, token)
-        self._known: dict[str, ChannelUser] = {}  # object id -> the account it signed in with
-
-    async def token(self, user: ChannelUser, *, magic_code: str | None = None) -> str | None:
-        """The user's token now, asking the token service (with a magic code: redeeming it);
-        None when there is none. `WrongAccount` when it is another user's."""
-        response = await self._client.get_user_token(
-            user.user_id, self.connection_name, user.channel_id, magic_code
-        )
-        if response is None or not response.token:
-            self._held.pop(user.aad_object_id, None)
-            return None
-        return await self._accept(user, str(response.token))
-
-    async def exchange(self, user: ChannelUser, sso_token: str) -> str | None:
-        """Exchange the Teams client's SSO token; None when the token service could not."""
-        try:
-            response = await self._client.exchange_token(
-                user.user_id,
-                self.connection_name,
-                user.channel_id,
-                TokenExchangeRequest(token=sso_token),
-            )
-        except HttpOperationError as refused:  # consent needed, an expired or foreign token
-            log.info("token exchange refused: %s", refused)
-            return None
-        if response is None or not getattr(response, "token", None):
-            return None
-        return await self._accept(user, str(response.token))
-
-    async def sign_out(self, user: ChannelUser) -> None:
-        self._held.pop(user.aad_object_id, None)
-        await self._client.sign_out_user(user.user_id, self.connection_name, user.channel_id)
-
-    async def sign_in_link(self, state_activity: Activity) -> tuple[str | None, Any]:
-        """The sign-in link and token exchange resource for an OAuth card; the activity names
-        the conversation and user the sign-in is for."""
-        resource = await self._client.get_sign_in_resource(
-            self.connection_name, state_activity, None
-        )
-        return resource.sign_in_link, resource.token_exchange_resource
-
-    # --- UserTokens ---------------------------------------------------------------------------
-
-    async def user_token(self, user_id: str) -> str:
-        held = self._held.get(user_id)
-        if held is not None and self._clock() < held[0]:
-            return held[1]
-        user = self._known.get(user_id) or await self._stored_user(user_id)
-        if user is None:
-            raise SignInRequired(user_id)
-        try:
-            token = await self.token(user)
-        except WrongAccount:
-            token = None
-        if token is None:
-            raise SignInRequired(user_id)
-        return token
-
-    def forget(self, user_id: str) -> None:
-        self._held.pop(user_id, None)
-
-    # --- inside -------------------------------------------------------------------------------
-
-    async def _accept(self, user: ChannelUser, token: str) -> str:
-        claimed = _claimed_oid(token)
-        if claimed is not None and claimed.lower() != user.aad_object_id.lower():
-            log.warning("a token for another Entra user than the sender: signed out")
-            await self.sign_out(user)
-            raise WrongAccount
-        self._held[user.aad_object_id] = (self._clock() + TOKEN_HELD_S, token)
-        if self._known.get(user.aad_object_id) != user:
-            key = _user_key(user.aad_object_id)
-            await self._storage.write(
-                {key: {"channel_id": user.channel_id, "user_id": user.user_id, "e_tag": "*"}}
-            )
-            self._known[user.aad_object_id] = user
-        return token
-
-    async def _stored_user(self, user_id: str) -> ChannelUser | None:
-        key = _user_key(user_id)
-        found = (await self._storage.read([key])).get(key)
-        if not isinstance(found, dict):
-            return None
-        user = ChannelUser(str(found["channel_id"]), str(found["user_id"]), user_id)
-        self._known[user_id] = user
-        return user
-
-
-def _claimed_oid(token: str) -> str | None:
-    """The token's `oid` claim, read without checking the signature (the token service, over
-    TLS, is who handed it over; Graph checks it); None when it is not a readable JWT."""
-    try:
-        claims = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError:
-        return None
-    oid = claims.get("oid")
-    return str(oid) if oid else None
-
-
-def _user_key(aad_object_id: str) -> str:
-    return f"meetbot.signed-in/{aad_object_id.lower()}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,14 +197,21 @@ class SignIn(Middleware):  # type: ignore[misc]
 
     async def on_turn(self, context: TurnContext, logic: Logic) -> None:
         activity = context.activity
-        if activity.type == ActivityTypes.invoke:
-            if activity.name == SignInConstants.token_exchange_operation_name:
-                await self._exchange(context)
+        try:
+            if activity.type == ActivityTypes.invoke:
+                if activity.name == SignInConstants.token_exchange_operation_name:
+                    await self._exchange(context)
+                    return
+                if activity.name == SignInConstants.verify_state_operation_name:
+                    await self._verify_state(context)
+                    return
+            if activity.type == ActivityTypes.message and await self._typed_code(context):
                 return
-            if activity.name == SignInConstants.verify_state_operation_name:
-                await self._verify_state(context)
-                return
-        if activity.type == ActivityTypes.message and await self._typed_code(context):
+        except TokenServiceUnavailable as down:
+            log.warning("the token service did not answer: %s", down)
+            if activity.type == ActivityTypes.invoke:
+                await _invoke_answer(context, HTTPStatus.SERVICE_UNAVAILABLE)
+            await say(context, catalog_for(activity.locale).sign_in_unavailable)
             return
         await logic()
 
@@ -488,6 +345,13 @@ class SignInPrompt:
     async def signed_in(self, context: TurnContext) -> bool:
         """Whether the sender has a token now; if not, their message is kept and they are
         asked to sign in (`False`: the turn is answered)."""
+        try:
+            return await self._signed_in(context)
+        except TokenServiceUnavailable as down:
+            await self._unavailable(context, down)
+            return False
+
+    async def _signed_in(self, context: TurnContext) -> bool:
         activity = context.activity
         user = channel_user(activity, local_mode=self._local_mode)
         if user is None:
@@ -502,18 +366,27 @@ class SignInPrompt:
         await self._ask(context, user, catalog)
         return False
 
-    async def status(self, context: TurnContext) -> AccountStatus:
-        """Whether the sender is signed in, for `help`."""
+    async def status(self, context: TurnContext) -> AccountStatus | None:
+        """Whether the sender is signed in, for `help` (None: the token service is silent)."""
         user = channel_user(context.activity, local_mode=self._local_mode)
         try:
             signed_in = user is not None and await self.users.token(user) is not None
         except WrongAccount:
             signed_in = False
+        except TokenServiceUnavailable:
+            return None
         return AccountStatus.SIGNED_IN if signed_in else AccountStatus.NOT_SIGNED_IN
 
     async def account(self, context: TurnContext, *, signing_in: bool) -> None:
         """`sign in` or `sign out`."""
-        await (self.sign_in(context) if signing_in else self.sign_out(context))
+        try:
+            await (self.sign_in(context) if signing_in else self.sign_out(context))
+        except TokenServiceUnavailable as down:
+            await self._unavailable(context, down)
+
+    async def _unavailable(self, context: TurnContext, down: TokenServiceUnavailable) -> None:
+        log.warning("the token service did not answer: %s", down)
+        await say(context, catalog_for(context.activity.locale).sign_in_unavailable)
 
     async def sign_in(self, context: TurnContext) -> None:
         """`sign in`: asked, or told they already are."""

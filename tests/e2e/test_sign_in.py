@@ -22,7 +22,7 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.i18n import en
-from bot.serve import serve
+from bot.serve import Served, serve
 from bot.services import SERVICES
 from bot.settings import load_settings, resolve
 from emulators.token_service import TokenService
@@ -46,7 +46,7 @@ class Delegated:
     url: str
     app: web.Application
     tokens: TokenService
-    tokens_url: str
+    token_server: Served
     http: httpx.AsyncClient
 
     async def post(self, activity: dict[str, Any]) -> httpx.Response:
@@ -74,7 +74,7 @@ async def delegated(
     app = create_app(resolve(settings), oauth_url=token_server.url)
     served = await serve(app)
     async with httpx.AsyncClient(base_url=served.url, timeout=30) as http:
-        yield Delegated(served.url, app, tokens, token_server.url, http)
+        yield Delegated(served.url, app, tokens, token_server, http)
     await served.close()
     await token_server.close()
 
@@ -394,3 +394,23 @@ async def test_a_token_for_another_entra_user_is_refused_and_signed_out(
     assert delegated.tokens.stored(USER, CONNECTION, "msteams") is None
     reply = connector.emulator.activities(conversation)[-1].body
     assert reply["text"] == en.CATALOG.sign_in_wrong_account
+
+
+async def test_a_silent_token_service_gets_one_clear_sentence_and_nothing_is_made(
+    delegated: Delegated, graph: RunningGraph, connector: RunningConnector
+) -> None:
+    conversation = "a:1on1-token-service-down"
+    await delegated.post(
+        make_message("help", service_url=connector.url, conversation_id=conversation)
+    )
+    await delegated.token_server.close()  # the token service goes away
+    answer = await delegated.post(
+        make_message(
+            MEET, service_url=connector.url, local_now=MORNING, conversation_id=conversation
+        )
+    )
+    assert answer.status_code in {200, 201}
+    reply = connector.emulator.activities(conversation)[-1].body
+    assert reply["text"] == en.CATALOG.sign_in_unavailable
+    assert graph.emulator.events(USER_AAD_ID) == []
+    assert oauth_cards(connector, conversation) == []
