@@ -244,3 +244,8 @@ class Catalog:
     shift_missing_subject: str  # push / pull / 推迟 / 提前 without the meeting
     shift_missing_time: str  # without how much
     shift_bad_duration: str  # {detail}: how much, as typed
+    # issue 25: reminders
+    # A reminder sent with what was stored when it was made: the organizer has no token
+    # (delegated mode), so the meeting was not read again before the send.
+    reminder_not_rechecked: str
+    reminder_not_rechecked_series: str  # the same, for a series: its next meeting is not found

@@ -337,4 +337,9 @@ CATALOG = Catalog(
     "15m to make it earlier, for example: push Standup 30m",
     shift_bad_duration="I couldn\u2019t use \u201c{detail}\u201d as how far to move it. Type push "
     "[meeting] 30m, 1h or 1h30m (at most 24 hours), for example: push Standup 30m",
+    # issue 25: reminders
+    reminder_not_rechecked="Not re-checked with your calendar: sign in again to Meetbot so "
+    "reminders see moves and cancellations.",
+    reminder_not_rechecked_series="Not re-checked with your calendar: sign in again to Meetbot "
+    "so reminders see moves and cancellations and find the next meeting of this series.",
 )

@@ -303,4 +303,9 @@ CATALOG = Catalog(
     "或“提前 [会议] 15分钟”来提前，例如：推迟 站会 30分钟",
     shift_bad_duration="我无法把“{detail}”当作调整的时长。请输入“推迟 [会议] 30分钟”，"
     "也可以是 1小时 或 1小时30分钟（最多 24 小时），例如：推迟 站会 30分钟",
+    # issue 25: reminders
+    reminder_not_rechecked="未与你的日历重新核对：请重新登录 Meetbot，"
+    "以便提醒能看到会议的改期和取消。",
+    reminder_not_rechecked_series="未与你的日历重新核对：请重新登录 Meetbot，"
+    "以便提醒能看到会议的改期和取消，并找到此系列的下一次会议。",
 )
