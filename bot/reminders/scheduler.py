@@ -31,7 +31,8 @@ the next check; a due reminder goes out at once with what was stored when it was
 times, subject and the meeting's join link) on a card that says it was not re-checked; a
 series' reminder that cannot find its next occurrence looks again every `SIGN_IN_RECHECK`
 and, once `SIGN_IN_PATIENCE` has passed since the occurrence before it, the series' reminders
-end. A calendar watch skips the round, and a pending create waits for the next one.
+end. A calendar watch skips the round (its reminders, which keep no join link, go out as
+stored without one), and a pending create waits for its next lease (`bot.reminders.reconcile`).
 
 Time comes only from the injected `Clock`; calendar watches (`remind me about all my meetings`)
 are scanned in the same loop, and so are pending creates (`bot.reminders.reconcile`): the
@@ -390,8 +391,7 @@ class ReminderScheduler:
         time goes on to the next one (a sign-in meanwhile lets it see a move); when due, the
         reminder goes out with what was stored, unless by those times the meeting is over."""
         now = self._clock.now()
-        if now < reminder.due_at:
-            self.stats.checked += 1
+        if now < reminder.due_at:  # (not counted as checked: nothing was read)
             await self._release(reminder, next_check(now, reminder.due_at), failed=False)
             return
         if now >= reminder.ends_at:
