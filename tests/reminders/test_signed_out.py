@@ -6,6 +6,7 @@ emulator and the connector emulator are real; time is a ManualClock."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -271,6 +272,31 @@ async def test_a_failed_send_without_a_token_is_retried_and_arrives_once(world: 
     assert call.body["channelData"]["meetbot"]["deliveryKey"] == reminder.delivery_key
     assert (await stored(world, reminder.id)).state is ReminderState.SENT
     assert organizer.refused == ["get_event", "get_event"]
+
+
+async def test_the_running_loop_stays_healthy_and_sends_as_stored_without_a_token(
+    world: World,
+) -> None:
+    organizer, scheduler = scheduler_for(world, world.client)
+    reminder, join_url = await booked(world, "Design review", T0 + timedelta(minutes=20))
+    await world.reminders.watch(MeetingSpot(USER, reminder.conversation_id, "UTC", "en-US"))
+    organizer.signed_in = False
+    runner = asyncio.create_task(scheduler.run())
+    try:
+        await scheduler.settle()  # the watch's round is skipped, not failed
+        assert organizer.refused == ["list_calendar_view"]
+        world.clock.set(reminder.due_at)
+        await world.connector.emulator.wait_for(lambda e: len(e.activities()) == 1, timeout=10)
+        await scheduler.settle()
+        health = scheduler.health()
+        assert health["ok"] is True and health["failing_rounds"] == 0
+        assert health["stats"]["unchecked"] == 1
+    finally:
+        runner.cancel()
+        await asyncio.gather(runner, return_exceptions=True)
+    (call,) = world.sent(reminder.conversation_id)
+    assert joins(card_of(call)) == [join_url]
+    assert (await stored(world, reminder.id)).state is ReminderState.SENT
 
 
 # --- a series ---------------------------------------------------------------------------------
