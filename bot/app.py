@@ -24,6 +24,7 @@ import aiohttp
 import httpx
 from aiohttp import web
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botframework.connector.auth import AuthenticationConstants, ClaimsIdentity
 
 from bot import web as routes
 from bot.graph import GraphClient, MsalTokenProvider
@@ -44,7 +45,7 @@ from bot.retry import CONNECTOR_RETRY, RetryPolicy
 from bot.services import SERVICES, Services
 from bot.settings import AppType, RuntimeConfig, Settings, allowed_tenants, is_loopback_url
 from bot.startup import DATABASE_ERRORS, StartupError, database_problem, trust
-from bot.store import open_store
+from bot.store import Store, open_store
 from bot.tasks import cancel_and_wait
 from bot.teams.auth import (
     CHANNEL_OPENID_METADATA_URL,
@@ -63,6 +64,7 @@ from bot.teams.middleware import (
 )
 from bot.teams.openid import OpenIdKeys
 from bot.teams.pacing import Pacer
+from bot.teams.sso import PendingSignIns, SignedInUsers, SignIn, SignInPrompt
 from bot.teams.state import MeetbotConversationState
 from bot.teams.tokens import BotTokens, ManagedIdentityBotTokens, login_authority, msal_bot_tokens
 from dialogs.calendar import CalendarFlow
@@ -193,9 +195,10 @@ async def _services(
             local_authority=endpoint.local or is_loopback_url(endpoint.authority),
         )
         stack.callback(tokens.close)
-        graph = GraphClient(http, tokens)
         bot_config = _BotConfig(config, oauth_url)
         authentication = await _bot_authentication(config, bot_config, retry, stack)
+        signed_in = await _signed_in_users(config, authentication, bot_config, store)
+        graph = GraphClient(http, tokens, user_tokens=signed_in)
         adapter = CloudAdapter(authentication)
         adapter.on_turn_error = on_turn_error
         sender = ProactiveSender(adapter, bot_config.APP_ID)
@@ -224,6 +227,7 @@ async def _services(
                 config=ReconcileConfig(lease=lease),
             ),
         )
+        pending = PendingSignIns(store, clock.now)
         bot = MeetBot(
             meetings=meetings,
             calendar=CalendarFlow(graph, simulated=endpoint.local),
@@ -233,6 +237,11 @@ async def _services(
             local_mode=config.local_mode,
             clock=clock.now,
             default_zone=ZoneInfo(settings.default_timezone),
+            sign_in=None
+            if signed_in is None
+            else SignInPrompt(
+                signed_in, pending, bot_app_id=bot_config.APP_ID, local_mode=config.local_mode
+            ),
         )
         # In this order (`bot.teams.middleware`): nothing of a refused tenant's is stored, and
         # the lock and the store are waited on inside the Pacer's window.
@@ -241,6 +250,12 @@ async def _services(
         tenants = allowed_tenants(settings)
         if tenants is not None:
             adapter.use(AdmitTenants(tenants))
+        if signed_in is not None:  # before the lock: a kept command runs as a turn of its own
+            adapter.use(
+                SignIn(
+                    signed_in, pending, store, bot_turn=bot.on_turn, local_mode=config.local_mode
+                )
+            )
         adapter.use(Paced(pacer))
         adapter.use(turns)
         adapter.use(RememberConversation(reminders))
@@ -300,6 +315,24 @@ async def _bot_authentication(
     )
 
 
+async def _signed_in_users(
+    config: RuntimeConfig,
+    authentication: MeetbotAuthentication,
+    bot_config: _BotConfig,
+    store: Store,
+) -> SignedInUsers | None:
+    """Delegated mode: users' own tokens, from the token service as this bot."""
+    if not config.delegated:
+        return None
+    assert config.settings.oauth_connection_name is not None  # resolve() checked
+    claims = {
+        AuthenticationConstants.AUDIENCE_CLAIM: bot_config.APP_ID,
+        AuthenticationConstants.APP_ID_CLAIM: bot_config.APP_ID,
+    }
+    client = await authentication.create_user_token_client(ClaimsIdentity(claims, True))
+    return SignedInUsers(client, store, config.settings.oauth_connection_name)
+
+
 def _bot_tokens(config: RuntimeConfig, bot_config: _BotConfig) -> BotTokens:
     settings = config.settings
     if settings.microsoft_app_type is AppType.USER_ASSIGNED_MSI:
@@ -330,6 +363,16 @@ def _graph_endpoint(config: RuntimeConfig) -> GraphEndpoint:
             authority=f"{config.graph.authority_host}/{config.graph.tenant_id}",
             client_id=config.graph.client_id,
             client_secret=config.graph.client_secret,
+            ca_file=settings.graph_ca_bundle,
+            local=False,
+        )
+    if config.delegated and config.graph_base_url and not config.local_mode:
+        # The real Graph as each signed-in user: their tokens come from the token service.
+        return GraphEndpoint(
+            base_url=config.graph_base_url,
+            authority="",
+            client_id="",
+            client_secret="",
             ca_file=settings.graph_ca_bundle,
             local=False,
         )

@@ -27,9 +27,10 @@ from bot.app import GraphEndpoint, create_app
 from bot.heap import settle_after_startup
 from bot.local import EMBEDDED_FAILED, EMBEDDED_READY
 from bot.logs import configure_logging
-from bot.package import NIL_ID, PackageIds, build_package
+from bot.package import NIL_ID, PackageIds, build_package, sso_resource
 from bot.serve import bind, serve
 from bot.settings import (
+    GraphPermissions,
     RuntimeConfig,
     Settings,
     SettingsError,
@@ -218,7 +219,8 @@ DEFAULT_PACKAGE = Path("build/meetbot-app.zip")
 def _package(args: argparse.Namespace, settings: Settings) -> int:
     bot_id = args.bot_id or settings.microsoft_app_id
     app_id = args.app_id or settings.teams_app_id or bot_id
-    if not bot_id:
+    delegated = settings.graph_permissions is GraphPermissions.DELEGATED
+    if not bot_id and not delegated:  # delegated mode refuses it instead, below
         log.warning(
             "MicrosoftAppId is not set: the package carries the placeholder id %s and will not "
             "reach a bot until it is built again with the Azure Bot's app id",
@@ -230,11 +232,17 @@ def _package(args: argparse.Namespace, settings: Settings) -> int:
             bot_id=bot_id or NIL_ID,
             domain=args.domain or settings.bot_domain,
         )
-        path = build_package(ids, args.output)
+        path = build_package(ids, args.output, delegated=delegated)
     except (ValueError, OSError) as exc:  # a bad id or domain, an unwritable path
         print(f"meetbot: {exc}", file=sys.stderr)
         return 2
     print(f"Teams app package: {path}", flush=True)
+    if delegated:  # the one value three places must share, or the token exchange fails
+        print(
+            f"Single sign-on resource: {sso_resource(ids)} (the bot app's Application ID URI "
+            "and its OAuth connection's Token Exchange URL must be exactly this)",
+            flush=True,
+        )
     return 0
 
 

@@ -12,6 +12,15 @@ Teams-Toolkit-style placeholders:
 caller (`meetbot package`) passes `TEAMS_APP_ID` as `app_id`, `MicrosoftAppId` as `bot_id` and
 `BOT_DOMAIN` as `domain`, and `NIL_ID`, with a warning, for an id that is not configured yet:
 the package is then well-formed but reaches no bot.
+
+The template carries Teams' single sign-on fields in every mode ("Update app manifest for SSO",
+https://learn.microsoft.com/en-us/microsoftteams/platform/bots/how-to/authentication/bot-sso-manifest):
+`webApplicationInfo` (`id` the bot's Entra app id, `resource` the identifier URI its "Expose an
+API" page shows) and `token.botframework.com` in `validDomains`, the host of the Bot Framework
+sign-in page an OAuth card opens. In application mode nothing reads them. With
+`delegated=True` (`GRAPH_PERMISSIONS=delegated`) users sign in through them, so the package is
+refused unless the resource is the `api://<domain>/botid-<bot id>` that docs/deploy.md has the
+admin register: a real bot id and a domain, not the nil GUID or the domain-less form.
 """
 
 from __future__ import annotations
@@ -58,13 +67,16 @@ class PackageIds:
     domain: str | None
 
 
-def render_manifest(ids: PackageIds) -> dict[str, Any]:
+def render_manifest(ids: PackageIds, *, delegated: bool = False) -> dict[str, Any]:
     """The manifest template with every placeholder replaced by `ids`.
 
     Raises `ValueError` naming the offending value when an id is not a GUID or the domain is
-    not a bare host name.
+    not a bare host name, and, with `delegated`, naming what single sign-on lacks when the
+    bot id is the nil GUID or there is no domain.
     """
     _check(ids)
+    if delegated:
+        _check_sso(ids)
     template = json.loads((MANIFEST_DIR / "manifest.json").read_text(encoding="utf-8"))
     if ids.domain is None:
         template = _without_domain(template)
@@ -75,15 +87,22 @@ def render_manifest(ids: PackageIds) -> dict[str, Any]:
     return rendered
 
 
-def build_package(ids: PackageIds, output: Path) -> Path:
+def sso_resource(ids: PackageIds) -> str:
+    """The package's `webApplicationInfo.resource` for `ids`: what the bot's Entra app must have
+    as its Application ID URI, and its Azure Bot OAuth connection as Token Exchange URL."""
+    resource: str = render_manifest(ids)["webApplicationInfo"]["resource"]
+    return resource
+
+
+def build_package(ids: PackageIds, output: Path, *, delegated: bool = False) -> Path:
     """Write the upload-ready app package to `output` (its folder is created) and return it.
 
     The zip holds exactly `manifest.json` (from `render_manifest(ids)`) and the two icons it
     names (`color.png`, `outline.png`), all at the root, with fixed timestamps and modes: the
     same ids and template give a byte-identical file. Raises `ValueError` like
-    `render_manifest`.
+    `render_manifest`, before anything is written.
     """
-    manifest = render_manifest(ids)
+    manifest = render_manifest(ids, delegated=delegated)
     files = {"manifest.json": (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode()}
     for icon in (manifest["icons"]["color"], manifest["icons"]["outline"]):
         files[icon] = (MANIFEST_DIR / icon).read_bytes()
@@ -111,6 +130,20 @@ def _check(ids: PackageIds) -> None:
         raise ValueError(
             f"The domain {ids.domain!r} is not a bare host name: give the host only, "
             "like 'meetbot.contoso.com', without https://, a port or a path."
+        )
+
+
+def _check_sso(ids: PackageIds) -> None:
+    # The resource must equal the Entra app's identifier URI, or Teams' token exchange fails.
+    if ids.bot_id == NIL_ID:
+        raise ValueError(
+            "GRAPH_PERMISSIONS=delegated needs the bot's app id for single sign-on "
+            "(webApplicationInfo.id): set MicrosoftAppId or pass --bot-id."
+        )
+    if ids.domain is None:
+        raise ValueError(
+            "GRAPH_PERMISSIONS=delegated needs the bot's domain for single sign-on "
+            f"(the resource api://<domain>/botid-{ids.bot_id}): set BOT_DOMAIN or pass --domain."
         )
 
 

@@ -249,13 +249,15 @@ def resolve(settings: Settings) -> RuntimeConfig:
             "OAUTH_CONNECTION_NAME is required when GRAPH_PERMISSIONS=delegated: users sign in "
             "through the Azure Bot's OAuth connection"
         )
-    graph = _graph_credentials(settings, app_id, app_password)
-    if delegated and graph is not None:
+    if delegated and (settings.graph_client_id or settings.graph_client_secret):
         # App credentials would be a second, wider way into every mailbox, unused.
         raise SettingsError(
             "GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET are for GRAPH_PERMISSIONS=application; "
             "with delegated permissions Meetbot uses each user's own token: unset them"
         )
+    # Delegated: no app-only Graph credentials at all (not even the bot's own, which
+    # application mode falls back to).
+    graph = None if delegated else _graph_credentials(settings, app_id, app_password)
     if msi and graph is None and not delegated:
         # A managed identity has no secret for Graph: without these, a deployed bot would fall
         # back to local mode and only simulate meetings.

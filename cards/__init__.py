@@ -10,7 +10,7 @@ from cards.actions import CANCEL_REMINDER, NO_REMINDER, SET_REMINDER
 from cards.agenda import MAX_ITEMS, AgendaItem, online_candidates_card, upcoming_card
 from cards.confirm import cancel_confirm_card
 from cards.error import error_card
-from cards.help import help_card
+from cards.help import AccountStatus, help_card
 from cards.meeting import (
     DialIn,
     MeetingView,
@@ -46,6 +46,7 @@ __all__ = [
     "NO_REMINDER",
     "REMINDER_CHOICES",
     "SET_REMINDER",
+    "AccountStatus",
     "AgendaItem",
     "CardSchemaError",
     "CardSchemaUnavailable",

@@ -19,6 +19,7 @@ import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from bot.commands import MeetCommand, Repeat, RepeatType, is_email
 from bot.commands.when import add_absolute, wall_clock
@@ -215,3 +216,11 @@ def _repeat(form: ScheduleForm, day: date) -> Repeat | FormProblem | None:
         case "monthly":
             return Repeat(RepeatType.ABSOLUTE_MONTHLY, day_of_month=day.day, until=until)
     return None
+
+
+def schedule_form(who: Requester, now: datetime) -> dict[str, Any]:
+    """The schedule form card for `schedule`, its fields starting at the next half hour."""
+    defaults = FormDefaults.starting_at(now)
+    return schedule_form_card(
+        who.catalog, today=now.date(), zone_label=who.zone.key, defaults=defaults
+    )

@@ -112,7 +112,7 @@ class MeetingFlow:
         roster's), sent with the invitations."""
         transaction_id = who.idempotency_key("event")
         lead = self._lead(command)
-        where = await self._where(command)
+        where = await self._where(command, who.user_id)
         request = self._graph.event_request(
             subject=command.subject,
             start=command.start,
@@ -174,15 +174,16 @@ class MeetingFlow:
         asked = command.reminder
         return self._reminders.default_lead if asked is None else asked.before
 
-    async def _where(self, command: MeetCommand) -> Where:
-        """The meeting's places, and its room looked up in the tenant's room list: a room
-        name not found there (or a list the app may not read) stays a plain place."""
+    async def _where(self, command: MeetCommand, user_id: str) -> Where:
+        """The meeting's places, and its room looked up in the tenant's room list (read for
+        `user_id`, with their token in delegated mode): a room name not found there (or a
+        list the app may not read) stays a plain place."""
         if command.room is None:
             return Where(command.places)
         rooms: list[Room] = []
         try:
             with self._graph.budget():
-                rooms = await self._graph.list_rooms()
+                rooms = await self._graph.list_rooms(user_id)
         except (GraphError, TokenError) as exc:  # Place.Read.All not granted, most often
             log.info("the room list could not be read: %s", exc)
         by_key = {

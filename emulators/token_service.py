@@ -360,7 +360,8 @@ class TokenService:
 
     async def _sign_in_resource(self, request: web.Request) -> web.Response:
         state = _decode_state(request.query.get("state", ""))
-        if state is None or state.get("msAppId") != self.app_id:
+        # Without an identity any bot may ask (an anonymous local bot names no app id).
+        if state is None or (self.identity is not None and state.get("msAppId") != self.app_id):
             return web.json_response(_error("BadArgument", "state is not valid", 400), status=400)
         user = (state.get("conversation") or {}).get("user") or {}
         link_id = secrets.token_urlsafe(16)

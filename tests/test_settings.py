@@ -223,3 +223,54 @@ def test_default_timezone_must_be_an_iana_name(monkeypatch: pytest.MonkeyPatch, 
     message = str(caught.value)
     assert message.startswith("DEFAULT_TIMEZONE: ") and "IANA time zone name" in message
     assert "\n" not in message
+
+
+DELEGATED = {"GRAPH_PERMISSIONS": "delegated", "OAUTH_CONNECTION_NAME": "graph"}
+SSO_BOT = {"MicrosoftAppId": "bot-app-id", "MicrosoftAppPassword": "bot-secret"}
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"GRAPH_PERMISSIONS": "delegated"}, "OAUTH_CONNECTION_NAME is required"),
+        (
+            DELEGATED | SSO_BOT | {"GRAPH_CLIENT_ID": "app", "GRAPH_CLIENT_SECRET": "s"},
+            "GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET are for GRAPH_PERMISSIONS=application",
+        ),
+        (
+            DELEGATED | {"GRAPH_BASE_URL": "https://graph.microsoft.com/v1.0"},
+            "MicrosoftAppId is required when GRAPH_PERMISSIONS=delegated",
+        ),
+    ],
+)
+def test_unsafe_delegated_settings_refuse_to_start(
+    settings: dict[str, str], message: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SettingsError, match=message):
+        resolve(load_settings(**settings))
+
+
+def test_a_delegated_bot_calls_the_real_graph_with_no_app_credentials(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = resolve(
+        load_settings(
+            **DELEGATED,
+            **SSO_BOT,
+            MicrosoftAppType="SingleTenant",
+            MicrosoftAppTenantId="98a79ebe-74bf-4e07-a017-7b410848cb32",
+        )
+    )
+    assert config.delegated and not config.local_mode
+    assert config.graph is None  # not even the bot's own secret as an app-only Graph identity
+    assert config.graph_base_url == "https://graph.microsoft.com/v1.0"
+
+
+def test_delegated_without_a_bot_is_local_mode(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = resolve(load_settings(**DELEGATED))
+    assert config.delegated and config.local_mode and config.graph_base_url is None

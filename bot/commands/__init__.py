@@ -10,6 +10,7 @@ the sender's clock by `bot.commands.resolve`.
 from bot.commands.attendees import is_email
 from bot.commands.meet import DEFAULT_DURATION, MAX_TEXT_LENGTH, parse_series_when, parse_when
 from bot.commands.model import (
+    CALENDAR_COMMANDS,
     CancelCommand,
     CancelMeetingCommand,
     Command,
@@ -40,6 +41,7 @@ from bot.commands.model import (
 from bot.commands.parse import parse
 
 __all__ = [
+    "CALENDAR_COMMANDS",
     "DEFAULT_DURATION",
     "MAX_TEXT_LENGTH",
     "CancelCommand",

@@ -275,3 +275,18 @@ Command: TypeAlias = (
     | SignInCommand
     | SignOutCommand
 )
+
+# The commands that act on the sender's calendar: in delegated mode they need the sender's
+# own token, so they wait for a sign-in.
+CALENDAR_COMMANDS = (
+    MeetCommand,
+    IncompleteMeet,
+    MeetNowCommand,
+    UpcomingCommand,
+    OnlineCommand,
+    JoinCommand,
+    CancelMeetingCommand,
+    MoveCommand,
+    ProvidersCommand,
+    WatchCommand,
+)

@@ -24,6 +24,9 @@ keyword may be glued to what follows when the message starts with Chinese text):
       | remind me of all my meetings | 提醒我[的]所有会议 -> WatchCommand(on=True)
     stop reminders | stop reminding me
       | 停止提醒 | 别再提醒[我]                           -> WatchCommand(on=False)
+    sign in | signin | log in | login | 登录 | 登入       -> SignInCommand
+    sign out | signout | log out | logout
+      | 退出登录 | 注销 | 登出                            -> SignOutCommand
     anything else                                         -> ParseError(UNKNOWN_COMMAND)
 
 A `meet` message's lines after the first are its agenda, as is the text after `agenda:` or
@@ -42,6 +45,10 @@ itself is read by `bot.commands.meet`. The `move` family and the scope of a chan
 recurring meeting ("this one", "the whole series", 仅这一次, 整个系列) are read by
 `bot.commands.move`; a 把 line with no move verb in it, and a 推迟 / 提前 line that does not
 end in a duration, are UNKNOWN_COMMAND.
+
+`sign in` and `sign out` are read whatever the bot's Graph permissions are: in application
+mode the handler answers that there is nothing to sign in to. `sign` and `log` followed by
+anything but in / out stay the unknown words they were ("sign up": UNKNOWN_COMMAND "sign").
 """
 
 from __future__ import annotations
@@ -68,6 +75,8 @@ from bot.commands.model import (
     ProvidersCommand,
     RemindersCommand,
     ScheduleFormCommand,
+    SignInCommand,
+    SignOutCommand,
     UpcomingCommand,
     WatchCommand,
 )
@@ -244,6 +253,14 @@ _ENGLISH: tuple[tuple[tuple[str, ...], Handler], ...] = (
     (("remind",), _unknown),  # after the phrases: `remind me` with anything else
     (("stop", "reminders"), _alone(WatchCommand(on=False))),
     (("stop", "reminding", "me"), _alone(WatchCommand(on=False))),
+    (("sign", "in"), _alone(SignInCommand())),
+    (("signin",), _alone(SignInCommand())),
+    (("log", "in"), _alone(SignInCommand())),
+    (("login",), _alone(SignInCommand())),
+    (("sign", "out"), _alone(SignOutCommand())),
+    (("signout",), _alone(SignOutCommand())),
+    (("log", "out"), _alone(SignOutCommand())),
+    (("logout",), _alone(SignOutCommand())),
     (("help",), _help),
     (("?",), _help),
     (("/help",), _help),
@@ -276,6 +293,11 @@ _CHINESE: tuple[tuple[str, Handler], ...] = tuple(
             ("停止提醒", _alone(WatchCommand(on=False))),
             ("别再提醒我", _alone(WatchCommand(on=False))),
             ("别再提醒", _alone(WatchCommand(on=False))),
+            ("登录", _alone(SignInCommand())),
+            ("登入", _alone(SignInCommand())),
+            ("退出登录", _alone(SignOutCommand())),
+            ("注销", _alone(SignOutCommand())),
+            ("登出", _alone(SignOutCommand())),
             ("帮助", _help),
             ("？", _help),  # a full-width question mark, as a Chinese keyboard types it
         ),

@@ -1,4 +1,5 @@
-"""Microsoft Graph: typed models, the error tree, app-only tokens and the client."""
+"""Microsoft Graph: typed models, the error tree, tokens (the app's, or each signed-in user's) and
+the client."""
 
 from bot.graph.auth import MsalTokenProvider, TokenError, TokenProvider, UserTokens
 from bot.graph.client import GraphClient, graph_zone_name

@@ -1,4 +1,5 @@
-"""App-only tokens for Graph through msal, off the event loop and cached.
+"""Graph tokens: the app's own (`TokenProvider`, through msal, off the event loop and cached),
+or in delegated mode each signed-in user's (`UserTokens`, the token service's).
 
 msal's `acquire_token_for_client` is blocking (it uses `requests`), so it runs in a worker
 thread. The token is kept until shortly before it expires, so steady state costs no thread hop

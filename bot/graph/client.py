@@ -1,18 +1,27 @@
 """The Microsoft Graph operations Meetbot uses, over the `httpx.AsyncClient` it is given.
 
 The client is configured where the app is composed (`bot.graph.http`): Graph's base URL, the CA
-to trust, the proxy, the connection pool; unit tests hand it `httpx.MockTransport`. App-only:
-every path is `/users/{organizer}/...` where the organizer is the Teams sender's `aadObjectId`.
-Calendars are cached per user, so steady state is one Graph round trip per meeting; the
-tenant's room list is cached too.
+to trust, the proxy, the connection pool; unit tests hand it `httpx.MockTransport`. Every method
+takes the user it acts for, the Teams sender's `aadObjectId`, and reaches Graph in one of two
+ways (`GRAPH_PERMISSIONS`):
+
+    application   `/users/{user}/...` with the app's own token (`TokenProvider`)
+    delegated     `/me/...` with that user's own token (`UserTokens`), as the seeds' examples:
+                  Graph resolves `/me` to the token's user, so one user's call can never reach
+                  another's mailbox; a user with no token gets `SignInRequired`, before any
+                  request is made
+
+Calendars are cached per user, so steady state is one Graph round trip per meeting; the room
+list is cached too: once for the tenant with the app token, once per user with theirs.
 
 Retries follow `bot.retry` (`GRAPH_RETRY`), bounded in count and in time, and only for what
 Graph documents as transient: 429 and 503 after the server's `Retry-After`, 502/503/504,
 timeouts and dropped connections with a short exponential backoff; a 401 once, with a fresh
-token. Never another 4xx, and not a 500 (not documented as transient). Every write is safe to
-retry: creates carry `transactionId` or `externalId`, making an event online PATCHes the same
-two fields, moving one the same start and end, and a cancel that comes back 404 after an
-attempt that may have reached Graph has already happened.
+token (the app's, or the same user's: `UserTokens.forget`, then `user_token` again). Never
+another 4xx, and not a 500 (not documented as transient), and never a `SignInRequired`. Every
+write is safe to retry: creates carry `transactionId` or `externalId`, making an event online
+PATCHes the same two fields, moving one the same start and end, and a cancel that comes back
+404 after an attempt that may have reached Graph has already happened.
 
 Time: all Graph calls of one Teams turn share one budget (`budget()`, 8 s by default), so the
 bot answers within Teams' 15-second window whatever Graph does: each attempt is cut off at
@@ -36,7 +45,7 @@ import httpx
 import orjson
 from tzlocal.windows_tz import tz_win
 
-from bot.graph.auth import TokenProvider
+from bot.graph.auth import TokenProvider, UserTokens
 from bot.graph.errors import (
     GraphError,
     GraphNoAnswer,
@@ -98,22 +107,26 @@ class GraphClient:
         http: httpx.AsyncClient,
         tokens: TokenProvider,
         *,
+        user_tokens: UserTokens | None = None,
         calendar_ttl: timedelta = timedelta(minutes=15),
         rooms_ttl: timedelta = timedelta(hours=1),
         policy: RetryPolicy = GRAPH_RETRY,
     ) -> None:
         """`http` carries Graph's base URL (`https://graph.microsoft.com/v1.0`); `policy` its
-        clock and sleep, which the calendar cache uses too."""
+        clock and sleep, which the calendar cache uses too. With `user_tokens` every call is
+        delegated (see the module docstring) and `tokens` is not used."""
         self._http = http
         self._base = str(http.base_url).rstrip("/")
         self._tokens = tokens
+        self._user_tokens = user_tokens
         self._calendar_ttl = calendar_ttl.total_seconds()
         self._clock = policy.clock
         self.policy = policy
         self._calendars: dict[str, tuple[float, Calendar]] = {}
-        # One app registration, one tenant: its room list, until when it is fresh.
+        # The room list, until when it is fresh: by user in delegated mode (each read with
+        # that user's token), under None in application mode (one tenant, one app).
         self._rooms_ttl = rooms_ttl.total_seconds()
-        self._rooms: tuple[float, list[Room]] | None = None
+        self._rooms: dict[str | None, tuple[float, list[Room]]] = {}
         # The budget of the turn this task is in, if one was opened.
         self._budget: ContextVar[Budget | None] = ContextVar("graph_budget", default=None)
 
@@ -142,7 +155,7 @@ class GraphClient:
         if cached and self._clock() < cached[0]:
             return cached[1]
         data = await self._request(
-            "GET", f"/users/{user_segment(user_id)}/calendar", resource="calendar"
+            "GET", f"{self._mailbox(user_id)}/calendar", user_id, resource="calendar"
         )
         calendar = Calendar.model_validate(data)
         self._calendars[user_id] = (self._clock() + self._calendar_ttl, calendar)
@@ -215,39 +228,45 @@ class GraphClient:
         }
         data = await self._request(
             "POST",
-            f"/users/{user_segment(user_id)}/events",
+            f"{self._mailbox(user_id)}/events",
+            user_id,
             json=body,
             headers={"Prefer": f'outlook.timezone="{graph_zone_name(zone)}"'},
             resource="events",
         )
         return Event.model_validate(data)
 
-    async def list_rooms(self) -> list[Room]:
+    async def list_rooms(self, user_id: str) -> list[Room]:
         """The tenant's rooms (`GET /places/microsoft.graph.room`, Place.Read.All), cached
-        for `rooms_ttl`: rooms change rarely and every `in <room>` would ask again.
+        for `rooms_ttl`: rooms change rarely and every `in <room>` would ask again. The list
+        is the tenant's, but a delegated call needs some user's token: `user_id`'s, and the
+        list is cached for that user only. In application mode `user_id` is not used.
 
         Follows `@odata.nextLink` (Graph sends 100 places a page) for at most MAX_VIEW_PAGES
         pages. https://learn.microsoft.com/en-us/graph/api/place-list
         """
-        if self._rooms is not None and self._clock() < self._rooms[0]:
-            return self._rooms[1]
+        key = user_id if self._user_tokens is not None else None
+        cached = self._rooms.get(key)
+        if cached is not None and self._clock() < cached[0]:
+            return cached[1]
         path, query = "/places/microsoft.graph.room", None
         rooms: list[Room] = []
         for _ in range(MAX_VIEW_PAGES):
             page = RoomPage.model_validate(
-                await self._request("GET", path, params=query, resource="places")
+                await self._request("GET", path, user_id, params=query, resource="places")
             )
             rooms.extend(page.value)
             if page.next_link is None:
                 break
             path = self._next_path(page.next_link)
-        self._rooms = (self._clock() + self._rooms_ttl, rooms)
+        self._rooms[key] = (self._clock() + self._rooms_ttl, rooms)
         return rooms
 
     async def get_event_online_info(self, user_id: str, event_id: str) -> Event:
         data = await self._request(
             "GET",
-            f"/users/{user_segment(user_id)}/events/{event_segment(event_id)}",
+            f"{self._mailbox(user_id)}/events/{event_segment(event_id)}",
+            user_id,
             params={"$select": ONLINE_INFO_SELECT},
             resource="events",
         )
@@ -259,7 +278,8 @@ class GraphClient:
         """The event as it is now, times in UTC (whatever zone it was made in)."""
         data = await self._request(
             "GET",
-            f"/users/{user_segment(user_id)}/events/{event_segment(event_id)}",
+            f"{self._mailbox(user_id)}/events/{event_segment(event_id)}",
+            user_id,
             params={"$select": select},
             headers={"Prefer": 'outlook.timezone="UTC"'},
             resource="events",
@@ -291,12 +311,12 @@ class GraphClient:
             params["$select"] = select
         # Graph wants the Prefer header on every page, not only the first.
         headers = {"Prefer": f'outlook.timezone="{graph_zone_name(zone)}"'}
-        path = f"/users/{user_segment(user_id)}/calendarView"
+        path = f"{self._mailbox(user_id)}/calendarView"
         query: dict[str, str] | None = params
         events: list[Event] = []
         for _ in range(MAX_VIEW_PAGES):
             data = await self._request(
-                "GET", path, params=query, headers=headers, resource="events"
+                "GET", path, user_id, params=query, headers=headers, resource="events"
             )
             page = EventPage.model_validate(data)
             events.extend(page.value)
@@ -320,7 +340,8 @@ class GraphClient:
         the caller wants the next occurrence, not the whole series."""
         data = await self._request(
             "GET",
-            f"/users/{user_segment(user_id)}/events/{event_segment(series_id)}/instances",
+            f"{self._mailbox(user_id)}/events/{event_segment(series_id)}/instances",
+            user_id,
             params={
                 "startDateTime": _utc_instant(_aware(start, "start")),
                 "endDateTime": _utc_instant(_aware(end, "end")),
@@ -344,7 +365,8 @@ class GraphClient:
             raise TeamsNotAllowed(calendar.allowed_online_meeting_providers)
         data = await self._request(
             "PATCH",
-            f"/users/{user_segment(user_id)}/events/{event_segment(event_id)}",
+            f"{self._mailbox(user_id)}/events/{event_segment(event_id)}",
+            user_id,
             json=dict(MAKE_ONLINE_PATCH),
             resource="events",
         )
@@ -388,7 +410,8 @@ class GraphClient:
         zone_name = graph_zone_name(zone)
         data = await self._request(
             "PATCH",
-            f"/users/{user_segment(user_id)}/events/{event_segment(event_id)}",
+            f"{self._mailbox(user_id)}/events/{event_segment(event_id)}",
+            user_id,
             json={"start": _dtz(start, zone_name), "end": _dtz(end, zone_name)},
             headers={"Prefer": f'outlook.timezone="{zone_name}"'},
             resource="events",
@@ -407,7 +430,8 @@ class GraphClient:
         """
         await self._send(
             "POST",
-            f"/users/{user_segment(user_id)}/events/{event_segment(event_id)}/cancel",
+            f"{self._mailbox(user_id)}/events/{event_segment(event_id)}/cancel",
+            user_id,
             json={"comment": comment} if comment else {},
             resource="events",
             gone_after_retry_is_success=True,
@@ -436,19 +460,43 @@ class GraphClient:
             body["endDateTime"] = _utc_instant(end)
         response = await self._send(
             "POST",
-            f"/users/{user_segment(user_id)}/onlineMeetings/createOrGet",
+            f"{self._mailbox(user_id)}/onlineMeetings/createOrGet",
+            user_id,
             json=body,
             resource="onlineMeetings",
         )
         return OnlineMeeting.model_validate(_json(response)), response.status_code == 201
 
-    async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
-        return _json(await self._send(method, path, **kwargs))
+    def _mailbox(self, user_id: str) -> str:
+        """Where `user_id`'s calendar and meetings are: `/me` to their own token, as the
+        seeds' delegated examples call it, else `/users/{id}` to the app's."""
+        if self._user_tokens is not None:
+            return "/me"
+        return f"/users/{user_segment(user_id)}"
+
+    async def _token(self, user_id: str) -> str:
+        """The bearer token for a call made for `user_id`: theirs in delegated mode (raising
+        `SignInRequired` when they have none), else the app's."""
+        if self._user_tokens is not None:
+            return await self._user_tokens.user_token(user_id)
+        return await self._tokens.token()
+
+    def _refused(self, user_id: str) -> None:
+        """Graph refused the token of a call made for `user_id`: drop it, so the retry asks
+        for a fresh one."""
+        if self._user_tokens is not None:
+            self._user_tokens.forget(user_id)
+        else:
+            self._tokens.invalidate()
+
+    async def _request(self, method: str, path: str, user_id: str, **kwargs: Any) -> Any:
+        return _json(await self._send(method, path, user_id, **kwargs))
 
     async def _send(
         self,
         method: str,
         path: str,
+        user_id: str,
         *,
         resource: str,
         json: Any = None,
@@ -473,7 +521,7 @@ class GraphClient:
                     )
                 try:
                     response = await self._attempt(
-                        method, path, budget, json=json, params=params, headers=headers
+                        method, path, user_id, budget, json=json, params=params, headers=headers
                     )
                     raise_for_response(response, resource=resource)
                     return response
@@ -486,7 +534,7 @@ class GraphClient:
                     if attempt.refreshed_token or attempt.number >= self.policy.attempts:
                         raise
                     attempt.refreshed_token = True  # revoked or rotated: a new one, once
-                    self._tokens.invalidate()
+                    self._refused(user_id)
                 except (GraphThrottled, GraphUnavailable) as exc:
                     # A 429 was refused before any work; a 5xx (even a 503 with Retry-After)
                     # or no answer may have come after the work was done.
@@ -505,6 +553,7 @@ class GraphClient:
         self,
         method: str,
         path: str,
+        user_id: str,
         budget: Budget,
         *,
         json: Any,
@@ -518,7 +567,7 @@ class GraphClient:
         started = self._clock()
         try:
             async with asyncio.timeout(limit):
-                token = await self._tokens.token()
+                token = await self._token(user_id)
                 sent = {"Authorization": f"Bearer {token}"}
                 if json is not None:
                     sent["Content-Type"] = "application/json"

@@ -244,6 +244,23 @@ class Catalog:
     shift_missing_subject: str  # push / pull / 推迟 / 提前 without the meeting
     shift_missing_time: str  # without how much
     shift_bad_duration: str  # {detail}: how much, as typed
+    # issue 25: sign-in (delegated mode: the user's own account, `sign in` / `sign out`)
+    sign_in_card_text: str  # the OAuth card's text
+    sign_in_button: str  # the OAuth card's button
+    signed_in: str  # the sign-in completed
+    already_signed_in: str  # `sign in` with a token already there
+    signed_out: str  # `sign out` removed the token
+    not_signed_in: str  # `sign out` with no token to remove
+    # {name}: the requester, in a channel (no SSO there); the post carries no link
+    sign_in_in_private: str
+    sign_in_wrong_account: str  # the token's user is not the Teams sender
+    sign_in_incomplete: str  # the exchange or the magic code did not give a token
+    sign_in_not_needed: str  # `sign in` / `sign out` in application mode
+    sign_in_expired: str  # the pending command waited too long for the sign-in
+    help_signed_in: str  # the help card's status line, signed in
+    help_not_signed_in: str  # the help card's status line, not signed in
+    # (command, what it does): the help card lists them in delegated mode only
+    help_sign_in_examples: tuple[tuple[str, str], ...]
     # issue 25: reminders
     # A reminder sent with what was stored when it was made: the organizer has no token
     # (delegated mode), so the meeting was not read again before the send.

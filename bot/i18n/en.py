@@ -337,6 +337,29 @@ CATALOG = Catalog(
     "15m to make it earlier, for example: push Standup 30m",
     shift_bad_duration="I couldn\u2019t use \u201c{detail}\u201d as how far to move it. Type push "
     "[meeting] 30m, 1h or 1h30m (at most 24 hours), for example: push Standup 30m",
+    # issue 25: sign-in
+    sign_in_card_text="Sign in to Meetbot so it can work in your calendar as you.",
+    sign_in_button="Sign in",
+    signed_in="You\u2019re signed in.",
+    already_signed_in="You\u2019re already signed in. Type **sign out** to sign out.",
+    signed_out="You\u2019re signed out. Meetbot will ask you to sign in again the next time "
+    "it needs your calendar.",
+    not_signed_in="You\u2019re not signed in, so there\u2019s nothing to sign out of.",
+    sign_in_in_private="{name}, I\u2019ve sent you a private message to sign in; I\u2019ll "
+    "answer here once you have.",
+    sign_in_wrong_account="The account you signed in with isn\u2019t the one you use in Teams; "
+    "sign in again with your Teams account.",
+    sign_in_incomplete="Sign-in didn\u2019t complete. Type **sign in** to try again.",
+    sign_in_not_needed="Meetbot works with your organization\u2019s calendar permission; "
+    "there\u2019s nothing to sign in to.",
+    sign_in_expired="Your sign-in request expired; type your command again.",
+    help_signed_in="Signed in: Meetbot works in your calendar as you. Type **sign out** to stop.",
+    help_not_signed_in="Not signed in: Meetbot asks you to sign in the first time it needs your "
+    "calendar. To sign in now, type **sign in**.",
+    help_sign_in_examples=(
+        ("sign in", "Sign in so Meetbot works in your calendar as you (also: login)"),
+        ("sign out", "Sign out: Meetbot stops working in your calendar as you (also: logout)"),
+    ),
     # issue 25: reminders
     reminder_not_rechecked="Not re-checked with your calendar: sign in again to Meetbot so "
     "reminders see moves and cancellations.",

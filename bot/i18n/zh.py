@@ -303,6 +303,25 @@ CATALOG = Catalog(
     "或“提前 [会议] 15分钟”来提前，例如：推迟 站会 30分钟",
     shift_bad_duration="我无法把“{detail}”当作调整的时长。请输入“推迟 [会议] 30分钟”，"
     "也可以是 1小时 或 1小时30分钟（最多 24 小时），例如：推迟 站会 30分钟",
+    # issue 25: sign-in
+    sign_in_card_text="登录 Meetbot，它就能以你的身份使用你的日历。",
+    sign_in_button="登录",
+    signed_in="你已登录。",
+    already_signed_in="你已经登录了。要退出登录，请发送“退出登录”。",
+    signed_out="你已退出登录。下次 Meetbot 需要使用你的日历时，会再请你登录。",
+    not_signed_in="你还没有登录，无需退出登录。",
+    sign_in_in_private="{name}，我已私信你登录方式；你登录后，我会在这里回复。",
+    sign_in_wrong_account="你登录的帐户不是你在 Teams 中使用的帐户；请用你的 Teams 帐户重新登录。",
+    sign_in_incomplete="登录未完成。请发送“登录”重试。",
+    sign_in_not_needed="Meetbot 使用你所在组织授予的日历权限，无需登录。",
+    sign_in_expired="登录请求已过期，请重新发送你的命令。",
+    help_signed_in="已登录：Meetbot 以你的身份使用你的日历。发送“退出登录”即可停止。",
+    help_not_signed_in="未登录：Meetbot 第一次需要使用你的日历时会请你登录；"
+    "你也可以现在发送“登录”。",
+    help_sign_in_examples=(
+        ("登录", "登录，让 Meetbot 以你的身份使用你的日历"),
+        ("退出登录", "退出登录，Meetbot 不再以你的身份使用你的日历（也可以说：注销）"),
+    ),
     # issue 25: reminders
     reminder_not_rechecked="未与你的日历重新核对：请重新登录 Meetbot，"
     "以便提醒能看到会议的改期和取消。",

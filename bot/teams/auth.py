@@ -215,8 +215,9 @@ class MeetbotAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
 
     async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> UserTokenClient:
         # botbuilder asks for one on every activity; building it builds an msrest client and
-        # its retry policy, dear on every turn (REFERENCE.md). Meetbot signs no one in, so it is
-        # built only if something actually calls it.
+        # its retry policy, dear on every turn (REFERENCE.md). Meetbot's own sign-in (delegated
+        # mode, `bot.teams.sso`) keeps one for the app, so this one is built only if something
+        # in botbuilder actually calls it.
         return LazyUserTokenClient(lambda: self._inner.create_user_token_client(claims_identity))
 
     def create_bot_framework_client(self) -> BotFrameworkClient:

@@ -6,7 +6,8 @@ started it, except `cancel`; in a group chat each member has their own dialog
 (`bot.teams.sender_state`). Conversation and dialog state are read when a turn starts and
 saved at its end. What every turn goes through first (the tenant allow-list, plain text, the
 Pacer, one turn at a time per conversation, the stored conversation reference) is middleware
-(`bot.teams.middleware`); what each command does is a flow in `dialogs/`.
+(`bot.teams.middleware`); what each command does is a flow in `dialogs/`. In delegated mode
+a command that acts on the calendar waits for its sender to sign in (`bot.teams.sso`).
 
 Who may act: the calendar Meetbot acts on is always the authenticated sender's
 (`from.aadObjectId`); nothing in the text, a card's values or a mention can name another one.
@@ -27,6 +28,7 @@ from botbuilder.dialogs import DialogSet, DialogState
 from botbuilder.schema import ChannelAccount
 
 from bot.commands import (
+    CALENDAR_COMMANDS,
     MAX_TEXT_LENGTH,
     CancelCommand,
     CancelMeetingCommand,
@@ -44,11 +46,13 @@ from bot.commands import (
     ProvidersCommand,
     RemindersCommand,
     ScheduleFormCommand,
+    SignInCommand,
+    SignOutCommand,
     UpcomingCommand,
     WatchCommand,
     parse,
 )
-from bot.i18n import Catalog, catalog_for
+from bot.i18n import catalog_for
 from bot.teams.mentions import (
     mentions_bot,
     resolve_invited,
@@ -56,16 +60,14 @@ from bot.teams.mentions import (
     text_without_bot_mention,
 )
 from bot.teams.middleware import GROUP_TYPES
-from bot.teams.outgoing import attachment_message, text_message
+from bot.teams.outgoing import say, send_card
 from bot.teams.sender import UTC_ZONE, turn_sender
 from bot.teams.sender_state import PerSender, SentCards
+from bot.teams.sso import SignInPrompt
 from cards import (
-    FormDefaults,
-    card_attachment,
     error_card,
     help_card,
     notice_card,
-    schedule_form_card,
 )
 from cards.actions import (
     ActionProblem,
@@ -80,7 +82,7 @@ from cards.actions import (
     parse_action,
 )
 from dialogs.calendar import CalendarFlow
-from dialogs.form import submit_form
+from dialogs.form import schedule_form, submit_form
 from dialogs.meet import MeetingFlow, Requester
 from dialogs.meet_dialog import MEET_DIALOG, MeetDialog, draft_to_options
 from dialogs.meet_now import MeetNowFlow
@@ -106,9 +108,12 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
         local_mode: bool,
         clock: Callable[[], datetime],
         default_zone: ZoneInfo = UTC_ZONE,
+        sign_in: SignInPrompt | None = None,
     ) -> None:
-        """`default_zone`: the sender's zone when their client names none (`DEFAULT_TIMEZONE`)."""
+        """`default_zone`: the sender's zone when their client names none (`DEFAULT_TIMEZONE`);
+        `sign_in`: delegated mode, where each user signs in (None: Meetbot acts as the app)."""
         super().__init__()
+        self._sign_in = sign_in
         self._meetings = meetings
         self._calendar = calendar
         self._moves = moves
@@ -144,7 +149,7 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
             return  # in shared spaces Meetbot speaks only when spoken to
         catalog = catalog_for(activity.locale)
         if len(activity.text or "") > _MAX_RAW_TEXT:
-            await _say(turn_context, catalog.too_long)
+            await say(turn_context, catalog.too_long)
             return
         # The dialogs read the text too: without the bot's own mention, which a group chat
         # needs for Meetbot to see the message at all.
@@ -155,20 +160,30 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
         waiting = (await self._dialog_states.get(turn_context, DialogState)).dialog_stack
         if isinstance(command, CancelCommand):
             if not waiting:
-                await _say(turn_context, catalog.nothing_to_cancel)
+                await say(turn_context, catalog.nothing_to_cancel)
                 return
             await (await self._dialogs.create_context(turn_context)).cancel_all_dialogs()
-            await _say(turn_context, catalog.dialog_cancelled)
+            await say(turn_context, catalog.dialog_cancelled)
         elif waiting:
-            await (await self._dialogs.create_context(turn_context)).continue_dialog()
+            if await self._may_use_calendar(turn_context):
+                await (await self._dialogs.create_context(turn_context)).continue_dialog()
+        elif isinstance(command, ParseError) and command.kind is ParseErrorKind.UNKNOWN_COMMAND:
+            note = catalog.unknown_command.format(command=command.detail)
+            await send_card(turn_context, help_card(catalog, note=note))
         elif isinstance(command, ParseError):
-            await self._answer_parse_error(turn_context, command, catalog)
+            await say(turn_context, parse_error_text(command, catalog))
         elif isinstance(command, HelpCommand):
-            await _send_card(turn_context, help_card(catalog))
+            account = await self._sign_in.status(turn_context) if self._sign_in else None
+            await send_card(turn_context, help_card(catalog, account=account))
         elif sender.requester is None:
-            await _send_card(turn_context, error_card(catalog, catalog.unknown_sender))
+            await send_card(turn_context, error_card(catalog, catalog.unknown_sender))
         else:
             await self._route(turn_context, command, sender.requester, sender.now)
+
+    async def _may_use_calendar(self, turn: TurnContext) -> bool:
+        """Application mode, or the sender has signed in (if not, they are asked to, and
+        this message runs once they have)."""
+        return self._sign_in is None or await self._sign_in.signed_in(turn)
 
     async def on_members_added_activity(
         self, members_added: list[ChannelAccount], turn_context: TurnContext
@@ -176,13 +191,15 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
         bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
         if any(member.id == bot_id for member in members_added):
             catalog = catalog_for(turn_context.activity.locale)
-            await _send_card(turn_context, help_card(catalog))
+            await send_card(turn_context, help_card(catalog))
 
     async def _route(
         self, turn: TurnContext, command: Command, who: Requester, now: datetime
     ) -> None:
         """One flow per command; a card that a click on it replaces goes through `SentCards`."""
         calendar, kind = self._calendar, turn.activity.conversation.conversation_type
+        if isinstance(command, CALENDAR_COMMANDS) and not await self._may_use_calendar(turn):
+            return
         match command:
             case MeetCommand() | IncompleteMeet():
                 await self._meet(turn, command, who)
@@ -193,31 +210,35 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
                 card = await self._meet_now.card(
                     turn, command, who, now=now, shared=shared, participants=participants
                 )
-                await _send_card(turn, card)
+                await send_card(turn, card)
             case ScheduleFormCommand():
-                await self._sent_cards.send(turn, _schedule_form(who, now))
+                await self._sent_cards.send(turn, schedule_form(who, now))
             case UpcomingCommand():
-                await _send_card(turn, await calendar.upcoming(who, now))
+                await send_card(turn, await calendar.upcoming(who, now))
             case OnlineCommand():
-                await _send_card(turn, await calendar.offline_candidates(who, now))
+                await send_card(turn, await calendar.offline_candidates(who, now))
             case OfflineCommand():
-                await _send_card(turn, notice_card(who.catalog, who.catalog.offline_not_possible))
+                await send_card(turn, notice_card(who.catalog, who.catalog.offline_not_possible))
             case JoinCommand():
-                await _send_card(turn, await calendar.join(who, command.query, now))
+                await send_card(turn, await calendar.join(who, command.query, now))
             case CancelMeetingCommand():
                 card = await calendar.confirm_cancel(who, command.query, now, command.scope)
                 await self._sent_cards.send(turn, card)
             case MoveCommand():
                 await self._sent_cards.send(turn, await self._moves.move(who, command, now))
             case ProvidersCommand():
-                await _send_card(turn, await calendar.providers(who))
+                await send_card(turn, await calendar.providers(who))
             case RemindersCommand():
                 await self._sent_cards.send(turn, await self._reminders.listing(who))
             case WatchCommand():
                 personal = (kind or "personal") == "personal"
-                await _say(turn, await self._reminders.watch(who, command, personal=personal))
+                await say(turn, await self._reminders.watch(who, command, personal=personal))
+            case SignInCommand() | SignOutCommand() if self._sign_in is not None:
+                await self._sign_in.account(turn, signing_in=isinstance(command, SignInCommand))
+            case SignInCommand() | SignOutCommand():
+                await say(turn, who.catalog.sign_in_not_needed)
             case _:
-                await _send_card(turn, help_card(who.catalog))
+                await send_card(turn, help_card(who.catalog))
 
     async def _on_card_action(
         self, turn: TurnContext, value: dict[str, Any], sender: TurnSender
@@ -225,11 +246,14 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
         catalog = catalog_for(turn.activity.locale)
         who = sender.requester
         if who is None:
-            await _send_card(turn, error_card(catalog, catalog.unknown_sender))
+            await send_card(turn, error_card(catalog, catalog.unknown_sender))
             return
         action = parse_action(value)
         if not isinstance(action, ScheduleForm) and action.for_user != who.user_id:
-            await _say(turn, catalog.not_for_you)  # a button made for someone else
+            await say(turn, catalog.not_for_you)  # a button made for someone else
+            return
+        calendar_action = ScheduleForm | MakeOnline | CancelMeeting | MoveMeeting
+        if isinstance(action, calendar_action) and not await self._may_use_calendar(turn):
             return
         match action:
             case ScheduleForm():
@@ -239,12 +263,12 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
                     self._meetings, action, who, now=sender.now, form_id=form_id, reply=reply
                 )
             case SetReminder():
-                await _say(turn, await self._reminders.set_lead(who, action))
+                await say(turn, await self._reminders.set_lead(who, action))
             case CancelReminder():
                 card = await self._reminders.cancel(who, action.reminder_id)
                 await self._sent_cards.replace_or_send(turn, card)
             case MakeOnline():
-                await _send_card(turn, await self._calendar.make_online(who, action.event_id))
+                await send_card(turn, await self._calendar.make_online(who, action.event_id))
             case CancelMeeting():
                 await self._sent_cards.replace_or_send(
                     turn, await self._calendar.answer_confirm(who, action)
@@ -253,9 +277,9 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
                 card = await self._moves.answer(who, action, sender.now)
                 await self._sent_cards.replace_or_send(turn, card)
             case ActionProblem(kind=ActionProblemKind.BAD_MINUTES):
-                await _say(turn, catalog.bad_reminder.format(detail=action.detail))
+                await say(turn, catalog.bad_reminder.format(detail=action.detail))
             case ActionProblem():
-                await _send_card(turn, help_card(catalog))
+                await send_card(turn, help_card(catalog))
 
     async def _meet(
         self, turn: TurnContext, command: MeetCommand | IncompleteMeet, who: Requester
@@ -266,34 +290,10 @@ class MeetBot(ActivityHandler):  # type: ignore[misc]
             dialog = await self._dialogs.create_context(turn)
             await dialog.begin_dialog(MEET_DIALOG, draft_to_options(resolved, names))
             return
-        reply = functools.partial(_send_card, turn)
+        reply = functools.partial(send_card, turn)
         await self._meetings.schedule(resolved, who, reply, names=names)
-
-    async def _answer_parse_error(
-        self, turn: TurnContext, error: ParseError, catalog: Catalog
-    ) -> None:
-        if error.kind is ParseErrorKind.UNKNOWN_COMMAND:
-            note = catalog.unknown_command.format(command=error.detail)
-            await _send_card(turn, help_card(catalog, note=note))
-            return
-        await _say(turn, parse_error_text(error, catalog))
-
-
-def _schedule_form(who: Requester, now: datetime) -> dict[str, Any]:
-    defaults = FormDefaults.starting_at(now)
-    return schedule_form_card(
-        who.catalog, today=now.date(), zone_label=who.zone.key, defaults=defaults
-    )
 
 
 async def _unresolved(turn: TurnContext, who: Requester, names: Sequence[str]) -> None:
     if names:
-        await _say(turn, who.catalog.unresolved_mentions.format(names=", ".join(names)))
-
-
-async def _say(turn_context: TurnContext, text: str) -> None:
-    await turn_context.send_activity(text_message(text))
-
-
-async def _send_card(turn_context: TurnContext, card: dict[str, Any]) -> None:
-    await turn_context.send_activity(attachment_message(card_attachment(card)))
+        await say(turn, who.catalog.unresolved_mentions.format(names=", ".join(names)))

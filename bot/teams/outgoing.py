@@ -5,8 +5,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from botbuilder.core import MessageFactory
+from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.schema import Activity, Attachment
+
+from cards import card_attachment
 
 
 def text_message(text: str) -> Activity:
@@ -19,6 +21,16 @@ def attachment_message(attachment: Attachment) -> Activity:
     """`MessageFactory.attachment(attachment)`."""
     message: Activity = MessageFactory.attachment(attachment)
     return message
+
+
+async def say(turn: TurnContext, text: str) -> None:
+    """Send one plain sentence in the turn's conversation."""
+    await turn.send_activity(text_message(text))
+
+
+async def send_card(turn: TurnContext, card: dict[str, Any]) -> None:
+    """Send one Adaptive Card in the turn's conversation."""
+    await turn.send_activity(attachment_message(card_attachment(card)))
 
 
 def activity_json(activity: Activity) -> dict[str, Any]:

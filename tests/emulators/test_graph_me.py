@@ -227,6 +227,42 @@ async def test_me_event_instances(env: Env) -> None:
     assert starts == ["2024-05-01", "2024-05-08", "2024-05-15"]
 
 
+async def test_me_select_and_make_online_answer_as_seed_000_does(env: Env) -> None:
+    token = env.user_token()
+    offline = {"isOnlineMeeting": False, "onlineMeetingProvider": "unknown"}
+    created = await env.graph("POST", "/me/events", token, json=make_event(**offline))
+    event_id = created.json()["id"]
+    two_fields = {"isOnlineMeeting": True, "onlineMeetingProvider": "teamsForBusiness"}
+    selection = {"$select": "isOnlineMeeting,onlineMeetingProvider,onlineMeeting"}
+
+    patched = await env.graph("PATCH", f"/me/events/{event_id}", token, json=two_fields)
+    selected = await env.graph("GET", f"/me/events/{event_id}", token, params=selection)
+
+    context = f"#users('{ALICE}')/events(isOnlineMeeting,onlineMeetingProvider,onlineMeeting)"
+    assert created.json()["isOnlineMeeting"] is False
+    assert patched.json()["@odata.context"].endswith(f"#users('{ALICE}')/events/$entity")
+    assert selected.json()["@odata.context"].endswith(f"{context}/$entity")
+    assert set(selected.json()) - {"@odata.context", "@odata.etag"} == {
+        "id",
+        "isOnlineMeeting",
+        "onlineMeetingProvider",
+        "onlineMeeting",
+    }
+    assert selected.json()["onlineMeeting"]["joinUrl"] == patched.json()["onlineMeeting"]["joinUrl"]
+
+
+async def test_a_user_token_reads_the_tenants_room_list(env: Env) -> None:
+    alice = await env.graph("GET", "/places/microsoft.graph.room", env.user_token())
+    bob = await env.graph("GET", "/places/microsoft.graph.room", env.user_token(BOB))
+
+    assert alice.status_code == bob.status_code == 200
+    assert alice.json()["value"] == bob.json()["value"] != []
+    assert [(entry.token, entry.oid) for entry in env.emulator.requests] == [
+        ("delegated", ALICE),
+        ("delegated", BOB),
+    ]
+
+
 async def test_me_create_or_get_needs_no_access_policy(env: Env) -> None:
     env.emulator.configure_user(ALICE, access_policy=False)  # a policy binds app tokens only
     token = env.user_token()

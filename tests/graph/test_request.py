@@ -146,13 +146,13 @@ def test_a_recurrence_is_sent_as_written_and_the_request_round_trips_as_json() -
 async def test_the_rooms_list_is_read_once_while_fresh() -> None:
     clock = Clock()
     client, seen = client_for({"/places/microsoft.graph.room": {"value": [ROOM]}}, clock)
-    [room] = await client.list_rooms()
+    [room] = await client.list_rooms("user-1")
     assert (room.display_name, room.email_address) == ("Conf Room 3", "confroom3@contoso.com")
     clock.now += 3599
-    await client.list_rooms()
+    await client.list_rooms("user-1")
     assert len(seen) == 1
     clock.now += 2
-    await client.list_rooms()
+    await client.list_rooms("user-1")
     assert len(seen) == 2
     assert seen[0].url.path == "/v1.0/places/microsoft.graph.room"
 
@@ -166,13 +166,13 @@ async def test_the_rooms_list_follows_next_links_and_a_refusal_is_raised() -> No
         "/next": {"value": [{**ROOM, "displayName": "Baker", "emailAddress": "baker@contoso.com"}]},
     }
     client, _ = client_for(pages)
-    assert [r.display_name for r in await client.list_rooms()] == ["Conf Room 3", "Baker"]
+    assert [r.display_name for r in await client.list_rooms("user-1")] == ["Conf Room 3", "Baker"]
     denied = httpx.Response(
         403, json={"error": {"code": "ErrorAccessDenied", "message": "Access is denied."}}
     )
     refused, _ = client_for({"/places/microsoft.graph.room": denied})
     with pytest.raises(GraphForbidden):
-        await refused.list_rooms()
+        await refused.list_rooms("user-1")
 
 
 async def test_create_or_get_sends_participants_as_seed_001_does() -> None:

@@ -101,6 +101,8 @@ CONTRACT: dict[str, set[str]] = {
     # issue 24: a move that cannot be read
     "move_bad_time": {"detail"},
     "shift_bad_duration": {"detail"},
+    # issue 25: sign-in
+    "sign_in_in_private": {"name"},
 }
 
 
@@ -304,3 +306,20 @@ def test_english_dialog_wording() -> None:
     assert catalog.mention_me_hint == (
         "Mention me to use a command, for example: @Meetbot meet Sprint planning tomorrow 10am"
     )
+
+
+# --- issue 25: sign-in ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("catalog", CATALOGS, ids=lambda catalog: catalog.locale)
+def test_the_channel_sign_in_post_carries_no_link(catalog: Catalog) -> None:
+    # Posted in a channel where every member reads it: nothing in it may lead to a sign-in.
+    post = catalog.sign_in_in_private.format(name="Adele Vance")
+    assert post.startswith("Adele Vance")
+    assert not re.search(r"https?:|www\.|\]\(|<[a-z]", post, re.IGNORECASE), post
+
+
+@pytest.mark.parametrize("catalog", CATALOGS, ids=lambda catalog: catalog.locale)
+def test_the_sign_in_help_lists_sign_in_then_sign_out(catalog: Catalog) -> None:
+    commands = [command for command, _ in catalog.help_sign_in_examples]
+    assert commands == {"en": ["sign in", "sign out"], "zh": ["登录", "退出登录"]}[catalog.locale]

@@ -7,6 +7,8 @@ import json
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from tests.package.helpers import REAL_IDS, Validate
 from tests.processes import start
 
@@ -61,4 +63,47 @@ async def test_a_bad_id_stops_with_one_line_naming_it(tmp_path: Path) -> None:
     assert code == 2
     assert "not-a-guid" in err
     assert "Traceback" not in err
+    assert not (tmp_path / "build").exists()
+
+
+async def test_delegated_mode_writes_the_sso_manifest(tmp_path: Path, validate: Validate) -> None:
+    code, out, err = await _package(
+        tmp_path,
+        "--domain",
+        "meetbot.contoso.com",
+        GRAPH_PERMISSIONS="delegated",
+        OAUTH_CONNECTION_NAME="meetbot-sso",
+        MicrosoftAppId=REAL_IDS.bot_id,
+        MicrosoftAppPassword="not-used-here",
+    )
+    assert code == 0, err
+    assert "Teams app package:" in out
+    assert f"Single sign-on resource: api://meetbot.contoso.com/botid-{REAL_IDS.bot_id} " in out
+    manifest = _manifest(tmp_path / "build" / "meetbot-app.zip")
+    assert manifest["webApplicationInfo"] == {
+        "id": REAL_IDS.bot_id,
+        "resource": f"api://meetbot.contoso.com/botid-{REAL_IDS.bot_id}",
+    }
+    assert "token.botframework.com" in manifest["validDomains"]  # type: ignore[operator]
+    assert validate(manifest, SCHEMA_VERSION).valid
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"BOT_DOMAIN": "meetbot.contoso.com"}, "set MicrosoftAppId or pass --bot-id"),
+        ({"MicrosoftAppId": REAL_IDS.bot_id}, "set BOT_DOMAIN or pass --domain"),
+    ],
+    ids=["no-bot-id", "no-domain"],
+)
+async def test_delegated_mode_without_the_bot_id_or_domain_stops_with_one_line(
+    tmp_path: Path, env: dict[str, str], named: str
+) -> None:
+    code, out, err = await _package(tmp_path, GRAPH_PERMISSIONS="delegated", **env)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith("meetbot: GRAPH_PERMISSIONS=delegated needs the bot's")
+    assert named in err
+    assert "placeholder id" not in err  # refused, not packaged with the nil GUID
+    assert out == ""
     assert not (tmp_path / "build").exists()

@@ -102,3 +102,14 @@ def test_titles_and_descriptions_fit_the_command_menu() -> None:
         for command in _command_list(scope):
             assert len(command["title"]) <= 32, command
             assert 0 < len(command["description"]) <= 128, command
+
+
+@pytest.mark.parametrize("scope", BOT_SCOPES)
+def test_sign_in_and_sign_out_are_named_in_help_in_every_scope(scope: str) -> None:
+    """One template serves both modes: the delegated-mode commands are in help's description,
+    not entries of their own that application mode would answer with nothing to do."""
+    commands = _command_list(scope)
+    (help_entry,) = [c for c in commands if c["title"] == "help"]
+
+    assert _named([help_entry], "sign in") and _named([help_entry], "sign out")
+    assert not any(c["title"] in ("sign in", "sign out") for c in commands)

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from bot.graph.models import Event, Location, OnlineMeeting
 from bot.i18n import Catalog, catalog_for
 from cards import (
+    AccountStatus,
     AgendaItem,
     FormDefaults,
     ReminderItem,
@@ -586,6 +587,15 @@ def build() -> list[Sample]:
         Sample(
             "move-crossing-error",
             error_card(EN, EN.move_crossing, request_id=REQUEST_ID, title=EN.move_failed_title),
+        ),
+        # issue 25: help in delegated mode, with the sender's sign-in status
+        Sample("help-signed-in", help_card(EN, account=AccountStatus.SIGNED_IN)),
+        Sample("help-not-signed-in", help_card(EN, account=AccountStatus.NOT_SIGNED_IN)),
+        Sample("help-signed-in-zh", help_card(ZH, account=AccountStatus.SIGNED_IN), catalog=ZH),
+        Sample(
+            "help-not-signed-in-zh",
+            help_card(ZH, account=AccountStatus.NOT_SIGNED_IN),
+            catalog=ZH,
         ),
     ]
 
