@@ -1,7 +1,10 @@
 """The `meetbot` command: `run` the bot, or run one of the local emulators on its own.
 
 `run` decides on local mode: with no Graph configured at all it starts a Graph emulator as its
-child process (`python -m emulators graph --embedded`) and hands `create_app` that endpoint.
+child process (`python -m emulators graph --embedded`) and hands `create_app` that endpoint; in
+delegated mode (`GRAPH_PERMISSIONS=delegated`) without `OAUTH_URL` also a Bot Framework token
+service stand-in (`python -m emulators token-service --embedded`) signing with that Graph
+emulator's key, and hands `create_app` its URL.
 The emulator commands run `python -m emulators`, in place of this process: `bot/` never
 imports the emulators.
 """
@@ -17,6 +20,7 @@ import os
 import signal
 import socket
 import sys
+import tempfile
 from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,7 +29,7 @@ from aiohttp import web
 
 from bot.app import GraphEndpoint, create_app
 from bot.heap import settle_after_startup
-from bot.local import EMBEDDED_FAILED, EMBEDDED_READY
+from bot.local import EMBEDDED_FAILED, EMBEDDED_READY, SIGNING_KEY_FILE
 from bot.logs import configure_logging
 from bot.package import NIL_ID, PackageIds, build_package, sso_resource
 from bot.serve import bind, serve
@@ -102,25 +106,60 @@ _EMULATORS = {
 
 
 async def _run(config: RuntimeConfig, sock: socket.socket) -> int:
-    """Serve Meetbot; with no Graph configured, beside a Graph emulator of its own."""
+    """Serve Meetbot; with no Graph configured, beside a Graph emulator of its own (and, in
+    delegated mode without OAUTH_URL, a token service of its own)."""
     async with contextlib.AsyncExitStack() as stack:
         graph = None
+        oauth_url = None
         if config.graph is None and not config.graph_base_url:
-            graph = await _start_graph_emulator(stack)
-        app = create_app(config, graph=graph)
+            signing_key = None
+            if config.delegated and not config.settings.oauth_url:
+                # The two children sign and check users' tokens with one key, which lives in
+                # a directory of this run's own and goes with it.
+                keys = stack.enter_context(tempfile.TemporaryDirectory(prefix="meetbot-"))
+                signing_key = Path(keys) / SIGNING_KEY_FILE
+            graph = await _start_graph_emulator(stack, signing_key)
+            if signing_key is not None:
+                oauth_url = await _start_token_service(stack, signing_key)
+                log.warning(
+                    "Local mode, delegated: users sign in through the token service stand-in "
+                    "at %s (OAUTH_URL), whose tokens are good for the Graph emulator at %s.",
+                    oauth_url,
+                    graph.base_url,
+                )
+        app = create_app(config, graph=graph, oauth_url=oauth_url)
         return await serve_until_stopped(
             app, config.host, config.settings.port, "Meetbot", sock=sock
         )
 
 
-async def _start_graph_emulator(stack: contextlib.AsyncExitStack) -> GraphEndpoint:
+async def _start_graph_emulator(
+    stack: contextlib.AsyncExitStack, signing_key: Path | None = None
+) -> GraphEndpoint:
     """A Graph emulator on a free loopback port, as a child process that stops when this one
-    closes its stdin (on the way out, or by dying)."""
+    closes its stdin (on the way out, or by dying); signing users' tokens with the key in
+    `signing_key` when given."""
+    key = ["--signing-key", str(signing_key)] if signing_key is not None else []
+    ready = await _start_emulator(stack, "Graph emulator", ["graph", *key])
+    url, _, cert = ready.partition(" ")
+    return GraphEndpoint.emulator(url, Path(cert))
+
+
+async def _start_token_service(stack: contextlib.AsyncExitStack, signing_key: Path) -> str:
+    """A Bot Framework token service stand-in on a free loopback port, a child process like
+    the Graph emulator, whose users' tokens are signed with the key in `signing_key`; its URL."""
+    args = ["token-service", "--signing-key", str(signing_key)]
+    return await _start_emulator(stack, "token service", args)
+
+
+async def _start_emulator(stack: contextlib.AsyncExitStack, name: str, args: list[str]) -> str:
+    """Start `python -m emulators <args> --port 0 --embedded`; what its ready line says after
+    EMBEDDED_READY, or a StartupError with why it did not start."""
     child = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "emulators",
-        "graph",
+        *args,
         "--port",
         "0",
         "--embedded",
@@ -136,13 +175,10 @@ async def _start_graph_emulator(stack: contextlib.AsyncExitStack) -> GraphEndpoi
         line = ""
     status, _, rest = line.partition(" ")
     if status == EMBEDDED_READY:
-        url, _, cert = rest.partition(" ")
-        return GraphEndpoint.emulator(url, Path(cert))
+        return rest
     if status == EMBEDDED_FAILED:
         raise StartupError(rest)
-    raise StartupError(
-        f"the built-in Graph emulator did not start within {_EMULATOR_START_S:.0f} s"
-    )
+    raise StartupError(f"the built-in {name} did not start within {_EMULATOR_START_S:.0f} s")
 
 
 _EMULATOR_START_S = 30.0

@@ -1,5 +1,6 @@
 """How Meetbot reaches a Graph emulator on this machine: the emulator's well-known app
-registration, its tenant, and where it leaves its certificate. The emulators (`emulators/`)
+registration, its tenant, where it leaves its certificate, and how an embedded emulator says it
+is ready. The emulators (`emulators/`)
 read these from here; nothing in `bot/` imports the emulators.
 """
 
@@ -13,10 +14,14 @@ LOCAL_CLIENT_ID = "meetbot-local"
 LOCAL_CLIENT_SECRET = "meetbot-local-secret"  # noqa: S105
 LOCAL_TENANT = "local"
 
-# `meetbot run` in local mode starts `python -m emulators graph --embedded` as its child, which
-# prints one line: `EMBEDDED_READY <base URL> <certificate file>` or `EMBEDDED_FAILED <reason>`.
-EMBEDDED_READY = "graph-emulator-ready"
-EMBEDDED_FAILED = "graph-emulator-failed"
+# `meetbot run` in local mode starts `python -m emulators graph --embedded` as its child (and,
+# in delegated mode, `python -m emulators token-service --embedded`), which prints one line:
+# `EMBEDDED_READY <base URL> [<certificate file>]` or `EMBEDDED_FAILED <reason>`.
+EMBEDDED_READY = "emulator-ready"
+EMBEDDED_FAILED = "emulator-failed"
+# ... and hands both the same `--signing-key` file, in a directory of its own, so that the
+# token service's user tokens are good for that Graph emulator.
+SIGNING_KEY_FILE = "signing-key.pem"
 
 
 def default_cert_path(port: int) -> Path:

@@ -1,8 +1,9 @@
 """`python -m emulators graph|connector|token-service`: run one local stand-in on its own.
 
 `meetbot graph-emulator`, `meetbot connector-emulator` and `meetbot token-service` run these;
-`meetbot run` in local mode starts `graph --embedded` as its child: the emulator then says where
-it listens (or why it cannot start) in one line on stdout, and stops when the bot closes its
+`meetbot run` in local mode starts `graph --embedded` as its child (in delegated mode also
+`token-service --embedded`, both with one `--signing-key`): the emulator then says where it
+listens (or why it cannot start) in one line on stdout, and stops when the bot closes its
 stdin, also when the bot dies without cleaning up.
 """
 
@@ -14,6 +15,7 @@ import os
 import socket
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from aiohttp import web
 
@@ -26,6 +28,7 @@ from bot.startup import StartupError, listen_problem, reason
 from emulators.channel_identity import ChannelIdentity
 from emulators.connector import TEAMS_APP_LIMITS, ConnectorEmulator
 from emulators.graph import GraphEmulator
+from emulators.graph.identity import TokenKey
 from emulators.tls import make_loopback_identity
 from emulators.token_service import TokenService
 
@@ -42,15 +45,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         if args.command == "graph":
-            return run_loop(
-                serve_graph(GraphEmulator().app, args.host, args.port, embedded=args.embedded)
-            )
+            emulator = GraphEmulator(signing_key=_signing_key(args.signing_key))
+            return run_loop(serve_graph(emulator.app, args.host, args.port, embedded=args.embedded))
         if args.command == "token-service":
-            return run_loop(serve_token_service(_token_service(args), args.host, args.port))
-        emulator = ConnectorEmulator(
+            return run_loop(
+                serve_token_service(
+                    _token_service(args), args.host, args.port, embedded=args.embedded
+                )
+            )
+        connector = ConnectorEmulator(
             rate_limits=args.rate_limits, app_limits=((args.app_rate, 1.0),)
         )
-        return run_loop(serve_connector(emulator.app, args.host, args.port))
+        return run_loop(serve_connector(connector.app, args.host, args.port))
     except StartupError as exc:
         if getattr(args, "embedded", False):
             print(f"{EMBEDDED_FAILED} {exc}", flush=True)
@@ -66,6 +72,7 @@ def parser() -> argparse.ArgumentParser:
     graph.add_argument("--host", default="127.0.0.1")
     graph.add_argument("--port", type=port_number, default=8443)
     graph.add_argument("--embedded", action="store_true", help=argparse.SUPPRESS)
+    _add_signing_key(graph)
     connector = sub.add_parser("connector", help="run the local Bot Connector emulator")
     connector.add_argument("--host", default="127.0.0.1")
     connector.add_argument("--port", type=port_number, default=3979)
@@ -86,6 +93,7 @@ def parser() -> argparse.ArgumentParser:
     )
     tokens.add_argument("--host", default="127.0.0.1")
     tokens.add_argument("--port", type=port_number, default=3980)
+    tokens.add_argument("--embedded", action="store_true", help=argparse.SUPPRESS)
     tokens.add_argument(
         "--app-id",
         help="the bot's app id: with --app-password, every call needs that bot's token, "
@@ -100,24 +108,56 @@ def parser() -> argparse.ArgumentParser:
         default="meetbot.localhost",
         help="the domain of the SSO resource api://<domain>/botid-<app id> (default: %(default)s)",
     )
+    _add_signing_key(tokens)
     return parser
+
+
+def _add_signing_key(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--signing-key",
+        type=Path,
+        metavar="FILE",
+        help="sign users' tokens with the RSA key in this PEM file (made there if there is "
+        "none): give a Graph emulator and a token service the same file and the service's "
+        "tokens are good for that Graph",
+    )
+
+
+def _signing_key(path: Path | None) -> TokenKey | None:
+    if path is None:
+        return None
+    try:
+        return TokenKey.shared(path)
+    except (OSError, ValueError) as error:
+        raise StartupError(f"--signing-key {path}: {reason(error)}") from None
 
 
 def _token_service(args: argparse.Namespace) -> TokenService:
     identity = None
     if args.app_id and args.app_password:
         identity = ChannelIdentity(args.app_id, args.app_password)
-    return TokenService(identity=identity, domain=args.domain)
+    key = _signing_key(args.signing_key)
+    if key is None:
+        return TokenService(identity=identity, domain=args.domain)
+    return TokenService(identity=identity, domain=args.domain, key=key)
 
 
-async def serve_token_service(service: TokenService, host: str, port: int) -> int:
-    """Serve a token service until a signal."""
+async def serve_token_service(
+    service: TokenService, host: str, port: int, *, embedded: bool = False
+) -> int:
+    """Serve a token service until a signal, or, when `embedded`, until stdin closes."""
     served = await serve(service.app, host, port, sock=_listen(host, port))
     settle_after_startup()
     stopped = stop_on_signal()
-    guarded = "the bot's token required" if service.identity else "no bot token checked"
-    print(f"Token service listening on {served.url} ({guarded})", flush=True)
+    if embedded:
+        watch = _stop_at_end_of_stdin(stopped)
+        print(f"{EMBEDDED_READY} {served.url}", flush=True)
+    else:
+        guarded = "the bot's token required" if service.identity else "no bot token checked"
+        print(f"Token service listening on {served.url} ({guarded})", flush=True)
     await stopped.wait()
+    if embedded:
+        watch.cancel()
     await served.close()
     return 0
 

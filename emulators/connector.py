@@ -50,6 +50,14 @@ With a channel identity (`ConnectorEmulator(identity=ChannelIdentity(app_id, pas
 signing keys and the bot's login, and requires on every `/v3/` call the bot token that login
 issued (401 otherwise), as the real connector does.
 
+The Teams client (an emulator feature, `emulators.teams_client`): told how the client answers
+(`teams_client.configure(ClientSettings(bot_url, answer, clients))`, or
+`POST /_emulator/teams-client {"botUrl", "answer", "clients", "replicas", "tokenServiceUrl"}`),
+the emulator answers each OAuth card the bot sends, replies or creates a conversation with, by
+posting a `signin/tokenExchange` or `signin/verifyState` invoke to the bot, as Teams does;
+`teams_client.invokes` (`GET /_emulator/teams-client`) records each with the bot's status,
+`DELETE /_emulator/teams-client` stops answering.
+
 A request is checked in this order: injected fault, bot token (401, with an identity), JSON body
 (400), bot removed (403), duplicate delivery key (200), rate limits (429), then recorded (201;
 200 for an update).
@@ -73,6 +81,7 @@ from aiohttp import web
 
 from emulators import json_body
 from emulators.channel_identity import BotTokenRefused, ChannelIdentity
+from emulators.teams_client import OAUTH_CARD, TeamsClient, settings_from_json
 
 
 class ConnectorCall:
@@ -184,7 +193,8 @@ class ServedFault:
     body_sent: int | None = None  # an oversized answer: the bytes written before it ended
 
 
-_CHUNK = b" " * 65536  # an oversized answer's body, written again and again
+_CHUNK = b" " * 65536
+OAUTH_CARD_BYTES = OAUTH_CARD.encode()  # an oversized answer's body, written again and again
 
 
 _ACTIVITY_KINDS = frozenset({"send", "reply", "update"})
@@ -289,6 +299,7 @@ class ConnectorEmulator:
         self._conversations: dict[str, _Conversation] = {}
         self._ids = itertools.count(1)
         self._changed: tuple[asyncio.AbstractEventLoop, asyncio.Event] | None = None
+        self.teams_client = TeamsClient(identity, notify=self._notify)
         self.app = web.Application(middlewares=[self._faults_and_auth])
         self._routes()
         if identity is not None:
@@ -402,6 +413,7 @@ class ConnectorEmulator:
         self._delivered.clear()
         self._removed.clear()
         self._conversations.clear()
+        self.teams_client.reset()
         for limiter in (self._limiter, self._app_limiter):
             if limiter is not None:
                 limiter.clear()
@@ -454,6 +466,9 @@ class ConnectorEmulator:
         self.app.router.add_post("/_emulator/reset", self._admin_reset)
         self.app.router.add_put("/_emulator/conversations/{cid}/members", self._admin_add_member)
         self.app.router.add_put("/_emulator/conversations/{cid}/removed", self._admin_removed)
+        self.app.router.add_post("/_emulator/teams-client", self._admin_teams_client)
+        self.app.router.add_get("/_emulator/teams-client", self._admin_client_invokes)
+        self.app.router.add_delete("/_emulator/teams-client", self._admin_client_off)
 
     @web.middleware
     async def _faults_and_auth(
@@ -537,8 +552,17 @@ class ConnectorEmulator:
         rid = str(activity_id) if kind == "update" else f"1:{next(self._ids)}"
         if delivery_key is not None:
             self._delivered[delivery_key] = rid
-        self._append(ConnectorCall(kind, cid, activity_id, rid, raw=raw))
+        call = ConnectorCall(kind, cid, activity_id, rid, raw=raw)
+        self._append(call)
+        # Only a configured client looks inside: a load run's sends stay unparsed.
+        if kind != "update" and self.teams_client.settings is not None and OAUTH_CARD_BYTES in raw:
+            self._show_to_client(request, cid, call.body)
         return _resource_answer(rid, 200 if kind == "update" else 201)
+
+    def _show_to_client(self, request: web.Request, cid: str, activity: dict[str, Any]) -> None:
+        service_url = str(request.url.with_query(None)).split("/v3/conversations", 1)[0]
+        roster = self._conversation(cid).members
+        self.teams_client.saw(activity, conversation_id=cid, service_url=service_url, roster=roster)
 
     def _throttle(self, request: web.Request, cid: str) -> web.Response | None:
         """Check both limits before counting the send against either: a 429, or None (and the
@@ -570,6 +594,14 @@ class ConnectorEmulator:
         activity = body.get("activity")
         if isinstance(activity, dict):
             self._append(ConnectorCall("send", cid, None, f"1:{next(self._ids)}", activity))
+            if self.teams_client.settings is not None:
+                # A new 1:1 chat's activity names its user among the members, not as recipient.
+                members = body.get("members")
+                first = members[0] if isinstance(members, list) and members else None
+                shown = {"recipient": first} | activity if isinstance(first, dict) else activity
+                if "tenantId" in body:
+                    shown = shown | {"conversation": {"tenantId": body["tenantId"]}}
+                self._show_to_client(request, cid, shown)
         return web.json_response({"id": cid, "activityId": "", "serviceUrl": ""}, status=201)
 
     async def _send(self, request: web.Request) -> web.Response:
@@ -638,6 +670,21 @@ class ConnectorEmulator:
             return _error(400, "BadArgument", "A member needs an id.")
         self.add_member(request.match_info["cid"], body)
         return web.json_response(body)
+
+    async def _admin_teams_client(self, request: web.Request) -> web.Response:
+        body = await _json_body(request)
+        try:
+            self.teams_client.configure(settings_from_json(body or {}))
+        except ValueError as error:
+            return _error(400, "BadArgument", str(error))
+        return web.json_response(body, status=201)
+
+    async def _admin_client_invokes(self, request: web.Request) -> web.Response:
+        return web.json_response([invoke.json() for invoke in self.teams_client.invokes])
+
+    async def _admin_client_off(self, request: web.Request) -> web.Response:
+        self.teams_client.configure(None)
+        return web.Response(status=204)
 
     async def _admin_removed(self, request: web.Request) -> web.Response:
         body = await _json_body(request)

@@ -28,7 +28,9 @@ Sign-in has the two paths Teams uses:
 2. The sign-in link (`signin/verifyState`). The state `GetSignInResource` receives is botbuilder's
    base64 `TokenExchangeState`: its conversation reference names the user. Opening the
    `signInLink` signs that user in and shows a six-digit magic code; `GetToken` with that `code`
-   stores and returns the token.
+   stores and returns the token, only when its `userId` and `connectionName` are those the link
+   was made for (another member of a group chat cannot redeem it: the answer is 404, and the
+   code stays good for its user).
 
 The tokens issued are JWTs for the local Graph emulator in the delegated shape of Graph's own
 (Entra ID v1.0) tokens: `aud` https://graph.microsoft.com, `iss` https://sts.windows.net/{tid}/,
@@ -300,7 +302,12 @@ class TokenService:
         code = request.query.get("code")
         if code:
             pending = self._pending.get(code)
-            if pending is not None and pending.user_id == user_id:
+            # Only the user the link was opened for redeems its code, on its connection: in a
+            # group chat every member sees the card, and another's verifyState names them.
+            if pending is not None and (pending.user_id, pending.connection_name) == (
+                user_id,
+                connection,
+            ):
                 del self._pending[code]
                 if pending.aad_object_id not in self._revoked:
                     self._issue(user_id, pending.aad_object_id, connection, channel)
@@ -360,7 +367,7 @@ class TokenService:
 
     async def _sign_in_resource(self, request: web.Request) -> web.Response:
         state = _decode_state(request.query.get("state", ""))
-        # Without an identity any bot may ask (an anonymous local bot names no app id).
+        # Without an identity any bot may ask (a local bot has no app id to name).
         if state is None or (self.identity is not None and state.get("msAppId") != self.app_id):
             return web.json_response(_error("BadArgument", "state is not valid", 400), status=400)
         user = (state.get("conversation") or {}).get("user") or {}

@@ -72,12 +72,16 @@ class GraphEmulator:
     request takes effect. Shutting the app down releases every held answer.
     """
 
-    def __init__(self, config: GraphEmulatorConfig | None = None) -> None:
+    def __init__(
+        self, config: GraphEmulatorConfig | None = None, *, signing_key: TokenKey | None = None
+    ) -> None:
+        """`signing_key`: the key delegated tokens are signed with (default: a fresh one), so
+        that another process's tokens (the token service's, `TokenKey.shared`) are good here."""
         self.config = config or GraphEmulatorConfig()
         self.before_handle: Hook | None = None
         self.faults = FaultInjector()
         self.places = Places()
-        self._issuer = TokenIssuer(self.config)
+        self._issuer = TokenIssuer(self.config, signing_key)
         self._directory = Directory(self.config.tenant_id)
         self._log = RequestLog()
         self._token_requests = 0

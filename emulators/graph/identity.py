@@ -16,16 +16,19 @@ emulator (tests, the local Bot Framework token service) mints it with `delegated
 from __future__ import annotations
 
 import base64
-import functools
+import hashlib
+import os
 import secrets
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote_plus
 
 import jwt
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
@@ -74,10 +77,54 @@ class TokenKey:
     def generate(cls) -> TokenKey:
         return cls(uuid.uuid4().hex, rsa.generate_private_key(public_exponent=65537, key_size=2048))
 
+    @classmethod
+    def shared(cls, path: Path) -> TokenKey:
+        """The key in the PEM file at `path`, made and written there first when there is none:
+        how a Graph emulator and a token service in two processes sign and check with one key
+        (`--signing-key`). Its `kid` is the public key's digest, the same in every process.
+        ValueError when the file holds no RSA private key; OSError when it cannot be had."""
+        try:
+            pem = path.read_bytes()
+        except FileNotFoundError:
+            pem = _write_new_key(path)
+        try:
+            key = serialization.load_pem_private_key(pem, password=None)
+        except (ValueError, TypeError) as error:
+            raise ValueError("the file holds no unencrypted PEM private key") from error
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise ValueError("the file holds no RSA private key")
+        public = key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        return cls(hashlib.sha256(public).hexdigest()[:32], key)
+
     def jwk(self) -> dict[str, Any]:
         """The public half as Entra's `discovery/v2.0/keys` lists it."""
         public: dict[str, Any] = RSAAlgorithm.to_jwk(self.private_key.public_key(), as_dict=True)
         return public | {"kid": self.kid, "use": "sig"}
+
+
+def _write_new_key(path: Path) -> bytes:
+    """Write a fresh key to `path` (readable by this user only) unless another process just
+    did; either way, the PEM that is there now."""
+    pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(pem)
+        # A link is made whole or not at all: two processes starting at once agree on one key.
+        os.link(draft, path)
+    except FileExistsError:
+        return path.read_bytes()
+    finally:
+        draft.unlink(missing_ok=True)
+    return pem
 
 
 def issuer_of(tenant_id: str) -> str:
@@ -184,16 +231,19 @@ def openid_configuration(base_url: str, tenant_id: str) -> dict[str, Any]:
 class TokenIssuer:
     """Checks client-credentials requests against the configured apps and remembers tokens."""
 
-    def __init__(self, config: GraphEmulatorConfig) -> None:
+    def __init__(self, config: GraphEmulatorConfig, signing_key: TokenKey | None = None) -> None:
         self._config = config
+        self._signing_key = signing_key
         self._tokens: dict[str, IssuedToken] = {}
         self._delegated: dict[str, IssuedToken] = {}  # JWTs whose signature has been checked
 
-    @functools.cached_property
+    @property
     def signing_key(self) -> TokenKey:
-        """The key delegated tokens are signed with; made when first needed (app-only use of
-        the emulator never pays for an RSA key)."""
-        return TokenKey.generate()
+        """The key delegated tokens are signed with: the one given, else made when first
+        needed (app-only use of the emulator never pays for an RSA key)."""
+        if self._signing_key is None:
+            self._signing_key = TokenKey.generate()
+        return self._signing_key
 
     def issue(
         self, form: Mapping[str, str], basic_auth: str | None, now: datetime

@@ -347,3 +347,45 @@ async def test_beside_a_connector_emulator_one_identity_serves_both() -> None:
         await tokens.close()
         await connector.close()
     assert answer.status_code == 404
+
+
+async def test_in_a_group_chat_a_magic_code_is_redeemed_only_by_the_user_it_was_made_for(
+    running: Running,
+) -> None:
+    ada = _activity()
+    ada.conversation = ConversationAccount(id="19:group@thread.v2", is_group=True)
+    other = "29:1another-member"
+    async with running.client() as http:
+        resource = await http.get("/api/botsignin/GetSignInResource", params={"state": _state(ada)})
+        async with httpx.AsyncClient() as browser:
+            code = (await browser.get(resource.json()["signInLink"])).headers["X-Magic-Code"]
+        by_other = await http.get(
+            "/api/usertoken/GetToken", params=running.user_query(userId=other, code=code)
+        )
+        other_status = await http.get(
+            "/api/usertoken/GetTokenStatus", params={"userId": other, "channelId": "msteams"}
+        )
+        on_another_connection = await http.get(
+            "/api/usertoken/GetToken", params=running.user_query(connectionName="mail", code=code)
+        )
+        by_ada = await http.get("/api/usertoken/GetToken", params=running.user_query(code=code))
+    assert by_other.status_code == 404 and other_status.json() == []
+    assert on_another_connection.status_code == 404
+    assert running.service.stored(other, CONNECTION, "msteams") is None
+    assert by_ada.status_code == 200  # the refusals did not spend the code
+    assert (await _graph_claims(running, by_ada.json()["token"]))["oid"] == OID
+    assert [token.user_id for token in running.service.issued] == [USER]
+
+
+async def test_without_an_identity_any_bot_gets_a_sign_in_resource() -> None:
+    """A service without identity serves whichever bot asks (a local bot's app id is its own
+    choice), as it serves every call without a bot token."""
+    served = await serve(TokenService().app)
+    state = UserTokenClient.create_token_exchange_state("a-local-bot", CONNECTION, _activity())
+    try:
+        async with httpx.AsyncClient(base_url=served.url) as http:
+            answer = await http.get("/api/botsignin/GetSignInResource", params={"state": state})
+    finally:
+        await served.close()
+    assert answer.status_code == 200
+    assert answer.json()["signInLink"].startswith(served.url)
