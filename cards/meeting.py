@@ -187,16 +187,20 @@ def meeting_card(
     *,
     note: str | None = None,
     reminder: ReminderSetting | None = None,
+    warning: str | None = None,
 ) -> dict[str, Any]:
     """The meeting card as Adaptive Card 1.5 JSON, built from the card models.
 
     `note` is plain text shown above the subject, such as `already_running` or `made_online`;
-    it may quote a subject, so it is escaped. With `reminder`, the card shows when this chat
-    is reminded and a "Reminder…" button to change it.
+    it may quote a subject, so it is escaped. `warning`, under it, is the catalog's caveat about
+    the whole card (a reminder that could not be re-checked). With `reminder`, the card shows
+    when this chat is reminded and a "Reminder…" button to change it.
     """
     body: list[CardElement] = []
     if note and (shown := display_text(note)):
         body.append(_text(shown))
+    if warning:  # the catalog's text, not escaped (like the notes below)
+        body.append(TextBlock(text=warning, color="Warning", wrap=True))
     subject = display_text(view.subject, limit=SUBJECT_LIMIT) or catalog.untitled_meeting
     body.append(_subject(subject))
     body.append(FactSet(facts=_detail_facts(view, catalog, reminder)))

@@ -1,7 +1,8 @@
 """The reminder card (sent before a meeting starts) and the `reminders` list.
 
 The reminder card is the meeting card with how soon it starts on top: Join button, dial-in
-numbers with one-tap links, conference ID. The list shows the sender's pending reminders,
+numbers with one-tap links, conference ID. One sent without re-reading the meeting (no
+sign-in, in delegated mode) is marked as such. The list shows the sender's pending reminders,
 each with a "Cancel reminder" button carrying `CancelReminder` (`cards.actions`).
 """
 
@@ -26,9 +27,26 @@ from cards.schema import dump_card, new_card
 MAX_LISTED = 20
 
 
-def reminder_card(view: MeetingView, catalog: Catalog, *, now: datetime) -> dict[str, Any]:
-    """The meeting card headed by "Starts in 10 min" (or "Starting now", "Started 2 min ago")."""
-    return meeting_card(view, catalog, note=starts_in_text(view.start, now, catalog))
+def reminder_card(
+    view: MeetingView,
+    catalog: Catalog,
+    *,
+    now: datetime,
+    rechecked: bool = True,
+    series: bool = False,
+) -> dict[str, Any]:
+    """The meeting card headed by "Starts in 10 min" (or "Starting now", "Started 2 min ago").
+
+    Not `rechecked`: the view is what was stored when the reminder was made, not the meeting
+    as the calendar has it now (the organizer must sign in again), and the card says so under
+    its heading; of a `series`, it also says the next meeting cannot be found until then."""
+    warning = None
+    if not rechecked:
+        warning = (
+            catalog.reminder_not_rechecked_series if series else catalog.reminder_not_rechecked
+        )
+    note = starts_in_text(view.start, now, catalog)
+    return meeting_card(view, catalog, note=note, warning=warning)
 
 
 def starts_in_text(start: datetime, now: datetime, catalog: Catalog) -> str:

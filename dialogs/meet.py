@@ -41,6 +41,7 @@ from bot.graph import (
     InvalidGraphId,
     MailboxNotEnabled,
     MissingGrant,
+    SignInRequired,
     TeamsNotAllowed,
     TokenError,
 )
@@ -260,7 +261,9 @@ class MeetingFlow:
     async def finish(self, pending: PendingCreate, *, now: datetime, last_try: bool) -> Finished:
         """Reconcile a `meet` its turn did not finish (`bot.reminders.reconcile`): the create
         again, same transactionId, so Graph answers with the event it made (or makes it now,
-        if the first never arrived); then its reminder, and the card to post."""
+        if the first never arrived); then its reminder, and the card to post. `SignInRequired`
+        (the organizer has no token) is not an answer: it goes up to the reconcile, which
+        tries again later."""
         catalog = catalog_for(pending.locale)
         if self._reminders is None:
             return Finished(None, settled=False)
@@ -278,6 +281,8 @@ class MeetingFlow:
                 zone=pending.zone,
                 transaction_id=pending.transaction_id,
             )
+        except SignInRequired:
+            raise
         except (GraphThrottled, GraphUnavailable, GraphUnauthorized, TokenError) as exc:
             # Graph away, or our sign-in refused: nothing is known of the first create.
             if not last_try:  # the lease brings it back
@@ -327,6 +332,8 @@ class MeetingFlow:
             events = await self._graph.list_calendar_view(
                 pending.user_id, pending.starts_at, pending.ends_at, zone=pending.zone
             )
+        except SignInRequired:
+            raise
         except (GraphThrottled, GraphUnavailable, GraphUnauthorized, TokenError) as exc:
             if not last_try:
                 log.info("create %s: Graph failed for now: %s", pending.transaction_id, exc)

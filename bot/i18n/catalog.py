@@ -263,3 +263,8 @@ class Catalog:
     help_sign_in_examples: tuple[tuple[str, str], ...]
     # issue 25: the token service does not answer (nothing was done)
     sign_in_unavailable: str
+    # issue 25: reminders
+    # A reminder sent with what was stored when it was made: the organizer has no token
+    # (delegated mode), so the meeting was not read again before the send.
+    reminder_not_rechecked: str
+    reminder_not_rechecked_series: str  # the same, for a series: its next meeting is not found

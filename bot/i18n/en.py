@@ -363,4 +363,9 @@ CATALOG = Catalog(
     # issue 25: the token service does not answer
     sign_in_unavailable="The sign-in service isn\u2019t answering right now, so I couldn\u2019t "
     "check your sign-in. Nothing was done; please try again in a minute.",
+    # issue 25: reminders
+    reminder_not_rechecked="Not re-checked with your calendar: sign in again to Meetbot so "
+    "reminders see moves and cancellations.",
+    reminder_not_rechecked_series="Not re-checked with your calendar: sign in again to Meetbot "
+    "so reminders see moves and cancellations and find the next meeting of this series.",
 )

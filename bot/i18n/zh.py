@@ -324,4 +324,9 @@ CATALOG = Catalog(
     ),
     # issue 25: the token service does not answer
     sign_in_unavailable="登录服务暂时没有响应，无法确认你的登录状态。未执行任何操作；请稍后重试。",
+    # issue 25: reminders
+    reminder_not_rechecked="未与你的日历重新核对：请重新登录 Meetbot，"
+    "以便提醒能看到会议的改期和取消。",
+    reminder_not_rechecked_series="未与你的日历重新核对：请重新登录 Meetbot，"
+    "以便提醒能看到会议的改期和取消，并找到此系列的下一次会议。",
 )

@@ -15,6 +15,12 @@ locked) is taken up again when the lease ends, `max_attempts` times in all, the 
 told it is the last (`last_try`) so it can give up and say so. Two instances never reconcile
 the same create at once (the claim is atomic), and a repeated one is harmless (same
 transactionId, same reminder key).
+
+In delegated mode the finisher calls Graph with the organizer's own token; one who has none
+(signed out, consent revoked) makes it raise `SignInRequired`. That is no answer about the
+create, so nothing is given up or told: the create waits for the lease like any failure for
+now, as often as it takes, until the organizer signs in again or the meeting is over (the
+finisher settles a create whose meeting has ended without calling Graph).
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from typing import Any, Protocol
 
 from botbuilder.core import MessageFactory
 
+from bot.graph import SignInRequired
 from bot.logs import log_context
 from bot.reminders.clock import Clock
 from bot.reminders.delivery import Delivery, Sender
@@ -99,6 +106,9 @@ class PendingCreates:
         try:
             now = self._clock.now()
             finished = await self._finisher.finish(pending, now=now, last_try=last_try)
+        except SignInRequired:  # the lease brings it back, to see whether they signed in
+            log.info("create %s: waiting for the organizer to sign in", pending.transaction_id)
+            return
         except Exception:  # the store's failures, say; the lease brings it back
             log.exception("reconciling create %s failed", pending.transaction_id)
             return

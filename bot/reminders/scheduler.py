@@ -24,6 +24,16 @@ in turn. A cancelled occurrence is not among the instances, a moved one (an exce
 there at its new time, and a series with none left ends. Graph away while finding is retried
 with the same backoff and, past its budget, every `MAX_STEP`: giving up would end the series.
 
+In delegated mode (`GRAPH_PERMISSIONS=delegated`) each read is made with the organizer's own
+token, and one who has none (signed out, consent revoked) gets `SignInRequired` instead of a
+read. Nothing then waits for a sign-in that may never come: a check ahead of time goes on to
+the next check; a due reminder goes out at once with what was stored when it was made (its
+times, subject and the meeting's join link) on a card that says it was not re-checked; a
+series' reminder that cannot find its next occurrence looks again every `SIGN_IN_RECHECK`
+and, once `SIGN_IN_PATIENCE` has passed since the occurrence before it, the series' reminders
+end. A calendar watch skips the round (its reminders, which keep no join link, go out as
+stored without one), and a pending create waits for its next lease (`bot.reminders.reconcile`).
+
 Time comes only from the injected `Clock`; calendar watches (`remind me about all my meetings`)
 are scanned in the same loop, and so are pending creates (`bot.reminders.reconcile`): the
 `meet`s a crash or a failed write interrupted between the Graph create and the reminder write,
@@ -52,6 +62,7 @@ from bot.graph import (
     GraphNotFound,
     GraphThrottled,
     GraphUnavailable,
+    SignInRequired,
     TokenError,
 )
 from bot.graph.models import Event
@@ -64,6 +75,7 @@ from bot.reminders.plan import MAX_STEP, first_attempt, next_check
 from bot.reminders.reconcile import PendingCreates
 from bot.retry import REMINDER_RETRY, RetryPolicy
 from bot.store import (
+    MeetingStore,
     ReferenceStore,
     Reminder,
     ReminderState,
@@ -75,13 +87,16 @@ from bot.store import (
     successor_of,
 )
 from bot.tasks import cancel_and_wait
-from cards import card_attachment, reminder_card, view_from_event
+from cards import MeetingView, card_attachment, reminder_card, view_from_event
 
 log = logging.getLogger(__name__)
 
 
-class SchedulerStore(ReminderStore, ReferenceStore, WatchStore, RetentionStore, Protocol):
-    """The store's tables a round works on (every `Store` has them)."""
+class SchedulerStore(
+    ReminderStore, ReferenceStore, MeetingStore, WatchStore, RetentionStore, Protocol
+):
+    """The store's tables a round works on (every `Store` has them); the meetings for the join
+    link stored with one, when it cannot be read again."""
 
 
 class EventSource(Protocol):
@@ -101,6 +116,11 @@ class EventSource(Protocol):
 # How far ahead a series' next occurrence is looked for: past any pattern's interval the bot
 # books (every few months at most). A series with nothing in it has ended.
 SERIES_HORIZON = timedelta(days=400)
+# A series' reminder whose organizer has no token looks for its next occurrence this often,
+# and gives up (the series' reminders end) this long after the occurrence before it: longer
+# than a monthly series' gap, so one sign-in within it picks the series up where it is.
+SIGN_IN_RECHECK = timedelta(hours=1)
+SIGN_IN_PATIENCE = timedelta(days=35)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +153,7 @@ class SchedulerStats:
     undeliverable: int = 0
     failed: int = 0
     followed: int = 0  # reminders of a series that found their occurrence
+    unchecked: int = 0  # sent without re-reading the meeting: the organizer had no token
 
 
 class ReminderScheduler:
@@ -351,7 +372,11 @@ class ReminderScheduler:
         if reminder.awaits_occurrence:
             await self._find_occurrence(reminder)
             return
-        event = await self._current_event(reminder)
+        try:
+            event = await self._current_event(reminder)
+        except SignInRequired:
+            await self._unchecked(reminder)
+            return
         if event is None:
             return
         now = self._clock.now()
@@ -359,20 +384,49 @@ class ReminderScheduler:
             self.stats.checked += 1
             await self._release(reminder, next_check(now, reminder.due_at), failed=False)
             return
+        await self._send(reminder, event)
+
+    async def _unchecked(self, reminder: Reminder) -> None:
+        """The meeting cannot be read again: its organizer has no token. A check ahead of
+        time goes on to the next one (a sign-in meanwhile lets it see a move); when due, the
+        reminder goes out with what was stored, unless by those times the meeting is over."""
+        now = self._clock.now()
+        if now < reminder.due_at:  # (not counted as checked: nothing was read)
+            await self._release(reminder, next_check(now, reminder.due_at), failed=False)
+            return
+        if now >= reminder.ends_at:
+            await self._finish(reminder, ReminderState.SKIPPED, "the meeting is over (not re-read)")
+            return
+        await self._send(reminder, None)
+
+    async def _send(self, reminder: Reminder, event: Event | None) -> None:
+        """Send the reminder card: of `event` as Graph has it now, or (None) of what was stored
+        when the reminder was made, marked as not re-checked."""
         reference = await self._store.get_reference(reminder.conversation_id)
         if reference is None:
             await self._finish(reminder, ReminderState.UNDELIVERABLE, "no conversation reference")
             return
         if not await self._pace(reminder):
             return
-        event = await self._with_recurrence(reminder, event)
-        outcome = await self._sender.send(reference, self._activity(reminder, event))
+        if event is None:
+            view = await self._stored_view(reminder)
+        else:
+            view = self._view(reminder, await self._with_recurrence(reminder, event))
+        outcome = await self._sender.send(
+            reference, self._activity(reminder, view, rechecked=event is not None)
+        )
+        if event is None and outcome.delivery is Delivery.SENT:
+            self.stats.unchecked += 1
+            log.info("reminder %s: sent as stored, not re-read (no sign-in)", reminder.id)
         await self._record(reminder, outcome)
 
     async def _current_event(self, reminder: Reminder) -> Event | None:
-        """The event now, or None when the reminder was settled (skipped, moved, retried)."""
+        """The event now, or None when the reminder was settled (skipped, moved, retried).
+        `SignInRequired` (no token for the organizer) is the caller's to act on."""
         try:
             event = await self._events.get_event(reminder.user_id, reminder.event_id)
+        except SignInRequired:
+            raise
         except GraphNotFound:
             await self._finish(reminder, ReminderState.SKIPPED, "the meeting was deleted")
             return None
@@ -426,6 +480,9 @@ class ReminderScheduler:
         except GraphForbidden as error:
             await self._finish(reminder, ReminderState.FAILED, f"Graph refused: {error}")
             return
+        except SignInRequired:
+            await self._await_sign_in(reminder)
+            return
         except (GraphError, TokenError) as error:
             await self._retry(reminder, f"Graph: {error}")
             return
@@ -451,6 +508,47 @@ class ReminderScheduler:
                 log.info("reminder %s: the next occurrence starts %s", reminder.id, start)
                 return
         await self._finish(reminder, ReminderState.SKIPPED, "the series has ended")
+
+    async def _await_sign_in(self, reminder: Reminder) -> None:
+        """A series' next occurrence cannot be looked for: the organizer has no token. The
+        reminder stays open and looks again every `SIGN_IN_RECHECK` (unreminded occurrences
+        meanwhile pass: the one found is the next still to come), but not for ever: past
+        `SIGN_IN_PATIENCE` after the occurrence before it, the series' reminders end."""
+        now = self._clock.now()
+        if now - reminder.starts_at >= SIGN_IN_PATIENCE:
+            await self._finish(
+                reminder,
+                ReminderState.FAILED,
+                "the organizer has not signed in again: the series' next meeting is unknown",
+            )
+            return
+        log.info("reminder %s: the next occurrence waits for a sign-in", reminder.id)
+        await self._release(reminder, now + SIGN_IN_RECHECK, failed=False)
+
+    async def _stored_view(self, reminder: Reminder) -> MeetingView:
+        """The card's view from what was stored: the reminder's times and subject, and the join
+        link recorded with the meeting the bot made (a series': the master's, which every
+        occurrence shares). A watched meeting has none recorded: the card has no Join button."""
+        meeting = await self._store.get_meeting(
+            reminder.user_id, reminder.series_id or reminder.event_id
+        )
+        zone = _zone(reminder.zone)
+        return MeetingView(
+            subject=reminder.subject,
+            start=reminder.starts_at.astimezone(zone),
+            end=reminder.ends_at.astimezone(zone),
+            zone=zone,
+            zone_is_fallback=False,
+            join_url=meeting.join_url if meeting is not None else None,
+            dial_in=None,
+            simulated=self._config.simulated,
+        )
+
+    def _view(self, reminder: Reminder, event: Event) -> MeetingView:
+        zone = _zone(reminder.zone)
+        return view_from_event(
+            event, zone, zone_is_fallback=False, simulated=self._config.simulated
+        )
 
     async def _with_recurrence(self, reminder: Reminder, event: Event) -> Event:
         """An occurrence as the card shows it: with its series' recurrence, which only the
@@ -480,13 +578,15 @@ class ReminderScheduler:
         await self._limits.app_turn(self._clock)
         return True
 
-    def _activity(self, reminder: Reminder, event: Event) -> Activity:
-        zone = _zone(reminder.zone)
+    def _activity(self, reminder: Reminder, view: MeetingView, *, rechecked: bool) -> Activity:
         catalog = catalog_for(reminder.locale)
-        view = view_from_event(
-            event, zone, zone_is_fallback=False, simulated=self._config.simulated
+        card = reminder_card(
+            view,
+            catalog,
+            now=self._clock.now(),
+            rechecked=rechecked,
+            series=reminder.series_id is not None,
         )
-        card = reminder_card(view, catalog, now=self._clock.now())
         activity = MessageFactory.attachment(card_attachment(card))
         activity.summary = catalog.reminder_summary.format(subject=view.subject or "")
         # `deliveryKey` names this delivery on every attempt; `alert` puts it in the user's feed.
@@ -619,6 +719,10 @@ class ReminderScheduler:
         for watch in watches:
             try:
                 await self.scan_watch(watch, now)
+            except SignInRequired:
+                # No token for the watcher: this round is skipped (the claim already set the
+                # next scan); the reminders it made go out as stored.
+                log.info("calendar watch of %s: skipped, no sign-in", watch.user_id)
             except (GraphError, TokenError) as error:
                 log.warning("calendar watch of %s failed: %s", watch.user_id, error)
         if len(watches) < self._config.watch_batch:
