@@ -7,6 +7,7 @@ silently drop them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -47,9 +48,26 @@ def _prerequisites() -> tuple[str, str]:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def local(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Local]:
+    async with _local(tmp_path_factory) as running:
+        yield running
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def delegated_local(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Local]:
+    """The same, in delegated mode: users sign in through the token service stand-in."""
+    settings = {"GRAPH_PERMISSIONS": "delegated", "OAUTH_CONNECTION_NAME": "graph"}
+    async with _local(tmp_path_factory, **settings) as running:
+        yield running
+
+
+@contextlib.asynccontextmanager
+async def _local(factory: pytest.TempPathFactory, **settings: str) -> AsyncIterator[Local]:
     npm, chromium = _prerequisites()
-    tmp_path = tmp_path_factory.mktemp("playground")
-    async with meetbot_run(tmp_path) as bot, playground(npm, bot.endpoint, tmp_path, ZONE) as url:
+    tmp_path = factory.mktemp("playground")
+    async with (
+        meetbot_run(tmp_path, **settings) as bot,
+        playground(npm, bot.endpoint, tmp_path, ZONE) as url,
+    ):
         browsers = Browsers(chromium)
         await browsers.start()
         try:

@@ -52,15 +52,16 @@ class RunningBot:
 
 
 @contextlib.asynccontextmanager
-async def meetbot_run(tmp_path: Path) -> AsyncIterator[RunningBot]:
-    """`meetbot run` with no configuration (local mode), its log in `tmp_path/meetbot.log`."""
+async def meetbot_run(tmp_path: Path, **settings: str) -> AsyncIterator[RunningBot]:
+    """`meetbot run` with no configuration (local mode) but `settings`, its log in
+    `tmp_path/meetbot.log`."""
     log_path = tmp_path / "meetbot.log"
     with log_path.open("wb") as log:
         process = await asyncio.create_subprocess_exec(
             *meetbot_command(),
             "run",
             cwd=tmp_path,
-            env=clean_env(tmp_path, PORT="0", LOG_FORMAT="text"),
+            env=clean_env(tmp_path, PORT="0", LOG_FORMAT="text", **settings),
             stdout=asyncio.subprocess.PIPE,
             stderr=log,  # a file: a pipe nobody reads would stall the bot once full
         )
