@@ -171,6 +171,7 @@ def _text(value: Any) -> bool:
 def _http_url(value: str) -> bool:
     try:
         parts = urlsplit(value)
-        return parts.scheme in ("http", "https") and bool(parts.hostname)
+        # `port` raises for one that is not a number ("host:443junk"), which no reply could reach.
+        return parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
     except ValueError:
         return False

@@ -173,10 +173,11 @@ def _pending_key(user: ChannelUser) -> str:
 
 class SignIn(Middleware):  # type: ignore[misc]
     """Answers Teams' sign-in invokes and a typed magic code, then runs the user's kept
-    commands through the bot as the messages they were (`bot_turn`), after this turn.
+    commands through the bot as the messages they were (`bot_turn`), each as a turn of its
+    own through every middleware, in the conversation and thread it came from.
 
-    It comes before `OneTurnAtATime` (`bot.app`): a kept command runs as a turn of its own
-    conversation, which may be this one.
+    It comes before `OneTurnAtATime` (`bot.app`): the sign-in turn holds no conversation's
+    lock, so a kept command of this same conversation can take it.
     """
 
     def __init__(

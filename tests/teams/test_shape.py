@@ -71,6 +71,9 @@ NOT_UNICODE = "The activity holds text that is not valid Unicode."
         ({"text": "\udfff"}, NOT_UNICODE),
         ({"localTimestamp": True}, "'localTimestamp' must be a date-time string."),
         ({"serviceUrl": "ftp://files.example"}, "'serviceUrl' must be an http(s) URL."),
+        # A port no reply can reach (seen as bytes inserted into a URL by the mangling test).
+        ({"serviceUrl": "http://127.0.0.1:38705null"}, "'serviceUrl' must be an http(s) URL."),
+        ({"serviceUrl": "https://smba.example:0"}, "'serviceUrl' must be an http(s) URL."),
         ({"conversation": {"id": " "}}, "'conversation.id' is required."),
         ({"type": ""}, "The body is not a Bot Framework activity."),
     ],
