@@ -20,21 +20,24 @@ import httpx
 import pytest
 from aiohttp import web
 
-from bot.app import create_app
 from bot.i18n import en
-from bot.serve import Served, serve
+from bot.serve import Served
 from bot.services import SERVICES
-from bot.settings import load_settings, resolve
 from emulators.token_service import TokenService
 from tests.conftest import RunningConnector, RunningGraph
+from tests.delegated import (
+    CONNECTION,
+    USER,
+    exchange_invoke,
+    oauth_cards,
+    serve_delegated,
+    verify_state_invoke,
+)
 from tests.factories import BOT_ID, TENANT_ID, USER_AAD_ID, make_message
 
 LA = ZoneInfo("America/Los_Angeles")
 MORNING = datetime(2026, 11, 21, 9, 0, tzinfo=LA)
 MEET = "meet Design review tomorrow 3pm for 45m"
-CONNECTION = "graph"
-OAUTH_CARD = "application/vnd.microsoft.card.oauth"
-USER = "29:user-teams-id"  # make_message's sender
 OTHER_USER = "29:megan-teams-id"
 OTHER_AAD_ID = "7c5e2f0a-1b3d-4c6e-9f8a-2d4b6c8e0f1a"
 
@@ -57,62 +60,14 @@ class Delegated:
 
 @pytest.fixture
 async def delegated(
-    graph: RunningGraph,
-    connector: RunningConnector,
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
+    graph: RunningGraph, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> AsyncIterator[Delegated]:
     monkeypatch.chdir(tmp_path)
-    tokens = TokenService(key=graph.emulator.signing_key, tenant_id=graph.emulator.config.tenant_id)
-    token_server = await serve(tokens.app)
-    settings = load_settings(
-        GRAPH_BASE_URL=f"{graph.url}/v1.0",
-        GRAPH_CA_BUNDLE=str(graph.ca_file),
-        GRAPH_PERMISSIONS="delegated",
-        OAUTH_CONNECTION_NAME=CONNECTION,
-    )
-    app = create_app(resolve(settings), oauth_url=token_server.url)
-    served = await serve(app)
-    async with httpx.AsyncClient(base_url=served.url, timeout=30) as http:
-        yield Delegated(served.url, app, tokens, token_server, http)
-    await served.close()
-    await token_server.close()
-
-
-def oauth_cards(connector: RunningConnector, conversation_id: str) -> list[dict[str, Any]]:
-    return [
-        attachment["content"]
-        for call in connector.emulator.activities(conversation_id)
-        for attachment in call.body.get("attachments") or []
-        if attachment["contentType"] == OAUTH_CARD
-    ]
-
-
-def exchange_invoke(
-    card: dict[str, Any], token: str, *, connector: RunningConnector, **overrides: Any
-) -> dict[str, Any]:
-    """The `signin/tokenExchange` invoke a Teams client sends for an OAuth card."""
-    activity = make_message("", service_url=connector.url, **overrides)
-    activity.update(
-        type="invoke",
-        name="signin/tokenExchange",
-        value={
-            "id": card["tokenExchangeResource"]["id"],
-            "connectionName": card["connectionName"],
-            "token": token,
-        },
-    )
-    activity.pop("text")
-    return activity
-
-
-def verify_state_invoke(
-    code: str, *, connector: RunningConnector, **overrides: Any
-) -> dict[str, Any]:
-    activity = make_message("", service_url=connector.url, **overrides)
-    activity.update(type="invoke", name="signin/verifyState", value={"state": code})
-    activity.pop("text")
-    return activity
+    async with (
+        serve_delegated(graph) as bot,
+        httpx.AsyncClient(base_url=bot.url, timeout=30) as http,
+    ):
+        yield Delegated(bot.url, bot.app, bot.tokens, bot.token_server, http)
 
 
 def me_event_posts(graph: RunningGraph) -> list[Any]:

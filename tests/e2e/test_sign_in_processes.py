@@ -15,7 +15,8 @@ from bot.serve import serve
 from emulators.teams_client import ClientSettings
 from emulators.token_service import TokenService
 from tests.conftest import RunningConnector, RunningGraph
-from tests.e2e.test_sign_in import CONNECTION, MEET, USER, join_cards, me_event_posts
+from tests.delegated import CONNECTION, USER
+from tests.e2e.test_sign_in import MEET, join_cards, me_event_posts
 from tests.factories import USER_AAD_ID, make_message
 from tests.processes import start_bot, stop
 

@@ -16,22 +16,18 @@ import httpx
 import pytest
 from aiohttp import web
 
-from bot.app import create_app
 from bot.i18n import en
 from bot.reminders import ManualClock
-from bot.serve import serve
 from bot.services import SERVICES
-from bot.settings import load_settings, resolve
 from bot.store import ReminderState
 from emulators.token_service import TokenService
 from tests.conftest import RunningConnector, RunningGraph
+from tests.delegated import OAUTH_CARD, USER, serve_delegated
 from tests.factories import USER_AAD_ID, make_message
 
 LA = ZoneInfo("America/Los_Angeles")
 T0 = datetime(2030, 3, 4, 16, 0, tzinfo=UTC)  # Monday 8:00 in Los Angeles
-USER = "29:user-teams-id"  # make_message's sender
 CHAT = "a:1on1-reminders"
-OAUTH_CARD = "application/vnd.microsoft.card.oauth"
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 
 
@@ -102,23 +98,12 @@ async def delegated(
     tmp_path: Path,
 ) -> AsyncIterator[Delegated]:
     monkeypatch.chdir(tmp_path)
-    tokens = TokenService(key=graph.emulator.signing_key, tenant_id=graph.emulator.config.tenant_id)
-    token_server = await serve(tokens.app)
-    settings = load_settings(
-        GRAPH_BASE_URL=f"{graph.url}/v1.0",
-        GRAPH_CA_BUNDLE=str(graph.ca_file),
-        GRAPH_PERMISSIONS="delegated",
-        OAUTH_CONNECTION_NAME="graph",
-    )
     clock = ManualClock(T0)
-    app = create_app(resolve(settings), oauth_url=token_server.url, clock=clock)
-    served = await serve(app)
-    try:
-        async with httpx.AsyncClient(base_url=served.url, timeout=30) as http:
-            yield Delegated(app, http, clock, tokens, connector)
-    finally:
-        await served.close()
-        await token_server.close()
+    async with (
+        serve_delegated(graph, clock=clock) as bot,
+        httpx.AsyncClient(base_url=bot.url, timeout=30) as http,
+    ):
+        yield Delegated(bot.app, http, clock, bot.tokens, connector)
 
 
 def warnings(card: dict[str, Any]) -> list[str]:
