@@ -20,9 +20,11 @@ import httpx
 import pytest
 from aiohttp import web
 
+from bot.app import create_app
 from bot.i18n import en
-from bot.serve import Served
+from bot.serve import Served, serve
 from bot.services import SERVICES
+from bot.settings import load_settings, resolve
 from emulators.token_service import TokenService
 from tests.conftest import RunningConnector, RunningGraph
 from tests.delegated import (
@@ -369,3 +371,29 @@ async def test_a_silent_token_service_gets_one_clear_sentence_and_nothing_is_mad
     assert reply["text"] == en.CATALOG.sign_in_unavailable
     assert graph.emulator.events(USER_AAD_ID) == []
     assert oauth_cards(connector, conversation) == []
+
+
+async def test_a_deployed_delegated_bot_starts_without_any_app_only_graph_credential(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Real Graph, real token service, as an Azure Bot would run it: nothing is contacted at
+    start-up, and no app-only Graph token can be had (none is configured)."""
+    monkeypatch.chdir(tmp_path)
+    config = resolve(
+        load_settings(
+            GRAPH_PERMISSIONS="delegated",
+            OAUTH_CONNECTION_NAME=CONNECTION,
+            MicrosoftAppId="11111111-2222-3333-4444-555555555555",
+            MicrosoftAppPassword="bot-secret",
+            MicrosoftAppType="SingleTenant",
+            MicrosoftAppTenantId=TENANT_ID,
+        )
+    )
+    served = await serve(create_app(config))
+    try:
+        async with httpx.AsyncClient(base_url=served.url) as client:
+            health = (await client.get("/healthz")).json()
+    finally:
+        await served.close()
+    assert health["status"] == "ok" and health["mode"] == "cloud"
+    assert config.graph is None and config.graph_base_url == "https://graph.microsoft.com/v1.0"
