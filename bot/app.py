@@ -187,15 +187,17 @@ async def _services(
         if endpoint.local:  # said once everything it needs is known to be there
             _announce_local_mode(endpoint.base_url)
         http = await stack.enter_async_context(graph_http(endpoint.base_url, verify=verify))
-        tokens = MsalTokenProvider(
-            client_id=endpoint.client_id,
-            client_secret=endpoint.client_secret,
-            authority=endpoint.authority,
-            verify=str(endpoint.ca_file) if endpoint.ca_file else True,
-            # Microsoft's instance discovery knows only Microsoft's hosts, not a loopback one.
-            local_authority=endpoint.local or is_loopback_url(endpoint.authority),
-        )
-        stack.callback(tokens.close)
+        tokens = None  # delegated mode: only users' tokens, no app-only Graph identity
+        if not config.delegated:
+            tokens = MsalTokenProvider(
+                client_id=endpoint.client_id,
+                client_secret=endpoint.client_secret,
+                authority=endpoint.authority,
+                verify=str(endpoint.ca_file) if endpoint.ca_file else True,
+                # Microsoft's instance discovery knows only Microsoft's hosts, not loopback's.
+                local_authority=endpoint.local or is_loopback_url(endpoint.authority),
+            )
+            stack.callback(tokens.close)
         bot_config = _BotConfig(config, oauth_url)
         authentication = await _bot_authentication(config, bot_config, retry, stack)
         signed_in = await _signed_in_users(config, authentication, bot_config, store)

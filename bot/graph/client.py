@@ -105,7 +105,7 @@ class GraphClient:
     def __init__(
         self,
         http: httpx.AsyncClient,
-        tokens: TokenProvider,
+        tokens: TokenProvider | None,
         *,
         user_tokens: UserTokens | None = None,
         calendar_ttl: timedelta = timedelta(minutes=15),
@@ -114,7 +114,10 @@ class GraphClient:
     ) -> None:
         """`http` carries Graph's base URL (`https://graph.microsoft.com/v1.0`); `policy` its
         clock and sleep, which the calendar cache uses too. With `user_tokens` every call is
-        delegated (see the module docstring) and `tokens` is not used."""
+        delegated (see the module docstring) and `tokens`, the app's, is not used (a delegated
+        deployment has none: None)."""
+        if tokens is None and user_tokens is None:
+            raise ValueError("GraphClient needs the app's tokens or the users' tokens")
         self._http = http
         self._base = str(http.base_url).rstrip("/")
         self._tokens = tokens
@@ -479,6 +482,7 @@ class GraphClient:
         `SignInRequired` when they have none), else the app's."""
         if self._user_tokens is not None:
             return await self._user_tokens.user_token(user_id)
+        assert self._tokens is not None  # __init__: one or the other
         return await self._tokens.token()
 
     def _refused(self, user_id: str) -> None:
@@ -486,7 +490,7 @@ class GraphClient:
         for a fresh one."""
         if self._user_tokens is not None:
             self._user_tokens.forget(user_id)
-        else:
+        elif self._tokens is not None:
             self._tokens.invalidate()
 
     async def _request(self, method: str, path: str, user_id: str, **kwargs: Any) -> Any:

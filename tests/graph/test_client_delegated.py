@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 
 from bot.graph import (
@@ -365,3 +366,8 @@ async def test_consent_revoked_after_a_refusal_is_sign_in_required(live: Live) -
     assert [entry.status for entry in live.graph_requests()] == [401]
     assert live.users.forgotten == [ALICE]
     assert live.emulator.online_meetings(ALICE) == []
+
+
+def test_a_client_without_any_tokens_is_refused() -> None:
+    with pytest.raises(ValueError, match="app's tokens or the users' tokens"):
+        GraphClient(httpx.AsyncClient(base_url="https://graph.example/v1.0"), None)
