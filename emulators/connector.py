@@ -17,11 +17,21 @@ for a condition on what was recorded without sleeping.
 
 Like the Teams service it can refuse: with `rate_limits=True` it enforces Teams' per-bot,
 per-conversation limits (7 sends a second, 8 in 2 s, 60 in 30 s, 1800 an hour) and a per-app
-limit over all conversations (50 sends a second by default, `app_limits`; Teams documents
-"about 30-50 requests/s" per app per tenant) with 429 and `Retry-After`. The app is the
-`appid` (or `azp`) claim of the bearer token, read without verifying it, else "anonymous".
-A send refused by either limit is neither recorded nor counted against the other. A
-conversation the bot was removed from answers 403 `BotNotInConversationRoster`.
+limit per tenant over all of that tenant's conversations (50 sends a second by default,
+`app_limits`; Teams documents "about 30-50 requests/s" per app per tenant) with 429 and
+`Retry-After`. The app is the `appid` (or `azp`) claim of the bearer token, read without
+verifying it, else "anonymous". The tenant of a send is the one its body names
+(`conversation.tenantId`, or `tenantID` as botbuilder's model writes it, else
+`channelData.tenant.id`), else the one the emulator knows for the conversation (named by an
+earlier send or by the create, or set with `set_tenant` / `PUT /_emulator/tenants
+{"conversations": {id: tenant}}`); sends of no known tenant share one per-app budget, as every
+send did before tenants were told apart. A send refused by either limit is neither recorded
+nor counted against the other. A conversation the bot was removed from answers 403
+`BotNotInConversationRoster`.
+
+`stats()` (`GET /_emulator/stats`) counts calls, activities, 429s and duplicates, and, once a
+send of a known tenant arrived, per tenant under `tenants`: sends accepted, 429s and
+duplicates.
 
 Delivery keys (an emulator feature, not Teams behaviour): a send or reply whose JSON body
 carries a delivery key the emulator already accepted for the same conversation id is answered
@@ -270,6 +280,24 @@ class SlidingWindowLimiter:
 @dataclass
 class _Conversation:
     members: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tenant: str | None = None
+
+
+@dataclass(slots=True)
+class TenantCounts:
+    """What one tenant's sends came to: accepted (recorded), answered 429, recognised as
+    duplicates."""
+
+    accepted: int = 0
+    throttled: int = 0
+    duplicates: int = 0
+
+    def json(self) -> dict[str, int]:
+        return {
+            "accepted": self.accepted,
+            "throttled": self.throttled,
+            "duplicates": self.duplicates,
+        }
 
 
 class ConnectorEmulator:
@@ -297,6 +325,7 @@ class ConnectorEmulator:
         self._delivered: dict[tuple[str, str], str] = {}  # (conversation, activity id) -> rid
         self._removed: set[str] = set()
         self._conversations: dict[str, _Conversation] = {}
+        self._tenants: dict[str, TenantCounts] = {}
         self._ids = itertools.count(1)
         self._changed: tuple[asyncio.AbstractEventLoop, asyncio.Event] | None = None
         self.teams_client = TeamsClient(identity, notify=self._notify)
@@ -357,14 +386,26 @@ class ConnectorEmulator:
             return list(self._activities)
         return list(self._by_conversation.get(conversation_id, ()))
 
-    def stats(self) -> dict[str, int]:
-        """Counts of recorded calls, activity calls, 429s and recognised duplicates."""
-        return {
+    def stats(self) -> dict[str, Any]:
+        """Counts of recorded calls, activity calls, 429s and recognised duplicates; with
+        `tenants` (each tenant's `TenantCounts.json()`) once a send of a known tenant came."""
+        stats: dict[str, Any] = {
             "calls": len(self.calls),
             "activities": len(self._activities),
             "throttled": len(self.throttled),
             "duplicates": len(self.duplicates),
         }
+        if self._tenants:
+            stats["tenants"] = {t: counts.json() for t, counts in self._tenants.items()}
+        return stats
+
+    def tenant_counts(self, tenant: str) -> TenantCounts:
+        """What the sends of `tenant` came to so far (all zero for a tenant never seen)."""
+        return self._tenants.get(tenant, TenantCounts())
+
+    def set_tenant(self, conversation_id: str, tenant: str) -> None:
+        """The tenant a conversation belongs to, for sends whose body names none."""
+        self._conversation(conversation_id).tenant = tenant
 
     async def wait_for(
         self,
@@ -413,6 +454,7 @@ class ConnectorEmulator:
         self._delivered.clear()
         self._removed.clear()
         self._conversations.clear()
+        self._tenants.clear()
         self.teams_client.reset()
         for limiter in (self._limiter, self._app_limiter):
             if limiter is not None:
@@ -466,6 +508,7 @@ class ConnectorEmulator:
         self.app.router.add_post("/_emulator/reset", self._admin_reset)
         self.app.router.add_put("/_emulator/conversations/{cid}/members", self._admin_add_member)
         self.app.router.add_put("/_emulator/conversations/{cid}/removed", self._admin_removed)
+        self.app.router.add_put("/_emulator/tenants", self._admin_tenants)
         self.app.router.add_post("/_emulator/teams-client", self._admin_teams_client)
         self.app.router.add_get("/_emulator/teams-client", self._admin_client_invokes)
         self.app.router.add_delete("/_emulator/teams-client", self._admin_client_off)
@@ -541,18 +584,26 @@ class ConnectorEmulator:
             return _error(
                 403, "BotNotInConversationRoster", "The bot is not part of the conversation roster."
             )
+        tenant = self._tenant_of(cid, body)
+        counts = None if tenant is None else self._tenants.setdefault(tenant, TenantCounts())
         key = _delivery_key(body) if kind != "update" else None
         delivery_key = (cid, key) if key is not None else None
         if delivery_key is not None and (first := self._delivered.get(delivery_key)) is not None:
             self.duplicates.append(ConnectorCall(kind, cid, activity_id, first, raw=raw))
+            if counts is not None:
+                counts.duplicates += 1
             self._notify()
             return _resource_answer(first, 200)
-        if (refused := self._throttle(request, cid)) is not None:
+        if (refused := self._throttle(request, cid, tenant)) is not None:
+            if counts is not None:
+                counts.throttled += 1
             return refused
         rid = str(activity_id) if kind == "update" else f"1:{next(self._ids)}"
         if delivery_key is not None:
             self._delivered[delivery_key] = rid
         call = ConnectorCall(kind, cid, activity_id, rid, raw=raw)
+        if counts is not None:
+            counts.accepted += 1
         self._append(call)
         # Only a configured client looks inside: a load run's sends stay unparsed.
         if kind != "update" and self.teams_client.settings is not None and OAUTH_CARD_BYTES in raw:
@@ -564,13 +615,24 @@ class ConnectorEmulator:
         roster = self._conversation(cid).members
         self.teams_client.saw(activity, conversation_id=cid, service_url=service_url, roster=roster)
 
-    def _throttle(self, request: web.Request, cid: str) -> web.Response | None:
+    def _tenant_of(self, cid: str, body: dict[str, Any]) -> str | None:
+        """The tenant the body names (and the conversation is then known by), else the one
+        known for the conversation."""
+        conversation = self._conversation(cid)
+        named = _named_tenant(body)
+        if named is not None:
+            conversation.tenant = named
+        return conversation.tenant
+
+    def _throttle(self, request: web.Request, cid: str, tenant: str | None) -> web.Response | None:
         """Check both limits before counting the send against either: a 429, or None (and the
-        send counted)."""
+        send counted). The per-app budget is the app's in the send's tenant."""
         if self._limiter is None or self._app_limiter is None:
             return None
         now = self._clock()
         app_id = _app_id(request.headers.get("Authorization", ""))
+        if tenant is not None:
+            app_id = f"{app_id} in {tenant}"
         conversation_wait = self._limiter.check(cid, now)
         app_wait = self._app_limiter.check(app_id, now)
         if conversation_wait is None and app_wait is None:
@@ -580,6 +642,8 @@ class ConnectorEmulator:
         self.throttled.append(cid)
         self._notify()
         scope = "this conversation" if conversation_wait is not None else "this app"
+        if conversation_wait is None and tenant is not None:
+            scope = "this app in this tenant"
         response = _error(429, "Throttled", f"Too many requests for {scope}.")
         wait = max(conversation_wait or 0.0, app_wait or 0.0)
         response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
@@ -590,6 +654,9 @@ class ConnectorEmulator:
         if body is None:
             return _error(400, "BadArgument", "The request body must be a JSON object.")
         cid = f"a:local-{next(self._ids)}"
+        tenant = body.get("tenantId")
+        if isinstance(tenant, str) and tenant:
+            self.set_tenant(cid, tenant)
         self._append(ConnectorCall("create", cid, None, cid, body))
         activity = body.get("activity")
         if isinstance(activity, dict):
@@ -671,6 +738,17 @@ class ConnectorEmulator:
         self.add_member(request.match_info["cid"], body)
         return web.json_response(body)
 
+    async def _admin_tenants(self, request: web.Request) -> web.Response:
+        body = await _json_body(request)
+        conversations = body.get("conversations") if body is not None else None
+        if not isinstance(conversations, dict) or not all(
+            isinstance(tenant, str) and tenant for tenant in conversations.values()
+        ):
+            return _error(400, "BadArgument", 'Send {"conversations": {id: tenant}}.')
+        for cid, tenant in conversations.items():
+            self.set_tenant(cid, tenant)
+        return web.json_response({"conversations": len(conversations)})
+
     async def _admin_teams_client(self, request: web.Request) -> web.Response:
         body = await _json_body(request)
         try:
@@ -708,6 +786,21 @@ def _delivery_key(body: dict[str, Any]) -> str | None:
     meetbot = channel_data.get("meetbot") if isinstance(channel_data, dict) else None
     key = meetbot.get("deliveryKey") if isinstance(meetbot, dict) else None
     return key if isinstance(key, str) and key else None
+
+
+def _named_tenant(body: dict[str, Any]) -> str | None:
+    """The tenant an activity names: `conversation.tenantId` (Teams' spelling; botbuilder's
+    model writes `tenantID`), else `channelData.tenant.id`."""
+    conversation = body.get("conversation")
+    if isinstance(conversation, dict):
+        for name in ("tenantId", "tenantID"):
+            tenant = conversation.get(name)
+            if isinstance(tenant, str) and tenant:
+                return tenant
+    channel_data = body.get("channelData")
+    named = channel_data.get("tenant") if isinstance(channel_data, dict) else None
+    tenant = named.get("id") if isinstance(named, dict) else None
+    return tenant if isinstance(tenant, str) and tenant else None
 
 
 def _app_id(authorization: str) -> str:
