@@ -703,11 +703,13 @@ def scale_out_lines(
     """The CPU, the meets' latency and the kill, under the per-tenant table."""
     idle, busy = trickles
     per_meet = sum(r.cpu("idle", "idle-end") for r in replicas) / max(1, run.idle_meets)
-    cpu = sum(r.cpu("due", "end") for r in replicas) - per_meet * run.busy_meets
+    whole = sum(r.cpu("due", "end") for r in replicas)
+    cpu = whole - per_meet * run.busy_meets
     lines = [
         f"429s from the connector   {run.stats['throttled']} (the meets' included)",
         f"bot CPU per reminder      {1000 * cpu / max(1, delivered):.2f} ms (summed over the "
-        f"replicas, less {run.busy_meets} meets at {1000 * per_meet:.2f} ms, idle bots' figure)",
+        f"replicas, less {run.busy_meets} meets at {1000 * per_meet:.2f} ms, the idle bots' CPU "
+        f"per meet; {1000 * whole / max(1, delivered):.2f} ms with them)",
     ]
     for name, trickle, posted in (
         ("idle bots", idle, run.idle_meets),
