@@ -10,6 +10,8 @@ a database engine is.
   reminder, so a crash or a failed write between the two is reconciled later
   (`bot.reminders.reconcile`);
 - `WatchStore`: calendar watches (`remind me about all my meetings`);
+- `SendBudgetStore`: Teams' send limits as timelines every instance shares
+  (`bot.reminders.limits`);
 - `RetentionStore`: forgetting old history; `StoreHealth`: the probe behind /healthz.
 
 A consumer types its dependency as the Protocols it uses (the scheduler declares its Graph
@@ -24,6 +26,7 @@ import abc
 import asyncio
 import logging
 import time
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -229,6 +232,33 @@ class WatchStore(Protocol):
         """The earliest next_scan_at of any watch; None when there is none."""
 
 
+class SendBudgetStore(Protocol):
+    """Send budgets shared by every instance, one per key (a tenant, one window of a
+    conversation): each is a timeline whose `free_at` is when its budget is next free. Taking
+    `cost` moves it to `max(free_at, now) + cost`; a key never written, or whose `free_at` has
+    passed, is free now. Times and costs are integer microseconds since the Unix epoch (exact
+    on both engines, unlike floats)."""
+
+    @abc.abstractmethod
+    async def take_budgets(self, costs: Mapping[str, int], *, now: int) -> dict[str, int]:
+        """For every key at once, in one transaction: start = max(free_at, now), free_at =
+        start + cost. Each key's start."""
+
+    @abc.abstractmethod
+    async def return_budgets(self, costs: Mapping[str, int], *, now: int) -> None:
+        """Give back what was taken and not used: free_at = max(now, free_at - cost)."""
+
+    @abc.abstractmethod
+    async def hold_budgets(self, until: Mapping[str, int]) -> None:
+        """Nothing from these keys before `until` (a 429's Retry-After): free_at becomes at
+        least that."""
+
+    @abc.abstractmethod
+    async def forget_budgets(self, *, before: int) -> int:
+        """Delete the keys whose free_at is before `before` (no different from keys never
+        written once that time has passed); how many."""
+
+
 class RetentionStore(Protocol):
     """History kept only so long (`RETENTION_DAYS`)."""
 
@@ -259,6 +289,7 @@ class Store(
     ReminderStore,
     PendingCreateStore,
     WatchStore,
+    SendBudgetStore,
     RetentionStore,
     StoreHealth,
     abc.ABC,

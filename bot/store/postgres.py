@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -142,6 +142,8 @@ MIGRATIONS: tuple[str, ...] = (
     "ALTER TABLE pending_creates ADD COLUMN request text;",
     # The series master of a recurring meeting's reminder (`Reminder.series_id`).
     "ALTER TABLE reminders ADD COLUMN series_id text;",
+    # Send budgets every instance shares (`SendBudgetStore`): microseconds since the epoch.
+    "CREATE TABLE send_budgets (key text PRIMARY KEY, free_at bigint NOT NULL);",
 )
 
 _REMINDER_COLUMNS = (
@@ -156,6 +158,29 @@ _MEETING_COLUMNS = (
 _PENDING_COLUMNS = (
     "transaction_id, user_id, conversation_id, subject, starts_at, ends_at, attendees, "
     "lead_seconds, zone, locale, next_attempt_at, attempts, find_only, request"
+)
+
+
+# Budgets: one row per key, written in key order so that two instances taking the same keys
+# lock them in the same order (no deadlock). $1 keys, $2 costs or times, $3 now.
+_WANTED = "SELECT key, cost FROM unnest($1::text[], $2::bigint[]) AS wanted(key, cost)"
+_TAKE_BUDGETS = (
+    "INSERT INTO send_budgets AS b (key, free_at)"  # noqa: S608
+    f" SELECT key, $3::bigint + cost FROM ({_WANTED}) AS w ORDER BY key"
+    " ON CONFLICT (key) DO UPDATE"
+    " SET free_at = greatest(b.free_at, $3::bigint) + (excluded.free_at - $3::bigint)"
+    " RETURNING key, free_at"
+)
+_HOLD_BUDGETS = (
+    "INSERT INTO send_budgets AS b (key, free_at)"  # noqa: S608
+    f" SELECT key, cost FROM ({_WANTED}) AS w ORDER BY key"
+    " ON CONFLICT (key) DO UPDATE SET free_at = greatest(b.free_at, excluded.free_at)"
+)
+_RETURN_BUDGETS = (  # (an unknown key is written as already past: free)
+    "INSERT INTO send_budgets AS b (key, free_at)"  # noqa: S608
+    f" SELECT key, $3::bigint - cost FROM ({_WANTED}) AS w ORDER BY key"
+    " ON CONFLICT (key) DO UPDATE"
+    " SET free_at = greatest($3::bigint, b.free_at + (excluded.free_at - $3::bigint))"
 )
 
 
@@ -655,6 +680,29 @@ class PostgresStore(Store):
 
     async def next_watch_scan_at(self) -> datetime | None:
         return _opt_utc(await self._db().fetchval("SELECT min(next_scan_at) FROM watches"))
+
+    # --- send budgets -------------------------------------------------------------------------
+
+    async def take_budgets(self, costs: Mapping[str, int], *, now: int) -> dict[str, int]:
+        if not costs:
+            return {}
+        keys = list(costs)
+        rows = await self._fetch(_TAKE_BUDGETS, keys, [costs[key] for key in keys], now)
+        return {str(row["key"]): int(row["free_at"]) - costs[str(row["key"])] for row in rows}
+
+    async def return_budgets(self, costs: Mapping[str, int], *, now: int) -> None:
+        if costs:
+            keys = list(costs)
+            await self._db().execute(_RETURN_BUDGETS, keys, [costs[key] for key in keys], now)
+
+    async def hold_budgets(self, until: Mapping[str, int]) -> None:
+        if until:
+            keys = list(until)
+            await self._db().execute(_HOLD_BUDGETS, keys, [until[key] for key in keys])
+
+    async def forget_budgets(self, *, before: int) -> int:
+        status = await self._db().execute("DELETE FROM send_budgets WHERE free_at < $1", before)
+        return _deleted(status)
 
 
 # What a server that is down, unreachable or not answering looks like to asyncpg: the timeout,

@@ -29,7 +29,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -147,6 +147,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ("ALTER TABLE pending_creates ADD COLUMN request TEXT",),
     # The series master of a recurring meeting's reminder (`Reminder.series_id`).
     ("ALTER TABLE reminders ADD COLUMN series_id TEXT",),
+    # Send budgets every instance shares (`SendBudgetStore`): microseconds since the epoch.
+    ("CREATE TABLE send_budgets (key TEXT PRIMARY KEY, free_at INTEGER NOT NULL)",),
 )
 
 _REMINDER_COLUMNS = (
@@ -163,6 +165,16 @@ _PENDING_COLUMNS = (
     "lead_seconds, zone, locale, next_attempt_at, attempts, find_only, request"
 )
 _DROP_PENDING = "DELETE FROM pending_creates WHERE transaction_id = ?"
+# Budgets (key, now, cost): unqualified columns in DO UPDATE are the stored row's.
+_TAKE_BUDGET = (
+    "INSERT INTO send_budgets (key, free_at) VALUES (?1, ?2 + ?3) ON CONFLICT (key)"
+    " DO UPDATE SET free_at = max(free_at, ?2) + ?3 RETURNING free_at"
+)
+_RETURN_BUDGET = "UPDATE send_budgets SET free_at = max(?2, free_at - ?3) WHERE key = ?1"
+_HOLD_BUDGET = (  # (key, until)
+    "INSERT INTO send_budgets (key, free_at) VALUES (?1, ?2) ON CONFLICT (key)"
+    " DO UPDATE SET free_at = max(free_at, ?2)"
+)
 
 
 # Index ranges only (tests read their query plans): what is open, what is old enough to go.
@@ -660,6 +672,37 @@ class SqliteStore(Store):
         row = await self._fetchone("SELECT min(next_scan_at) FROM watches")
         return None if row is None else _opt_dt(row[0])
 
+    # --- send budgets -------------------------------------------------------------------------
+
+    async def take_budgets(self, costs: Mapping[str, int], *, now: int) -> dict[str, int]:
+        if not costs:
+            return {}
+        wanted = sorted(costs.items())
+
+        def take(db: sqlite3.Connection) -> dict[str, int]:
+            return {
+                key: int(db.execute(_TAKE_BUDGET, (key, now, cost)).fetchone()[0]) - cost
+                for key, cost in wanted
+            }
+
+        return await self._run(take, writes=True)
+
+    async def return_budgets(self, costs: Mapping[str, int], *, now: int) -> None:
+        if costs:
+            given = [(key, now, cost) for key, cost in sorted(costs.items())]
+            await self._run(lambda db: _executemany(db, _RETURN_BUDGET, given), writes=True)
+
+    async def hold_budgets(self, until: Mapping[str, int]) -> None:
+        if until:
+            held = sorted(until.items())
+            await self._run(lambda db: _executemany(db, _HOLD_BUDGET, held), writes=True)
+
+    async def forget_budgets(self, *, before: int) -> int:
+        rows = await self._write(
+            "DELETE FROM send_budgets WHERE free_at < ? RETURNING key", (before,)
+        )
+        return len(rows)
+
 
 def _connect(path: Path, busy_s: float) -> sqlite3.Connection:
     """The store's connection, in WAL mode, migrated (run in the store's thread)."""
@@ -706,6 +749,10 @@ def _migrate(db: sqlite3.Connection, busy_s: float) -> None:
 
 def _fetchall(db: sqlite3.Connection, query: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
     return db.execute(query, params).fetchall()
+
+
+def _executemany(db: sqlite3.Connection, query: str, rows: Sequence[Sequence[Any]]) -> None:
+    db.executemany(query, rows)
 
 
 def _schema_version(db: sqlite3.Connection) -> int:

@@ -14,6 +14,7 @@ from bot.store import (
     ReferenceStore,
     ReminderStore,
     RetentionStore,
+    SendBudgetStore,
     SqliteStore,
     Store,
     StoreHealth,
@@ -26,6 +27,7 @@ PROTOCOLS = (
     ReminderStore,
     PendingCreateStore,
     WatchStore,
+    SendBudgetStore,
     RetentionStore,
     StoreHealth,
 )
