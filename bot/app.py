@@ -38,7 +38,7 @@ from bot.reminders import (
     Reminders,
     ReminderScheduler,
     SchedulerConfig,
-    SendLimits,
+    SharedSendLimits,
     SystemClock,
 )
 from bot.retry import CONNECTOR_RETRY, RetryPolicy
@@ -219,7 +219,8 @@ async def _services(
             store=store,
             events=graph,
             sender=sender,
-            limits=SendLimits(app_rate=settings.teams_send_rate),
+            # Teams' limits per tenant and per conversation, shared by every instance.
+            limits=SharedSendLimits(store, app_rate=settings.teams_send_rate),
             clock=clock,
             config=scheduler_config(settings, simulated=endpoint.local),
             pending=PendingCreates(

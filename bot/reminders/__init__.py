@@ -2,7 +2,7 @@
 
 from bot.reminders.clock import Clock, ManualClock, SystemClock
 from bot.reminders.delivery import Delivery, Outcome, ProactiveSender, Sender
-from bot.reminders.limits import SendLimits, TokenBucket
+from bot.reminders.limits import SendLimits, SharedSendLimits, TokenBucket
 from bot.reminders.reconcile import Finished, Finisher, PendingCreates, ReconcileConfig
 from bot.reminders.scheduler import ReminderScheduler, SchedulerConfig, SchedulerStats
 from bot.reminders.service import MeetingSpot, ReminderChoice, Reminders, choice_of
@@ -25,6 +25,7 @@ __all__ = [
     "SchedulerStats",
     "SendLimits",
     "Sender",
+    "SharedSendLimits",
     "SystemClock",
     "TokenBucket",
     "choice_of",

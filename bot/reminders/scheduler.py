@@ -7,8 +7,9 @@ never take the same one), re-reads each meeting's event from Graph, and then:
   skipped, and the next check is set closer to the due time, so a meeting moved earlier is
   noticed before its old reminder time;
 - when due: a cancelled or finished meeting is skipped, a moved one rescheduled, and otherwise
-  the reminder card goes out through `continue_conversation`, paced by token buckets (per
-  conversation and per app, Teams' limits) and carrying the reminder's delivery key.
+  the reminder card goes out through `continue_conversation`, paced within Teams' limits per
+  conversation and per app in each tenant (budgets every instance shares through the
+  database: `bot.reminders.limits`) and carrying the reminder's delivery key.
 
 A 429 puts the reminder back for its Retry-After; 412/5xx and dropped connections retry with
 bounded exponential backoff; 403/404 mean the bot left the conversation: its reference is
@@ -70,7 +71,7 @@ from bot.i18n import catalog_for
 from bot.logs import log_context
 from bot.reminders.clock import Clock
 from bot.reminders.delivery import Delivery, Outcome, Sender
-from bot.reminders.limits import SendLimits
+from bot.reminders.limits import Recipient, SendBudget
 from bot.reminders.plan import MAX_STEP, first_attempt, next_check
 from bot.reminders.reconcile import PendingCreates
 from bot.retry import REMINDER_RETRY, RetryPolicy
@@ -163,7 +164,7 @@ class ReminderScheduler:
         store: SchedulerStore,
         events: EventSource,
         sender: Sender,
-        limits: SendLimits,
+        limits: SendBudget,
         clock: Clock,
         config: SchedulerConfig | None = None,
         pending: PendingCreates | None = None,
@@ -406,7 +407,8 @@ class ReminderScheduler:
         if reference is None:
             await self._finish(reminder, ReminderState.UNDELIVERABLE, "no conversation reference")
             return
-        if not await self._pace(reminder):
+        to = Recipient.of(reminder.conversation_id, reference)
+        if not await self._pace(reminder, to):
             return
         if event is None:
             view = await self._stored_view(reminder)
@@ -418,7 +420,7 @@ class ReminderScheduler:
         if event is None and outcome.delivery is Delivery.SENT:
             self.stats.unchecked += 1
             log.info("reminder %s: sent as stored, not re-read (no sign-in)", reminder.id)
-        await self._record(reminder, outcome)
+        await self._record(reminder, outcome, to)
 
     async def _current_event(self, reminder: Reminder) -> Event | None:
         """The event now, or None when the reminder was settled (skipped, moved, retried).
@@ -564,18 +566,19 @@ class ReminderScheduler:
             return event
         return event.model_copy(update={"recurrence": master.recurrence})
 
-    async def _pace(self, reminder: Reminder) -> bool:
-        """Wait for a send slot within Teams' limits, or put the reminder back for later."""
+    async def _pace(self, reminder: Reminder, to: Recipient) -> bool:
+        """Wait for a send slot within Teams' limits (the conversation's, then its tenant's),
+        or put the reminder back for later."""
         stamp = self._clock.now().timestamp()
-        wait = self._limits.reserve(reminder.conversation_id, stamp)
+        wait = await self._limits.take(to, stamp)
         if wait > self._config.lease.total_seconds() / 4:  # would outlive the claim: requeue
-            self._limits.refund(reminder.conversation_id, stamp)
+            await self._limits.give_back(to, stamp)
             retry_at = self._clock.now() + timedelta(seconds=wait)
             await self._release(reminder, retry_at, failed=False)
             return False
         if wait > 0:
             await self._clock.sleep(wait)
-        await self._limits.app_turn(self._clock)
+        await self._limits.turn(to, self._clock)
         return True
 
     def _activity(self, reminder: Reminder, view: MeetingView, *, rechecked: bool) -> Activity:
@@ -596,7 +599,7 @@ class ReminderScheduler:
         }
         return activity
 
-    async def _record(self, reminder: Reminder, outcome: Outcome) -> None:
+    async def _record(self, reminder: Reminder, outcome: Outcome, to: Recipient) -> None:
         match outcome.delivery:
             case Delivery.SENT:
                 await self._store.mark_sent(
@@ -609,7 +612,7 @@ class ReminderScheduler:
                 self.stats.throttled += 1
                 delay = outcome.retry_after or 1.0
                 now = self._clock.now()
-                self._limits.throttled(reminder.conversation_id, now.timestamp(), delay)
+                await self._limits.hold(to, now.timestamp(), delay)
                 await self._release(reminder, now + timedelta(seconds=delay), failed=False)
             case Delivery.RETRY:
                 await self._retry(reminder, outcome.detail)

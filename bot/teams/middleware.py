@@ -20,6 +20,7 @@ starts) is the bot's own: it passes through all of them untouched.
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -216,9 +217,17 @@ def _bot_left(activity: Activity) -> bool:
 
 def conversation_reference(activity: Activity) -> ConversationReference:
     """`TurnContext.get_conversation_reference(activity)`, without its activity id (a
-    proactive send starts a turn of its own)."""
+    proactive send starts a turn of its own), naming the conversation's tenant."""
     reference: ConversationReference = TurnContext.get_conversation_reference(activity)
     reference.activity_id = None
+    # Teams spells it `tenantId`, which botbuilder's model does not map (it reads and writes
+    # `tenantID`): without this the reference would not say whose per-tenant send limit a
+    # reminder into the conversation counts against.
+    tenants = tenant_ids(activity)
+    conversation = reference.conversation
+    if conversation is not None and not conversation.tenant_id and len(tenants) == 1:
+        reference.conversation = copy.copy(conversation)
+        reference.conversation.tenant_id = next(iter(tenants))
     return reference
 
 

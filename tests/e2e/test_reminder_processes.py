@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import httpx
 import pytest
-from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
 from bot.i18n import en
 from bot.store import PostgresStore, Reminder, ReminderState, SqliteStore, Store, reminder_key
+from bot.teams.middleware import conversation_reference
 from tests.conftest import RunningConnector, RunningGraph
 from tests.e2e.test_meet import card_text
 from tests.factories import make_message
@@ -30,9 +30,17 @@ COUNT = 500
 EN = en.CATALOG
 
 
-async def _seed(store: Store, graph: RunningGraph, connector: RunningConnector) -> None:
-    """COUNT meetings starting in 9 minutes, each its own organizer and conversation, whose
-    10-minute reminders are due now."""
+async def _seed(
+    store: Store,
+    graph: RunningGraph,
+    connector: RunningConnector,
+    *,
+    count: int = COUNT,
+    tenants: tuple[str, ...] = (),
+) -> None:
+    """`count` meetings starting in 9 minutes, each its own organizer and conversation, whose
+    10-minute reminders are due now; the conversations in `tenants` in turn (else the
+    factory's one tenant)."""
     now = datetime.now(UTC).replace(microsecond=0)
     start = now + timedelta(minutes=9)
     end = start + timedelta(minutes=30)
@@ -40,7 +48,7 @@ async def _seed(store: Store, graph: RunningGraph, connector: RunningConnector) 
         "start": {"dateTime": start.replace(tzinfo=None).isoformat(), "timeZone": "UTC"},
         "end": {"dateTime": end.replace(tzinfo=None).isoformat(), "timeZone": "UTC"},
     }
-    for index in range(COUNT):
+    for index in range(count):
         user = str(uuid.uuid4())
         cid = f"a:conversation-{index}"
         event = graph.emulator.seed_event(
@@ -52,10 +60,13 @@ async def _seed(store: Store, graph: RunningGraph, connector: RunningConnector) 
                 **wall,
             },
         )
-        activity = Activity().deserialize(
-            make_message("hi", service_url=connector.url, conversation_id=cid)
-        )
-        reference = TurnContext.get_conversation_reference(activity).serialize()
+        message = make_message("hi", service_url=connector.url, conversation_id=cid)
+        if tenants:
+            tenant = tenants[index % len(tenants)]
+            message["conversation"]["tenantId"] = tenant
+            message["channelData"]["tenant"]["id"] = tenant
+        activity = Activity().deserialize(message)
+        reference = conversation_reference(activity).serialize()  # as the bot keeps it
         await store.save_reference(cid, reference, now=now)
         await store.add_reminder(
             Reminder(
@@ -130,6 +141,44 @@ async def test_two_processes_sharing_postgres_deliver_each_reminder_once(
     finally:
         await connection.close()
     assert workers == 2  # both processes took part
+
+
+async def test_three_processes_keep_a_tenants_limit_together(
+    graph: RunningGraph, connector: RunningConnector, postgres_url: str, tmp_path: Path
+) -> None:
+    """Teams' per-app limit is per tenant, whichever replica sends: processes each allowed the
+    whole rate share it (each tenant having its own: `tests/reminders/test_shared_limits.py`)."""
+    limit, count = 20, 100
+    connector.emulator.enable_rate_limits(app_limits=((limit, 1.0),))
+    # Below the limit as the default is below Teams': room for late wake-ups, and for the
+    # emulators sharing this process's event loop with the test.
+    env = _bot_env(graph, postgres_url, TEAMS_SEND_RATE="14")
+    bots = []
+    for name in "abc":
+        (tmp_path / name).mkdir()
+        bots.append((await start_bot(tmp_path / name, **env))[0])
+    store = PostgresStore(postgres_url)
+    await store.open()
+    try:
+        await _seed(store, graph, connector, count=count, tenants=("tenant-one",))
+        await connector.emulator.wait_for(lambda e: len(e.activities()) >= count, timeout=120)
+        for bot in bots:
+            await stop(bot)
+        assert await store.reminder_counts() == {ReminderState.SENT: count}
+    finally:
+        await store.close()
+        for bot in bots:
+            await _kill(bot)
+
+    assert connector.emulator.throttled == []  # several senders, and not one 429
+    counts = connector.emulator.tenant_counts("tenant-one")
+    assert (counts.accepted, counts.throttled, counts.duplicates) == (count, 0, 0)
+    connection = await asyncpg.connect(postgres_url)
+    try:
+        workers = await connection.fetchval("SELECT count(DISTINCT worker) FROM reminders")
+    finally:
+        await connection.close()
+    assert workers >= 2  # (each claims up to 64 at once)
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgres"])

@@ -1,5 +1,6 @@
 """The conversation reference Meetbot keeps for reminders is botbuilder's, without its activity
-id, written as msrest writes it."""
+id and naming the tenant (which botbuilder's model drops: Teams spells it `tenantId`), written as
+msrest writes it."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
 from bot.teams.middleware import conversation_reference
-from tests.factories import make_message
+from tests.factories import TENANT_ID, make_message
 
 
 def _botbuilders(activity: Activity) -> dict[str, Any]:
@@ -21,7 +22,8 @@ def _botbuilders(activity: Activity) -> dict[str, Any]:
 SERVICE = "https://smba.trafficmanager.net/amer/"
 
 
-def _variants() -> list[dict[str, Any]]:
+def _variants() -> list[tuple[dict[str, Any], str | None]]:
+    """Activities, each with the tenant its reference names."""
     channel = make_message(
         "<at>Meetbot</at> meet now", service_url=SERVICE, conversation_id="19:c@thread.tacv2"
     )
@@ -34,20 +36,27 @@ def _variants() -> list[dict[str, Any]]:
         bare.pop(key, None)
     bare["from"] = {"id": "29:x"}
     bare["recipient"] = {"id": "28:bot", "name": "Meetbot", "role": "bot"}
+    tenant = TENANT_ID.lower()
     return [
-        make_message("meet Design review tomorrow 3pm", service_url=SERVICE),
-        channel,
-        update,
-        bare,
+        (make_message("meet Design review tomorrow 3pm", service_url=SERVICE), tenant),
+        (channel, None),  # two tenants named: it names neither
+        (update, tenant),
+        (bare, tenant),  # `conversation.tenantId` only
     ]
 
 
-@pytest.mark.parametrize("body", _variants())
-def test_it_is_what_botbuilder_makes_less_the_activity_id(body: dict[str, Any]) -> None:
+@pytest.mark.parametrize(("body", "tenant"), _variants())
+def test_it_is_what_botbuilder_makes_less_the_activity_id_with_the_tenant(
+    body: dict[str, Any], tenant: str | None
+) -> None:
     activity = Activity().deserialize(body)
-    reference = conversation_reference(activity)
-    assert reference.serialize() == _botbuilders(activity)
-    assert "activityId" not in reference.serialize()
+    written = conversation_reference(activity).serialize()
+    expected = _botbuilders(activity)
+    if tenant is not None:
+        expected["conversation"] = expected["conversation"] | {"tenantID": tenant}
+    assert written == expected
+    assert "activityId" not in written
+    assert activity.conversation.tenant_id is None  # the activity itself is left as it came
 
 
 def test_two_turns_of_one_conversation_give_equal_references() -> None:
