@@ -16,6 +16,10 @@ waits (`spend`), not the work between them, so a connector reply that follows sl
 still gets its retries. An attempt's timeout never reaches past what is left, and a wait that
 would leave less than `min_attempt` for the try after it is not started.
 
+A caller that paces its own sends and acts on a 429 itself (the reminder scheduler holds every
+instance's budget for the tenant and conversation) runs them in `paced_by_caller()`: a 429 is
+then not tried again after its Retry-After, which would be a send outside that pacing.
+
 Time is injected (`clock`, monotonic seconds, and `sleep`), so tests never wait for it.
 """
 
@@ -24,7 +28,9 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 
@@ -102,3 +108,22 @@ GRAPH_RETRY = RetryPolicy(connect_timeout=2.0)
 CONNECTOR_RETRY = RetryPolicy(attempts=4, min_attempt=1.0, spread=0.5)
 # Reminders: the scheduler retries a failed send over minutes, one try per round.
 REMINDER_RETRY = RetryPolicy(attempts=6, base_delay=2.0, max_delay=120.0, spread=0.4)
+
+
+_PACED_BY_CALLER: ContextVar[bool] = ContextVar("paced_by_caller", default=False)
+
+
+@contextmanager
+def paced_by_caller() -> Iterator[None]:
+    """Within it, this task's calls answer a 429 at once (with its Retry-After) instead of
+    retrying it: the caller's pacing decides when to send again."""
+    token = _PACED_BY_CALLER.set(True)
+    try:
+        yield
+    finally:
+        _PACED_BY_CALLER.reset(token)
+
+
+def throttling_is_paced() -> bool:
+    """Whether the calling task is inside `paced_by_caller()`."""
+    return _PACED_BY_CALLER.get()

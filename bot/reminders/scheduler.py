@@ -74,7 +74,7 @@ from bot.reminders.delivery import Delivery, Outcome, Sender
 from bot.reminders.limits import Recipient, SendBudget
 from bot.reminders.plan import MAX_STEP, first_attempt, next_check
 from bot.reminders.reconcile import PendingCreates
-from bot.retry import REMINDER_RETRY, RetryPolicy
+from bot.retry import REMINDER_RETRY, RetryPolicy, paced_by_caller
 from bot.store import (
     MeetingStore,
     ReferenceStore,
@@ -414,9 +414,10 @@ class ReminderScheduler:
             view = await self._stored_view(reminder)
         else:
             view = self._view(reminder, await self._with_recurrence(reminder, event))
-        outcome = await self._sender.send(
-            reference, self._activity(reminder, view, rechecked=event is not None)
-        )
+        with paced_by_caller():  # a 429 comes back here, to hold every instance's budget
+            outcome = await self._sender.send(
+                reference, self._activity(reminder, view, rechecked=event is not None)
+            )
         if event is None and outcome.delivery is Delivery.SENT:
             self.stats.unchecked += 1
             log.info("reminder %s: sent as stored, not re-read (no sign-in)", reminder.id)

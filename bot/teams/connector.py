@@ -17,7 +17,8 @@ botbuilder stays the framework: replies, updates and proactive sends go through 
   per activity, and the token fetched with blocking msal on the event loop.
 - Retries, both ways, per `bot.retry` (`CONNECTOR_RETRY`): Teams asks bots to retry 429 (after
   its `Retry-After`), 412, 502 and 504; Meetbot also retries a connection that dropped or timed
-  out before an answer came. Everything else is final: 403/404 (the bot was removed), 400, 401,
+  out before an answer came (but not a 429 where the caller paces its own sends:
+  `bot.retry.paced_by_caller`). Everything else is final: 403/404 (the bot was removed), 400, 401,
   413, 500 and 503 (the reminder scheduler still retries those later, over minutes). A call that
   finally failed is logged (the log context already names the activity and conversation, or
   the reminder) and raised as `bot.connector_errors`' tree, from one place (`with_retries`),
@@ -71,7 +72,7 @@ from bot.connector_errors import (
     connector_error,
 )
 from bot.proxies import proxy_for
-from bot.retry import Budget, RetryPolicy, retry_after_seconds
+from bot.retry import Budget, RetryPolicy, retry_after_seconds, throttling_is_paced
 from bot.teams.outgoing import activity_json
 from bot.teams.tokens import BotTokens
 
@@ -427,7 +428,7 @@ async def with_retries(
         if response is not None:
             status, retry_after_header = answer(response)
             retry_after = retry_after_seconds(retry_after_header)
-            if status not in RETRY_STATUSES:
+            if status not in RETRY_STATUSES or (status == 429 and throttling_is_paced()):
                 if status < 300:
                     return response
                 # Final; a read (a roster lookup) is the caller's to judge.

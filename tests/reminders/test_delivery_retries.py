@@ -93,3 +93,25 @@ async def test_a_403_is_not_retried_and_the_reminder_is_undeliverable(
     assert stored is not None and stored.state is ReminderState.UNDELIVERABLE
     assert len(world.connector.emulator.faults_served) == 1
     assert time.sleeps == []
+
+
+async def test_a_429_comes_back_to_the_scheduler_at_once_and_waits_its_retry_after(
+    world: World, sending: tuple[ReminderScheduler, FakeTime]
+) -> None:
+    """A reminder's 429 is not tried again inside the send (that try would go out past the
+    pacing every instance shares): the scheduler holds the budgets and puts it back."""
+    scheduler, time = sending
+    reminder = await world.meeting("Sync", T0 + timedelta(hours=1))
+    world.connector.emulator.fail_next("reply", 1, 429, retry_after=7)
+    world.clock.set(reminder.due_at)
+    await scheduler.drain()
+    stored = await world.store.get_reminder(reminder.id)
+    assert stored is not None and stored.state is ReminderState.PENDING
+    assert stored.next_attempt_at == reminder.due_at + timedelta(seconds=7)
+    assert [f.status for f in world.connector.emulator.faults_served] == [429]
+    assert time.sleeps == []  # no wait inside the send
+    assert scheduler.stats.throttled == 1
+
+    world.clock.set(stored.next_attempt_at)
+    await scheduler.drain()
+    assert len(world.sent(reminder.conversation_id)) == 1
