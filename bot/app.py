@@ -31,6 +31,7 @@ from bot.graph import GraphClient, MsalTokenProvider
 from bot.graph.http import graph_http
 from bot.local import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_TENANT, default_cert_path
 from bot.reminders import (
+    Answering,
     Clock,
     PendingCreates,
     ProactiveSender,
@@ -56,6 +57,7 @@ from bot.teams.connector import MeetbotConnectorFactory
 from bot.teams.handler import MeetBot
 from bot.teams.middleware import (
     AdmitTenants,
+    Answered,
     OneTurnAtATime,
     Paced,
     PlainText,
@@ -215,7 +217,9 @@ async def _services(
             hold=lease,  # a `meet` is reconciled once its turn has had this long
         )
         meetings = MeetingFlow(graph, simulated=endpoint.local, reminders=reminders)
+        answering = Answering()  # turns in flight, which reminders give way to
         scheduler = ReminderScheduler(
+            answering=answering,
             store=store,
             events=graph,
             sender=sender,
@@ -250,6 +254,7 @@ async def _services(
         # In this order (`bot.teams.middleware`): nothing of a refused tenant's is stored, and
         # the lock and the store are waited on inside the Pacer's window.
         pacer, turns = Pacer(), OneTurnAtATime()
+        adapter.use(Answered(answering))
         adapter.use(PlainText())
         tenants = allowed_tenants(settings)
         if tenants is not None:

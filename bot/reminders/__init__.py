@@ -1,5 +1,6 @@
 """Meeting reminders: the chat-side service, the database-driven scheduler and its parts."""
 
+from bot.reminders.answering import Answering
 from bot.reminders.clock import Clock, ManualClock, SystemClock
 from bot.reminders.delivery import Delivery, Outcome, ProactiveSender, Sender
 from bot.reminders.limits import SendLimits, SharedSendLimits, TokenBucket
@@ -8,6 +9,7 @@ from bot.reminders.scheduler import ReminderScheduler, SchedulerConfig, Schedule
 from bot.reminders.service import MeetingSpot, ReminderChoice, Reminders, choice_of
 
 __all__ = [
+    "Answering",
     "Clock",
     "Delivery",
     "Finished",

@@ -69,6 +69,7 @@ from bot.graph import (
 from bot.graph.models import Event
 from bot.i18n import catalog_for
 from bot.logs import log_context
+from bot.reminders.answering import Answering
 from bot.reminders.clock import Clock
 from bot.reminders.delivery import Delivery, Outcome, Sender
 from bot.reminders.limits import Recipient, SendBudget
@@ -141,6 +142,8 @@ class SchedulerConfig:
     prune_every: timedelta = timedelta(hours=1)  # how often old history is looked for
     prune_batch: int = 500  # rows per table per transaction: the store is never held long
     shutdown_grace: timedelta = timedelta(seconds=10)  # for sends in flight at shutdown
+    # The longest a reminder waits, before each step, for the turns being answered.
+    yield_to_turns: timedelta = timedelta(milliseconds=250)
 
 
 @dataclass
@@ -168,8 +171,10 @@ class ReminderScheduler:
         clock: Clock,
         config: SchedulerConfig | None = None,
         pending: PendingCreates | None = None,
+        answering: Answering | None = None,
     ) -> None:
         self._store = store
+        self._answering = answering  # turns in flight, which come first
         self._pending = pending
         self._next_reconcile: datetime | None = None  # None: at the first round
         self._reconciling = False  # a batch is in flight
@@ -367,7 +372,14 @@ class ReminderScheduler:
 
     async def _handle(self, reminder: Reminder) -> None:
         with log_context(reminder_id=str(reminder.id), conversation_id=reminder.conversation_id):
+            await self._yield_to_turns()
             await self._handle_reminder(reminder)
+
+    async def _yield_to_turns(self) -> None:
+        """Let the turns being answered have the event loop first (for a while at most)."""
+        if self._answering is not None and self._answering.turns:
+            limit = self._config.yield_to_turns.total_seconds()
+            await self._answering.until_quiet(self._clock, at_most=limit)
 
     async def _handle_reminder(self, reminder: Reminder) -> None:
         if reminder.awaits_occurrence:
@@ -408,6 +420,7 @@ class ReminderScheduler:
             await self._finish(reminder, ReminderState.UNDELIVERABLE, "no conversation reference")
             return
         to = Recipient.of(reminder.conversation_id, reference)
+        await self._yield_to_turns()
         if not await self._pace(reminder, to):
             return
         if event is None:

@@ -1,6 +1,8 @@
 """What every turn goes through before the bot routes it: botbuilder middleware, in the order
 `bot.app` registers it with `adapter.use()`:
 
+0. `Answered`: the turn is counted as being answered (`bot.reminders.answering`), so the
+   reminder fan-out lets it have the event loop first.
 1. `PlainText`: every text the bot sends is marked plain, so user input quoted back (a
    subject, an unknown command, a mention's name) cannot turn into links or formatting.
 2. `AdmitTenants`: with an allow-list of tenants, an activity from any other tenant gets one
@@ -36,7 +38,7 @@ from botbuilder.schema import (
 )
 
 from bot.i18n import catalog_for
-from bot.reminders import Reminders
+from bot.reminders import Answering, Reminders
 from bot.store import StoreUnavailable
 from bot.teams.mentions import mentions_bot
 from bot.teams.outgoing import text_message
@@ -62,6 +64,21 @@ def proactive(activity: Activity) -> bool:
         activity.type == ActivityTypes.event
         and activity.name == ActivityEventNames.continue_conversation
     )
+
+
+class Answered(Middleware):  # type: ignore[misc]
+    """Count the turn as being answered while it runs (the bot's own proactive turns are not:
+    they are the reminders that give way)."""
+
+    def __init__(self, answering: Answering) -> None:
+        self._answering = answering
+
+    async def on_turn(self, context: TurnContext, logic: Logic) -> None:
+        if proactive(context.activity):
+            await logic()
+            return
+        with self._answering.turn():
+            await logic()
 
 
 class PlainText(Middleware):  # type: ignore[misc]

@@ -23,6 +23,7 @@ from botbuilder.schema import Activity
 from bot.graph import GraphClient, MsalTokenProvider
 from bot.local import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET
 from bot.reminders import (
+    Answering,
     ManualClock,
     MeetingSpot,
     ProactiveSender,
@@ -119,7 +120,11 @@ def _wall(value: datetime) -> str:
 
 
 def make_scheduler(
-    world_parts: dict[str, Any], limits: SendLimits | None = None, **config: Any
+    world_parts: dict[str, Any],
+    limits: SendLimits | None = None,
+    *,
+    answering: Answering | None = None,
+    **config: Any,
 ) -> ReminderScheduler:
     return ReminderScheduler(
         store=world_parts["store"],
@@ -128,6 +133,7 @@ def make_scheduler(
         limits=limits or SendLimits.unlimited(),
         clock=world_parts["clock"],
         config=SchedulerConfig(**config),
+        answering=answering,
     )
 
 
