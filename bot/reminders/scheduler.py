@@ -180,6 +180,9 @@ class ReminderScheduler:
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._slot_free = asyncio.Event()
+        # Slots claimed together while a backlog lasts (`_round`), and whether one does.
+        self._claim_batch = max(1, self._config.concurrency // 4)
+        self._backlog = False
         self._next_watch_scan: datetime | None = None
         self._next_prune: datetime | None = None  # None: at the first round
         self._quiet_rounds = 0  # times the loop went idle with nothing in flight
@@ -278,20 +281,25 @@ class ReminderScheduler:
         return total
 
     async def _round(self) -> bool:
-        """Claim into free slots. True when it should go on at once rather than idle."""
+        """Claim into free slots. True when it should go on at once rather than idle.
+
+        While a backlog is being worked off (the last claim filled every free slot), slots
+        are claimed into a batch at a time, not one by one as each frees up: one claim per
+        batch is one write and one commit for several reminders."""
         await self._scan_watches()
         self._start_reconcile()
         free = self._config.concurrency - len(self._tasks)
-        if free <= 0:
-            await self._wait_for_slot()
+        if free <= 0 or (self._backlog and free < self._claim_batch):
+            await self._wait_for_slots(self._claim_batch if self._backlog else 1)
             return True
         claimed = await self._claim(free)
         for reminder in claimed:
             task = asyncio.create_task(self._handle(reminder))
             self._tasks.add(task)
             task.add_done_callback(self._done)
-        if len(claimed) == free:  # maybe more are due: claim again when a slot frees up
-            await self._wait_for_slot()
+        self._backlog = len(claimed) == free
+        if self._backlog:  # maybe more are due: claim again when a batch of slots frees up
+            await self._wait_for_slots(self._claim_batch)
             return True
         await self._prune()  # only in a round with free slots left: sends come first
         return False
@@ -302,11 +310,11 @@ class ReminderScheduler:
         if not task.cancelled() and (error := task.exception()) is not None:
             log.error("reminder task failed", exc_info=error)
 
-    async def _wait_for_slot(self) -> None:
-        self._slot_free.clear()
-        if len(self._tasks) < self._config.concurrency:
-            return
-        await self._slot_free.wait()
+    async def _wait_for_slots(self, wanted: int) -> None:
+        """Until `wanted` slots are free (or every task has ended, which frees them all)."""
+        while self._tasks and self._config.concurrency - len(self._tasks) < wanted:
+            self._slot_free.clear()
+            await self._slot_free.wait()
 
     async def _pause(self) -> None:
         """After a failed round (the database away, say): the poll interval, or a wake-up."""
