@@ -15,7 +15,8 @@ A 429 puts the reminder back for its Retry-After; 412/5xx and dropped connection
 bounded exponential backoff; 403/404 mean the bot left the conversation: its reference is
 dropped and the reminder recorded as undeliverable. A claim is a lease: if the instance dies
 mid-send, another one (or the restarted one) takes the reminder up again when the lease ends
-and sends it with the same delivery key.
+and sends it with the same delivery key. A backlog is claimed a batch of slots at a time, and
+the sends that finished meanwhile are recorded together just before (one commit for them all).
 
 A recurring meeting the bot made has one reminder open at a time. The first is written with
 the series master (`Reminder.series_id`); when claimed it looks up its occurrence among the
@@ -146,6 +147,15 @@ class SchedulerConfig:
     yield_to_turns: timedelta = timedelta(milliseconds=250)
 
 
+@dataclass(frozen=True, slots=True)
+class _SentMark:
+    """A reminder that went out, and what its SENT record carries."""
+
+    reminder_id: str
+    activity_id: str | None
+    successor: Reminder | None  # a series' next reminder, added with the mark
+
+
 @dataclass
 class SchedulerStats:
     sent: int = 0
@@ -186,6 +196,11 @@ class ReminderScheduler:
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._slot_free = asyncio.Event()
+        # Slots claimed together while a backlog lasts (`_round`), and whether one does.
+        self._claim_batch = max(1, self._config.concurrency // 4)
+        self._backlog = False
+        # Sent reminders whose SENT is still to be written: written together (`_write_marks`).
+        self._unmarked: list[_SentMark] = []
         self._next_watch_scan: datetime | None = None
         self._next_prune: datetime | None = None  # None: at the first round
         self._quiet_rounds = 0  # times the loop went idle with nothing in flight
@@ -251,12 +266,13 @@ class ReminderScheduler:
         """Let sends in flight finish and be recorded (for a while), then cancel the rest;
         a cancelled one is taken up again when its lease ends."""
         tasks = set(self._tasks)
-        if not tasks:
-            return
-        _, pending = await asyncio.wait(tasks, timeout=self._config.shutdown_grace.total_seconds())
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        if tasks:
+            grace = self._config.shutdown_grace.total_seconds()
+            _, pending = await asyncio.wait(tasks, timeout=grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        await self._write_marks()
 
     async def settle(self) -> None:
         """Return once the running loop has looked at the store again and has nothing in
@@ -273,6 +289,7 @@ class ReminderScheduler:
             await self._reconcile(self._pending, self._clock.now())
         claimed = await self._claim(self._config.concurrency)
         await asyncio.gather(*(self._handle(reminder) for reminder in claimed))
+        await self._write_marks()
         await self._prune()
         return len(claimed)
 
@@ -284,20 +301,26 @@ class ReminderScheduler:
         return total
 
     async def _round(self) -> bool:
-        """Claim into free slots. True when it should go on at once rather than idle."""
+        """Claim into free slots. True when it should go on at once rather than idle.
+
+        While a backlog is being worked off (the last claim filled every free slot), slots
+        are claimed into a batch at a time, not one by one as each frees up: one claim per
+        batch is one write and one commit for several reminders."""
         await self._scan_watches()
         self._start_reconcile()
         free = self._config.concurrency - len(self._tasks)
-        if free <= 0:
-            await self._wait_for_slot()
+        if free <= 0 or (self._backlog and free < self._claim_batch):
+            await self._wait_for_slots(self._claim_batch if self._backlog else 1)
             return True
+        await self._write_marks()  # the sends that freed these slots
         claimed = await self._claim(free)
         for reminder in claimed:
             task = asyncio.create_task(self._handle(reminder))
             self._tasks.add(task)
             task.add_done_callback(self._done)
-        if len(claimed) == free:  # maybe more are due: claim again when a slot frees up
-            await self._wait_for_slot()
+        self._backlog = len(claimed) == free
+        if self._backlog:  # maybe more are due: claim again when a batch of slots frees up
+            await self._wait_for_slots(self._claim_batch)
             return True
         await self._prune()  # only in a round with free slots left: sends come first
         return False
@@ -308,11 +331,11 @@ class ReminderScheduler:
         if not task.cancelled() and (error := task.exception()) is not None:
             log.error("reminder task failed", exc_info=error)
 
-    async def _wait_for_slot(self) -> None:
-        self._slot_free.clear()
-        if len(self._tasks) < self._config.concurrency:
-            return
-        await self._slot_free.wait()
+    async def _wait_for_slots(self, wanted: int) -> None:
+        """Until `wanted` slots are free (or every task has ended, which frees them all)."""
+        while self._tasks and self._config.concurrency - len(self._tasks) < wanted:
+            self._slot_free.clear()
+            await self._slot_free.wait()
 
     async def _pause(self) -> None:
         """After a failed round (the database away, say): the poll interval, or a wake-up."""
@@ -325,6 +348,7 @@ class ReminderScheduler:
         await first_of(*waits)
 
     async def _idle(self) -> None:
+        await self._write_marks()
         next_due = await self._store.next_attempt_at()
         now = self._clock.now()  # after the store's answer: the clock may have moved meanwhile
         wake_at = now + self._config.poll
@@ -335,7 +359,7 @@ class ReminderScheduler:
         if self._next_reconcile is not None and not self._reconciling:  # (else: when it ends)
             wake_at = min(wake_at, self._next_reconcile)
         delay = (wake_at - now).total_seconds()
-        if delay <= 0:
+        if delay <= 0 or self._unmarked:  # (a send that finished meanwhile: recorded first)
             await asyncio.sleep(0)
             return
         if self._wake.is_set():  # woken while the round ran: look again at once
@@ -616,12 +640,11 @@ class ReminderScheduler:
     async def _record(self, reminder: Reminder, outcome: Outcome, to: Recipient) -> None:
         match outcome.delivery:
             case Delivery.SENT:
-                await self._store.mark_sent(
-                    reminder.id,
-                    activity_id=outcome.activity_id,
-                    successor=successor_of(reminder, now=self._clock.now()),
-                )
                 self.stats.sent += 1
+                successor = successor_of(reminder, now=self._clock.now())
+                self._unmarked.append(_SentMark(reminder.id, outcome.activity_id, successor))
+                if len(self._unmarked) >= self._claim_batch:
+                    await self._write_marks()
             case Delivery.THROTTLED:
                 self.stats.throttled += 1
                 delay = outcome.retry_after or 1.0
@@ -639,6 +662,34 @@ class ReminderScheduler:
                 )
             case Delivery.REFUSED:
                 await self._finish(reminder, ReminderState.FAILED, outcome.detail)
+
+    async def _write_marks(self) -> None:
+        """Record the reminders sent since the last time, all at once: the SQLite store
+        writes calls queued together in one transaction, one commit for the lot. Until then
+        a sent reminder is held by its claim, and a crash meanwhile sends it again after the
+        lease with the same delivery key, as a crash between a send and its mark always did.
+        Marks are written before each claim, before going idle and at shutdown, and as soon
+        as a claim's batch of them is waiting."""
+        marks, self._unmarked = self._unmarked, []
+        if not marks:
+            return
+        written = await asyncio.gather(
+            *(
+                self._store.mark_sent(
+                    mark.reminder_id, activity_id=mark.activity_id, successor=mark.successor
+                )
+                for mark in marks
+            ),
+            return_exceptions=True,
+        )
+        for mark, outcome in zip(marks, written, strict=True):
+            if isinstance(outcome, BaseException):
+                log.error(
+                    "reminder %s was sent but could not be recorded; it goes out again "
+                    "(same delivery key) when its claim ends",
+                    mark.reminder_id,
+                    exc_info=outcome,
+                )
 
     async def _retry(self, reminder: Reminder, detail: str) -> None:
         attempts = reminder.attempts + 1
