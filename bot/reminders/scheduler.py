@@ -443,18 +443,19 @@ class ReminderScheduler:
         if reference is None:
             await self._finish(reminder, ReminderState.UNDELIVERABLE, "no conversation reference")
             return
-        to = Recipient.of(reminder.conversation_id, reference)
-        await self._yield_to_turns()
-        if not await self._pace(reminder, to):
-            return
+        # The card is made before the send slot is waited for, so that the send leaves at its
+        # moment: every instance's pacing counts on sends going out when their turn comes.
         if event is None:
             view = await self._stored_view(reminder)
         else:
             view = self._view(reminder, await self._with_recurrence(reminder, event))
+        activity = self._activity(reminder, view, rechecked=event is not None)
+        to = Recipient.of(reminder.conversation_id, reference)
+        await self._yield_to_turns()
+        if not await self._pace(reminder, to):
+            return
         with paced_by_caller():  # a 429 comes back here, to hold every instance's budget
-            outcome = await self._sender.send(
-                reference, self._activity(reminder, view, rechecked=event is not None)
-            )
+            outcome = await self._sender.send(reference, activity)
         if event is None and outcome.delivery is Delivery.SENT:
             self.stats.unchecked += 1
             log.info("reminder %s: sent as stored, not re-read (no sign-in)", reminder.id)
