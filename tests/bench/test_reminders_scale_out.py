@@ -2,34 +2,21 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections import Counter
-from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "reminders.py"
-
-
-def _bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_reminders", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up while being made
-    spec.loader.exec_module(module)
-    return module
+from tests.bench.reminders_bench import load
 
 
 def test_without_scale_out_flags_the_classic_run_is_taken() -> None:
-    args, scaled = _bench().parse(["--count", "500"])
+    args, scaled = load().parse(["--count", "500"])
 
     assert not scaled and args.count == 500 and args.replicas is None
 
 
 def test_replicas_or_tenants_ask_for_the_scale_out_run() -> None:
-    bench = _bench()
+    bench = load()
     args, scaled = bench.parse(["--replicas", "3", "--tenants", "2", "--kill-one"])
     only_tenants, also_scaled = bench.parse(["--tenants", "4"])
 
@@ -39,11 +26,11 @@ def test_replicas_or_tenants_ask_for_the_scale_out_run() -> None:
 
 def test_killing_one_needs_another_replica_to_take_up_its_claims() -> None:
     with pytest.raises(SystemExit):
-        _bench().parse(["--kill-one"])
+        load().parse(["--kill-one"])
 
 
 def test_each_conversation_is_in_one_tenant_and_the_tenants_share_the_reminders() -> None:
-    bench = _bench()
+    bench = load()
     tenants = bench.tenant_ids(3)
 
     spread = Counter(bench.tenant_of(i, tenants) for i in range(10))
@@ -52,7 +39,7 @@ def test_each_conversation_is_in_one_tenant_and_the_tenants_share_the_reminders(
 
 
 def test_the_report_counts_per_tenant_against_its_own_bound() -> None:
-    bench = _bench()
+    bench = load()
     tenants = bench.tenant_ids(2)
     keys = {
         tenants[0]: Counter({"k0": 1, "k2": 2, "k4": 1}),  # one delivered twice
@@ -85,7 +72,7 @@ def test_the_report_counts_per_tenant_against_its_own_bound() -> None:
 
 
 def test_percentiles_are_nearest_rank() -> None:
-    bench = _bench()
+    bench = load()
     values = [float(n) for n in range(1, 101)]
 
     assert bench.percentile(values, 0.5) == 50.0

@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "reminders.py"
-
-
-def _bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_reminders", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up while being made
-    spec.loader.exec_module(module)
-    return module
+from tests.bench.reminders_bench import load
 
 
 def test_reminders_due_two_minutes_after_seeding_are_waited_for() -> None:
-    watchdog = _bench().Watchdog(starts=1000.0 + 120.0, window=60.0)  # due 120 s from now
+    watchdog = load().Watchdog(starts=1000.0 + 120.0, window=60.0)  # due 120 s from now
 
     assert not watchdog.stalled(1000.0 + 90.0)  # 90 s of waiting, still before the due time
     assert not watchdog.stalled(1000.0 + 170.0)  # 50 s past due
@@ -28,7 +14,7 @@ def test_reminders_due_two_minutes_after_seeding_are_waited_for() -> None:
 
 
 def test_each_delivery_restarts_the_window() -> None:
-    watchdog = _bench().Watchdog(starts=0.0, window=60.0)
+    watchdog = load().Watchdog(starts=0.0, window=60.0)
 
     watchdog.progressed(50.0)
 

@@ -10,17 +10,9 @@ from datetime import UTC, datetime, timedelta
 from bot.reminders import ManualClock, SendLimits
 from bot.reminders.limits import TEAMS_CONVERSATION_LIMITS, Pacer, TokenBucket, buckets_for
 from bot.reminders.plan import MAX_STEP, MIN_STEP, first_attempt, next_check
+from tests.reminders.windows import most_in_any_window
 
 T0 = datetime(2030, 3, 4, 8, tzinfo=UTC)
-
-
-def _max_in_window(times: list[float], window: float) -> int:
-    best, start = 0, 0
-    for end, stamp in enumerate(times):
-        while times[start] <= stamp - window:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
 
 
 def test_conversation_buckets_never_exceed_any_teams_window() -> None:
@@ -33,7 +25,7 @@ def test_conversation_buckets_never_exceed_any_teams_window() -> None:
         sent.append(now + wait)
     sent.sort()
     for limit, window in TEAMS_CONVERSATION_LIMITS:
-        assert _max_in_window(sent, window) <= limit, (limit, window)
+        assert most_in_any_window(sent, window) <= limit, (limit, window)
 
 
 def test_a_bucket_waits_and_refunds() -> None:
@@ -64,7 +56,7 @@ async def test_the_pacer_spaces_sends_by_when_they_really_go() -> None:
             clock.set(wake + timedelta(milliseconds=30))  # every wake-up a little late
     gaps = [later - earlier for earlier, later in itertools.pairwise(sent)]
     assert min(gaps) >= 0.25 - 1e-9
-    assert _max_in_window(sent, 1.0) <= 4
+    assert most_in_any_window(sent, 1.0) <= 4
 
 
 def test_unlimited_never_waits() -> None:

@@ -22,22 +22,10 @@ from bot.reminders.limits import (
     reference_tenant,
 )
 from bot.store import SendBudgetStore, SqliteStore, open_store
+from tests.reminders.windows import most_in_any_window
 
 T0 = datetime(2030, 3, 4, 8, tzinfo=UTC)
 RATE = 20.0  # sends a second per tenant
-
-
-def _max_in_window(times: list[float], window: float) -> int:
-    """The most sends in any window of `window` seconds (times in seconds, counted in whole
-    microseconds as the clock keeps them, so that float sums decide nothing)."""
-    micros = [round(stamp * 1e6) for stamp in times]
-    span = round(window * 1e6)
-    best, start = 0, 0
-    for end, stamp in enumerate(micros):
-        while micros[start] <= stamp - span:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
 
 
 class _Watched:
@@ -144,8 +132,8 @@ async def test_two_instances_together_keep_one_tenants_rate(
     assert min(gaps) >= 1 / RATE - 2 * late - 1e-6
     # Late wake-ups may put one more into a second (`TEAMS_SEND_RATE`'s default sits below
     # Teams' limit for that), never more over a longer window.
-    assert _max_in_window(times, 1.0) <= RATE + (1 if late else 0)
-    assert _max_in_window(times, 5.0) <= 5 * RATE + (1 if late else 0)
+    assert most_in_any_window(times, 1.0) <= RATE + (1 if late else 0)
+    assert most_in_any_window(times, 5.0) <= 5 * RATE + (1 if late else 0)
     # Both instances kept sending: the rate was shared, not taken by whoever came first.
     assert times[-1] <= 180 / RATE * (1.5 if late else 1.1)
 
@@ -168,7 +156,7 @@ async def test_two_tenants_each_get_their_whole_rate(two_stores: tuple[_Watched,
     for tenant in ("tenant-1", "tenant-2"):
         times = sorted(sent[tenant])
         assert len(times) == 80
-        assert _max_in_window(times, 1.0) <= RATE
+        assert most_in_any_window(times, 1.0) <= RATE
         # The tenants went in parallel: each finished in its own 80 / RATE seconds.
         assert times[-1] <= 80 / RATE * 1.1
 
@@ -197,9 +185,9 @@ async def test_two_instances_together_keep_a_conversations_windows(
     sent.sort()
     assert len(sent) == 240
     for limit, window in TEAMS_CONVERSATION_LIMITS:
-        assert _max_in_window(sent, window) <= limit, (limit, window)
+        assert most_in_any_window(sent, window) <= limit, (limit, window)
     # And nearly as many as the windows allow: the budget was shared, not held back.
-    assert _max_in_window(sent, 30.0) >= 57
+    assert most_in_any_window(sent, 30.0) >= 57
 
 
 async def test_a_429_one_instance_hears_holds_the_other(
