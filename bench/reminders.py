@@ -625,36 +625,38 @@ async def scale_out(args: argparse.Namespace) -> None:
     graph, connector, graph_url, connector_url, ca = await start_emulators(env, args.app_rate)
     replicas: list[Replica] = []
     try:
-        print(f"{args.replicas} replica(s) on {engine}, {len(tenants)} tenant(s)", flush=True)
-        print(f"seeding {args.count} meetings, conversations and reminders ...", flush=True)
-        # A minute later than the classic run: the idle bots' meets come first.
-        due = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=3)
-        await seed(
-            database_url,
-            graph_url=graph_url,
-            ca=ca,
-            connector_url=connector_url,
-            count=args.count,
-            due=due,
-            tenants=tenants,
-        )
-        replicas = await start_replicas(args, env, graph_url, database_url)
-        trickles = (
-            Trickle(replicas, connector_url, args.meet_rate),
-            Trickle(replicas, connector_url, args.meet_rate),
-        )
-        async with httpx.AsyncClient(base_url=connector_url, timeout=60) as client:
-            run = await run_scale_out(
-                args, client, replicas=replicas, tenants=tenants, due=due, trickles=trickles
+        try:
+            print(f"{args.replicas} replica(s) on {engine}, {len(tenants)} tenant(s)", flush=True)
+            print(f"seeding {args.count} meetings, conversations and reminders ...", flush=True)
+            # A minute later than the classic run: the idle bots' meets come first.
+            due = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=3)
+            await seed(
+                database_url,
+                graph_url=graph_url,
+                ca=ca,
+                connector_url=connector_url,
+                count=args.count,
+                due=due,
+                tenants=tenants,
             )
+            replicas = await start_replicas(args, env, graph_url, database_url)
+            trickles = (
+                Trickle(replicas, connector_url, args.meet_rate),
+                Trickle(replicas, connector_url, args.meet_rate),
+            )
+            async with httpx.AsyncClient(base_url=connector_url, timeout=60) as client:
+                run = await run_scale_out(
+                    args, client, replicas=replicas, tenants=tenants, due=due, trickles=trickles
+                )
+        finally:
+            await stop_all([*(r.process for r in replicas), connector, graph])
+        store = open_store(database_url)
+        await store.open()
+        counts = await store.reminder_counts()
+        await store.close()
     finally:
-        await stop_all([*(r.process for r in replicas), connector, graph])
-    store = open_store(database_url)
-    await store.open()
-    counts = await store.reminder_counts()
-    await store.close()
-    if stop_postgres is not None:
-        stop_postgres()
+        if stop_postgres is not None:  # (a failed run leaves no server behind either)
+            stop_postgres()
     figures = tenant_figures(
         tenants=tenants,
         count=args.count,

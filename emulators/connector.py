@@ -83,7 +83,7 @@ import math
 import time
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from json.encoder import encode_basestring_ascii
 from typing import Any
 
@@ -293,11 +293,7 @@ class TenantCounts:
     duplicates: int = 0
 
     def json(self) -> dict[str, int]:
-        return {
-            "accepted": self.accepted,
-            "throttled": self.throttled,
-            "duplicates": self.duplicates,
-        }
+        return asdict(self)
 
 
 class ConnectorEmulator:

@@ -2,8 +2,8 @@
 first: a `meet` posted while thousands of reminders go out is answered as fast as on an idle
 bot, since a reminder about to re-read its meeting or to send waits until no turn is in flight.
 
-The wait is bounded (`at_most`): a bot answering turns without a pause still sends its
-reminders, only a little later each.
+The scheduler bounds the wait (`SchedulerConfig.yield_to_turns`): a bot answering turns without
+a pause still sends its reminders, only a little later each.
 """
 
 from __future__ import annotations
@@ -11,9 +11,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-from bot.reminders.clock import Clock
-from bot.tasks import cancel_and_wait
 
 
 class Answering:
@@ -39,15 +36,6 @@ class Answering:
             if self._turns == 0:
                 self._quiet.set()
 
-    async def until_quiet(self, clock: Clock, *, at_most: float) -> None:
-        """Return once no turn is being answered, or after `at_most` seconds on `clock`."""
-        if self._turns == 0:
-            return
-        waits = [
-            asyncio.ensure_future(self._quiet.wait()),
-            asyncio.ensure_future(clock.sleep(at_most)),
-        ]
-        try:
-            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            await cancel_and_wait(*waits)
+    async def quiet(self) -> None:
+        """Return once no turn is being answered."""
+        await self._quiet.wait()

@@ -214,16 +214,6 @@ class SendLimits:
         for bucket in self._buckets(conversation_id, now):
             bucket.refund(now)
 
-    async def app_turn(self, clock: Clock) -> None:
-        """Wait for the app-wide send slot (right before sending)."""
-        if self._app is not None:
-            await self._app.turn(clock)
-
-    def throttled(self, conversation_id: str, now: float, retry_after: float) -> None:
-        """Teams answered 429: nothing more to that conversation for `retry_after` seconds."""
-        for bucket in self._buckets(conversation_id, now):
-            bucket.pause(now, retry_after)
-
     def _buckets(self, conversation_id: str, now: float) -> list[TokenBucket]:
         key = conversation_id.split(";messageid=", 1)[0]  # a thread counts as its channel
         buckets = self._conversations.get(key)
@@ -251,10 +241,12 @@ class SendLimits:
         self.refund(to.conversation_id, now)
 
     async def turn(self, to: Recipient, clock: Clock) -> None:
-        await self.app_turn(clock)
+        if self._app is not None:
+            await self._app.turn(clock)
 
     async def hold(self, to: Recipient, now: float, seconds: float) -> None:
-        self.throttled(to.conversation_id, now, seconds)
+        for bucket in self._buckets(to.conversation_id, now):
+            bucket.pause(now, seconds)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -403,7 +403,7 @@ class ReminderScheduler:
         """Let the turns being answered have the event loop first (for a while at most)."""
         if self._answering is not None and self._answering.turns:
             limit = self._config.yield_to_turns.total_seconds()
-            await self._answering.until_quiet(self._clock, at_most=limit)
+            await first_of(self._answering.quiet(), self._clock.sleep(limit))
 
     async def _handle_reminder(self, reminder: Reminder) -> None:
         if reminder.awaits_occurrence:

@@ -11,7 +11,7 @@ from botbuilder.core import TurnContext
 from botbuilder.core.adapters import TestAdapter
 from botbuilder.schema import Activity, ActivityEventNames, ActivityTypes
 
-from bot.reminders import Answering, ManualClock
+from bot.reminders import Answering
 from bot.teams.middleware import Answered
 from tests.reminders.conftest import T0, World, make_scheduler
 
@@ -48,22 +48,33 @@ async def test_a_due_reminder_waits_while_a_turn_is_being_answered(world: World)
     assert world.clock.now() == reminder.due_at  # the turn ended: no time had to pass
 
 
-async def test_a_turn_that_goes_on_holds_a_reminder_up_for_a_while_only() -> None:
+async def test_a_turn_that_goes_on_holds_a_reminder_up_for_a_while_only(world: World) -> None:
+    """At most `yield_to_turns` before the re-read, and again before the send."""
     answering = Answering()
-    clock = ManualClock(T0)
+    parts = {
+        "store": world.store,
+        "client": world.client,
+        "clock": world.clock,
+        "adapter": world.adapter,
+    }
+    scheduler = make_scheduler(parts, answering=answering, yield_to_turns=timedelta(seconds=0.25))
+    reminder = await world.meeting("Sync", T0 + timedelta(hours=1))
+    world.clock.set(reminder.due_at)
     with answering.turn():
-        waiting = asyncio.ensure_future(answering.until_quiet(clock, at_most=0.25))
-        await clock.until_sleeping()
-        assert not waiting.done()
-        clock.advance(timedelta(milliseconds=249))
+        draining = asyncio.ensure_future(scheduler.drain())
+        await world.clock.until_sleeping()
+        world.clock.advance(timedelta(milliseconds=249))
         await _settled()
-        assert not waiting.done()
-        clock.advance(timedelta(milliseconds=1))
-        await waiting
-        assert answering.turns == 1
+        assert not draining.done() and world.sent() == []
+        world.clock.advance(timedelta(milliseconds=1))  # the re-read goes ahead
+        await world.clock.until_sleeping()  # and the send gives way once more
+        assert world.sent() == []
+        world.clock.advance(timedelta(milliseconds=250))
+        assert await draining == 1
+        assert len(world.sent(reminder.conversation_id)) == 1
+        assert answering.turns == 1  # sent while the turn still went on
     assert answering.turns == 0
-    await answering.until_quiet(clock, at_most=0.25)  # nothing in flight: at once
-    assert clock.sleepers == 0
+    await answering.quiet()  # nothing in flight: at once
 
 
 async def test_turns_are_counted_while_they_run_and_proactive_ones_are_not() -> None:
