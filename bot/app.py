@@ -28,6 +28,7 @@ from botframework.connector.auth import AuthenticationConstants, ClaimsIdentity
 
 from bot import web as routes
 from bot.graph import GraphClient, MsalTokenProvider
+from bot.graph.batch import BatchedReads
 from bot.graph.http import graph_http
 from bot.local import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_TENANT, default_cert_path
 from bot.reminders import (
@@ -221,7 +222,7 @@ async def _services(
         scheduler = ReminderScheduler(
             answering=answering,
             store=store,
-            events=graph,
+            events=BatchedReads(graph),  # a claim's re-reads go as JSON batches
             sender=sender,
             # Teams' limits per tenant and per conversation, shared by every instance.
             limits=SharedSendLimits(store, app_rate=settings.teams_send_rate),
