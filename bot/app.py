@@ -207,7 +207,13 @@ async def _services(
         graph = GraphClient(http, tokens, user_tokens=signed_in)
         adapter = CloudAdapter(authentication)
         adapter.on_turn_error = on_turn_error
-        sender = ProactiveSender(adapter, bot_config.APP_ID)
+        # Proactive sends go out on the turns' connector clients (token, budget, retries), got
+        # as botbuilder's own proactive turn gets them, but with no turn around the send.
+        sender = ProactiveSender(
+            authentication.create_connector_factory(
+                adapter.create_claims_identity(bot_config.APP_ID)
+            )
+        )
         lease = timedelta(seconds=settings.reminder_lease_seconds)
         reminders = Reminders(
             store,
