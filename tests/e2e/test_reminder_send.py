@@ -5,17 +5,16 @@ channel, its thread's `;messageid=`), at the conversation's service URL."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from emulators.connector import ConnectorCall
-from tests.conftest import RunningConnector, RunningGraph
-from tests.e2e.test_reminders import TOMORROW_3PM, Bot, running_bot
+from tests.e2e.test_reminders import TOMORROW_3PM, Bot, bot
 from tests.factories import BOT_ID, TENANT_ID
+
+__all__ = ["bot"]  # the fixture, found by pytest in this module's namespace
 
 USER_ID = "29:user-teams-id"  # the sender of `make_message`'s activities
 MENTION = {
@@ -45,18 +44,6 @@ CONVERSATIONS = {
         },
     ),
 }
-
-
-@pytest.fixture
-async def bot(
-    graph: RunningGraph,
-    connector: RunningConnector,
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-) -> AsyncIterator[Bot]:
-    monkeypatch.chdir(tmp_path)
-    async with running_bot(graph, connector) as running:
-        yield running
 
 
 def _reminders(bot: Bot, conversation_id: str) -> list[ConnectorCall]:
