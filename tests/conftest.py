@@ -154,10 +154,8 @@ def own_postgres() -> Iterator[postgres.OwnServer]:
     stop its processes (`postgres.frozen`), which no other test may notice."""
     try:
         postgres.bindir()
-    except postgres.NoPostgres as missing:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the PostgreSQL tests: {missing}", pytrace=False)
-        pytest.skip(str(missing))
+    except postgres.NoPostgres as absent:
+        outside.missing("the PostgreSQL tests", str(absent))
     directory = Path(tempfile.mkdtemp(prefix="meetbot-pg-own-"))
     url, stop = postgres.start(directory)
     watchdog = postgres.start_watchdog(directory)
