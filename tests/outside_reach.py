@@ -100,12 +100,22 @@ def _names(node: ast.AST) -> Iterator[str]:
             yield each.arg
 
 
+def _installed(path: Path) -> bool:
+    """Whether `path` lies in what an install put there (`node_modules`, a `.venv*`), not ours."""
+    return any(part == "node_modules" or part.startswith(".") for part in path.parts)
+
+
 class _Tree:
     """The project's source as the walk reads it, rooted at `root`."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.files = sorted(path for top in WALKED for path in (root / top).rglob("*.py"))
+        self.files = sorted(
+            path
+            for top in WALKED
+            for path in (root / top).rglob("*.py")
+            if not _installed(path.relative_to(root))
+        )
         self._by_name: dict[str, list[Path]] = {}
         for path in self.files:
             self._by_name.setdefault(path.name, []).append(path)

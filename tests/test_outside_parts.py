@@ -177,6 +177,9 @@ MADE_UP = {
     "tests/loose/test_loose.py": "def test_it():\n    pass\n",
     "tests/near/conftest.py": "import pytest\n@pytest.fixture\ndef pg():\n    return 'sqlite'\n",
     "tests/near/test_plain_nearest_wins.py": "def test_it(pg):\n    assert pg\n",
+    # installed, not ours: never walked (a vendored test there is not the suite's)
+    "tests/js/node_modules/pkg/test_plain_vendored.py": "NODE = 'node'\n",
+    "bench/.venv-agents/lib/test_plain_installed.py": "CI = 'CI'\n",
     "tests/test_plain.py": """
         \"\"\"Talks about node, chromium and CI in prose only.\"\"\"
         from tests.helper_plain import VALUE
