@@ -28,6 +28,7 @@ from botframework.connector.auth import AuthenticationConstants, ClaimsIdentity
 
 from bot import web as routes
 from bot.graph import GraphClient, MsalTokenProvider
+from bot.graph.batch import BatchedReads
 from bot.graph.http import graph_http
 from bot.local import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_TENANT, default_cert_path
 from bot.reminders import (
@@ -206,7 +207,13 @@ async def _services(
         graph = GraphClient(http, tokens, user_tokens=signed_in)
         adapter = CloudAdapter(authentication)
         adapter.on_turn_error = on_turn_error
-        sender = ProactiveSender(adapter, bot_config.APP_ID)
+        # Proactive sends go out on the turns' connector clients (token, budget, retries), got
+        # as botbuilder's own proactive turn gets them, but with no turn around the send.
+        sender = ProactiveSender(
+            authentication.create_connector_factory(
+                adapter.create_claims_identity(bot_config.APP_ID)
+            )
+        )
         lease = timedelta(seconds=settings.reminder_lease_seconds)
         reminders = Reminders(
             store,
@@ -221,7 +228,7 @@ async def _services(
         scheduler = ReminderScheduler(
             answering=answering,
             store=store,
-            events=graph,
+            events=BatchedReads(graph),  # a claim's re-reads go as JSON batches
             sender=sender,
             # Teams' limits per tenant and per conversation, shared by every instance.
             limits=SharedSendLimits(store, app_rate=settings.teams_send_rate),

@@ -23,6 +23,10 @@ write is safe to retry: creates carry `transactionId` or `externalId`, making an
 PATCHes the same two fields, moving one the same start and end, and a cancel that comes back
 404 after an attempt that may have reached Graph has already happened.
 
+Several event reads at once go as JSON batches (`get_events`: `POST /$batch`, at most 20 each,
+one token per batch). Each read in it is answered on its own; one Graph throttled or failed on
+the way is made again alone, with the retries above.
+
 Time: all Graph calls of one Teams turn share one budget (`budget()`, 8 s by default), so the
 bot answers within Teams' 15-second window whatever Graph does: each attempt is cut off at
 what is left (at most 5 s), a Retry-After that does not fit is not waited for, and no attempt
@@ -39,6 +43,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 import httpx
@@ -92,6 +97,7 @@ INSTANCE_SELECT = "subject,start,end,isCancelled,type,seriesMasterId"
 # with `outlook.timezone`, comma-separated, as RFC 7240 lists several preferences.
 IMMUTABLE_IDS = 'IdType="ImmutableId"'
 MAX_VIEW_PAGES = 5
+BATCH_LIMIT = 20  # requests in one JSON batch (Graph's limit)
 _TRANSIENT_STATUSES = frozenset({502, 503, 504})
 
 
@@ -288,6 +294,79 @@ class GraphClient:
             resource="events",
         )
         return Event.model_validate(data)
+
+    async def get_events(
+        self, reads: Sequence[tuple[str, str]], *, select: str = REMINDER_SELECT
+    ) -> list[Event | Exception]:
+        """Each `(user_id, event_id)` as `get_event` reads it, in the order given: the event, or
+        the exception its read ended in (`GraphError`, `SignInRequired`, `TokenError`). Reads
+        made with one token (every read with the app's; each user's own in delegated mode) go
+        together, one JSON batch per `BATCH_LIMIT`; a lone read is a plain GET."""
+        results: list[Event | Exception] = [GraphNoAnswer("not read", timed_out=False)] * len(reads)
+        by_token: dict[str | None, list[int]] = {}
+        for index, (user_id, _) in enumerate(reads):
+            key = user_id if self._user_tokens is not None else None
+            by_token.setdefault(key, []).append(index)
+        chunks = [
+            indexes[start : start + BATCH_LIMIT]
+            for indexes in by_token.values()
+            for start in range(0, len(indexes), BATCH_LIMIT)
+        ]
+        await asyncio.gather(*(self._read_batch(reads, chunk, select, results) for chunk in chunks))
+        return results
+
+    async def _read_batch(
+        self,
+        reads: Sequence[tuple[str, str]],
+        chunk: list[int],
+        select: str,
+        results: list[Event | Exception],
+    ) -> None:
+        """Read `reads[i]` for each i in `chunk` (one token's), into `results[i]`."""
+        if len(chunk) == 1:
+            results[chunk[0]] = await self._read_alone(*reads[chunk[0]], select)
+            return
+        user_id = reads[chunk[0]][0]
+        query = urlencode({"$select": select})
+        prefer = f'outlook.timezone="UTC", {IMMUTABLE_IDS}'
+        requests = [
+            {
+                "id": str(index),
+                "method": "GET",
+                "url": f"{self._mailbox(reads[index][0])}/events/{event_segment(reads[index][1])}"
+                f"?{query}",
+                "headers": {"Prefer": prefer},
+            }
+            for index in chunk
+        ]
+        try:
+            answer = await self._request(
+                "POST", "/$batch", user_id, json={"requests": requests}, resource="events"
+            )
+        except Exception as error:  # the batch as a whole: every read in it ends so
+            for index in chunk:
+                results[index] = error
+            return
+        items = {str(item.get("id")): item for item in answer.get("responses", [])}
+        again = []
+        for index in chunk:
+            item = items.get(str(index))
+            outcome = None if item is None else _batched_event(item, reads[index])
+            if outcome is None:  # throttled, failed on the way, or missing: alone, retried
+                again.append(index)
+            else:
+                results[index] = outcome
+        outcomes = await asyncio.gather(
+            *(self._read_alone(*reads[index], select) for index in again)
+        )
+        for index, outcome in zip(again, outcomes, strict=True):
+            results[index] = outcome
+
+    async def _read_alone(self, user_id: str, event_id: str, select: str) -> Event | Exception:
+        try:
+            return await self.get_event(user_id, event_id, select=select)
+        except Exception as error:  # the read's result, for its caller to act on
+            return error
 
     async def list_calendar_view(
         self,
@@ -650,6 +729,34 @@ def _with_online_info(event: Event, info: Event) -> Event:
             "online_meeting": info.online_meeting,
         }
     )
+
+
+def _batched_event(item: Mapping[str, Any], read: tuple[str, str]) -> Event | Exception | None:
+    """A batch's answer to one read: the event, the GraphError it ends in, or None when it is
+    worth reading again alone (throttled, unavailable, a refused token)."""
+    status = item.get("status")
+    path = f"GET /users/{read[0]}/events/{read[1]} (batched)"
+    log.info("graph %s -> %s", path, status)
+    if status == 200:
+        try:
+            return Event.model_validate(item.get("body"))
+        except ValueError as error:  # what `get_event` would have raised
+            return error
+    if not isinstance(status, int):
+        return None
+    body = item.get("body")
+    response = httpx.Response(
+        status,
+        headers=item.get("headers") or {},
+        json=body if isinstance(body, dict) else None,
+    )
+    try:
+        raise_for_response(response, resource="events")
+    except (GraphThrottled, GraphUnavailable, GraphUnauthorized):
+        return None
+    except GraphError as error:
+        return error
+    return None  # a 2xx that is not 200: not what a read answers
 
 
 def _timed_out(error: httpx.TransportError) -> bool:

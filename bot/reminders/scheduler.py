@@ -7,9 +7,9 @@ never take the same one), re-reads each meeting's event from Graph, and then:
   skipped, and the next check is set closer to the due time, so a meeting moved earlier is
   noticed before its old reminder time;
 - when due: a cancelled or finished meeting is skipped, a moved one rescheduled, and otherwise
-  the reminder card goes out through `continue_conversation`, paced within Teams' limits per
-  conversation and per app in each tenant (budgets every instance shares through the
-  database: `bot.reminders.limits`) and carrying the reminder's delivery key.
+  the reminder card is sent into its conversation (`bot.reminders.delivery`), paced within
+  Teams' limits per conversation and per app in each tenant (budgets every instance shares
+  through the database: `bot.reminders.limits`) and carrying the reminder's delivery key.
 
 A 429 puts the reminder back for its Retry-After; 412/5xx and dropped connections retry with
 bounded exponential backoff; 403/404 mean the bot left the conversation: its reference is

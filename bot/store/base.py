@@ -3,7 +3,7 @@ a database engine is.
 
 - dialog and conversation state: botbuilder's own `Storage` (read/write/delete with eTags);
 - `ReferenceStore`: conversation references, saved on installation and on every message, so a
-  reminder can be sent later to the same chat or channel thread (`continue_conversation`);
+  reminder can be sent later to the same chat or channel thread (`bot.reminders.delivery`);
 - `MeetingStore`: the meetings the bot made (written together with their reminder);
 - `ReminderStore`: reminders, claimed atomically by whichever instance gets there first;
 - `PendingCreateStore`: a `meet` recorded before its Graph create and settled with its

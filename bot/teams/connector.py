@@ -24,9 +24,10 @@ botbuilder stays the framework: replies, updates and proactive sends go through 
   the reminder) and raised as `bot.connector_errors`' tree, from one place (`with_retries`),
   for both ways.
 - One time budget per turn, or per proactive send: `MeetbotConnectorFactory.create`, which
-  botbuilder calls at the start of each, opens a new `Budget` in the calling task's context
-  (a `ContextVar`), and every call made from that context spends from it. A call made where no
-  budget was opened gets one of its own.
+  botbuilder calls at the start of each turn and `bot.reminders.delivery` before each send,
+  opens a new `Budget` in the calling task's context (a `ContextVar`), and every call made
+  from that context spends from it. A call made where no budget was opened gets one of its
+  own.
 - The bot's token (`bot.teams.tokens`, fetched off the loop, cached) goes on every try; without
   an app id there is none, as botbuilder does.
 - A connection that fails before an answer becomes `ConnectorUnreachable`.

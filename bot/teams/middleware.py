@@ -15,8 +15,9 @@
 
 `on_turn_error` is the adapter's last resort when a turn fails.
 
-A proactive turn (botbuilder's `ContinueConversation` event, which the reminder scheduler
-starts) is the bot's own: it passes through all of them untouched.
+A proactive turn (botbuilder's `ContinueConversation` event) is the bot's own: it passes
+through all of them untouched. Reminders are not turns: `bot.reminders.delivery` sends them
+on the connector client directly, past all of this.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from emulators.graph.admin import admin_routes
+from emulators.graph.batch import Answer, Step, parse_batch, run_batch
 from emulators.graph.config import GraphEmulatorConfig, UserConfig
 from emulators.graph.errors import GraphError, RequestIds, error_body
 from emulators.graph.events import (
@@ -41,9 +42,11 @@ from emulators.graph.places import Places, places_routes
 from emulators.graph.quirks import find_event, mailbox_not_enabled, moved
 from emulators.graph.recording import RecordedRequest, RequestLog
 from emulators.graph.routes import (
+    BATCHED_BODY,
     GraphCall,
     Handler,
     Route,
+    body_of,
     check_mailbox_access,
     graph_json,
     on_behalf_of,
@@ -58,6 +61,10 @@ log = logging.getLogger(__name__)
 Hook = Callable[[web.Request], Awaitable[None]]
 _FAULT = web.RequestKey("meetbot.graph.fault", str)
 _CALLER = web.RequestKey("meetbot.graph.caller", IssuedToken)
+_UNREAD = web.RequestKey(
+    "meetbot.graph.unread-batch", web.Request
+)  # what its requests are cloned from
+BATCH_PATH = "/v1.0/$batch"
 
 
 class GraphEmulator:
@@ -242,6 +249,7 @@ class GraphEmulator:
         app = web.Application(middlewares=[self._observe])
         # The tenant's rooms first: the catch-all below serves only `/users/{id}` paths.
         app.router.add_routes(places_routes(self.places, self._authenticate))
+        app.router.add_post(BATCH_PATH, self._batch)
         app.router.add_route("*", "/v1.0/{path:.*}", self._graph)
         app.router.add_get("/{tenant}/v2.0/.well-known/openid-configuration", self._discovery)
         app.router.add_post("/{tenant}/oauth2/v2.0/token", self._token)
@@ -260,16 +268,27 @@ class GraphEmulator:
     ) -> web.StreamResponse:
         if request.path.startswith("/_emulator/"):
             return await handler(request)
-        ids = _request_ids(request)
-        entry = self._log.begin(request, await request.read())
         try:
-            response = await self._answer(request, handler, ids)
+            return await self._observed(request, handler)
         except Dropped:
             # An injected dropped connection: no status, no request-id ever reaches the client.
             if request.transport is not None:
                 request.transport.close()
-            entry.finish(0, None, request.get(_FAULT), request.get(_CALLER))
             return web.Response(status=500)  # written nowhere: the transport is closed
+
+    async def _observed(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        """Answer and record one request (one of a batch's too), with Graph's ids and Date."""
+        ids = _request_ids(request)
+        if request.path == BATCH_PATH:  # aiohttp clones a request only before its body is read
+            request[_UNREAD] = request.clone()
+        entry = self._log.begin(request, await body_of(request))
+        try:
+            response = await self._answer(request, handler, ids)
+        except Dropped:
+            entry.finish(0, None, request.get(_FAULT), request.get(_CALLER))
+            raise
         response.headers["request-id"] = ids.request_id
         response.headers["client-request-id"] = ids.client_request_id
         response.headers["Date"] = self._http_date()
@@ -325,7 +344,8 @@ class GraphEmulator:
     async def _graph(self, request: web.Request) -> web.StreamResponse:
         now = self.now()
         token = self._caller(request)
-        segments = tuple(part for part in request.match_info["path"].split("/") if part)
+        # From the path, not the route's match: a request served from a batch has the batch's.
+        segments = tuple(part for part in request.path.removeprefix("/v1.0").split("/") if part)
         segments = on_behalf_of(token, segments)
         route, params, handler = resolve(segments, request.method)
         check_mailbox_access(token, params["user"])
@@ -348,7 +368,52 @@ class GraphEmulator:
         if fault.quirk is not None:  # served, the way real Graph sometimes serves it
             return await self._handle(route, handler, replace(call, quirk=fault.quirk))
         with self.faults.serving():
-            return await self._faulted(fault, route, handler, call)
+            return await self._faulted(fault, lambda: self._handle(route, handler, call))
+
+    async def _batch(self, request: web.Request) -> web.StreamResponse:
+        """`POST /v1.0/$batch` (emulators.graph.batch): each request served and recorded as
+        if it came alone, with the batch's token and its own headers."""
+        self._caller(request)
+        steps = parse_batch(await body_of(request))
+
+        async def serve(step: Step) -> Answer:
+            return await self._batched(request, step)
+
+        async def answer() -> web.StreamResponse:
+            return graph_json(await run_batch(steps, serve), 200)
+
+        fault = self.faults.take("POST", ("$batch",))
+        if fault is None or fault.quirk is not None:
+            return await answer()
+        request[_FAULT] = fault.label()
+        with self.faults.serving():
+            return await self._faulted(fault, answer)
+
+    async def _batched(self, batch: web.Request, step: Step) -> Answer:
+        """One request of a batch, served by the route it names."""
+        headers = {**step.headers, "Authorization": batch.headers.get("Authorization", "")}
+        request = batch[_UNREAD].clone(
+            method=step.method, rel_url=f"/v1.0/{step.url}", headers=headers, host=batch.host
+        )
+        for key in (_FAULT, _CALLER, _UNREAD):  # the batch's, copied by clone()
+            request.pop(key, None)
+        if step.body is not None:
+            request[BATCHED_BODY] = step.body
+        handler = (await batch.app.router.resolve(request)).handler
+        if handler == self._batch:
+            raise GraphError(400, "BadRequest", "A batch cannot contain a batch.")
+        response = await self._observed(request, handler)
+        body = response.body if isinstance(response, web.Response) else None
+        return Answer(
+            response.status,
+            {
+                name: value
+                for name, value in response.headers.items()
+                if name not in ("Content-Length", "Date")
+            },
+            body if isinstance(body, bytes) else None,
+            response.content_type,
+        )
 
     async def _handle(self, route: Route, handler: Handler, call: GraphCall) -> web.StreamResponse:
         with self._mailbox_slot(route, call.user):
@@ -357,21 +422,21 @@ class GraphEmulator:
             return await handler(call)
 
     async def _faulted(
-        self, fault: FaultRule, route: Route, handler: Handler, call: GraphCall
+        self, fault: FaultRule, serve: Callable[[], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
         """Serve a request an injected fault fired on (the faults module says what each does)."""
         if fault.slow and fault.after:
             try:
-                return await self._handle(route, handler, call)
+                return await serve()
             finally:  # the answer, or Graph's error, is computed now and sent late
                 await self.faults.hold(fault)
         if fault.slow:
             await self.faults.hold(fault)
-            return await self._handle(route, handler, call)
+            return await serve()
         if fault.after:
             # Whatever Graph would have said, the fault answers instead.
             with contextlib.suppress(GraphError):
-                await self._handle(route, handler, call)
+                await serve()
         if fault.drop:
             raise Dropped
         raise fault.error()

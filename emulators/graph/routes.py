@@ -114,6 +114,14 @@ class GraphCall:
 
 
 Handler = Callable[[GraphCall], Awaitable[web.StreamResponse]]
+# The body of a request served from a `$batch` (emulators.graph.batch): its own, not the batch's.
+BATCHED_BODY = web.RequestKey("meetbot.graph.batched-body", bytes)
+
+
+async def body_of(request: web.Request) -> bytes:
+    """The request's body: read from the wire, or the one its batch gave it."""
+    batched = request.get(BATCHED_BODY)
+    return batched if batched is not None else await request.read()
 
 
 @dataclass(frozen=True)
@@ -225,7 +233,7 @@ def _meetings_forbidden() -> GraphError:
 
 
 async def _json_object(request: web.Request) -> dict[str, Any]:
-    raw = await request.read()
+    raw = await body_of(request)
     if not raw.strip():
         raise bad_request("Empty Payload. JSON content expected.")
     try:
@@ -386,7 +394,7 @@ async def cancel_event(call: GraphCall) -> web.Response:
     """`POST .../events/{id}/cancel`: only the organizer may; 202 and the event is gone."""
     _require(call.token, (CALENDARS_READ_WRITE,))
     event = _find_event(call)
-    comment = _cancel_comment(await call.request.read())
+    comment = _cancel_comment(await body_of(call.request))
     if not event.is_organizer:
         raise bad_request(NOT_ORGANIZER, code="ErrorAccessDenied")
     call.user.cancel_event(event.id, comment, call.now)

@@ -47,10 +47,15 @@ async def test_a_valid_token_is_accepted_and_the_reply_carries_the_bots_token(
 
 
 async def test_a_proactive_send_carries_the_bots_token(signed_bot: SignedBot) -> None:
-    """A reminder goes out as the bot, too: `continue_conversation` with the app id."""
+    """A reminder goes out as the bot, too: on the connector clients of the bot's app id."""
     activity = Activity().deserialize(signed_bot.message("hi"))
     reference = TurnContext.get_conversation_reference(activity).serialize()
-    sender = ProactiveSender(signed_bot.services.adapter, BOT_ID)
+    adapter = signed_bot.services.adapter
+    sender = ProactiveSender(
+        adapter.bot_framework_authentication.create_connector_factory(
+            adapter.create_claims_identity(BOT_ID)
+        )
+    )
     outcome = await sender.send(reference, MessageFactory.text("Your meeting starts soon"))
     assert outcome.delivery is Delivery.SENT
     emulator = signed_bot.channel.emulator

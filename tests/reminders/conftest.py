@@ -1,6 +1,6 @@
 """A scheduler wired to real parts: the store, GraphClient on the Graph emulator (TLS, msal),
-botbuilder's CloudAdapter sending to the connector emulator through Meetbot's connector
-clients (as `meetbot run` sends; their retries on fake time); time from a ManualClock."""
+proactive sends to the connector emulator through Meetbot's connector clients (as `meetbot
+run` sends; their retries on fake time); time from a ManualClock."""
 
 from __future__ import annotations
 
@@ -14,10 +14,6 @@ from typing import Any
 import aiohttp
 import pytest
 from botbuilder.core import TurnContext
-from botbuilder.integration.aiohttp import (
-    CloudAdapter,
-    ConfigurationBotFrameworkAuthentication,
-)
 from botbuilder.schema import Activity
 
 from bot.graph import GraphClient, MsalTokenProvider
@@ -33,7 +29,6 @@ from bot.reminders import (
     SendLimits,
 )
 from bot.store import Reminder, SqliteStore, Store
-from bot.teams.auth import MeetbotAuthentication
 from bot.teams.connector import MeetbotConnectorFactory
 from emulators.connector import ConnectorCall
 from tests.conftest import RunningConnector, RunningGraph
@@ -45,13 +40,6 @@ T0 = datetime(2030, 3, 4, 8, 0, tzinfo=UTC)
 _ids = itertools.count(1)
 
 
-class _AnonymousBot:
-    APP_ID = ""
-    APP_PASSWORD = ""
-    APP_TYPE = "MultiTenant"
-    APP_TENANTID = ""
-
-
 @dataclass
 class World:
     store: Store
@@ -61,7 +49,7 @@ class World:
     clock: ManualClock
     scheduler: ReminderScheduler
     reminders: Reminders
-    adapter: CloudAdapter
+    connectors: MeetbotConnectorFactory
     conversations: list[str] = field(default_factory=list)
 
     async def conversation(self, conversation_id: str | None = None) -> str:
@@ -129,7 +117,7 @@ def make_scheduler(
     return ReminderScheduler(
         store=world_parts["store"],
         events=world_parts["client"],
-        sender=ProactiveSender(world_parts["adapter"], ""),
+        sender=ProactiveSender(world_parts["connectors"]),
         limits=limits or SendLimits.unlimited(),
         clock=world_parts["clock"],
         config=SchedulerConfig(**config),
@@ -152,19 +140,13 @@ async def world(
     )
     clock = ManualClock(T0)
     async with graph.graph_http() as http, aiohttp.ClientSession() as connector_http:
-        adapter = CloudAdapter(
-            MeetbotAuthentication(
-                ConfigurationBotFrameworkAuthentication(_AnonymousBot()),
-                None,
-                MeetbotConnectorFactory(connector_http, None, FakeTime().policy(), ""),
-            )
-        )
+        connectors = MeetbotConnectorFactory(connector_http, None, FakeTime().policy(), "")
         client = GraphClient(http, tokens)
-        parts = {"store": store, "client": client, "clock": clock, "adapter": adapter}
+        parts = {"store": store, "client": client, "clock": clock, "connectors": connectors}
         scheduler = make_scheduler(parts)
         reminders = Reminders(
             store, default_lead=timedelta(minutes=10), clock=clock.now, on_change=scheduler.wake
         )
-        yield World(store, graph, connector, client, clock, scheduler, reminders, adapter)
+        yield World(store, graph, connector, client, clock, scheduler, reminders, connectors)
     tokens.close()
     await store.close()

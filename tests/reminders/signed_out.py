@@ -60,7 +60,7 @@ def scheduler_for(world: World, graph: EventSource) -> tuple[Organizer, Reminder
         "store": world.store,
         "client": organizer,
         "clock": world.clock,
-        "adapter": world.adapter,
+        "connectors": world.connectors,
     }
     return organizer, make_scheduler(parts)
 

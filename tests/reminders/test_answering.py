@@ -28,7 +28,7 @@ async def test_a_due_reminder_waits_while_a_turn_is_being_answered(world: World)
         "store": world.store,
         "client": world.client,
         "clock": world.clock,
-        "adapter": world.adapter,
+        "connectors": world.connectors,
     }
     scheduler = make_scheduler(parts, answering=answering)
     reminder = await world.meeting("Sync", T0 + timedelta(hours=1))
@@ -55,7 +55,7 @@ async def test_a_turn_that_goes_on_holds_a_reminder_up_for_a_while_only(world: W
         "store": world.store,
         "client": world.client,
         "clock": world.clock,
-        "adapter": world.adapter,
+        "connectors": world.connectors,
     }
     scheduler = make_scheduler(parts, answering=answering, yield_to_turns=timedelta(seconds=0.25))
     reminder = await world.meeting("Sync", T0 + timedelta(hours=1))

@@ -56,7 +56,7 @@ async def test_a_reminder_rereads_with_the_organizers_token_and_without_it_arriv
             "store": world.store,
             "client": client,
             "clock": world.clock,
-            "adapter": world.adapter,
+            "connectors": world.connectors,
         }
         scheduler = make_scheduler(parts)
         first, first_join = await booked(world, "Design review", T0 + timedelta(hours=1))

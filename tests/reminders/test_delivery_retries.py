@@ -1,7 +1,7 @@
 """Reminders sent through Meetbot's connector transport (as `meetbot run` sends them): a
 transient connector failure is retried within the send, a lasting one is recorded by the
-scheduler, and a refusal is not retried. (`continue_conversation` posts a reply, to the
-reference's activity id, so the faults are injected on replies.)"""
+scheduler, and a refusal is not retried. (A reminder is a send to the conversation, so the
+faults are injected on sends.)"""
 
 from __future__ import annotations
 
@@ -10,41 +10,24 @@ from datetime import timedelta
 
 import aiohttp
 import pytest
-from botbuilder.integration.aiohttp import (
-    CloudAdapter,
-    ConfigurationBotFrameworkAuthentication,
-)
 
 from bot.reminders import ReminderScheduler
 from bot.store import ReminderState
-from bot.teams.auth import MeetbotAuthentication
 from bot.teams.connector import MeetbotConnectorFactory
 from tests.fake_time import FakeTime
 from tests.reminders.conftest import T0, World, make_scheduler
 
 
-class _AnonymousBot:
-    APP_ID = ""
-    APP_PASSWORD = ""
-    APP_TYPE = "MultiTenant"
-    APP_TENANTID = ""
-
-
 @pytest.fixture
 async def sending(world: World) -> AsyncIterator[tuple[ReminderScheduler, FakeTime]]:
-    """A scheduler whose sends go through MeetbotAuthentication's connector clients."""
+    """A scheduler whose sends go through Meetbot's connector clients, on fake time."""
     time = FakeTime()
     async with aiohttp.ClientSession() as http:
-        authentication = MeetbotAuthentication(
-            ConfigurationBotFrameworkAuthentication(_AnonymousBot()),
-            None,
-            MeetbotConnectorFactory(http, None, time.policy(), ""),
-        )
         parts = {
             "store": world.store,
             "client": world.client,
             "clock": world.clock,
-            "adapter": CloudAdapter(authentication),
+            "connectors": MeetbotConnectorFactory(http, None, time.policy(), ""),
         }
         yield make_scheduler(parts), time
 
@@ -54,7 +37,7 @@ async def test_a_proactive_send_under_412_then_success_is_recorded_sent(
 ) -> None:
     scheduler, time = sending
     reminder = await world.meeting("Sync", T0 + timedelta(hours=1))
-    world.connector.emulator.fail_next("reply", 1, 412)
+    world.connector.emulator.fail_next("send", 1, 412)
     world.clock.set(reminder.due_at)
     assert await scheduler.drain() == 1
     stored = await world.store.get_reminder(reminder.id)
@@ -70,7 +53,7 @@ async def test_a_lasting_failure_is_recorded_and_retried_later(
 ) -> None:
     scheduler, time = sending
     reminder = await world.meeting("Sync", T0 + timedelta(hours=1))
-    world.connector.emulator.fail_next("reply", 100, 502)
+    world.connector.emulator.fail_next("send", 100, 502)
     world.clock.set(reminder.due_at)
     await scheduler.drain()
     stored = await world.store.get_reminder(reminder.id)
@@ -86,7 +69,7 @@ async def test_a_403_is_not_retried_and_the_reminder_is_undeliverable(
 ) -> None:
     scheduler, time = sending
     reminder = await world.meeting("Sync", T0 + timedelta(hours=1))
-    world.connector.emulator.fail_next("reply", 5, 403)
+    world.connector.emulator.fail_next("send", 5, 403)
     world.clock.set(reminder.due_at)
     await scheduler.drain()
     stored = await world.store.get_reminder(reminder.id)
@@ -102,7 +85,7 @@ async def test_a_429_comes_back_to_the_scheduler_at_once_and_waits_its_retry_aft
     pacing every instance shares): the scheduler holds the budgets and puts it back."""
     scheduler, time = sending
     reminder = await world.meeting("Sync", T0 + timedelta(hours=1))
-    world.connector.emulator.fail_next("reply", 1, 429, retry_after=7)
+    world.connector.emulator.fail_next("send", 1, 429, retry_after=7)
     world.clock.set(reminder.due_at)
     await scheduler.drain()
     stored = await world.store.get_reminder(reminder.id)

@@ -173,7 +173,7 @@ async def test_a_slow_reconcile_does_not_hold_up_a_due_reminder(world: World) ->
             await world.store.drop_pending_create(pending.transaction_id)
             return Finished(None, settled=True)
 
-    sender = ProactiveSender(world.adapter, "")
+    sender = ProactiveSender(world.connectors)
     scheduler = ReminderScheduler(
         store=world.store,
         events=world.client,

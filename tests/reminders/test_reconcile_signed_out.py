@@ -67,7 +67,7 @@ def reconciling(world: World, graph: CreatingGraph) -> PendingCreates:
     return PendingCreates(
         store=world.store,
         finisher=flow,
-        sender=ProactiveSender(world.adapter, ""),
+        sender=ProactiveSender(world.connectors),
         clock=world.clock,
         config=ReconcileConfig(lease=LEASE, max_attempts=3),
     )

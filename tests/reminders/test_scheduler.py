@@ -171,7 +171,7 @@ async def test_a_429_is_honoured_with_its_retry_after(world: World) -> None:
             "store": world.store,
             "client": world.client,
             "clock": world.clock,
-            "adapter": world.adapter,
+            "connectors": world.connectors,
         },
         limits=SendLimits.unlimited(),
     )
@@ -202,7 +202,7 @@ async def test_our_own_buckets_keep_under_teams_limits(world: World) -> None:
             "store": world.store,
             "client": world.client,
             "clock": world.clock,
-            "adapter": world.adapter,
+            "connectors": world.connectors,
         },
         limits=SendLimits(app_rate=48),
     )
@@ -260,7 +260,7 @@ async def test_two_schedulers_on_one_store_send_each_reminder_once(world: World)
         "store": world.store,
         "client": world.client,
         "clock": world.clock,
-        "adapter": world.adapter,
+        "connectors": world.connectors,
     }
     one, other = make_scheduler(parts, concurrency=7), make_scheduler(parts, concurrency=7)
     start = T0 + timedelta(hours=1)
@@ -283,7 +283,7 @@ async def test_the_running_loop_sleeps_until_due_and_wakes_for_new_reminders(
         "store": world.store,
         "client": world.client,
         "clock": world.clock,
-        "adapter": world.adapter,
+        "connectors": world.connectors,
     }
     looping = make_scheduler(parts, poll=timedelta(hours=1))
     world.reminders = Reminders(
@@ -321,7 +321,7 @@ async def test_a_reminder_due_after_the_planned_wake_does_not_wake_the_loop(
         "store": world.store,
         "client": world.client,
         "clock": world.clock,
-        "adapter": world.adapter,
+        "connectors": world.connectors,
     }
     looping = make_scheduler(parts, poll=timedelta(minutes=30))
     world.reminders = Reminders(
@@ -354,7 +354,7 @@ async def test_the_loop_outlives_a_database_failure_and_health_says_so(world: Wo
         "store": world.store,
         "client": world.client,
         "clock": world.clock,
-        "adapter": world.adapter,
+        "connectors": world.connectors,
     }
     looping = make_scheduler(parts, poll=timedelta(seconds=5))
     real_next_attempt_at = world.store.next_attempt_at

@@ -72,7 +72,7 @@ async def test_a_backlog_is_claimed_a_batch_of_slots_at_a_time(world: World) -> 
     """Sends finishing one by one free one slot at a time; the loop claims again only when a
     quarter of its slots are free, and every reminder still goes out once."""
     store = Watched(world.store)
-    gate = Gate(ProactiveSender(world.adapter, ""))
+    gate = Gate(ProactiveSender(world.connectors))
     looping = ReminderScheduler(
         store=store,  # type: ignore[arg-type]  # (the store's methods, through the proxy)
         events=world.client,
@@ -108,7 +108,7 @@ async def test_reminders_sent_one_by_one_are_recorded_together(world: World) -> 
     """The marks of a round's sends are written together once the round's sends are done,
     not one commit per send; each reminder is recorded SENT."""
     store = Watched(world.store)
-    gate = Gate(ProactiveSender(world.adapter, ""))
+    gate = Gate(ProactiveSender(world.connectors))
     scheduler = ReminderScheduler(
         store=store,  # type: ignore[arg-type]
         events=world.client,

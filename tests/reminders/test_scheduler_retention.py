@@ -17,7 +17,7 @@ def _parts(world: World) -> dict[str, Any]:
         "store": world.store,
         "client": world.client,
         "clock": world.clock,
-        "adapter": world.adapter,
+        "connectors": world.connectors,
     }
 
 

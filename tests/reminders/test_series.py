@@ -110,7 +110,12 @@ class Series:
 
 
 def scheduler_on(world: World, series: Series, **config: Any) -> ReminderScheduler:
-    parts = {"store": world.store, "client": series, "clock": world.clock, "adapter": world.adapter}
+    parts = {
+        "store": world.store,
+        "client": series,
+        "clock": world.clock,
+        "connectors": world.connectors,
+    }
     return make_scheduler(parts, **config)
 
 

@@ -170,7 +170,7 @@ async def test_the_watch_reminds_each_occurrence_once_beside_the_bots_own_series
         "store": world.store,
         "client": world.client,
         "clock": world.clock,
-        "adapter": world.adapter,
+        "connectors": world.connectors,
     }
     # Scans far ahead, and seldom: each occurrence is seen by many of them all the same.
     scheduler = make_scheduler(

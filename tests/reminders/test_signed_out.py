@@ -145,7 +145,7 @@ async def test_a_failed_send_without_a_token_is_retried_and_arrives_once(world: 
     organizer, scheduler = scheduler_for(world, world.client)
     reminder, join_url = await booked(world, "Sync", T0 + timedelta(hours=1))
     organizer.signed_in = False
-    world.connector.emulator.fail_next("reply", 1, 500)  # not retried within the send
+    world.connector.emulator.fail_next("send", 1, 500)  # not retried within the send
 
     world.clock.set(reminder.due_at)
     await scheduler.drain()
