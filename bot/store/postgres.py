@@ -144,6 +144,11 @@ MIGRATIONS: tuple[str, ...] = (
     "ALTER TABLE reminders ADD COLUMN series_id text;",
     # Send budgets every instance shares (`SendBudgetStore`): microseconds since the epoch.
     "CREATE TABLE send_budgets (key text PRIMARY KEY, free_at bigint NOT NULL);",
+    # The claim's order in the due index, so a claim reads its few rows in order (claim_due).
+    """
+    DROP INDEX reminders_due;
+    CREATE INDEX reminders_due ON reminders (state, next_attempt_at, id);
+    """,
 )
 
 _REMINDER_COLUMNS = (
@@ -181,6 +186,27 @@ _RETURN_BUDGETS = (  # (an unknown key is written as already past: free)
     f" SELECT key, $3::bigint - cost FROM ({_WANTED}) AS w ORDER BY key"
     " ON CONFLICT (key) DO UPDATE"
     " SET free_at = greatest($3::bigint, b.free_at + (excluded.free_at - $3::bigint))"
+)
+
+
+# The first $4 due ($1 before $3, or $2 with a lease run out by $3), in due order, claimed for
+# worker $6 until $5. Each kind is read on its own, the first rows of an index range in order,
+# and the two short lists merged: as one OR, every due row (the whole backlog) is read and
+# sorted for each claim of a few. Rows locked but not chosen are left as they were,
+# free again when the statement ends.
+CLAIM_DUE = (
+    "WITH pending AS MATERIALIZED ("  # noqa: S608
+    " SELECT id, next_attempt_at FROM reminders WHERE state = $1 AND next_attempt_at <= $3"
+    " ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED"
+    "), lapsed AS MATERIALIZED ("
+    " SELECT id, next_attempt_at FROM reminders WHERE state = $2 AND lease_until <= $3"
+    " ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED"
+    "), chosen AS ("
+    " SELECT id FROM (SELECT * FROM pending UNION ALL SELECT * FROM lapsed) AS due"
+    " ORDER BY next_attempt_at, id LIMIT $4"
+    ") UPDATE reminders SET state = $2, lease_until = $5, worker = $6"
+    " WHERE id IN (SELECT id FROM chosen)"
+    f" RETURNING {_REMINDER_COLUMNS}"
 )
 
 
@@ -441,13 +467,7 @@ class PostgresStore(Store):
         if limit <= 0:
             return []
         rows = await self._fetch(
-            "WITH due AS MATERIALIZED ("  # noqa: S608
-            " SELECT id FROM reminders"
-            " WHERE (state = $1 AND next_attempt_at <= $3) OR (state = $2 AND lease_until <= $3)"
-            " ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED"
-            ") UPDATE reminders SET state = $2, lease_until = $5, worker = $6"
-            " WHERE id IN (SELECT id FROM due)"
-            f" RETURNING {_REMINDER_COLUMNS}",
+            CLAIM_DUE,
             _PENDING,
             _SENDING,
             _utc(now),
