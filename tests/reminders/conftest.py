@@ -52,6 +52,16 @@ class World:
     connectors: MeetbotConnectorFactory
     conversations: list[str] = field(default_factory=list)
 
+    def parts(self, client: Any = None) -> dict[str, Any]:
+        """What `make_scheduler` builds a scheduler of: this world's, with another Graph
+        client (a stand-in reading the events) if given."""
+        return {
+            "store": self.store,
+            "client": self.client if client is None else client,
+            "clock": self.clock,
+            "connectors": self.connectors,
+        }
+
     async def conversation(self, conversation_id: str | None = None) -> str:
         """A conversation the bot knows (its reference saved, as after a message)."""
         cid = conversation_id or f"a:conversation-{next(_ids)}"

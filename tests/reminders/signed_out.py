@@ -56,12 +56,7 @@ class Organizer:
 
 def scheduler_for(world: World, graph: EventSource) -> tuple[Organizer, ReminderScheduler]:
     organizer = Organizer(graph)
-    parts = {
-        "store": world.store,
-        "client": organizer,
-        "clock": world.clock,
-        "connectors": world.connectors,
-    }
+    parts = world.parts(client=organizer)
     return organizer, make_scheduler(parts)
 
 

@@ -24,12 +24,7 @@ async def _settled() -> None:
 
 async def test_a_due_reminder_waits_while_a_turn_is_being_answered(world: World) -> None:
     answering = Answering()
-    parts = {
-        "store": world.store,
-        "client": world.client,
-        "clock": world.clock,
-        "connectors": world.connectors,
-    }
+    parts = world.parts()
     scheduler = make_scheduler(parts, answering=answering)
     reminder = await world.meeting("Sync", T0 + timedelta(hours=1))
     world.clock.set(reminder.due_at)
@@ -51,12 +46,7 @@ async def test_a_due_reminder_waits_while_a_turn_is_being_answered(world: World)
 async def test_a_turn_that_goes_on_holds_a_reminder_up_for_a_while_only(world: World) -> None:
     """At most `yield_to_turns` before the re-read, and again before the send."""
     answering = Answering()
-    parts = {
-        "store": world.store,
-        "client": world.client,
-        "clock": world.clock,
-        "connectors": world.connectors,
-    }
+    parts = world.parts()
     scheduler = make_scheduler(parts, answering=answering, yield_to_turns=timedelta(seconds=0.25))
     reminder = await world.meeting("Sync", T0 + timedelta(hours=1))
     world.clock.set(reminder.due_at)

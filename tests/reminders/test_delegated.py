@@ -52,12 +52,7 @@ async def test_a_reminder_rereads_with_the_organizers_token_and_without_it_arriv
     tokens = UserTokens(world.graph.emulator, {USER})
     async with world.graph.graph_http() as http:
         client = GraphClient(http, NoAppToken(), user_tokens=tokens)
-        parts = {
-            "store": world.store,
-            "client": client,
-            "clock": world.clock,
-            "connectors": world.connectors,
-        }
+        parts = world.parts(client=client)
         scheduler = make_scheduler(parts)
         first, first_join = await booked(world, "Design review", T0 + timedelta(hours=1))
         second, second_join = await booked(world, "Retro", T0 + timedelta(hours=2))

@@ -167,12 +167,7 @@ async def test_a_429_is_honoured_with_its_retry_after(world: World) -> None:
     emulator = world.connector.emulator
     emulator.enable_rate_limits(clock=lambda: world.clock.now().timestamp())
     greedy = make_scheduler(
-        {
-            "store": world.store,
-            "client": world.client,
-            "clock": world.clock,
-            "connectors": world.connectors,
-        },
+        world.parts(),
         limits=SendLimits.unlimited(),
     )
     cid = await world.conversation()
@@ -198,12 +193,7 @@ async def test_our_own_buckets_keep_under_teams_limits(world: World) -> None:
     """The same nine, paced by the scheduler's buckets: no 429 at all."""
     emulator = world.connector.emulator
     paced = make_scheduler(
-        {
-            "store": world.store,
-            "client": world.client,
-            "clock": world.clock,
-            "connectors": world.connectors,
-        },
+        world.parts(),
         limits=SendLimits(app_rate=48),
     )
     emulator.enable_rate_limits(clock=lambda: world.clock.now().timestamp())
@@ -256,12 +246,7 @@ async def test_a_crash_after_sending_is_not_a_second_message(world: World) -> No
 
 
 async def test_two_schedulers_on_one_store_send_each_reminder_once(world: World) -> None:
-    parts = {
-        "store": world.store,
-        "client": world.client,
-        "clock": world.clock,
-        "connectors": world.connectors,
-    }
+    parts = world.parts()
     one, other = make_scheduler(parts, concurrency=7), make_scheduler(parts, concurrency=7)
     start = T0 + timedelta(hours=1)
     for index in range(60):
@@ -279,12 +264,7 @@ async def test_the_running_loop_sleeps_until_due_and_wakes_for_new_reminders(
     world: World,
 ) -> None:
     """With an hour-long poll, only the due time and `wake()` can get the loop going."""
-    parts = {
-        "store": world.store,
-        "client": world.client,
-        "clock": world.clock,
-        "connectors": world.connectors,
-    }
+    parts = world.parts()
     looping = make_scheduler(parts, poll=timedelta(hours=1))
     world.reminders = Reminders(
         world.store,
@@ -317,12 +297,7 @@ async def test_a_reminder_due_after_the_planned_wake_does_not_wake_the_loop(
     world: World,
 ) -> None:
     """Each `meet` adds a reminder; one due after the loop's own wake-up costs no round."""
-    parts = {
-        "store": world.store,
-        "client": world.client,
-        "clock": world.clock,
-        "connectors": world.connectors,
-    }
+    parts = world.parts()
     looping = make_scheduler(parts, poll=timedelta(minutes=30))
     world.reminders = Reminders(
         world.store,
@@ -350,12 +325,7 @@ async def test_a_reminder_due_after_the_planned_wake_does_not_wake_the_loop(
 
 
 async def test_the_loop_outlives_a_database_failure_and_health_says_so(world: World) -> None:
-    parts = {
-        "store": world.store,
-        "client": world.client,
-        "clock": world.clock,
-        "connectors": world.connectors,
-    }
+    parts = world.parts()
     looping = make_scheduler(parts, poll=timedelta(seconds=5))
     real_next_attempt_at = world.store.next_attempt_at
     failures = 0

@@ -12,15 +12,6 @@ from tests.reminders.conftest import T0, USER, World, make_scheduler
 from tests.store.helpers import make_reminder
 
 
-def _parts(world: World) -> dict[str, Any]:
-    return {
-        "store": world.store,
-        "client": world.client,
-        "clock": world.clock,
-        "connectors": world.connectors,
-    }
-
-
 async def _sent_meeting(world: World) -> str:
     """A meeting made through the bot and its reminder sent: the reminder's id."""
     start = T0 + timedelta(hours=1)
@@ -49,7 +40,7 @@ async def test_history_is_forgotten_once_older_than_the_retention_period(world: 
 
 
 async def test_without_retention_history_is_kept(world: World) -> None:
-    scheduler = make_scheduler(_parts(world), retention=None)
+    scheduler = make_scheduler(world.parts(), retention=None)
     reminder_id = await _sent_meeting(world)
     world.clock.advance(timedelta(days=3650))
     await scheduler.run_once()
@@ -57,7 +48,7 @@ async def test_without_retention_history_is_kept(world: World) -> None:
 
 
 async def test_open_reminders_are_never_forgotten(world: World) -> None:
-    scheduler = make_scheduler(_parts(world), lease=timedelta(days=400))
+    scheduler = make_scheduler(world.parts(), lease=timedelta(days=400))
     reminder = await world.meeting("Planning", T0 + timedelta(hours=1))
     await world.store.claim_due(
         reminder.due_at, limit=1, lease=timedelta(days=400), worker="crashed"
@@ -70,7 +61,7 @@ async def test_open_reminders_are_never_forgotten(world: World) -> None:
 
 async def test_a_backlog_goes_a_batch_per_round_then_once_per_interval(world: World) -> None:
     scheduler = make_scheduler(
-        _parts(world), prune_batch=2, prune_every=timedelta(hours=1), retention=timedelta(days=1)
+        world.parts(), prune_batch=2, prune_every=timedelta(hours=1), retention=timedelta(days=1)
     )
     for n in range(1, 6):  # meetings n hours after T0, all sent
         added = await world.store.add_reminder(make_reminder(n))
@@ -115,7 +106,7 @@ async def test_a_failing_prune_holds_up_no_reminder_and_is_tried_an_interval_lat
     world: World,
 ) -> None:
     store = _PruneFails(world.store)
-    scheduler = make_scheduler(_parts(world) | {"store": store}, prune_every=timedelta(hours=1))
+    scheduler = make_scheduler(world.parts() | {"store": store}, prune_every=timedelta(hours=1))
     old = await world.store.add_reminder(make_reminder(1))
     await world.store.mark_sent(old.id, activity_id="activity-1")
     reminder = await world.meeting("Design review", T0 + timedelta(days=40))

@@ -110,12 +110,7 @@ class Series:
 
 
 def scheduler_on(world: World, series: Series, **config: Any) -> ReminderScheduler:
-    parts = {
-        "store": world.store,
-        "client": series,
-        "clock": world.clock,
-        "connectors": world.connectors,
-    }
+    parts = world.parts(client=series)
     return make_scheduler(parts, **config)
 
 

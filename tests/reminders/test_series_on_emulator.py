@@ -166,12 +166,7 @@ async def test_the_watch_reminds_each_occurrence_once_beside_the_bots_own_series
 ) -> None:
     daily = {"type": "daily", "interval": 1}
     numbered = {"type": "numbered", "startDate": "2030-03-05", "numberOfOccurrences": 3}
-    parts = {
-        "store": world.store,
-        "client": world.client,
-        "clock": world.clock,
-        "connectors": world.connectors,
-    }
+    parts = world.parts()
     # Scans far ahead, and seldom: each occurrence is seen by many of them all the same.
     scheduler = make_scheduler(
         parts, watch_lookahead=timedelta(days=4), watch_interval=timedelta(hours=6)
