@@ -329,15 +329,14 @@ class GraphClient:
         user_id = reads[chunk[0]][0]
         query = urlencode({"$select": select})
         prefer = f'outlook.timezone="UTC", {IMMUTABLE_IDS}'
-        requests = [
-            {
-                "id": str(index),
-                "method": "GET",
-                "url": f"{self._mailbox(reads[index][0])}/events/{event_segment(reads[index][1])}"
-                f"?{query}",
-                "headers": {"Prefer": prefer},
-            }
+        urls = {
+            str(index): f"{self._mailbox(reads[index][0])}/events/"
+            f"{event_segment(reads[index][1])}?{query}"
             for index in chunk
+        }
+        requests = [
+            {"id": step, "method": "GET", "url": url, "headers": {"Prefer": prefer}}
+            for step, url in urls.items()
         ]
         try:
             answer = await self._request(
@@ -351,7 +350,7 @@ class GraphClient:
         again = []
         for index in chunk:
             item = items.get(str(index))
-            outcome = None if item is None else _batched_event(item, reads[index])
+            outcome = None if item is None else _batched_event(item, urls[str(index)])
             if outcome is None:  # throttled, failed on the way, or missing: alone, retried
                 again.append(index)
             else:
@@ -731,12 +730,11 @@ def _with_online_info(event: Event, info: Event) -> Event:
     )
 
 
-def _batched_event(item: Mapping[str, Any], read: tuple[str, str]) -> Event | Exception | None:
-    """A batch's answer to one read: the event, the GraphError it ends in, or None when it is
-    worth reading again alone (throttled, unavailable, a refused token)."""
+def _batched_event(item: Mapping[str, Any], url: str) -> Event | Exception | None:
+    """A batch's answer to the read of `url`: the event, the GraphError it ends in, or None
+    when it is worth reading again alone (throttled, unavailable, a refused token)."""
     status = item.get("status")
-    path = f"GET /users/{read[0]}/events/{read[1]} (batched)"
-    log.info("graph %s -> %s", path, status)
+    log.info("graph GET %s (in a batch) -> %s", url.split("?", 1)[0], status)
     if status == 200:
         try:
             return Event.model_validate(item.get("body"))
