@@ -26,11 +26,13 @@ each as a timeline: the moment it is next free.
   in stretches of time: an instance takes the next stretch for the sends it has waiting (at
   most `slice_seconds` of rate), in one statement, and spends it locally through the pacer's
   gate. Stretches of different instances never overlap, and a stretch of `k` sends holds `k`
-  moments `1/rate` apart, spent one after another at least `1/rate` apart, the last before the
-  stretch ends (a send woken later than that waits for the next stretch): in any second a
-  tenant gets at most `rate + 2` sends, whichever instances make them (the two stretches at
-  its edges), which is why `TEAMS_SEND_RATE`'s default sits a little below Teams' limit. A
-  stretch not used up is lost to the tenant; taking only what is waiting keeps that small.
+  moments `1/rate` apart. Each send goes at one of them, or within `1/rate` after it when the
+  loop wakes it late; one woken later than that takes the next moment. The moments are fixed,
+  so late wake-ups do not push a stretch's sends towards its end, against the first sends of
+  the stretch after it: in any second a tenant gets at most `rate + 1` sends, whichever
+  instances make them, which is why `TEAMS_SEND_RATE`'s default sits a little below Teams'
+  limit. A moment not used is lost to the tenant; taking only what is waiting keeps that
+  small.
 - A 429 holds the conversation's and its tenant's budgets for the Retry-After, for every
   instance: Teams does not say which limit it was, and sends that keep coming into a limit
   already reached only earn more 429s. Another instance may still spend the stretch it holds,
@@ -284,11 +286,11 @@ class _Booking:
 
 @dataclass
 class _Stretch:
-    """This instance's share of one tenant's budget: [start, end) in microseconds."""
+    """This instance's share of one tenant's budget, in microseconds: the first of its
+    moments not yet used, and when it ends."""
 
-    start: int = 0
+    next: int = 0
     end: int = 0
-    last: int | None = None  # when this instance last sent into the tenant
     waiting: int = 0
     gate: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -397,23 +399,23 @@ class SharedSendLimits:
 
     async def _spend(self, key: str, stretch: _Stretch, clock: Clock, interval: int) -> None:
         """Wait for this send's moment in this instance's stretch of the tenant's budget,
-        taking the next stretch when the send no longer fits in this one."""
+        taking the next stretch when no moment is left in this one."""
         while True:
             now = _us(clock.now())
-            at = max(now, stretch.start)
-            if stretch.last is not None:
-                at = max(at, stretch.last + interval)
-            if at >= stretch.end:  # no moment left in this stretch: take the next one
+            if stretch.next + interval <= now:  # moments gone by unused are lost
+                stretch.next += (now - stretch.next) // interval * interval
+            if stretch.next >= stretch.end:  # no moment left in this stretch: take the next one
                 sends = min(stretch.waiting, self._stretch_sends)
                 taken = await self._store.take_budgets({key: sends * interval}, now=now)
-                stretch.start, stretch.end = taken[key], taken[key] + sends * interval
+                stretch.next, stretch.end = taken[key], taken[key] + sends * interval
                 continue
+            at = stretch.next
             if at > now:
                 await clock.sleep((at - now) / _SECOND)
                 now = _us(clock.now())
-                if now >= stretch.end:  # woken so late that the stretch is over: the next one
+                if now >= at + interval:  # woken too late for this moment: the next one
                     continue
-            stretch.last = now
+            stretch.next = at + interval
             return
 
     async def hold(self, to: Recipient, now: float, seconds: float) -> None:
@@ -427,7 +429,7 @@ class SharedSendLimits:
             key = _tenant_key(to)
             until[key] = stamp + pause
             if (stretch := self._tenants.get(key)) is not None:
-                stretch.start = stretch.end = 0  # what is left of this one is not spent
+                stretch.next = stretch.end = 0  # what is left of this one is not spent
         await self._store.hold_budgets(until)
 
 
