@@ -76,6 +76,7 @@ from bot.reminders.delivery import Delivery, Outcome, Sender
 from bot.reminders.limits import Recipient, SendBudget
 from bot.reminders.plan import MAX_STEP, first_attempt, next_check
 from bot.reminders.reconcile import PendingCreates
+from bot.reminders.references import GatheredReferences
 from bot.retry import REMINDER_RETRY, RetryPolicy, paced_by_caller
 from bot.store import (
     MeetingStore,
@@ -84,6 +85,7 @@ from bot.store import (
     ReminderState,
     ReminderStore,
     RetentionStore,
+    SentMark,
     Watch,
     WatchStore,
     reminder_key,
@@ -147,15 +149,6 @@ class SchedulerConfig:
     yield_to_turns: timedelta = timedelta(milliseconds=250)
 
 
-@dataclass(frozen=True, slots=True)
-class _SentMark:
-    """A reminder that went out, and what its SENT record carries."""
-
-    reminder_id: str
-    activity_id: str | None
-    successor: Reminder | None  # a series' next reminder, added with the mark
-
-
 @dataclass
 class SchedulerStats:
     sent: int = 0
@@ -184,6 +177,7 @@ class ReminderScheduler:
         answering: Answering | None = None,
     ) -> None:
         self._store = store
+        self._references = GatheredReferences(store)
         self._answering = answering  # turns in flight, which come first
         self._pending = pending
         self._next_reconcile: datetime | None = None  # None: at the first round
@@ -200,7 +194,7 @@ class ReminderScheduler:
         self._claim_batch = max(1, self._config.concurrency // 4)
         self._backlog = False
         # Sent reminders whose SENT is still to be written: written together (`_write_marks`).
-        self._unmarked: list[_SentMark] = []
+        self._unmarked: list[SentMark] = []
         self._next_watch_scan: datetime | None = None
         self._next_prune: datetime | None = None  # None: at the first round
         self._quiet_rounds = 0  # times the loop went idle with nothing in flight
@@ -439,7 +433,7 @@ class ReminderScheduler:
     async def _send(self, reminder: Reminder, event: Event | None) -> None:
         """Send the reminder card: of `event` as Graph has it now, or (None) of what was stored
         when the reminder was made, marked as not re-checked."""
-        reference = await self._store.get_reference(reminder.conversation_id)
+        reference = await self._references.get_reference(reminder.conversation_id)
         if reference is None:
             await self._finish(reminder, ReminderState.UNDELIVERABLE, "no conversation reference")
             return
@@ -643,7 +637,7 @@ class ReminderScheduler:
             case Delivery.SENT:
                 self.stats.sent += 1
                 successor = successor_of(reminder, now=self._clock.now())
-                self._unmarked.append(_SentMark(reminder.id, outcome.activity_id, successor))
+                self._unmarked.append(SentMark(reminder.id, outcome.activity_id, successor))
                 if len(self._unmarked) >= self._claim_batch:
                     await self._write_marks()
             case Delivery.THROTTLED:
@@ -665,32 +659,23 @@ class ReminderScheduler:
                 await self._finish(reminder, ReminderState.FAILED, outcome.detail)
 
     async def _write_marks(self) -> None:
-        """Record the reminders sent since the last time, all at once: the SQLite store
-        writes calls queued together in one transaction, one commit for the lot. Until then
-        a sent reminder is held by its claim, and a crash meanwhile sends it again after the
-        lease with the same delivery key, as a crash between a send and its mark always did.
-        Marks are written before each claim, before going idle and at shutdown, and as soon
-        as a claim's batch of them is waiting."""
+        """Record the reminders sent since the last time, all at once (one statement, or on
+        SQLite one transaction). Until then a sent reminder is held by its claim, and a crash
+        meanwhile sends it again after the lease with the same delivery key, as a crash
+        between a send and its mark always did. Marks are written before each claim, before
+        going idle and at shutdown, and as soon as a claim's batch of them is waiting."""
         marks, self._unmarked = self._unmarked, []
         if not marks:
             return
-        written = await asyncio.gather(
-            *(
-                self._store.mark_sent(
-                    mark.reminder_id, activity_id=mark.activity_id, successor=mark.successor
-                )
-                for mark in marks
-            ),
-            return_exceptions=True,
-        )
-        for mark, outcome in zip(marks, written, strict=True):
-            if isinstance(outcome, BaseException):
-                log.error(
-                    "reminder %s was sent but could not be recorded; it goes out again "
-                    "(same delivery key) when its claim ends",
-                    mark.reminder_id,
-                    exc_info=outcome,
-                )
+        try:
+            await self._store.mark_sent_many(marks)
+        except Exception:
+            log.exception(
+                "%d reminder(s) were sent but could not be recorded; they go out again (same "
+                "delivery key) when their claim ends: %s",
+                len(marks),
+                ", ".join(mark.reminder_id for mark in marks),
+            )
 
     async def _retry(self, reminder: Reminder, detail: str) -> None:
         attempts = reminder.attempts + 1

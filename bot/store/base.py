@@ -26,13 +26,20 @@ import abc
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from botbuilder.core import Storage
 
-from bot.store.records import MeetingRecord, PendingCreate, Reminder, ReminderState, Watch
+from bot.store.records import (
+    MeetingRecord,
+    PendingCreate,
+    Reminder,
+    ReminderState,
+    SentMark,
+    Watch,
+)
 
 log = logging.getLogger(__name__)
 HEALTH_TIMEOUT_S = 2.0
@@ -51,6 +58,10 @@ class ReferenceStore(Protocol):
 
     @abc.abstractmethod
     async def get_reference(self, conversation_id: str) -> dict[str, Any] | None: ...
+
+    @abc.abstractmethod
+    async def get_references(self, conversation_ids: Collection[str]) -> dict[str, dict[str, Any]]:
+        """The references of those of `conversation_ids` that have one, in one statement."""
 
     @abc.abstractmethod
     async def drop_reference(self, conversation_id: str) -> None:
@@ -133,6 +144,11 @@ class ReminderStore(Protocol):
         """SENDING (or any open state) -> SENT. Idempotent. `successor` (the reminder of a
         series' next occurrence) is added as `add_reminder` adds, in the same transaction,
         when this call closed the reminder: a series is handed on exactly once."""
+
+    @abc.abstractmethod
+    async def mark_sent_many(self, marks: Sequence[SentMark]) -> None:
+        """`mark_sent` for each of `marks`, in one statement for those without a successor
+        (one transaction on SQLite)."""
 
     @abc.abstractmethod
     async def release(self, reminder_id: str, *, retry_at: datetime, failed: bool) -> None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,7 +32,14 @@ import asyncpg
 
 from bot.store.base import Store
 from bot.store.errors import DEFAULT_STORE_TIMEOUT_S, StoreUnavailable
-from bot.store.records import MeetingRecord, PendingCreate, Reminder, ReminderState, Watch
+from bot.store.records import (
+    MeetingRecord,
+    PendingCreate,
+    Reminder,
+    ReminderState,
+    SentMark,
+    Watch,
+)
 from bot.store.rows import meeting_from, pending_from, reminder_from, watch_from
 from bot.store.serialize import (
     EtagConflict,
@@ -53,6 +60,11 @@ MIGRATION_LOCK = 0x4D656574626F74
 _PENDING = ReminderState.PENDING.value
 _SENDING = ReminderState.SENDING.value
 _OPEN = [_PENDING, _SENDING]
+_MARK_SENT_MANY = (
+    "UPDATE reminders SET state = $1, activity_id = sent.activity_id, lease_until = NULL"
+    " FROM unnest($2::text[], $3::text[]) AS sent(id, activity_id)"
+    " WHERE reminders.id = sent.id AND reminders.state = ANY($4::text[])"
+)
 _FINAL = [state.value for state in ReminderState if not state.is_open]
 
 # Each step runs once, in order, in the transaction of `open()` that holds MIGRATION_LOCK; its
@@ -366,6 +378,17 @@ class PostgresStore(Store):
         reference: dict[str, Any] = json.loads(text)
         return reference
 
+    async def get_references(self, conversation_ids: Collection[str]) -> dict[str, dict[str, Any]]:
+        wanted = sorted(set(conversation_ids))
+        if not wanted:
+            return {}
+        rows = await self._fetch(
+            "SELECT conversation_id, reference::text AS reference FROM conversations"
+            " WHERE conversation_id = ANY($1::text[])",
+            wanted,
+        )
+        return {str(row["conversation_id"]): json.loads(row["reference"]) for row in rows}
+
     async def drop_reference(self, conversation_id: str) -> None:
         await self._db().execute(
             "DELETE FROM conversations WHERE conversation_id = $1", conversation_id
@@ -496,6 +519,22 @@ class PostgresStore(Store):
         )
         params = (ReminderState.SENT.value, activity_id, reminder_id, _OPEN)
         await self._settle(update, params, successor)
+
+    async def mark_sent_many(self, marks: Sequence[SentMark]) -> None:
+        plain = [mark for mark in marks if mark.successor is None]
+        if plain:
+            await self._db().execute(
+                _MARK_SENT_MANY,
+                ReminderState.SENT.value,
+                [mark.reminder_id for mark in plain],
+                [mark.activity_id for mark in plain],
+                _OPEN,
+            )
+        for mark in marks:  # a series' hand-on: each in its own transaction, as mark_sent
+            if mark.successor is not None:
+                await self.mark_sent(
+                    mark.reminder_id, activity_id=mark.activity_id, successor=mark.successor
+                )
 
     async def _settle(
         self, update: str, params: tuple[Any, ...], successor: Reminder | None

@@ -110,6 +110,15 @@ def successor_of(reminder: Reminder, *, now: datetime) -> Reminder | None:
 
 
 @dataclass(frozen=True, slots=True)
+class SentMark:
+    """A reminder that went out, and what its SENT record carries."""
+
+    reminder_id: str
+    activity_id: str | None
+    successor: Reminder | None = None  # a series' next reminder, added with the mark
+
+
+@dataclass(frozen=True, slots=True)
 class MeetingRecord:
     meeting_id: str  # Graph event id (kind "event") or onlineMeeting id (kind "onlineMeeting")
     kind: str

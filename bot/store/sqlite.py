@@ -29,14 +29,21 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.store.base import Store
 from bot.store.errors import DEFAULT_STORE_TIMEOUT_S, StoreUnavailable
-from bot.store.records import MeetingRecord, PendingCreate, Reminder, ReminderState, Watch
+from bot.store.records import (
+    MeetingRecord,
+    PendingCreate,
+    Reminder,
+    ReminderState,
+    SentMark,
+    Watch,
+)
 from bot.store.rows import meeting_from, pending_from, reminder_from, watch_from
 from bot.store.serialize import (
     EtagConflict,
@@ -57,6 +64,10 @@ T = TypeVar("T")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
 _OPEN = (ReminderState.PENDING.value, ReminderState.SENDING.value)
+_MARK_SENT = (
+    "UPDATE reminders SET state = ?, activity_id = ?, lease_until = NULL "
+    "WHERE id = ? AND state IN (?, ?)"
+)
 _FINAL = tuple(state.value for state in ReminderState if not state.is_open)
 
 # Each step runs once, in order, inside the BEGIN IMMEDIATE of `open()`; its number is recorded
@@ -366,6 +377,17 @@ class SqliteStore(Store):
         reference: dict[str, Any] = json.loads(row["reference"])
         return reference
 
+    async def get_references(self, conversation_ids: Collection[str]) -> dict[str, dict[str, Any]]:
+        wanted = sorted(set(conversation_ids))
+        if not wanted:
+            return {}
+        rows = await self._fetchall(
+            "SELECT conversation_id, reference FROM conversations"  # noqa: S608
+            f" WHERE conversation_id IN ({', '.join('?' * len(wanted))})",
+            wanted,
+        )
+        return {row["conversation_id"]: json.loads(row["reference"]) for row in rows}
+
     async def drop_reference(self, conversation_id: str) -> None:
         await self._write("DELETE FROM conversations WHERE conversation_id = ?", (conversation_id,))
 
@@ -484,12 +506,26 @@ class SqliteStore(Store):
     async def mark_sent(
         self, reminder_id: str, *, activity_id: str | None, successor: Reminder | None = None
     ) -> None:
-        update = (
-            "UPDATE reminders SET state = ?, activity_id = ?, lease_until = NULL "
-            "WHERE id = ? AND state IN (?, ?)"
-        )
-        params = (ReminderState.SENT.value, activity_id, reminder_id, *_OPEN)
-        await self._settle(update, params, successor)
+        await self.mark_sent_many([SentMark(reminder_id, activity_id, successor)])
+
+    async def mark_sent_many(self, marks: Sequence[SentMark]) -> None:
+        if not marks:
+            return
+        settled = [
+            (
+                (ReminderState.SENT.value, mark.activity_id, mark.reminder_id, *_OPEN),
+                None if mark.successor is None else _reminder_params(mark.successor),
+            )
+            for mark in marks
+        ]
+
+        def settle(db: sqlite3.Connection) -> None:
+            for params, added in settled:
+                closed = db.execute(_MARK_SENT, params).rowcount
+                if closed and added is not None:
+                    _insert_reminder(db, added)
+
+        await self._run(settle, writes=True)
 
     async def _settle(
         self, update: str, params: tuple[Any, ...], successor: Reminder | None

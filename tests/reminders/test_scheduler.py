@@ -222,15 +222,15 @@ async def test_a_crash_after_sending_is_not_a_second_message(world: World) -> No
     reminder = await world.meeting("Crash test", T0 + timedelta(hours=1))
     world.clock.set(reminder.due_at)
 
-    original = world.store.mark_sent
+    original = world.store.mark_sent_many
 
     async def crash(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("killed between send and mark")
 
-    world.store.mark_sent = crash  # type: ignore[method-assign]
+    world.store.mark_sent_many = crash  # type: ignore[method-assign]
     with contextlib.suppress(RuntimeError):
         await world.scheduler.drain()
-    world.store.mark_sent = original  # type: ignore[method-assign]
+    world.store.mark_sent_many = original  # type: ignore[method-assign]
     assert len(world.sent()) == 1
     stored = await world.store.get_reminder(reminder.id)
     assert stored is not None and stored.state is ReminderState.SENDING

@@ -288,15 +288,15 @@ async def test_a_crash_between_send_and_hand_on_neither_loses_nor_doubles(world:
     cid, _ = await made_by_meet(world, first)
     await run_until_quiet(world, scheduler, first - LEAD - timedelta(seconds=1))
     world.clock.set(first - LEAD)
-    original = world.store.mark_sent
+    original = world.store.mark_sent_many
 
     async def crash(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("killed between send and mark")
 
-    world.store.mark_sent = crash  # type: ignore[method-assign]
+    world.store.mark_sent_many = crash  # type: ignore[method-assign]
     with contextlib.suppress(RuntimeError):
         await scheduler.drain()
-    world.store.mark_sent = original  # type: ignore[method-assign]
+    world.store.mark_sent_many = original  # type: ignore[method-assign]
     await run_until_quiet(world, scheduler, first + timedelta(days=3))
     keys = [key for _, key in sent_at(world, cid)]
     assert len(keys) == 2 == len(set(keys))  # day 1, then day 2

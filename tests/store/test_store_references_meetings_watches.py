@@ -40,6 +40,16 @@ async def test_references_round_trip_are_replaced_and_dropped(store: Store) -> N
     assert await store.get_reference("a:other") == {"n": 1}
 
 
+async def test_references_of_several_conversations_are_read_at_once(store: Store) -> None:
+    await store.save_reference("a:one", {"n": 1}, now=T0)
+    await store.save_reference("19:two@thread.tacv2;messageid=2", REFERENCE, now=T0)
+    assert await store.get_references([]) == {}
+    found = await store.get_references(
+        ["a:one", "19:two@thread.tacv2;messageid=2", "a:unknown", "a:one"]
+    )
+    assert found == {"a:one": {"n": 1}, "19:two@thread.tacv2;messageid=2": REFERENCE}
+
+
 def _meeting(**changes: object) -> MeetingRecord:
     values: dict[str, object] = {
         "meeting_id": "AAMkAD=",

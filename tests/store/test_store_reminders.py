@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.store import ReminderState, Store
+from bot.store import ReminderState, SentMark, Store
 from tests.store.helpers import LEAD, T0, make_reminder
 
 LEASE = timedelta(minutes=2)
@@ -184,6 +184,34 @@ async def test_mark_sent_is_idempotent_and_works_from_any_open_state(store: Stor
     await store.mark_sent("r0003", activity_id="late")  # finished: unchanged
     assert (await store.get_reminder("r0003")).state is ReminderState.CANCELLED  # type: ignore[union-attr]
     await store.mark_sent("unknown", activity_id=None)
+
+
+async def test_marks_written_together_are_each_mark_sent(store: Store) -> None:
+    for n in range(1, 5):
+        await store.add_reminder(make_reminder(n))
+    (claimed,) = await store.claim_due(T0 + timedelta(hours=1), limit=1, lease=LEASE, worker="w")
+    assert claimed.id == "r0001"
+    await store.cancel_reminder("r0004", "user-1")
+
+    await store.mark_sent_many([])
+    await store.mark_sent_many(
+        [
+            SentMark("r0001", "act-1"),  # SENDING
+            SentMark("r0003", None),  # PENDING
+            SentMark("r0004", "late"),  # cancelled: unchanged
+            SentMark("unknown", "x"),
+        ]
+    )
+    written = [await store.get_reminder(f"r000{n}") for n in range(1, 5)]
+    assert [(r.state, r.activity_id) for r in written if r is not None] == [
+        (ReminderState.SENT, "act-1"),
+        (ReminderState.PENDING, None),  # not in the marks
+        (ReminderState.SENT, None),
+        (ReminderState.CANCELLED, None),
+    ]
+    assert written[0] is not None and written[0].lease_until is None
+    await store.mark_sent_many([SentMark("r0001", "act-1")])  # again: the same
+    assert (await store.get_reminder("r0001")).activity_id == "act-1"  # type: ignore[union-attr]
 
 
 async def test_reschedule_moves_an_open_reminder(store: Store) -> None:

@@ -8,7 +8,7 @@ import asyncio
 import dataclasses
 from datetime import timedelta
 
-from bot.store import Reminder, ReminderState, Store, reminder_key, successor_of
+from bot.store import Reminder, ReminderState, SentMark, Store, reminder_key, successor_of
 from tests.store.helpers import LEAD, T0, OpenStore, make_reminder
 
 LEASE = timedelta(minutes=2)
@@ -43,6 +43,20 @@ async def test_a_series_reminder_keeps_its_master_and_waits_for_its_occurrence(
         stored.id, subject="x", starts_at=T0, ends_at=T0 + timedelta(minutes=5)
     )
     assert moved is not None and moved.event_id == "occurrence-1"  # kept when not given
+
+
+async def test_marks_written_together_hand_a_series_on_once(store: Store) -> None:
+    first = await store.add_reminder(first_of_series())
+    (claimed,) = await store.claim_due(first.due_at, limit=5, lease=LEASE, worker="w")
+    successor = successor_of(claimed, now=first.due_at)
+    assert successor is not None
+    marks = [SentMark(claimed.id, "a-1", successor), SentMark("unknown", None)]
+    await store.mark_sent_many(marks)
+    await store.mark_sent_many(marks)  # again: closed already, so no second hand-on
+
+    assert (await store.get_reminder(first.id)).state is ReminderState.SENT  # type: ignore[union-attr]
+    assert await store.get_reminder(successor.id) == successor
+    assert [r.id for r in await store.open_reminders(first.user_id)] == [successor.id]
 
 
 async def test_sent_hands_on_to_the_next_occurrence_in_the_same_write(store: Store) -> None:
