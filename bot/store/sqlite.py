@@ -382,9 +382,9 @@ class SqliteStore(Store):
         if not wanted:
             return {}
         rows = await self._fetchall(
-            "SELECT conversation_id, reference FROM conversations"  # noqa: S608
-            f" WHERE conversation_id IN ({', '.join('?' * len(wanted))})",
-            wanted,
+            "SELECT conversation_id, reference FROM conversations"
+            " WHERE conversation_id IN (SELECT value FROM json_each(?))",
+            (json.dumps(wanted),),
         )
         return {row["conversation_id"]: json.loads(row["reference"]) for row in rows}
 
