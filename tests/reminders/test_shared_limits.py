@@ -113,10 +113,11 @@ def _sender(
     return send
 
 
-@pytest.mark.parametrize("late", [0.0, 0.013])
-async def test_two_instances_together_keep_one_tenants_rate(
-    two_stores: tuple[_Watched, _Watched], late: float
-) -> None:
+async def _into_one_tenant(
+    two_stores: tuple[_Watched, _Watched], sends: int, *, late: float | Callable[[], float]
+) -> list[float]:
+    """Each instance sends `sends` times in three lanes (several sends in flight on each) into
+    one tenant at RATE: the moments they went, in seconds from T0, in order."""
     clock = ManualClock(T0)
     sent: dict[str | None, list[float]] = {}
     senders = [
@@ -124,13 +125,19 @@ async def test_two_instances_together_keep_one_tenants_rate(
         for store in two_stores
     ]
     work = [
-        send(Recipient(f"a:chat-{index}-{lane}", "tenant-1"), 30)
+        send(Recipient(f"a:chat-{index}-{lane}", "tenant-1"), sends)
         for index, send in enumerate(senders)
-        for lane in range(3)  # several sends in flight on each instance
+        for lane in range(3)
     ]
     await _drive(clock, work, two_stores, late=late)
+    return sorted(sent["tenant-1"])
 
-    times = sorted(sent["tenant-1"])
+
+@pytest.mark.parametrize("late", [0.0, 0.013])
+async def test_two_instances_together_keep_one_tenants_rate(
+    two_stores: tuple[_Watched, _Watched], late: float
+) -> None:
+    times = await _into_one_tenant(two_stores, 30, late=late)
     assert len(times) == 180
     gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
     # Whichever instance sent, one gate's spacing, less what late wake-ups took from it (a
@@ -152,20 +159,7 @@ async def test_wake_ups_late_at_random_cost_the_tenant_no_moments(
     still goes in its own moment, so late ones neither crowd a stretch's end against the
     next stretch's first sends nor push the moments after them back."""
     rng = random.Random(seed)
-    clock = ManualClock(T0)
-    sent: dict[str | None, list[float]] = {}
-    senders = [
-        _sender(SharedSendLimits(store, app_rate=RATE, conversation_limits=()), clock, sent)
-        for store in two_stores
-    ]
-    work = [
-        send(Recipient(f"a:chat-{index}-{lane}", "tenant-1"), 60)
-        for index, send in enumerate(senders)
-        for lane in range(3)
-    ]
-    await _drive(clock, work, two_stores, late=lambda: rng.choice([0.0, 0.5, 0.97]) / RATE)
-
-    times = sorted(sent["tenant-1"])
+    times = await _into_one_tenant(two_stores, 60, late=lambda: rng.choice([0.0, 0.5, 0.97]) / RATE)
     assert len(times) == 360
     assert most_in_any_window(times, 1.0) <= RATE + 1
     assert most_in_any_window(times, 5.0) <= 5 * RATE + 1
